@@ -1,0 +1,185 @@
+"""One asyncio server that is at once an origin for many virtual hosts and an HTTP forward proxy.
+
+- origin: `GET /path` with a Host header;
+- forward proxy: `GET http://host/path` (absolute URI), and `CONNECT host:443`, after which the
+  connection is TLS with a certificate issued for the requested host by the sandbox CA;
+- WebSocket upgrades on any of those (ws and wss).
+Nothing is ever forwarded outside: every host is virtual, an unknown host answers 502.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import re
+import ssl
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .app import SandboxApp
+from .http import BadRequest, Request, Response, WebSocket, read_body, read_request_head, websocket_accept
+from .tls import CertificateAuthority
+
+log = logging.getLogger("moneytrail.sandbox")
+COUNTRY_IN_USER = re.compile(r"(?:^|[-_])country[-_]([a-z]{2})(?:$|[-_])", re.I)
+
+
+def country_from_proxy_auth(header: str | None) -> str | None:
+    """Geo proxies take the exit country in the user name (`user-country-fr:secret`)."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        user = base64.b64decode(header[6:].strip()).decode("utf-8", "replace").split(":", 1)[0]
+    except ValueError:
+        return None
+    m = COUNTRY_IN_USER.search(user)
+    return m.group(1).lower() if m else None
+
+
+class SandboxServer:
+    def __init__(self, app: SandboxApp, state_dir: Path, host: str = "127.0.0.1", port: int = 0,
+                 require_proxy_auth: bool = False):
+        self.app = app
+        self.bind_host = host
+        self.port = port
+        self.require_proxy_auth = require_proxy_auth
+        self.ca = CertificateAuthority(Path(state_dir) / "tls")
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def address(self) -> str:
+        return f"http://{self.bind_host}:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._client, self.bind_host, self.port, limit=1 << 20)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._tasks.add(task)
+        try:
+            await self._serve_connection(reader, writer)
+        except (BadRequest, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            log.debug("connection ended: %s", exc)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # a bug in one handler must not take the server down
+            log.exception("sandbox handler failed")
+        finally:
+            self._tasks.discard(task)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _serve_connection(self, reader, writer) -> None:
+        tunnel: tuple[str, int, str] | None = None  # (host, port, scheme) after CONNECT
+        country = None
+        while True:
+            head = await read_request_head(reader)
+            if head is None:
+                return
+            method, target, _version, headers = head
+            country = country_from_proxy_auth(headers.get("proxy-authorization")) or country
+            if method == "CONNECT":
+                host, _, port = target.rpartition(":")
+                if not self._authorised(headers, writer):
+                    return
+                vhost = self.app.resolve(host)
+                if vhost is None or vhost.refuse:
+                    writer.write(Response(status=502, body="sandbox: cannot connect").encode())
+                    await writer.drain()
+                    return
+                writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                port_n = int(port or 443)
+                if port_n == 443:
+                    # no await between the 200 and the switch: the ClientHello must reach TLS, not the reader
+                    await writer.start_tls(self.ca.context_for(host))
+                    tunnel = (host, 443, "https")
+                else:
+                    tunnel = (host, port_n, "http")
+                continue
+            if target.startswith(("http://", "https://", "ws://", "wss://")):
+                if not self._authorised(headers, writer):
+                    return
+                parts = urlsplit(target)
+                scheme, host = parts.scheme, parts.hostname or ""
+                port = parts.port or (443 if scheme in ("https", "wss") else 80)
+                target = parts.path or "/"
+                if parts.query:
+                    target += "?" + parts.query
+            else:
+                host_header = headers.get("host", tunnel[0] if tunnel else "")
+                host, _, port_s = host_header.partition(":")
+                scheme = tunnel[2] if tunnel else "http"
+                port = int(port_s) if port_s.isdigit() else (tunnel[1] if tunnel else 80)
+            req = Request(method=method, scheme=scheme, host=host.lower(), port=port, target=target,
+                          headers=headers, country=country)
+            if headers.get("upgrade", "").lower() == "websocket":
+                await self._websocket(req, reader, writer)
+                return
+            req.body = await read_body(reader, headers)
+            resp = await self.app.respond(req)
+            if resp.delay:
+                await asyncio.sleep(resp.delay)
+            if resp.close:
+                return
+            writer.write(resp.encode(head_only=method == "HEAD"))
+            await writer.drain()
+            if headers.get("connection", "").lower() == "close" or headers.get("proxy-connection", "").lower() == "close":
+                return
+
+    def _authorised(self, headers: dict[str, str], writer) -> bool:
+        if not self.require_proxy_auth or headers.get("proxy-authorization"):
+            return True
+        writer.write(Response(status=407, body="proxy credentials needed",
+                              headers=[("Proxy-Authenticate", 'Basic realm="moneytrail sandbox"')]).encode())
+        return False
+
+    async def _websocket(self, req: Request, reader, writer) -> None:
+        vhost = self.app.resolve(req.host)
+        route = vhost.find(req.path, websocket=True) if vhost and not vhost.refuse else None
+        key = req.headers.get("sec-websocket-key")
+        if route is None or not key:
+            writer.write(Response(status=404, body="no websocket here").encode())
+            await writer.drain()
+            return
+        writer.write((
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Accept: {websocket_accept(key)}\r\n\r\n").encode())
+        await writer.drain()
+        ws = WebSocket(reader, writer)
+        try:
+            await route.handler(req, ws)
+        finally:
+            await ws.close()
+
+
+class SandboxThread:
+    """Runs a sandbox server on its own event loop in a background thread (tests, benchmarks, demo)."""
+
+    def __init__(self, server: SandboxServer):
+        self.server = server
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox", daemon=True)
+
+    def __enter__(self) -> SandboxServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(10)
+        return self.server
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
