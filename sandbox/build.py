@@ -1,0 +1,14 @@
+"""Assemble the sandbox: one SandboxApp serving every host of the world."""
+from __future__ import annotations
+
+from . import adstxt, chains, decoys, hostile, miners, networks, sites
+from .app import SandboxApp
+from .world import World, load_world
+
+
+def build_app(world: World | None = None) -> SandboxApp:
+    world = world or load_world()
+    app = SandboxApp()
+    for module in (chains, networks, sites, miners, decoys, hostile, adstxt):
+        module.register(app, world)
+    return app

@@ -1,0 +1,99 @@
+"""`moneytrail sandbox ...`: serve the simulated piracy web, write its watchlist and its ground truth."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .build import build_app
+from .server import SandboxServer
+from .truth import build_truth, watchlist_rows
+from .world import WorldError, load_world
+
+app = typer.Typer(help="The simulated piracy web that tests, demo and benchmarks crawl.", no_args_is_help=True)
+DEFAULT_STATE = Path.home() / ".cache" / "moneytrail" / "sandbox"
+
+
+def _world(path: Optional[Path]):
+    try:
+        return load_world(path)
+    except (WorldError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(8899, help="TCP port to listen on (0: any free port)."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (keep it on loopback)."),
+    state_dir: Path = typer.Option(DEFAULT_STATE, help="Where the sandbox keeps its CA and certificates."),
+    require_proxy_auth: bool = typer.Option(False, help="Answer 407 until the client sends proxy credentials; "
+                                            "a user name containing country-XX sets the visitor's country."),
+    world_file: Optional[Path] = typer.Option(None, "--world", help="Another world file (default: the built-in one)."),
+    verbose: bool = typer.Option(False, "-v", help="Log every connection problem."),
+) -> None:
+    """Serve every site, ad network, broker, advertiser and miner pool of the sandbox on one port.
+
+    Use it as an HTTP proxy (`--proxy-server=http://HOST:PORT`, https via CONNECT) or as an origin with
+    a Host header. It prints its address when ready and stops cleanly on Ctrl-C or SIGTERM."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    world = _world(world_file)
+    server = SandboxServer(build_app(world), state_dir, host=host, port=port, require_proxy_auth=require_proxy_auth)
+
+    async def main() -> None:
+        try:
+            await server.start()
+        except OSError as exc:
+            typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
+            raise typer.Exit(1)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        typer.echo(f"sandbox ready on {server.address} ({len(world.sites)} sites, {len(world.networks)} ad "
+                   f"network tags); CA certificate: {server.ca.ca_cert_path}", err=False)
+        sys.stdout.flush()
+        await stop.wait()
+        await server.stop()
+        typer.echo("sandbox stopped")
+
+    asyncio.run(main())
+
+
+@app.command()
+def watchlist(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    world_file: Optional[Path] = typer.Option(None, "--world"),
+) -> None:
+    """Write the sandbox's watchlist as CSV (url, name, category, country, tags, monthly_visits)."""
+    rows = watchlist_rows(_world(world_file))
+    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    finally:
+        if out:
+            handle.close()
+            typer.echo(f"wrote {len(rows)} sites to {out}", err=True)
+
+
+@app.command()
+def truth(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    world_file: Optional[Path] = typer.Option(None, "--world"),
+) -> None:
+    """Write the sandbox's ground truth as JSON (see README, "Ground truth")."""
+    text = json.dumps(build_truth(_world(world_file)), indent=1, ensure_ascii=False)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote the ground truth to {out}", err=True)
+    else:
+        typer.echo(text)
