@@ -148,7 +148,7 @@ def test_popup_and_tabunder_chains_end_on_their_advertiser(crawl, truth):
                 if not (landed and hops):
                     missing.append((site["domain"], page, link["network"], link["landing"], sorted(v.pages)))
     assert checked >= 30
-    assert not missing
+    assert not missing, "\n".join(map(str, missing))
 
 
 def test_display_native_and_push_ads_lead_to_their_advertiser(crawl, truth):
@@ -162,7 +162,7 @@ def test_display_native_and_push_ads_lead_to_their_advertiser(crawl, truth):
             reached = {u for p in link["pages"] if p in visits for u in visits[p].ad_landings.values()}
             if link["landing"] not in reached:
                 missing.append((site["domain"], link["network"], link["landing"], sorted(reached)))
-    assert not missing
+    assert not missing, "\n".join(map(str, missing))
 
 
 def test_miners_mine_and_pools_accept_wasm_results(crawl, truth, sandbox):

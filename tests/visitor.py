@@ -105,8 +105,8 @@ async def visit(browser: Browser, url: str, *, locale: str = "en-US", hide_webdr
             await page.mouse.click(640, 450)
         await _settle(context, wait_for, started, budget, loop)
         v.dom = await _dom(page)
-        if follow_ads and not page.is_closed():
-            await _follow_ad_links(context, page, v)
+        if follow_ads:
+            await _follow_ad_links(context, v)
         v.pages = [p.url for p in context.pages]
     except PlaywrightError as exc:
         v.error = v.error or str(exc).splitlines()[0]
@@ -149,10 +149,11 @@ async def _dom(page) -> dict:
         return {}
 
 
-async def _follow_ad_links(context, page, v: Visit) -> None:
-    """Open every ad link found in the page's frames (display, native, in-page push) and keep its landing."""
+async def _follow_ad_links(context, v: Visit) -> None:
+    """Open every ad link found in the frames of the context's pages (display, native, in-page push: a
+    tab-under may have taken the first tab away, the site then lives on in another) and keep its landing."""
     hrefs = set()
-    for frame in page.frames:
+    for frame in [f for p in context.pages if not p.is_closed() for f in p.frames]:
         try:
             found = await asyncio.wait_for(frame.eval_on_selector_all(
                 "a[href*='/click?']", "els => els.map(e => e.href)"), 5)

@@ -1,8 +1,8 @@
-/* injected target=_blank links: anchors wrapped over the player and the thumbnails open the ad */
+/* injected target=_blank links: an anchor laid over the video player opens the ad (pages with a player) */
 (function () {
   var s = document.currentScript, zone = s && s.getAttribute("data-zone");
   function inject() {
-    var targets = document.querySelectorAll("#player, .card img");
+    var targets = document.querySelectorAll("#player");
     for (var i = 0; i < targets.length; i++) {
       var el = targets[i], box = el.parentNode;
       if (!box || box.getAttribute("data-cdu")) continue; box.setAttribute("data-cdu", "1");
