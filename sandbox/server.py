@@ -72,7 +72,12 @@ class SandboxServer:
         self._tasks.add(task)
         try:
             await self._serve_connection(reader, writer)
-        except (BadRequest, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except BadRequest as exc:
+            log.debug("bad request: %s", exc)
+            with contextlib.suppress(Exception):
+                writer.write(Response(status=400, body=f"bad request: {exc}", content_type="text/plain").encode())
+                await asyncio.wait_for(writer.drain(), 2)
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             log.debug("connection ended: %s", exc)
         except asyncio.CancelledError:
             pass
