@@ -49,6 +49,7 @@ class SandboxApp:
         self.hosts: dict[str, VirtualHost] = {}
         self.families: list[tuple[re.Pattern, VirtualHost]] = []
         self.events: deque[dict] = deque(maxlen=100_000)
+        self.event_sinks: list[Callable[[dict], None]] = []  # e.g. `sandbox serve --events FILE`
 
     def host(self, name: str) -> VirtualHost:
         name = name.lower()
@@ -87,7 +88,10 @@ class SandboxApp:
 
     def log(self, kind: str, **fields) -> None:
         """Record a server-side event (a pool share accepted, a form posted...) for tests and `--log`."""
-        self.events.append({"t": time.time(), "kind": kind, **fields})
+        event = {"t": round(time.time(), 3), "kind": kind, **fields}
+        self.events.append(event)
+        for sink in self.event_sinks:
+            sink(event)
 
     async def respond(self, req: Request) -> Response:
         vhost = self.resolve(req.host)

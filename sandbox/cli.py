@@ -37,6 +37,8 @@ def serve(
     require_proxy_auth: bool = typer.Option(False, help="Answer 407 until the client sends proxy credentials; "
                                             "a user name containing country-XX sets the visitor's country."),
     world_file: Optional[Path] = typer.Option(None, "--world", help="Another world file (default: the built-in one)."),
+    events: Optional[Path] = typer.Option(None, help="Append what the sandbox saw (ad clicks, landings, miner "
+                                          "shares, downloads) to this file, one JSON object a line."),
     verbose: bool = typer.Option(False, "-v", help="Log every connection problem."),
 ) -> None:
     """Serve every site, ad network, broker, advertiser and miner pool of the sandbox on one port.
@@ -45,7 +47,11 @@ def serve(
     a Host header. It prints its address when ready and stops cleanly on Ctrl-C or SIGTERM."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     world = _world(world_file)
-    server = SandboxServer(build_app(world), state_dir, host=host, port=port, require_proxy_auth=require_proxy_auth)
+    sandbox_app = build_app(world)
+    if events:
+        sink = events.open("a", encoding="utf-8")
+        sandbox_app.event_sinks.append(lambda event: (sink.write(json.dumps(event) + "\n"), sink.flush()))
+    server = SandboxServer(sandbox_app, state_dir, host=host, port=port, require_proxy_auth=require_proxy_auth)
 
     async def main() -> None:
         try:

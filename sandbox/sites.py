@@ -140,7 +140,7 @@ def inner(world: World, site: Site, path: str) -> str:
         "torrent": f"<p><a href='magnet:?xt=urn:btih:{stable_int(path):040x}'>Magnet</a> Seeders: 1423</p>",
         "iptv": "<p>Prix: 59 EUR / 12 mois. Paiement PayPal, carte, crypto.</p>",
     }.get(site.kind, "")
-    player = ('<div id="player" class="video-player"><video width="800" height="450" poster="/img/poster.svg">'
+    player = (f'<div id="player" class="video-player"><video width="800" height="450" poster="/img/{slugify(title)}.svg">'
               '</video><button class="play" aria-label="Play">&#9654;</button></div>'
               "<script>document.querySelector('#player .play').addEventListener('click',function(){"
               "this.textContent='...';});</script>")

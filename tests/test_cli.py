@@ -44,7 +44,9 @@ def test_a_broken_world_file_is_a_clear_error(tmp_path):
 
 
 def test_serve_prints_its_address_serves_and_stops_cleanly(tmp_path):
-    proc = subprocess.Popen([*MONEYTRAIL, "sandbox", "serve", "--port", "0", "--state-dir", str(tmp_path)],
+    events = tmp_path / "events.jsonl"
+    proc = subprocess.Popen([*MONEYTRAIL, "sandbox", "serve", "--port", "0", "--state-dir", str(tmp_path),
+                             "--events", str(events)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -56,6 +58,10 @@ def test_serve_prints_its_address_serves_and_stops_cleanly(tmp_path):
         with opener.open("http://streamvf.test/", timeout=10) as resp:  # the mirror: 301 to https
             assert resp.status == 200 and resp.url == "https://streamvf-hd.test/"
             assert b"StreamVF HD" in resp.read()
+        with opener.open("https://serve.popads.net/click?net=popads&s=streamvf-hd.test", timeout=10) as resp:
+            assert resp.url.startswith("https://safetunnel-vpn.test/lp/")
+        kinds = [json.loads(line)["kind"] for line in events.read_text().splitlines()]
+        assert kinds == ["click", "landing"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert "sandbox stopped" in proc.stdout.read()
