@@ -3,16 +3,13 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP   = $(VENV)/.installed-$(notdir $(PYTHON))-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .PHONY: setup browser test demo sandbox clean
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (moneytrail needs Python >= 3.11; set PYTHON=...)"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	@tools/setup-venv.sh $(PYTHON) $(VENV)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 browser: setup

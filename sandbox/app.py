@@ -87,7 +87,7 @@ class SandboxApp:
         return None
 
     def log(self, kind: str, **fields) -> None:
-        """Record a server-side event (a pool share accepted, a form posted...) for tests and `--log`."""
+        """Record a server-side event (an ad click, a landing, a pool share...) for tests and `--events`."""
         event = {"t": round(time.time(), 3), "kind": kind, **fields}
         self.events.append(event)
         for sink in self.event_sinks:
@@ -95,7 +95,7 @@ class SandboxApp:
 
     async def respond(self, req: Request) -> Response:
         vhost = self.resolve(req.host)
-        if vhost is None or vhost.refuse:
+        if vhost is None:
             return Response(status=502, body="sandbox: no such host")
         route = vhost.find(req.path, websocket=False)
         handler = route.handler if route else vhost.fallback

@@ -4,14 +4,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import html
 import json
+import re
 import struct
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
-MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 1024 * 1024  # the stream limit: a longer request head is refused
 MAX_BODY_BYTES = 8 * 1024 * 1024
+DECIMAL = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "²".isdigit() is True, int("²") fails
+HEX = re.compile(r"[0-9a-fA-F]{1,8}")
 
 
 class BadRequest(Exception):
@@ -44,19 +48,6 @@ class Request:
         return f"{self.scheme}://{netloc}{self.target}"
 
     @property
-    def cookies(self) -> dict[str, str]:
-        out = {}
-        for part in self.headers.get("cookie", "").split(";"):
-            name, sep, value = part.strip().partition("=")
-            if sep:
-                out[name] = value
-        return out
-
-    @property
-    def form(self) -> dict[str, str]:
-        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
-
-    @property
     def language(self) -> str:
         """Primary language subtag of Accept-Language ('en' when absent)."""
         first = self.headers.get("accept-language", "en").split(",")[0].strip()
@@ -70,7 +61,6 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait before answering (slow servers)
-    close: bool = False  # close the connection without answering (a server that hangs up)
 
     @classmethod
     def html(cls, text: str, **kw) -> "Response":
@@ -91,13 +81,16 @@ class Response:
     @classmethod
     def redirect(cls, location: str, status: int = 302, **kw) -> "Response":
         headers = [("Location", location)] + kw.pop("headers", [])
-        return cls(status=status, body=f'<a href="{location}">moved</a>', headers=headers, **kw)
+        return cls(status=status, body=f'<a href="{html.escape(location)}">moved</a>', headers=headers, **kw)
 
     @classmethod
     def not_found(cls) -> "Response":
         return cls(status=404, body="<h1>404 Not Found</h1>")
 
-    def encode(self, head_only: bool = False) -> bytes:
+    def encode(self, head_only: bool = False, close: bool = False) -> bytes:
+        for name, value in self.headers:
+            if any(c in name + value for c in "\r\n\0"):
+                raise ValueError(f"header {name!r} would split the response")
         body = self.body.encode() if isinstance(self.body, str) else self.body
         reason = HTTPStatus(self.status).phrase if self.status in HTTPStatus._value2member_map_ else "Status"
         lines = [f"HTTP/1.1 {self.status} {reason}"]
@@ -108,6 +101,8 @@ class Response:
             lines.append("Access-Control-Allow-Origin: *")
         lines += [f"{k}: {v}" for k, v in self.headers]
         lines.append(f"Content-Length: {len(body)}")
+        if close:
+            lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         return head if head_only else head + body
 
@@ -144,7 +139,10 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
         chunks = []
         total = 0
         while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip() or b"0", 16)
+            line = (await reader.readuntil(b"\r\n")).split(b";")[0].strip().decode("latin-1")
+            if not HEX.fullmatch(line):
+                raise BadRequest("bad chunk size")
+            size = int(line, 16)
             if size == 0:
                 await reader.readuntil(b"\r\n")
                 return b"".join(chunks)
@@ -153,7 +151,10 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
                 raise BadRequest("body too large")
             chunks.append(await reader.readexactly(size))
             await reader.readexactly(2)
-    length = int(headers.get("content-length", "0") or 0)
+    text = headers.get("content-length", "0").strip() or "0"
+    if not DECIMAL.fullmatch(text):
+        raise BadRequest("bad Content-Length")
+    length = int(text)
     if length > MAX_BODY_BYTES:
         raise BadRequest("body too large")
     return await reader.readexactly(length) if length else b""
@@ -162,6 +163,15 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
 # --- WebSocket (RFC 6455), server side -----------------------------------------------------------
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def unmask(payload: bytes, mask: bytes) -> bytes:
+    """XOR a client frame's payload with its 4-byte mask (as one big integer: fast for large frames)."""
+    if not payload:
+        return payload
+    n = len(payload)
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
 
 def websocket_accept(key: str) -> str:
@@ -179,7 +189,7 @@ class WebSocket:
         self.closed = False
 
     async def recv(self) -> str | bytes | None:
-        """The next message, or None once the peer has closed."""
+        """The next message, or None once the peer has closed (or broke the protocol)."""
         message = bytearray()
         opcode_of_message = None
         while not self.closed:
@@ -190,22 +200,24 @@ class WebSocket:
                     (length,) = struct.unpack("!H", await self._reader.readexactly(2))
                 elif length == 127:
                     (length,) = struct.unpack("!Q", await self._reader.readexactly(8))
-                if length > self.MAX_MESSAGE:
+                if not b1 & 0x80:  # clients must mask their frames
+                    await self.close(1002)
+                    return None
+                if len(message) + length > self.MAX_MESSAGE:  # counted across fragments
                     await self.close(1009)
                     return None
-                mask = await self._reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
-                payload = bytearray(await self._reader.readexactly(length))
+                mask = await self._reader.readexactly(4)
+                payload = await self._reader.readexactly(length)
             except (asyncio.IncompleteReadError, ConnectionError):
                 self.closed = True
                 return None
-            for i in range(len(payload)):
-                payload[i] ^= mask[i % 4]
+            payload = unmask(payload, mask)
             opcode = b0 & 0x0F
             if opcode == 0x8:
                 await self.close()
                 return None
             if opcode == 0x9:
-                await self._send_frame(0xA, bytes(payload))
+                await self._send_frame(0xA, payload)
                 continue
             if opcode == 0xA:
                 continue
@@ -215,6 +227,16 @@ class WebSocket:
             if b0 & 0x80:
                 return message.decode("utf-8", "replace") if opcode_of_message == 0x1 else bytes(message)
         return None
+
+    async def messages_json(self):
+        """Each message that parses as a JSON object, until the peer closes; other messages are skipped."""
+        while (raw := await self.recv()) is not None:
+            try:
+                message = json.loads(raw)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(message, dict):
+                yield message
 
     async def send(self, data: str | bytes | dict | list) -> None:
         if isinstance(data, (dict, list)):

@@ -178,14 +178,9 @@ class Pool:
     async def serve(self, req: Request, ws: WebSocket) -> None:
         session = Session(self.service.id, urlsplit(req.headers.get("origin", "")).hostname)
         handle = self._coinhive if self.service.protocol == "coinhive" else self._stratum
-        while (raw := await ws.recv()) is not None:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(msg, dict):
-                for reply in handle(msg, session):
-                    await ws.send(reply)
+        async for msg in ws.messages_json():
+            for reply in handle(msg, session):
+                await ws.send(reply)
 
     def _auth(self, session: Session, key) -> None:
         session.key = key if isinstance(key, str) else None

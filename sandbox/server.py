@@ -19,7 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .app import SandboxApp
-from .http import BadRequest, Request, Response, WebSocket, read_body, read_request_head, websocket_accept
+from .http import (MAX_HEADER_BYTES, BadRequest, Request, Response, WebSocket, read_body, read_request_head,
+                   websocket_accept)
 from .tls import CertificateAuthority
 
 log = logging.getLogger("moneytrail.sandbox")
@@ -38,6 +39,20 @@ def country_from_proxy_auth(header: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
+IDLE_TIMEOUT = 120.0  # seconds a connection may wait for its next request
+BODY_TIMEOUT = 30.0  # seconds to send a request body
+TLS_HANDSHAKE_TIMEOUT = 15.0
+PORT = re.compile(r"[0-9]{1,5}")
+
+
+def parse_port(text: str, default: int) -> int:
+    if not text:
+        return default
+    if not PORT.fullmatch(text) or not 0 < int(text) < 65536:
+        raise BadRequest(f"bad port {text[:20]!r}")
+    return int(text)
+
+
 class SandboxServer:
     def __init__(self, app: SandboxApp, state_dir: Path, host: str = "127.0.0.1", port: int = 0,
                  require_proxy_auth: bool = False):
@@ -45,7 +60,8 @@ class SandboxServer:
         self.bind_host = host
         self.port = port
         self.require_proxy_auth = require_proxy_auth
-        self.ca = CertificateAuthority(Path(state_dir) / "tls")
+        # certificates only for hosts the sandbox serves: a client naming any other host gets none
+        self.ca = CertificateAuthority(Path(state_dir) / "tls", allow=lambda name: app.resolve(name) is not None)
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -54,7 +70,7 @@ class SandboxServer:
         return f"http://{self.bind_host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._client, self.bind_host, self.port, limit=1 << 20)
+        self._server = await asyncio.start_server(self._client, self.bind_host, self.port, limit=MAX_HEADER_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -75,14 +91,16 @@ class SandboxServer:
         except BadRequest as exc:
             log.debug("bad request: %s", exc)
             with contextlib.suppress(Exception):
-                writer.write(Response(status=400, body=f"bad request: {exc}", content_type="text/plain").encode())
+                writer.write(Response(status=400, body=f"bad request: {exc}", content_type="text/plain")
+                             .encode(close=True))
                 await asyncio.wait_for(writer.drain(), 2)
-        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                asyncio.TimeoutError) as exc:
             log.debug("connection ended: %s", exc)
         except asyncio.CancelledError:
             pass
-        except Exception:  # a bug in one handler must not take the server down
-            log.exception("sandbox handler failed")
+        except Exception:  # a bug must cost one connection, never the server
+            log.exception("sandbox connection failed")
         finally:
             self._tasks.discard(task)
             with contextlib.suppress(Exception):
@@ -92,72 +110,95 @@ class SandboxServer:
         tunnel: tuple[str, int, str] | None = None  # (host, port, scheme) after CONNECT
         country = None
         while True:
-            head = await read_request_head(reader)
+            head = await asyncio.wait_for(read_request_head(reader), IDLE_TIMEOUT)
             if head is None:
                 return
-            method, target, _version, headers = head
+            method, target, version, headers = head
             country = country_from_proxy_auth(headers.get("proxy-authorization")) or country
             if method == "CONNECT":
-                host, _, port = target.rpartition(":")
-                if not self._authorised(headers, writer):
+                if tunnel:
+                    raise BadRequest("CONNECT inside a tunnel")
+                host, _, port_text = target.rpartition(":")
+                port = parse_port(port_text, 443)
+                if not await self._authorised(headers, writer):
                     return
-                vhost = self.app.resolve(host)
-                if vhost is None or vhost.refuse:
-                    writer.write(Response(status=502, body="sandbox: cannot connect").encode())
+                if refusal := self._refusal(host):
+                    writer.write(refusal.encode(close=True))
                     await writer.drain()
                     return
                 writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                port_n = int(port or 443)
-                if port_n == 443:
+                if port == 443:
                     # no await between the 200 and the switch: the ClientHello must reach TLS, not the reader
-                    await writer.start_tls(self.ca.context_for(host))
+                    await writer.start_tls(self.ca.context_for(host), ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT)
                     tunnel = (host, 443, "https")
                 else:
-                    tunnel = (host, port_n, "http")
+                    tunnel = (host, port, "http")
                 continue
             if target.startswith(("http://", "https://", "ws://", "wss://")):
-                if not self._authorised(headers, writer):
+                if not await self._authorised(headers, writer):
                     return
                 parts = urlsplit(target)
                 scheme, host = parts.scheme, parts.hostname or ""
-                port = parts.port or (443 if scheme in ("https", "wss") else 80)
+                port = parse_port(parts.netloc.rpartition(":")[2] if ":" in parts.netloc else "",
+                                  443 if scheme in ("https", "wss") else 80)
                 target = parts.path or "/"
                 if parts.query:
                     target += "?" + parts.query
             else:
                 host_header = headers.get("host", tunnel[0] if tunnel else "")
-                host, _, port_s = host_header.partition(":")
+                host, _, port_text = host_header.partition(":")
                 scheme = tunnel[2] if tunnel else "http"
-                port = int(port_s) if port_s.isdigit() else (tunnel[1] if tunnel else 80)
+                port = parse_port(port_text, tunnel[1] if tunnel else 80)
             req = Request(method=method, scheme=scheme, host=host.lower(), port=port, target=target,
                           headers=headers, country=country)
             if headers.get("upgrade", "").lower() == "websocket":
                 await self._websocket(req, reader, writer)
                 return
-            req.body = await read_body(reader, headers)
-            resp = await self.app.respond(req)
+            req.body = await asyncio.wait_for(read_body(reader, headers), BODY_TIMEOUT)
+            resp = await self._respond(req)
             if resp.delay:
                 await asyncio.sleep(resp.delay)
-            if resp.close:
-                return
-            writer.write(resp.encode(head_only=method == "HEAD"))
+            connection = headers.get("connection", headers.get("proxy-connection", "")).lower()
+            close = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
+            writer.write(resp.encode(head_only=method == "HEAD", close=close))
             await writer.drain()
-            if headers.get("connection", "").lower() == "close" or headers.get("proxy-connection", "").lower() == "close":
+            if close:
                 return
 
-    def _authorised(self, headers: dict[str, str], writer) -> bool:
+    def _refusal(self, host: str) -> Response | None:
+        """A 502 like a proxy's for a host that does not exist or refuses connections, else None."""
+        vhost = self.app.resolve(host)
+        if vhost is None:
+            return Response(status=502, body="sandbox: no such host", content_type="text/plain")
+        if vhost.refuse:
+            return Response(status=502, body="sandbox: connection refused", content_type="text/plain")
+        return None
+
+    async def _respond(self, req: Request) -> Response:
+        if refusal := self._refusal(req.host):
+            return refusal
+        try:
+            resp = await self.app.respond(req)
+            resp.encode(head_only=True)  # a handler's bad header becomes a 500 here, not a broken connection
+            return resp
+        except Exception:
+            log.exception("sandbox handler failed for %s", req.url)
+            return Response(status=500, body="sandbox: handler failed", content_type="text/plain")
+
+    async def _authorised(self, headers: dict[str, str], writer) -> bool:
         if not self.require_proxy_auth or headers.get("proxy-authorization"):
             return True
         writer.write(Response(status=407, body="proxy credentials needed",
-                              headers=[("Proxy-Authenticate", 'Basic realm="moneytrail sandbox"')]).encode())
+                              headers=[("Proxy-Authenticate", 'Basic realm="moneytrail sandbox"')]).encode(close=True))
+        await writer.drain()
         return False
 
     async def _websocket(self, req: Request, reader, writer) -> None:
-        vhost = self.app.resolve(req.host)
-        route = vhost.find(req.path, websocket=True) if vhost and not vhost.refuse else None
+        refusal = self._refusal(req.host)
+        route = None if refusal else self.app.resolve(req.host).find(req.path, websocket=True)
         key = req.headers.get("sec-websocket-key")
         if route is None or not key:
-            writer.write(Response(status=404, body="no websocket here").encode())
+            writer.write((refusal or Response(status=404, body="no websocket here")).encode(close=True))
             await writer.drain()
             return
         writer.write((
@@ -167,6 +208,10 @@ class SandboxServer:
         ws = WebSocket(reader, writer)
         try:
             await route.handler(req, ws)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except Exception:
+            log.exception("sandbox websocket handler failed for %s", req.url)
         finally:
             await ws.close()
 
@@ -181,10 +226,21 @@ class SandboxThread:
 
     def __enter__(self) -> SandboxServer:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(10)
+        try:
+            asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(10)
+        except BaseException:
+            self._shutdown()
+            raise
         return self.server
 
     def __exit__(self, *exc) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
+        try:
+            asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()

@@ -9,24 +9,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from playwright import sync_api
+
+from crawler.browser import QUIET_ARGS
 from sandbox import decoys, miners
 from sandbox.app import SandboxApp
-from sandbox.http import Request, Response
+from sandbox.http import Request, Response, WebSocket
 from sandbox.server import SandboxServer, SandboxThread
 from sandbox.wasm import MINER_ENTRY, MODULES, encode_module, miner_hash, module_bytes, module_sha256
 from sandbox.world import load_world
 
-sync_api = pytest.importorskip("playwright.sync_api")
 
 WORLD = load_world()
-DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
-CHROMIUM_ARGS = ["--component-updater=url-source=http://127.0.0.1:9/", "--gaia-url=http://127.0.0.1:9/"]
 FIRST_SHARE_WITHIN = 4.0  # seconds after navigation (the miners aim at about 1)
 MINER_CASES = {
     "coinhive": lambda s, p: s.protocol == "coinhive" and not p.throttle and not p.obfuscated,
@@ -77,11 +76,10 @@ def mini_sandbox(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(mini_sandbox):
+def browser(mini_sandbox, chromium_path):
     with sync_api.sync_playwright() as p:
-        own = p.chromium.executable_path
-        chromium = p.chromium.launch(executable_path=own if os.path.exists(own) else DEBIAN_CHROMIUM,
-                                     args=CHROMIUM_ARGS, proxy={"server": mini_sandbox[1].address})
+        chromium = p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS),
+                                     proxy={"server": mini_sandbox[1].address})
         yield chromium
         chromium.close()
 
@@ -204,6 +202,8 @@ class ScriptedSocket:
 
     async def recv(self):
         return self.inbox.pop(0) if self.inbox else None
+
+    messages_json = WebSocket.messages_json  # the real parsing, over the scripted frames
 
     async def send(self, data) -> None:
         self.outbox.append(data)

@@ -21,6 +21,8 @@ def _app() -> SandboxApp:
     app.http("a.test", "/", lambda req: Response.text(f"{req.scheme} {req.host} {req.path} {req.country}"))
     app.http("a.test", "/echo", lambda req: Response.text(req.body.decode() + "|" + req.method))
     app.host("refused.test").refuse = True
+    app.http("a.test", "/boom", lambda req: 1 / 0)
+    app.http("a.test", "/go", lambda req: Response.redirect(req.query.get("to", "/")))
 
     async def echo(req, ws):
         while (msg := await ws.recv()) is not None:
@@ -85,19 +87,70 @@ def test_forward_proxy_with_absolute_uri(server):
 
 def test_connect_gives_tls_with_a_certificate_for_the_requested_host(server):
     ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert_path))  # verifies chain and hostname
+    ctx.verify_flags |= ssl.VERIFY_X509_STRICT  # as Python 3.13 does by default
     with _opener(server, ctx).open("https://a.test/", timeout=5) as resp:
         assert resp.read() == b"https a.test / None"
     names = {p.name for p in server.ca.directory.iterdir()}
     assert not any("a.test" in n for n in names)  # file names never come from hostnames
 
 
-def test_unknown_and_refusing_hosts_answer_502(server):
-    for host in ("nowhere.test", "refused.test"):
+def test_unknown_and_refusing_hosts_answer_distinct_502s(server):
+    for host, text in (("nowhere.test", b"no such host"), ("refused.test", b"connection refused")):
         with pytest.raises(urllib.error.HTTPError) as err:
             _opener(server).open(f"http://{host}/", timeout=5)
-        assert err.value.code == 502
-    reply = _raw(server, b"CONNECT refused.test:443 HTTP/1.1\r\nHost: refused.test:443\r\n\r\n")
-    assert reply.startswith(b"HTTP/1.1 502")
+        assert err.value.code == 502 and text in err.value.read()
+        reply = _raw(server, f"CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n".encode())
+        assert reply.startswith(b"HTTP/1.1 502") and reply.endswith(text)
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: -5\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: abc\r\n\r\n",
+    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"CONNECT a.test:abc HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    b"GET http://a.test:99999/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a.test:\u00b2\r\n\r\n".encode("latin-1"),
+])
+def test_malformed_requests_get_a_400(server, request_bytes):
+    assert _raw(server, request_bytes).startswith(b"HTTP/1.1 400")
+
+
+def test_a_failing_handler_answers_500_and_the_connection_lives_on(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET /boom HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 500")
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def test_redirects_neither_split_headers_nor_inject_html(server):
+    assert _raw(server, b"GET /go?to=/x%0aSet-Cookie:%20a=1 HTTP/1.1\r\nHost: a.test\r\n\r\n").startswith(
+        b"HTTP/1.1 500")
+    reply = _raw(server, b'GET /go?to=/"><script>x</script> HTTP/1.1\r\nHost: a.test\r\n\r\n')
+    assert b"<script>" not in reply.partition(b"\r\n\r\n")[2]
+
+
+def test_http10_connections_close_after_the_answer(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: a.test\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(4096):  # ends because the server closes
+            data += chunk
+    assert b"Connection: close" in data and data.endswith(b"http a.test / None")
+
+
+def test_certificates_are_issued_only_for_hosts_the_sandbox_serves(server):
+    before = set(server.ca.directory.iterdir())
+    for name in ("a.test", "random-1.www.google.com", "random-2.www.google.com"):
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        raw.sendall(b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n")
+        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+        ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert_path))
+        ctx.check_hostname = False
+        with ctx.wrap_socket(raw, server_hostname=name) as tls:
+            names = [v for k, v in tls.getpeercert()["subjectAltName"]]
+        assert names == ["a.test"]
+    assert len(set(server.ca.directory.iterdir()) - before) <= 1
 
 
 def test_garbage_does_not_hurt_the_server(server):
@@ -117,6 +170,29 @@ def _ws_frame(payload: bytes, opcode: int = 1) -> bytes:
     if n >= 126:
         head += struct.pack("!H", n)
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def _ws_connect(server):
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    return sock
+
+
+def test_websocket_refuses_unmasked_and_oversized_messages(server):
+    with _ws_connect(server) as sock:
+        sock.sendall(b"\x81\x05hello")  # not masked
+        assert sock.recv(16)[:4] == b"\x88\x02\x03\xea"  # close 1002
+    with _ws_connect(server) as sock:
+        piece = b"x" * 60_000
+        try:
+            for i in range(20):  # 1.2 MB in fragments of one message (FIN bit off)
+                frame = _ws_frame(piece, opcode=0 if i else 1)
+                sock.sendall(bytes([frame[0] & 0x7F]) + frame[1:])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert b"\x88\x02\x03\xf1" in sock.recv(64)  # close 1009
 
 
 def test_websocket_over_tls_through_connect(server):
