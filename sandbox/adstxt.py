@@ -151,7 +151,7 @@ def adstxt_bytes(world: World, site: Site) -> bytes:
 
 def seller_name(world: World, site: Site) -> str:
     operator = world.operators.get(site.operator) if site.operator else None
-    return operator.seller_name if operator else site.title.split(" - ")[0].upper()
+    return operator.seller_name if operator else site.name.upper()
 
 
 def sellers(world: World) -> dict[str, list[dict]]:

@@ -27,6 +27,11 @@ CATEGORY_COPY = {
 }
 
 
+def decimal(text: str | None) -> int | None:
+    """`text` as a number when it is a short run of decimal digits, else None (never raises)."""
+    return int(text) if text and len(text) <= 9 and text.isdecimal() else None
+
+
 def host_of(hop_host: str, world: World, site: Site) -> str:
     return world.throwaway_host(site) if hop_host == THROWAWAY else hop_host
 
@@ -101,22 +106,24 @@ class Chains:
             self.app.http(adv.domain, "/", self.landing)
 
     def campaign_for_click(self, req: Request) -> tuple[Site, Campaign] | None:
+        """The site and campaign of a click: the item `c` when given, else the placement's for the visitor."""
         site = site_of(req, self.world)
         net = self.world.networks.get(req.query.get("net", ""))
-        if not site or not net:
-            return None
-        placement = next((a for a in site.ads if a.network == net.id), None)
+        placement = site.placement(net.id) if site and net else None
         if placement is None:
             return None
-        if "c" in req.query and req.query["c"].isdigit() and int(req.query["c"]) < len(net.campaigns):
-            return site, net.campaigns[int(req.query["c"])]
+        item = decimal(req.query.get("c"))
+        if item is not None:
+            return (site, net.campaigns[item]) if item < len(net.campaigns) else None
         language = (req.query.get("l") or req.language).split("-")[0].lower()
         return site, self.world.campaign_for(site, placement, country=req.country, language=language)
 
     def click(self, req: Request) -> Response:
+        if "c" in req.query and decimal(req.query["c"]) is None:
+            return Response.text("bad item number", status=400)
         found = self.campaign_for_click(req)
         if found is None:
-            return Response.html("<title>No ad</title>No ad available", status=204)
+            return Response.html("<!doctype html><title>No ad</title><p>No ad available.</p>")
         site, campaign = found
         self.app.log("click", network=campaign.network, campaign=campaign.id, site=site.domain,
                      country=req.country)
@@ -125,10 +132,10 @@ class Chains:
     def hop(self, req: Request) -> Response:
         parts = req.path.split("/")  # ['', 'r', campaign, step]
         campaign = self.campaigns.get(parts[2]) if len(parts) == 4 else None
+        step = decimal(parts[-1])
         site = site_of(req, self.world)
-        if campaign is None or site is None or not parts[3].isdigit() or not 0 < int(parts[3]) < len(campaign.hops):
+        if campaign is None or site is None or step is None or not 0 < step < len(campaign.hops):
             return Response.not_found()
-        step = int(parts[3])
         return send_on(campaign.hops[step].via, hop_url(self.world, campaign, step + 1, site))
 
     def landing(self, req: Request) -> Response:

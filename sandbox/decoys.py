@@ -4,28 +4,35 @@
   main thread and decodes a run-length encoded 16x16 thumbnail into `<canvas id="thumb-decoder">`, which
   then carries `data-decoded="ok"`;
 - `chat_websocket`: a live chat box `<div id="chat-box">` fed by `wss://chat.<site domain>/socket`
-  (`join` a room, then `{"type": "msg", "user", "text"}` messages): WebSocket and JSON, no mining shape.
+  (`join` a room, then `{"type": "msg", "user", "text"}` messages): WebSocket and JSON, no mining shape;
+- `share_popup`: a first-party "share to unlock HD" box that opens a popup on the site's own `/share` page
+  when clicked: a popup, but no ad.
 
-The `share_popup` decoy lives elsewhere: `decoy_snippet` and `decoy_truth` only know `KINDS`.
+The kinds are world.DECOYS.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import json
 
 from .app import SandboxApp
 from .http import Request, Response, WebSocket
 from .miners import render_asset
 from .wasm import module_bytes, module_sha256
-from .world import Site, World
+from .world import DECOYS, Site, World
 
-KINDS = ("wasm_decoder", "chat_websocket")
 THUMBS_PATH = "/static/wasm/thumbs.wasm"
 THUMB_SIZE = 16
 PALETTE = [[24, 24, 32], [220, 60, 50], [250, 250, 250], [90, 90, 110]]  # index -> RGB
 CHAT_ROOM = "general"
 CHAT_DELAY = 0.15  # seconds between two chat messages
+SHARE_PATH = "/share"
+SHARE_POPUP = ("<div class='unlock' id='share-unlock'>Partagez pour debloquer la HD / Share to unlock HD</div>"
+               "<script>document.getElementById('share-unlock').addEventListener('click',function(){"
+               f"window.open('{SHARE_PATH}?u='+encodeURIComponent(location.href),'share','width=600,height=420');"
+               "this.remove();});</script>")
 CHAT_LINES = {
     "en": [("mike_77", "anyone else buffering?"), ("sara", "stream is fine here"), ("mod_bot", "be nice in chat"),
            ("jj", "what a goal!!")],
@@ -66,8 +73,8 @@ def chat_url(site: Site) -> str:
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        raise ValueError(f"decoy {kind!r} is not one of {KINDS}")
+    if kind not in DECOYS:
+        raise ValueError(f"decoy {kind!r} is not one of {DECOYS}")
 
 
 def decoy_snippet(world: World, site: Site, decoy: str) -> str:
@@ -78,6 +85,8 @@ def decoy_snippet(world: World, site: Site, decoy: str) -> str:
         js = render_asset("decoy-thumbs.js", url=THUMBS_PATH, rle=rle, size=THUMB_SIZE, palette=PALETTE)
         return (f'<canvas id="thumb-decoder" width="{THUMB_SIZE}" height="{THUMB_SIZE}"></canvas>\n'
                 f"<script>{js}</script>")
+    if decoy == "share_popup":
+        return SHARE_POPUP
     js = render_asset("decoy-chat.js", url=chat_url(site), room=CHAT_ROOM)
     return f'<div id="chat-box" class="chat"></div>\n<script>{js}</script>'
 
@@ -86,7 +95,14 @@ def decoy_truth(world: World, site: Site, decoy: str) -> dict:
     _check_kind(decoy)
     if decoy == "wasm_decoder":
         return {"kind": decoy, "url": f"https://{site.domain}{THUMBS_PATH}", "wasm_sha256": module_sha256("thumbs")}
+    if decoy == "share_popup":
+        return {"kind": decoy, "url_prefix": f"https://{site.domain}{SHARE_PATH}"}
     return {"kind": decoy, "url": chat_url(site)}
+
+
+def share_page(req: Request) -> Response:
+    return Response.html("<!doctype html><title>Share</title><h3>Share this page</h3>"
+                         f"<p>{html.escape(req.query.get('u', ''))}</p>")
 
 
 def _chat_room(site: Site):
@@ -109,10 +125,12 @@ def _chat_room(site: Site):
 
 
 def register(app: SandboxApp, world: World) -> None:
-    """Serve the decoder module and the chat sockets of the sites that have those decoys."""
+    """Serve the decoder module, the share pages and the chat sockets of the sites that have those decoys."""
     thumbs = Response(body=module_bytes("thumbs"), content_type="application/wasm")
     for site in world.sites:
         if "wasm_decoder" in site.decoys:
             app.static(site.domain, THUMBS_PATH, thumbs)
+        if "share_popup" in site.decoys:
+            app.http(site.domain, SHARE_PATH, share_page)
         if "chat_websocket" in site.decoys:
             app.ws(f"chat.{site.domain}", "/socket", _chat_room(site))

@@ -120,7 +120,7 @@ def _refuse(app: SandboxApp, site: Site) -> None:
 
 
 def _no_such_host(app: SandboxApp, site: Site) -> None:
-    """Nothing registered: the proxy answers 502 'no such host'."""
+    """Nothing registered: the proxy answers 502 'sandbox: no such host'."""
 
 
 def _server_error(app: SandboxApp, site: Site) -> None:
@@ -201,8 +201,10 @@ class Behaviour:
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
-    "connection_refused": Behaviour("dead", "proxy answers 502 cannot connect; record dead, move on", _refuse),
-    "no_such_host": Behaviour("dead", "the name does not resolve (502 no such host); record dead", _no_such_host),
+    "connection_refused": Behaviour(
+        "dead", "proxy answers 502 'sandbox: connection refused' (to CONNECT too); record dead, move on", _refuse),
+    "no_such_host": Behaviour(
+        "dead", "proxy answers 502 'sandbox: no such host' (to CONNECT too); record dead, move on", _no_such_host),
     "server_error": Behaviour("dead", "HTTP 500 on every path; record dead", _server_error),
     "slow_response": Behaviour(
         "hostile", f"home page answers after {SLOW_SECONDS:.0f} s; time out and record it", _slow_response),

@@ -1,8 +1,8 @@
 """Ad networks of the sandbox: their tags in the page, the scripts and frames they serve.
 
 Each network's `behaviour` (world data) picks an entry of BEHAVIOURS: how its tag is written into the
-page, which hosts a visit requests without any click (and after a scroll), and what triggers its ad.
-The scripts are in `assets/networks/`, written for the sandbox.
+page and which hosts a visit requests without any click (and after a scroll); what triggers its ad is
+world.AD_BEHAVIOURS. The scripts are in `assets/networks/`, written for the sandbox.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from .app import SandboxApp
-from .chains import click_url, site_of
+from .chains import click_url, decimal, site_of
 from .http import Request, Response
 from .world import AdPlacement, Network, Site, World, stable_int
 
@@ -27,11 +27,17 @@ def asset(name: str) -> str:
     return (ASSETS / f"{name}.js").read_text(encoding="utf-8")
 
 
+def js_string(value: str) -> str:
+    """`value` as a JavaScript string literal, safe inside an inline <script> too."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
 def tag_script(behaviour: str, network: Network, click_host: str, **extra: str) -> str:
+    """The behaviour's script; each `extra` value replaces its quoted placeholder ("__KEY__") as a literal."""
     code = asset("common") + "\n" + asset(behaviour)
     code = code.replace("__CLICK_HOST__", click_host).replace("__NET__", network.id)
     for key, value in extra.items():
-        code = code.replace(f"__{key.upper()}__", value)
+        code = code.replace(f'"__{key.upper()}__"', js_string(value))
     return code
 
 
@@ -42,14 +48,14 @@ def _attr(value: str) -> str:
 # --- how each behaviour's tag is written into a page ---------------------------------------------
 
 def _popads(net, site, zone):
-    return (f"<script>var _pop = _pop || [];_pop.push(['siteId', {int(zone)}]);_pop.push(['minBid', 0]);"
+    return (f"<script>var _pop = _pop || [];_pop.push(['siteId', {js_string(zone)}]);_pop.push(['minBid', 0]);"
             f"_pop.push(['popundersPerIP', 0]);_pop.push(['default', false]);</script>\n"
             f'<script async src="{_attr(net.tag)}"></script>')
 
 
 def _popcash(net, site, zone):
     wid = str(100000 + stable_int(site.domain, "popcash_wid") % 900000)
-    return (f"<script>var uid = '{_attr(zone)}'; var wid = '{wid}'; var pop_fback = 'up';</script>\n"
+    return (f"<script>var uid = {js_string(zone)}; var wid = '{wid}'; var pop_fback = 'up';</script>\n"
             f'<script async src="{_attr(net.tag)}"></script>')
 
 
@@ -69,7 +75,7 @@ def _obfuscated_loader(net, site, zone):
         "_0x1.charCodeAt(i))%2147483647}for(var j=0;j<8;j++){_0x7+=_0x8[(_0x6>>(j*3))%26]}"
         "_0x7+=(_0x6%100<10?'0':'')+(_0x6%100)+'.'+_0x2;var _0x9=document[_0x3.apply(null,_0x4)]('script');"
         "_0x9.src='//'+_0x7+'/'+_0x1+_0x3.apply(null,_0x5);_0x9.async=!0;document.head.appendChild(_0x9)})"
-        f"('{_attr(zone)}','c'+'o'+'m');</script>")
+        f"({js_string(zone)},'c'+'o'+'m');</script>")
 
 
 def _exoclick(net, site, zone):
@@ -85,8 +91,8 @@ def _juicyads(net, site, zone):
 
 
 def _hilltop(net, site, zone):
-    return (f"<script>window.htCfg = {{site: '{_attr(zone)}'}};(function (d) {{ var s = d.createElement('script');"
-            f" s.src = '{_attr(net.tag)}'; s.async = true; d.head.appendChild(s); }})(document);</script>")
+    return (f"<script>window.htCfg = {{site: {js_string(zone)}}};(function (d) {{ var s = d.createElement('script');"
+            f" s.src = {js_string(net.tag)}; s.async = true; d.head.appendChild(s); }})(document);</script>")
 
 
 def _mgid(net, site, zone):
@@ -109,26 +115,25 @@ def _adsense(net, site, zone):
 @dataclass(frozen=True)
 class Behaviour:
     write: Callable[[Network, Site, str], str]
-    trigger: str  # what makes the ad happen: click (anywhere), click_ad (on the ad itself)
     load_hosts: tuple[str, ...] = ()  # hosts requested at load besides the tag's
     scroll_hosts: tuple[str, ...] = ()  # hosts requested only after a scroll
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
-    "popunder_window_open": Behaviour(_popads, "click"),
-    "popunder_overlay_anchor": Behaviour(_popcash, "click"),
-    "push_prompt_and_banner": Behaviour(_script_with_zone("data-zone"), "click_ad"),
-    "tabunder": Behaviour(_script_with_zone("data-zone"), "click"),
-    "popunder_obfuscated_loader": Behaviour(_obfuscated_loader, "click"),
-    "display_nested_iframes": Behaviour(_exoclick, "click_ad", ("syndication.exdynsrv.com",)),
-    "display_lazy_after_scroll": Behaviour(_juicyads, "click_ad", (), ("adserver.juicyads.com",)),
-    "popunder_from_ad_iframe": Behaviour(_script_with_zone("data-spot"), "click", ("tsyndicate.com",)),
-    "popunder_injected_links": Behaviour(_script_with_zone("data-zone"), "click"),
-    "popunder_delayed": Behaviour(_hilltop, "click"),
-    "popunder_capped": Behaviour(_script_with_zone("data-zone"), "click"),
-    "native_widget": Behaviour(_mgid, "click_ad", ("s-img.mgid.com",)),
-    "display_iframe_unit": Behaviour(_aads, "click_ad"),
-    "display_adsense": Behaviour(_adsense, "click_ad", ("googleads.g.doubleclick.net",)),
+    "popunder_window_open": Behaviour(_popads),
+    "popunder_overlay_anchor": Behaviour(_popcash),
+    "push_prompt_and_banner": Behaviour(_script_with_zone("data-zone")),
+    "tabunder": Behaviour(_script_with_zone("data-zone")),
+    "popunder_obfuscated_loader": Behaviour(_obfuscated_loader),
+    "display_nested_iframes": Behaviour(_exoclick, ("syndication.exdynsrv.com",)),
+    "display_lazy_after_scroll": Behaviour(_juicyads, scroll_hosts=("adserver.juicyads.com",)),
+    "popunder_from_ad_iframe": Behaviour(_script_with_zone("data-spot"), ("tsyndicate.com",)),
+    "popunder_injected_links": Behaviour(_script_with_zone("data-zone")),
+    "popunder_delayed": Behaviour(_hilltop),
+    "popunder_capped": Behaviour(_script_with_zone("data-zone")),
+    "native_widget": Behaviour(_mgid, ("s-img.mgid.com",)),
+    "display_iframe_unit": Behaviour(_aads),
+    "display_adsense": Behaviour(_adsense, ("googleads.g.doubleclick.net",)),
 }
 
 
@@ -203,7 +208,7 @@ class Networks:
         name = req.path.rsplit("/", 1)[-1].removesuffix(".svg")
         adv = self.world.advertisers.get(req.query.get("a", ""))
         label = adv.name if adv else "Sponsored"
-        w, h = (int(x) for x in (req.query.get("w", "300"), req.query.get("h", "250")))
+        w, h = decimal(req.query.get("w")) or 300, decimal(req.query.get("h")) or 250
         return Response(body=banner_svg(label, min(w, 1000), min(h, 1000), name), content_type="image/svg+xml")
 
     def exo_outer(self, req: Request) -> Response:
@@ -218,7 +223,7 @@ class Networks:
         site = site_of(req, self.world)
         if site is None:
             return None
-        ad = next((a for a in site.ads if a.network == network_id), None)
+        ad = site.placement(network_id)
         return (site, ad) if ad else None
 
     def creative_for(self, network_id: str, width: int, height: int, zone_param: str | None):
@@ -249,7 +254,7 @@ class Networks:
             "<html><body style='margin:0;background:rgba(0,0,0,.35);color:#fff;font:14px sans-serif;"
             "height:100vh;cursor:pointer'><div style='position:absolute;right:8px;top:8px'>Close ad [x]</div>"
             "<div style='position:absolute;bottom:8px;left:8px'>Advertisement</div>"
-            f"<script>document.addEventListener('click', function () {{ var w = window.open({json.dumps(url)}, '_blank');"
+            f"<script>document.addEventListener('click', function () {{ var w = window.open({js_string(url)}, '_blank');"
             " try { window.top.focus(); } catch (e) {} parent.postMessage('ts-close', '*'); }, {once: true});"
             "</script></body></html>")
 

@@ -6,12 +6,12 @@ miners, decoys; a cloaked site only writes its tags for browsers that do not loo
 from __future__ import annotations
 
 import html
-import json
 import re
 
 from . import decoys, miners, networks
 from .app import SandboxApp
 from .http import Request, Response
+from .networks import js_string
 from .world import Site, World, stable_int
 
 TITLES = {
@@ -68,49 +68,40 @@ def inner_paths(site: Site) -> list[str]:
 
 def analytics_snippet(site: Site) -> str:
     parts = []
-    if "ga" in site.ids and site.ids["ga"].startswith("G-"):
-        gid = html.escape(site.ids["ga"])
-        parts.append(f'<script async src="https://www.googletagmanager.com/gtag/js?id={gid}"></script>'
+    ga = site.ids.get("ga", "")
+    if ga.startswith("G-"):
+        parts.append(f'<script async src="https://www.googletagmanager.com/gtag/js?id={html.escape(ga)}"></script>'
                      "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
-                     f"gtag('js',new Date());gtag('config','{gid}');</script>")
-    if "ga" in site.ids and site.ids["ga"].startswith("UA-"):
-        uid = html.escape(site.ids["ga"])
+                     f"gtag('js',new Date());gtag('config',{js_string(ga)});</script>")
+    if ga.startswith("UA-"):
         parts.append("<script>window.ga=window.ga||function(){(ga.q=ga.q||[]).push(arguments)};"
-                     f"ga('create','{uid}','auto');ga('send','pageview');</script>"
+                     f"ga('create',{js_string(ga)},'auto');ga('send','pageview');</script>"
                      '<script async src="https://www.google-analytics.com/analytics.js"></script>')
     if "gtm" in site.ids:
-        tid = html.escape(site.ids["gtm"])
         parts.append("<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),"
                      "event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;"
                      f"j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);}})"
-                     f"(window,document,'script','dataLayer','{tid}');</script>")
+                     f"(window,document,'script','dataLayer',{js_string(site.ids['gtm'])});</script>")
     return "\n".join(parts)
-
-
-SHARE_POPUP = ("<div class='unlock' id='share-unlock'>Partagez pour debloquer la HD / Share to unlock HD</div>"
-               "<script>document.getElementById('share-unlock').addEventListener('click',function(){"
-               "window.open('/share?u='+encodeURIComponent(location.href),'share','width=600,height=420');"
-               "this.remove();});</script>")
 
 
 def ads_html(world: World, site: Site, page: str) -> str:
     tags = "\n".join(networks.ad_snippet(world, site, ad) for ad in site.ads if page in ad.pages)
     if tags and "webdriver" in site.cloaking:
         # cloaking: the tags are only written for browsers that do not say they are automated
-        literal = json.dumps(tags).replace("</", "<\\/")  # no "</script>" inside the script
-        return f"<script>if (!navigator.webdriver) {{ document.write({literal}); }}</script>"
+        return f"<script>if (!navigator.webdriver) {{ document.write({js_string(tags)}); }}</script>"
     return tags
 
 
 def page(world: World, site: Site, page_kind: str, heading: str, content: str) -> str:
     extras = [miners.miner_snippet(world, site, m) for m in site.miners]
-    extras += [SHARE_POPUP if d == "share_popup" else decoys.decoy_snippet(world, site, d) for d in site.decoys]
+    extras += [decoys.decoy_snippet(world, site, d) for d in site.decoys]
     return f"""<!doctype html>
 <html lang="{site.lang}"><head><meta charset="utf-8"><title>{html.escape(site.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>
 {analytics_snippet(site)}
 </head><body>
-<header><h1><a href="/">{html.escape(site.title.split(' - ')[0])}</a></h1>
+<header><h1><a href="/">{html.escape(site.name)}</a></h1>
 <form action="/search"><input name="q" placeholder="Rechercher / Search"></form><a href="/">Accueil</a></header>
 <main><h2>{html.escape(heading)}</h2>
 <div class="ads top">{ads_html(world, site, page_kind)}</div>
@@ -160,7 +151,6 @@ class Sites:
             vhost = self.app.host(site.domain)
             self.app.http(vhost, "/", lambda req, s=site: Response.html(home(self.world, s)))
             self.app.http(vhost, "/img/*", self.image)
-            self.app.http(vhost, "/share", self.share)
             self.app.http(vhost, "/search", lambda req, s=site: Response.html(home(self.world, s)))
             vhost.fallback = lambda req, s=site: self.inner_or_404(s, req)
             if site.mirror_from:
@@ -177,10 +167,6 @@ class Sites:
     def image(self, req: Request) -> Response:
         name = req.path.rsplit("/", 1)[-1].removesuffix(".svg").replace("-", " ")
         return Response(body=networks.banner_svg(name.title(), 260, 146, name), content_type="image/svg+xml")
-
-    def share(self, req: Request) -> Response:
-        return Response.html("<!doctype html><title>Share</title><h3>Share this page</h3>"
-                             f"<p>{html.escape(req.query.get('u', ''))}</p>")
 
     def mirror(self, site: Site) -> None:
         old = site.mirror_from["domain"]

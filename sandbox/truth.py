@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from . import adstxt, decoys, hostile, miners, networks, sites
 from .chains import hop_url, host_of
-from .world import AdPlacement, Campaign, Site, World, stable_int
+from .world import AD_BEHAVIOURS, AdPlacement, Campaign, Site, World, stable_int
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +22,7 @@ def _link(world: World, site: Site, ad: AdPlacement, campaign: Campaign, when: d
         "advertiser": adv.domain,
         "category": adv.category,
         "kind": net.kind,
-        "trigger": networks.BEHAVIOURS[net.behaviour].trigger,
+        "trigger": AD_BEHAVIOURS[net.behaviour],
         "pages": list(ad.pages),
         "chain": [{"host": host_of(h.host, world, site), "via": h.via} for h in campaign.hops],
         "landing": hop_url(world, campaign, len(campaign.hops), site),
@@ -30,34 +30,40 @@ def _link(world: World, site: Site, ad: AdPlacement, campaign: Campaign, when: d
     }
 
 
+def cloaked(site: Site) -> dict:
+    """The condition on everything the site's ad tags do: none, or a browser that hides `webdriver`."""
+    return {"webdriver": False} if "webdriver" in site.cloaking else {}
+
+
 def site_links(world: World, site: Site) -> list[dict]:
-    cloaked = {"webdriver": False} if "webdriver" in site.cloaking else {}
     links = []
     for ad in site.ads:
         net = world.networks[ad.network]
         if net.behaviour == "native_widget":
             for index in networks.native_items(world, net):
-                links.append(_link(world, site, ad, net.campaigns[index], dict(cloaked)))
+                links.append(_link(world, site, ad, net.campaigns[index], cloaked(site)))
             continue
         if ad.targeting:
             for campaign in net.campaigns:
                 if ad.targeting in campaign.when:
-                    links.append(_link(world, site, ad, campaign, {**cloaked, **campaign.when}))
+                    links.append(_link(world, site, ad, campaign, {**cloaked(site), **campaign.when}))
             default = world.campaign_for(site, ad)
-            links.append(_link(world, site, ad, default, {**cloaked, ad.targeting: "other"}))
+            links.append(_link(world, site, ad, default, {**cloaked(site), ad.targeting: "other"}))
             continue
-        links.append(_link(world, site, ad, world.campaign_for(site, ad), dict(cloaked)))
+        links.append(_link(world, site, ad, world.campaign_for(site, ad), cloaked(site)))
     return links
 
 
 def site_requests(world: World, site: Site) -> list[dict]:
-    """Network hosts a visit requests: on load, after a scroll, after the click that triggers the ad."""
+    """Network hosts a visit requests before any click: on load, or after a scroll (`on`), on which `pages`,
+    `when` the site's cloaking lets the tags run."""
     out = []
     for ad in site.ads:
         net = world.networks[ad.network]
         for on, hosts in (("load", networks.load_hosts(world, site, ad)),
                           ("scroll", networks.scroll_hosts(world, ad))):
-            out += [{"network": net.name, "host": h, "on": on, "pages": list(ad.pages)} for h in hosts]
+            out += [{"network": net.name, "host": h, "on": on, "pages": list(ad.pages), "when": cloaked(site)}
+                    for h in hosts]
     return out
 
 
@@ -97,8 +103,7 @@ def site_truth(world: World, site: Site) -> dict:
         "links": site_links(world, site),
         "miners": [miners.miner_truth(world, site, m) for m in site.miners],
         "publisher_ids": publisher_ids(world, site, ads_txt),
-        "decoys": [{"kind": "share_popup", "url_prefix": f"https://{site.domain}/share"} if d == "share_popup"
-                   else decoys.decoy_truth(world, site, d) for d in site.decoys],
+        "decoys": [decoys.decoy_truth(world, site, d) for d in site.decoys],
         "cloaking": list(site.cloaking),
         "adstxt": ads_txt,
     }
@@ -147,7 +152,7 @@ def build_truth(world: World) -> dict:
 
 def watchlist_rows(world: World) -> list[dict]:
     """The sandbox watchlist: what an analyst would have on file (old domains for mirrors)."""
-    return [{"url": f"https://{s.start_domain}/", "name": s.title.split(" - ")[0], "category": s.kind,
+    return [{"url": f"https://{s.start_domain}/", "name": s.name, "category": s.kind,
              "country": {"fr": "FR", "de": "DE", "es": "ES"}.get(s.lang, ""),
              "tags": "sandbox", "monthly_visits": 20_000 + stable_int(s.domain, "visits") % 3_000_000}
             for s in world.sites]

@@ -13,9 +13,26 @@ HOP_VIAS = ("http", "meta", "js", "form")
 SITE_KINDS = ("series", "film", "ddl", "torrent", "sports", "iptv", "clean", "hostile")
 CATEGORIES = ("mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto", "other")
 DECOYS = ("wasm_decoder", "chat_websocket", "share_popup")
-BEHAVIOURS = ("connection_refused", "no_such_host", "server_error", "slow_response", "infinite_loop",
-              "dialog_storm", "popup_storm", "redirect_loop", "beforeunload_trap", "file_download",
-              "huge_page")
+# Ad-network tag behaviours (sandbox/networks.py) and what triggers each one's ad: `click` anywhere on the
+# page, `click_player` on the video player (inner pages only), `click_ad` on the ad itself.
+AD_BEHAVIOURS = {
+    "popunder_window_open": "click", "popunder_overlay_anchor": "click", "tabunder": "click",
+    "popunder_obfuscated_loader": "click", "popunder_delayed": "click", "popunder_capped": "click",
+    "popunder_injected_links": "click_player", "popunder_from_ad_iframe": "click_player",
+    "push_prompt_and_banner": "click_ad", "display_nested_iframes": "click_ad",
+    "display_lazy_after_scroll": "click_ad", "native_widget": "click_ad", "display_iframe_unit": "click_ad",
+    "display_adsense": "click_ad",
+}
+HOSTILE_BEHAVIOURS = ("connection_refused", "no_such_host", "server_error", "slow_response", "infinite_loop",
+                      "dialog_storm", "popup_storm", "redirect_loop", "beforeunload_trap", "file_download",
+                      "huge_page")
+TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
+CLOAKING = ("webdriver", *TARGETING)
+PROTOCOLS = ("coinhive", "stratum")
+ADSTXT_STATES = ("valid", "malformed", "oversized")
+MIRROR_VIAS = ("http", "js")
+MAX_THROTTLE = 0.95  # the miner library caps its throttle there
+SHARED_ID_TYPES = ("ga", "gtm")  # ids a site may carry besides its ad networks' own
 THROWAWAY = "$throwaway"
 
 
@@ -124,6 +141,11 @@ class Site:
         return self.kind == "hostile"
 
     @property
+    def name(self) -> str:
+        """The site's name: its title before " - "."""
+        return self.title.split(" - ")[0]
+
+    @property
     def start_domain(self) -> str:
         """The domain on the watchlist: the old one for a mirror."""
         return self.mirror_from["domain"] if self.mirror_from else self.domain
@@ -139,19 +161,25 @@ class Site:
             return f"{n:016x}"[:12]
         return str(1_000_000 + n % 8_999_999)
 
+    def placement(self, network_id: str) -> AdPlacement | None:
+        """The site's placement of a network (the world allows at most one per network)."""
+        return next((a for a in self.ads if a.network == network_id), None)
+
 
 class World:
     def __init__(self, raw: dict, source: str = "world"):
         self.source = source
-        self.advertisers = {a.domain: a for a in (Advertiser(**x) for x in raw.get("advertisers", []))}
+        self.advertisers = self._index([Advertiser(**x) for x in raw.get("advertisers", [])], "domain", "advertiser")
         self.brokers = [b["host"] for b in raw.get("brokers", [])]
-        self.operators = {o.id: o for o in (Operator(**x) for x in raw.get("operators", []))}
-        self.miner_services = {m.id: m for m in (MinerService(**x) for x in raw.get("miner_services", []))}
-        self.networks: dict[str, Network] = {}
+        self.operators = self._index([Operator(**x) for x in raw.get("operators", [])], "id", "operator")
+        self.miner_services = self._index([MinerService(**x) for x in raw.get("miner_services", [])], "id",
+                                          "miner service")
+        networks = []
         for entry in raw.get("networks", []):
             entry = dict(entry)
             campaigns = [self._campaign(entry["id"], i, c) for i, c in enumerate(entry.pop("campaigns", []))]
-            self.networks[entry["id"]] = Network(campaigns=campaigns, **entry)
+            networks.append(Network(campaigns=campaigns, **entry))
+        self.networks: dict[str, Network] = self._index(networks, "id", "network")
         self.sites: list[Site] = []
         for entry in raw.get("sites", []):
             entry = dict(entry)
@@ -171,15 +199,36 @@ class World:
     def _fail(self, where: str, message: str) -> None:
         raise WorldError(f"{self.source}: {where}: {message}")
 
+    def _index(self, items: list, key: str, what: str) -> dict:
+        """`items` by their `key`, refusing a key listed twice."""
+        out = {}
+        for item in items:
+            name = getattr(item, key)
+            if name in out:
+                self._fail(f"{what} {name!r}", "is listed twice")
+            out[name] = item
+        return out
+
     def _validate(self) -> None:
         broker_set = set(self.brokers)
         for net in self.networks.values():
             where = f"network {net.id!r}"
+            if net.behaviour not in AD_BEHAVIOURS:
+                self._fail(where, f"behaviour {net.behaviour!r} is not one of {tuple(AD_BEHAVIOURS)}")
             if not net.campaigns:
                 self._fail(where, "has no campaigns")
+            if all(c.when for c in net.campaigns):
+                self._fail(where, "has no default campaign (one without `when`)")
             if net.host_pattern:
-                re.compile(net.host_pattern)
+                try:
+                    re.compile(net.host_pattern)
+                except re.error as exc:
+                    self._fail(where, f"host_pattern {net.host_pattern!r} is not a regular expression: {exc}")
+            elif net.tag == "obfuscated":
+                self._fail(where, "an obfuscated tag needs a host_pattern (its throwaway hosts)")
             for c in net.campaigns:
+                if set(c.when) - set(TARGETING):
+                    self._fail(where, f"campaign {c.index}: `when` keys are {TARGETING}")
                 if c.advertiser not in self.advertisers:
                     self._fail(where, f"campaign {c.index} names unknown advertiser {c.advertiser!r}")
                 if not 1 <= len(c.hops) <= 5:
@@ -194,38 +243,70 @@ class World:
         for adv in self.advertisers.values():
             if adv.category not in CATEGORIES:
                 self._fail(f"advertiser {adv.domain!r}", f"category {adv.category!r} is not one of {CATEGORIES}")
+        for service in self.miner_services.values():
+            if service.protocol not in PROTOCOLS:
+                self._fail(f"miner service {service.id!r}", f"protocol {service.protocol!r} is not one of {PROTOCOLS}")
         seen = set()
         for site in self.sites:
-            where = f"site {site.domain!r}"
-            for domain in {site.domain, site.start_domain}:
-                if domain in seen:
-                    self._fail(where, "is listed twice")
-                seen.add(domain)
-                if not domain.endswith(".test"):
-                    self._fail(where, "sites must use fictional .test domains")
-            if site.kind not in SITE_KINDS:
-                self._fail(where, f"kind {site.kind!r} is not one of {SITE_KINDS}")
-            if site.hostile != (site.behaviour is not None) or (site.behaviour and site.behaviour not in BEHAVIOURS):
-                self._fail(where, f"hostile sites, and only they, have a behaviour from {BEHAVIOURS}")
-            if site.operator and site.operator not in self.operators:
-                self._fail(where, f"unknown operator {site.operator!r}")
-            for ad in site.ads:
-                if ad.network not in self.networks:
-                    self._fail(where, f"unknown network {ad.network!r}")
-                if ad.campaign is not None and not 0 <= ad.campaign < len(self.networks[ad.network].campaigns):
-                    self._fail(where, f"network {ad.network!r} has no campaign {ad.campaign}")
-                if ad.targeting not in (None, "country", "language"):
-                    self._fail(where, f"targeting {ad.targeting!r} is not country or language")
-                if set(ad.pages) - {"home", "inner"}:
-                    self._fail(where, "ad pages are home and/or inner")
-            for m in site.miners:
-                if m.service not in self.miner_services:
-                    self._fail(where, f"unknown miner service {m.service!r}")
-                if not (m.site_key or m.wallet):
-                    self._fail(where, f"miner {m.service!r} needs a site_key or a wallet")
-            for d in site.decoys:
-                if d not in DECOYS:
-                    self._fail(where, f"decoy {d!r} is not one of {DECOYS}")
+            self._validate_site(site, seen)
+
+    def _validate_site(self, site: Site, seen: set[str]) -> None:
+        """Check one site; `seen` collects the domains of the sites checked so far."""
+        where = f"site {site.domain!r}"
+        mirror = site.mirror_from
+        if mirror is not None and not (isinstance(mirror, dict) and set(mirror) == {"domain", "via"}
+                                       and isinstance(mirror["domain"], str) and mirror["via"] in MIRROR_VIAS):
+            self._fail(where, f"mirror_from needs a `domain` and a `via` in {MIRROR_VIAS}")
+        for domain in {site.domain, site.start_domain}:
+            if domain in seen:
+                self._fail(where, "is listed twice")
+            seen.add(domain)
+            if not domain.endswith(".test"):
+                self._fail(where, "sites must use fictional .test domains")
+        if site.kind not in SITE_KINDS:
+            self._fail(where, f"kind {site.kind!r} is not one of {SITE_KINDS}")
+        if not (isinstance(site.lang, str) and re.fullmatch("[a-z]{2}", site.lang)):
+            self._fail(where, f"lang {site.lang!r} is not a 2-letter lowercase language code")
+        if site.hostile != (site.behaviour is not None) or site.behaviour not in (None, *HOSTILE_BEHAVIOURS):
+            self._fail(where, f"hostile sites, and only they, have a behaviour from {HOSTILE_BEHAVIOURS}")
+        if site.adstxt not in (None, *ADSTXT_STATES):
+            self._fail(where, f"adstxt {site.adstxt!r} is not one of {ADSTXT_STATES}")
+        for c in site.cloaking:
+            if c not in CLOAKING:
+                self._fail(where, f"cloaking {c!r} is not one of {CLOAKING}")
+        if site.operator and site.operator not in self.operators:
+            self._fail(where, f"unknown operator {site.operator!r}")
+        for ad in site.ads:
+            net = self.networks.get(ad.network)
+            if net is None:
+                self._fail(where, f"unknown network {ad.network!r}")
+            if site.placement(ad.network) is not ad:
+                self._fail(where, f"network {ad.network!r} is placed twice")
+            if ad.campaign is not None and not 0 <= ad.campaign < len(net.campaigns):
+                self._fail(where, f"network {ad.network!r} has no campaign {ad.campaign}")
+            if ad.targeting not in (None, *TARGETING):
+                self._fail(where, f"targeting {ad.targeting!r} is not one of {TARGETING}")
+            if set(ad.pages) - {"home", "inner"}:
+                self._fail(where, "ad pages are home and/or inner")
+            if AD_BEHAVIOURS[net.behaviour] == "click_player" and ad.pages != ("inner",):
+                self._fail(where, f"network {ad.network!r} acts on the player: its pages must be [\"inner\"]")
+            if net.tag == "obfuscated" and not re.fullmatch(net.host_pattern, self.throwaway_host(site)):
+                self._fail(where, f"throwaway host {self.throwaway_host(site)} does not match network "
+                                  f"{net.id!r}'s host_pattern {net.host_pattern!r}")
+        own_ids = {*SHARED_ID_TYPES, *(self.networks[ad.network].id_type for ad in site.ads)}
+        for key in site.ids:
+            if key not in own_ids:
+                self._fail(where, f"id {key!r} is neither ga, gtm nor the id type of one of the site's networks")
+        for m in site.miners:
+            if m.service not in self.miner_services:
+                self._fail(where, f"unknown miner service {m.service!r}")
+            if not (m.site_key or m.wallet):
+                self._fail(where, f"miner {m.service!r} needs a site_key or a wallet")
+            if not (isinstance(m.throttle, (int, float)) and 0 <= m.throttle <= MAX_THROTTLE):
+                self._fail(where, f"miner {m.service!r}: throttle {m.throttle!r} is not between 0 and {MAX_THROTTLE}")
+        for d in site.decoys:
+            if d not in DECOYS:
+                self._fail(where, f"decoy {d!r} is not one of {DECOYS}")
 
     # --- questions the server and the truth both ask ------------------------------------------------
 
@@ -273,3 +354,5 @@ def load_world(path: Path | str | None = None) -> World:
         return World(raw, source=str(path))
     except TypeError as exc:  # an unknown or missing key in an entry
         raise WorldError(f"{path}: {exc}") from None
+    except KeyError as exc:
+        raise WorldError(f"{path}: an entry lacks the key {exc}") from None

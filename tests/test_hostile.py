@@ -81,6 +81,9 @@ def test_every_behaviour_is_served_and_has_a_truth():
         "connection_refused", "no_such_host", "server_error"}
     assert all(t["status"] == "hostile" and t["expect"] for b, t in truths.items()
                if b not in ("connection_refused", "no_such_host", "server_error"))
+    # over https a crawler only sees the proxy's 502 to CONNECT: its body tells the two dead kinds apart
+    assert "'sandbox: connection refused'" in truths["connection_refused"]["expect"]
+    assert "'sandbox: no such host'" in truths["no_such_host"]["expect"]
     with pytest.raises(ValueError):
         hostile.hostile_truth(WORLD, next(s for s in WORLD.sites if not s.hostile))
 

@@ -57,7 +57,7 @@ def miner_shaped(message) -> bool:
 
 def page_html(site) -> str:
     parts = [miners.miner_snippet(WORLD, site, m) for m in site.miners]
-    parts += [decoys.decoy_snippet(WORLD, site, d) for d in site.decoys if d in decoys.KINDS]
+    parts += [decoys.decoy_snippet(WORLD, site, d) for d in site.decoys]
     body = "\n".join([f"<h1>{site.title}</h1>", *parts])
     return f"<!doctype html><html><head><title>{site.title}</title></head><body>\n{body}\n</body></html>"
 

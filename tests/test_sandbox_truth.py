@@ -29,6 +29,11 @@ def ok_sites(truth):
     return [s for s in truth["sites"] if s["status"] == "ok"]
 
 
+# the triggers a visit pulls by itself: it clicks the player (on pages with one), then the page; the ads
+# triggered by a click on the ad itself (click_ad) are reached by following them
+VISITOR_TRIGGERS = ("click", "click_player")
+
+
 # --- the truth itself ------------------------------------------------------------------------------
 
 def test_truth_covers_what_the_sandbox_promises(truth):
@@ -75,6 +80,25 @@ def test_watchlist_lists_every_site_once(world):
     assert "https://streamvf.test/" in {r["url"] for r in rows}  # the mirror's old domain, as analysts have it
 
 
+def test_click_servers_and_images_answer_bad_values_plainly(sandbox):
+    import urllib.error
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": sandbox.address}))
+
+    def fetch(url):
+        try:
+            with opener.open(url, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    status, body = fetch("http://serve.popads.net/click?net=popads&s=nowhere.test")
+    assert status == 200 and b"No ad available" in body
+    assert fetch("http://serve.popads.net/click?net=popads&s=streamvf-hd.test&c=%C2%B2")[0] == 400
+    assert fetch("http://serve.popads.net/r/popads-1/%C2%B2?s=streamvf-hd.test")[0] == 404
+    assert fetch("http://serve.popads.net/img/x.svg?w=abc&h=%C2%B2")[0] == 200
+
+
 # --- a real browser against the served sandbox -----------------------------------------------------
 
 async def _crawl(sandbox, chromium_path, truth):
@@ -84,7 +108,7 @@ async def _crawl(sandbox, chromium_path, truth):
         pages = [("home", site["url"])] + [("inner", u) for u in site["inner_pages"][:1]]
         for page_kind, url in pages:
             landings = {link["landing"] for link in site["links"]
-                        if page_kind in link["pages"] and link["trigger"] == "click"
+                        if page_kind in link["pages"] and link["trigger"] in VISITOR_TRIGGERS
                         and applicable(link["when"], webdriver_hidden=stealth)}
             jobs.append((url, {"hide_webdriver": stealth, "wait_for": landings}))
             keys.append((site["domain"], page_kind, stealth))
@@ -124,9 +148,12 @@ def test_mirrors_redirect_to_their_new_domain(crawl, truth):
 def test_network_hosts_are_requested(crawl, truth):
     missing = []
     for site in ok_sites(truth):
+        stealth = "webdriver" in site["cloaking"]
         for page, v in _visits_of(crawl, site["domain"]).items():
             for req in site["requests"]:
-                if page in req["pages"] and req["host"] not in v.hosts:
+                if page not in req["pages"] or not applicable(req["when"], webdriver_hidden=stealth):
+                    continue
+                if req["host"] not in v.hosts:
                     missing.append((site["domain"], page, req["network"], req["host"]))
     assert not missing
 
@@ -138,7 +165,7 @@ def test_popup_and_tabunder_chains_end_on_their_advertiser(crawl, truth):
         stealth = "webdriver" in site["cloaking"]
         for page, v in _visits_of(crawl, site["domain"]).items():
             for link in site["links"]:
-                if link["trigger"] != "click" or page not in link["pages"]:
+                if link["trigger"] not in VISITOR_TRIGGERS or page not in link["pages"]:
                     continue
                 if not applicable(link["when"], webdriver_hidden=stealth):
                     continue
