@@ -129,7 +129,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "display_lazy_after_scroll": Behaviour(_juicyads, scroll_hosts=("adserver.juicyads.com",)),
     "popunder_from_ad_iframe": Behaviour(_script_with_zone("data-spot"), ("tsyndicate.com",)),
     "popunder_injected_links": Behaviour(_script_with_zone("data-zone")),
-    "popunder_delayed": Behaviour(_hilltop),
+    "popup_delayed": Behaviour(_hilltop),
     "popunder_capped": Behaviour(_script_with_zone("data-zone")),
     "native_widget": Behaviour(_mgid, ("s-img.mgid.com",)),
     "display_iframe_unit": Behaviour(_aads),

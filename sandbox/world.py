@@ -10,6 +10,7 @@ from pathlib import Path
 
 WORLD_FILE = Path(__file__).parent / "data" / "world.toml"
 HOP_VIAS = ("http", "meta", "js", "form")
+LINK_KINDS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
 SITE_KINDS = ("series", "film", "ddl", "torrent", "sports", "iptv", "clean", "hostile")
 CATEGORIES = ("mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto", "other")
 DECOYS = ("wasm_decoder", "chat_websocket", "share_popup")
@@ -17,7 +18,7 @@ DECOYS = ("wasm_decoder", "chat_websocket", "share_popup")
 # page, `click_player` on the video player (inner pages only), `click_ad` on the ad itself.
 AD_BEHAVIOURS = {
     "popunder_window_open": "click", "popunder_overlay_anchor": "click", "tabunder": "click",
-    "popunder_obfuscated_loader": "click", "popunder_delayed": "click", "popunder_capped": "click",
+    "popunder_obfuscated_loader": "click", "popup_delayed": "click", "popunder_capped": "click",
     "popunder_injected_links": "click_player", "popunder_from_ad_iframe": "click_player",
     "push_prompt_and_banner": "click_ad", "display_nested_iframes": "click_ad",
     "display_lazy_after_scroll": "click_ad", "native_widget": "click_ad", "display_iframe_unit": "click_ad",
@@ -213,6 +214,8 @@ class World:
         broker_set = set(self.brokers)
         for net in self.networks.values():
             where = f"network {net.id!r}"
+            if net.kind not in LINK_KINDS:
+                self._fail(where, f"kind {net.kind!r} is not one of {LINK_KINDS}")
             if net.behaviour not in AD_BEHAVIOURS:
                 self._fail(where, f"behaviour {net.behaviour!r} is not one of {tuple(AD_BEHAVIOURS)}")
             if not net.campaigns:

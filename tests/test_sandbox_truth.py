@@ -43,7 +43,7 @@ def test_truth_covers_what_the_sandbox_promises(truth):
     assert {s["kind"] for s in piracy} >= {"series", "film", "ddl", "torrent", "sports", "iptv"}
     assert len(truth["networks"]) >= 10
     links = [link for s in sites for link in s["links"]]
-    assert {link["kind"] for link in links} >= {"popunder", "tabunder", "display", "native", "push"}
+    assert {link["kind"] for link in links} >= {"popunder", "tabunder", "popup", "overlay", "display", "native", "push"}
     assert {h["via"] for link in links for h in link["chain"]} == {"http", "meta", "js", "form"}
     assert {len(link["chain"]) for link in links} >= {1, 2, 3, 4, 5}
     assert all(1 <= len(link["chain"]) <= 5 for link in links)
