@@ -23,6 +23,7 @@ demo: setup browser
 	$(VENV)/bin/moneytrail sandbox watchlist -o var/sandbox-watchlist.csv
 	$(VENV)/bin/moneytrail sandbox truth -o var/sandbox-truth.json
 	@echo "The crawl of the sandbox arrives with the observation layer; serving the sandbox now (Ctrl-C stops it)."
+	@echo "Browse it: chromium --user-data-dir=\$$(mktemp -d) --proxy-server=http://127.0.0.1:8899 --ignore-certificate-errors https://streamvf.test/"
 	$(VENV)/bin/moneytrail sandbox serve
 
 sandbox: setup

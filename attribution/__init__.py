@@ -1,0 +1,1 @@
+"""Pure attribution: findings (networks, advertisers, miners, operators) computed from observations and signature data."""

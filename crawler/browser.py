@@ -31,6 +31,11 @@ def playwright_chromium() -> str | None:
     return path if path and Path(path).exists() else None
 
 
+def _is_script(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"#!"
+
+
 def find_chromium() -> str:
     """`MONEYTRAIL_CHROMIUM`, else Playwright's Chromium, else a system Chromium."""
     explicit = os.environ.get("MONEYTRAIL_CHROMIUM")
@@ -45,15 +50,7 @@ def find_chromium() -> str:
         if Path(candidate).exists():
             return candidate
     which = shutil.which("chromium") or shutil.which("chromium-browser")
-    if which and Path(which).resolve().name != "chromium":  # not Debian's wrapper script
+    if which and not _is_script(which):  # Debian's /usr/bin/chromium is a shell wrapper Playwright cannot drive
         return which
     raise BrowserNotFound("no Chromium found: run `make browser` (installs Debian's chromium as root), or "
                           "`apt-get install chromium`, or `playwright install chromium`, or set MONEYTRAIL_CHROMIUM")
-
-
-def launch_options(proxy: str | None = None) -> dict:
-    """Keyword arguments for Playwright's `chromium.launch`."""
-    options = {"executable_path": find_chromium(), "args": list(QUIET_ARGS), "headless": True}
-    if proxy:
-        options["proxy"] = {"server": proxy}
-    return options
