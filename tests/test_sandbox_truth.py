@@ -294,3 +294,26 @@ def test_ads_follow_the_visitors_country_and_language(tmp_path, world, chromium_
     assert landing(by_language, language="fr") in results["fr-FR"].pages
     assert landing(by_language, language="other") in results["en-US"].pages
     assert len({landing(by_country, country=c) for c in ("fr", "de", "other")}) == 3
+
+
+def test_every_publisher_id_of_the_truth_is_in_what_the_site_serves(sandbox, truth):
+    """Pages and ads.txt, fetched as plain HTTP through the proxy: no truth id is invisible to a crawler."""
+    import ssl
+    import urllib.request
+
+    ca = ssl.create_default_context(cafile=str(sandbox.ca.ca_cert_path))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": sandbox.address, "https": sandbox.address}),
+        urllib.request.HTTPSHandler(context=ca))
+    hidden = {m["site_key"] for s in truth["sites"] for m in s["miners"] if m["obfuscated"]}  # hidden on purpose
+    missing = []
+    for site in ok_sites(truth):
+        served = ""
+        for url in [site["final_url"], *site["inner_pages"], *([site["adstxt"]["url"]] if site["adstxt"] else [])]:
+            with opener.open(url, timeout=10) as resp:
+                served += resp.read(6 * 1024 * 1024).decode("utf-8", "replace")
+        for pid in site["publisher_ids"]:
+            value = pid["value"].split(":", 1)[1] if pid["type"] == "adstxt_account" else pid["value"]
+            if value not in hidden and value.removeprefix("ca-") not in served:
+                missing.append((site["domain"], pid["type"], pid["value"]))
+    assert not missing, "\n".join(map(str, missing))
