@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
-import json
 
 from .app import SandboxApp
 from .http import Request, Response, WebSocket
@@ -109,12 +108,8 @@ def _chat_room(site: Site):
     lines = CHAT_LINES.get(site.lang, CHAT_LINES["en"])
 
     async def serve(req: Request, ws: WebSocket) -> None:
-        while (raw := await ws.recv()) is not None:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if not isinstance(msg, dict) or msg.get("type") != "join":
+        async for msg in ws.messages_json():
+            if msg.get("type") != "join":
                 continue
             await ws.send({"type": "joined", "room": CHAT_ROOM, "online": 40 + len(site.domain)})
             for user, text in lines:
