@@ -1,16 +1,43 @@
 """The `moneytrail` command."""
 from __future__ import annotations
 
-import typer
+import os
+from pathlib import Path
+from typing import Optional
 
-from sandbox.cli import app as sandbox_app
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from . import __version__
-from .browser import BrowserNotFound, find_chromium
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from sandbox.cli import app as sandbox_app  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .browser import BrowserNotFound, find_chromium  # noqa: E402
 
 app = typer.Typer(help="moneytrail: follow the money of piracy sites (ad networks, advertisers, miners).",
                   no_args_is_help=True)
+watchlist_app = typer.Typer(help="Keep watchlists of sites to crawl (CSV or plain text files).", no_args_is_help=True)
+app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(sandbox_app, name="sandbox")
+err = Console(stderr=True)
+out = Console()
+
+DB_HELP = "SQLAlchemy URL of the store (default: $MONEYTRAIL_DB, else SQLite in $MONEYTRAIL_HOME or ~/.local/share/moneytrail)"
+
+# exit statuses of `moneytrail crawl` (documented in the README)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOTHING_REACHED = 0, 1, 2, 3
+
+
+def _store(db: str | None):
+    from .store import open_store, redact
+    try:
+        return open_store(db)
+    except Exception as exc:  # a wrong URL, a missing driver, a database that refuses us
+        err.print(f"[red]error:[/] cannot open the store {redact(db or '(default)')}: {type(exc).__name__}: "
+                  f"{str(exc).splitlines()[0][:300]}")
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()
@@ -27,6 +54,161 @@ def browser() -> None:
     except BrowserNotFound as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1)
+
+
+# --- watchlists ------------------------------------------------------------------------------------
+
+def _report_problems(parsed, max_shown: int = 50) -> None:
+    for problem in parsed.errors[:max_shown]:
+        err.print(f"[yellow]skipped[/] {problem}", markup=True, highlight=False)
+    if len(parsed.errors) > max_shown:
+        err.print(f"... and {len(parsed.errors) - max_shown} more bad rows")
+    for notice in parsed.notices[:max_shown]:
+        err.print(f"note: {notice}", markup=False, highlight=False)
+
+
+@watchlist_app.command("import")
+def watchlist_import(file: Path = typer.Argument(..., help="CSV (url or domain column) or text (one URL or domain a line)"),
+                     name: Optional[str] = typer.Option(None, "--name", help="watchlist name (default: the file's stem)"),
+                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Import a watchlist file: bad rows are reported with their line number and skipped; sites of the same
+    registrable domain are merged."""
+    from .store.writer import import_watchlist
+    from .watchlist import parse_file
+    if not file.is_file():
+        err.print(f"[red]error:[/] no such file: {file}")
+        raise typer.Exit(EXIT_USAGE)
+    parsed = parse_file(file)
+    _report_problems(parsed)
+    if not parsed.entries:
+        err.print(f"[red]error:[/] {file}: no valid row, nothing imported")
+        raise typer.Exit(EXIT_USAGE)
+    store = _store(db)
+    added, updated = import_watchlist(store, name or file.stem, parsed.entries, source=str(file.resolve()))
+    out.print(f"watchlist {name or file.stem}: {added} site(s) added, {updated} updated, "
+              f"{len(parsed.errors)} row(s) skipped", highlight=False)
+
+
+@watchlist_app.command("list")
+def watchlist_list(name: Optional[str] = typer.Argument(None, help="show this watchlist's sites"),
+                   db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """List the watchlists, or the sites of one."""
+    from .store.writer import NoSuchWatchlist, list_watchlists, watchlist_sites
+    store = _store(db)
+    if name is None:
+        table = Table("watchlist", "sites", "created", "source")
+        for wl, n in list_watchlists(store):
+            table.add_row(wl.name, str(n), f"{wl.created_at:%Y-%m-%d %H:%M}", wl.source or "")
+        out.print(table)
+        return
+    try:
+        _, sites = watchlist_sites(store, name)
+    except NoSuchWatchlist:
+        err.print(f"[red]error:[/] no watchlist named {name!r}")
+        raise typer.Exit(EXIT_USAGE)
+    table = Table("domain", "url", "name", "category", "country", "tags", "monthly visits")
+    for s in sites:
+        table.add_row(s.domain, s.url, s.name or "", s.category or "", s.country or "", ", ".join(s.tags or []),
+                      f"{s.monthly_visits:,}" if s.monthly_visits is not None else "")
+    out.print(table)
+
+
+@watchlist_app.command("remove")
+def watchlist_remove(name: str = typer.Argument(..., help="the watchlist"),
+                     domains: Optional[list[str]] = typer.Argument(None, help="only these sites (registrable domains)"),
+                     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Remove a watchlist, or some of its sites. Visits already stored are kept."""
+    from .domains import site_of
+    from .store.writer import NoSuchWatchlist, remove
+    store = _store(db)
+    wanted = [site_of(d if "://" in d else f"https://{d}/") for d in domains or []]
+    try:
+        n = remove(store, name, wanted or None)
+    except NoSuchWatchlist:
+        err.print(f"[red]error:[/] no watchlist named {name!r}")
+        raise typer.Exit(EXIT_USAGE)
+    out.print(f"removed {n} site(s)" + ("" if wanted else f" and the watchlist {name}"))
+
+
+# --- crawling --------------------------------------------------------------------------------------
+
+@app.command()
+def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlist name, or a watchlist file (imported first)"),
+          proxy: Optional[str] = typer.Option(None, "--proxy", help="proxy for the browser and plain requests "
+                                              "(http://user:password@host:port); how to crawl from another country"),
+          concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=32, help="browser contexts at once"),
+          pages: int = typer.Option(1, "--pages", "-p", min=0, max=20, help="content pages visited per site, besides the home page"),
+          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+          locale: Optional[str] = typer.Option(None, "--locale", help="browser language, e.g. fr-FR (default en-US)"),
+          stealth: bool = typer.Option(True, "--stealth/--no-stealth", help="hide navigator.webdriver, as sites cloak on it"),
+          adstxt: bool = typer.Option(True, "--adstxt/--no-adstxt", help="fetch ads.txt, app-ads.txt and sellers.json"),
+          screenshots: Optional[Path] = typer.Option(None, "--screenshots", help="screenshot directory (default: <data home>/screenshots)"),
+          log_file: Optional[Path] = typer.Option(None, "--log", help="Scrapy's log (default: <data home>/logs/crawl-<time>.log)"),
+          progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar")) -> None:
+    """Crawl a watchlist: visit each site like a person, record everything, store it.
+
+    Exit status: 0 the crawl finished (every site has a recorded status); 1 it could not run or was
+    interrupted; 2 bad usage (no such watchlist, no valid row, unusable store or proxy); 3 it finished but
+    no site could be reached (check the proxy and the network)."""
+    from .run import CrawlOptions, default_log_file, run_crawl
+    from .settings import browser_proxy, redact_proxy
+    from .store import redact
+    from .store.writer import NoSuchWatchlist, resolve_watchlist
+    from .watchlist import parse_file
+
+    if proxy:
+        try:
+            browser_proxy(proxy)
+        except ValueError as exc:
+            err.print(f"[red]error:[/] --proxy {redact_proxy(proxy)}: {exc}")
+            raise typer.Exit(EXIT_USAGE)
+    try:
+        find_chromium()
+    except BrowserNotFound as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_FAILED)
+    store = _store(db)
+    if Path(watchlist).is_file():
+        _report_problems(parse_file(watchlist))
+    try:
+        wl, sites, _ = resolve_watchlist(store, watchlist)
+    except NoSuchWatchlist as exc:
+        err.print(f"[red]error:[/] no watchlist {exc}: give a watchlist name (`moneytrail watchlist list`) or a file")
+        raise typer.Exit(EXIT_USAGE)
+    if not sites:
+        err.print(f"[red]error:[/] watchlist {wl.name} has no site")
+        raise typer.Exit(EXIT_USAGE)
+    log = str(log_file) if log_file else default_log_file()
+    err.print(f"crawling {len(sites)} site(s) of watchlist {wl.name} into {redact(store.url)}; log: {log}",
+              highlight=False)
+    result = run_crawl(CrawlOptions(watchlist=wl.name, db=store.url, proxy=proxy, concurrency=concurrency, pages=pages,
+                                    stealth=stealth, locale=locale, screenshots=str(store.screenshots if not screenshots else screenshots),
+                                    log_file=log, progress=progress, adstxt=adstxt))
+    _summary(result, store, screenshots or store.screenshots)
+    if result.state != "finished":
+        raise typer.Exit(EXIT_FAILED)
+    if not any(result.counts.get(f"sites_{s}") for s in ("ok", "hostile")):
+        err.print("[red]no site could be reached[/]: check --proxy and the network")
+        raise typer.Exit(EXIT_NOTHING_REACHED)
+
+
+def _summary(result, store, screenshots) -> None:
+    from .store import redact
+    c = result.counts
+    table = Table(title=f"run {result.run_id}: {result.state}", show_header=True)
+    table.add_column("")
+    for status in ("ok", "hostile", "dead", "timeout", "crashed"):
+        table.add_column(status, justify="right")
+    table.add_column("total", justify="right")
+    for what in ("sites", "visits"):
+        row = [c.get(f"{what}_{s}", 0) for s in ("ok", "hostile", "dead", "timeout", "crashed")]
+        table.add_row(what, *map(str, row), str(sum(row)))
+    out.print(table)
+    out.print(f"popups and tab-unders {c.get('popups', 0)}, WebSockets {c.get('websockets', 0)}, "
+              f"wasm modules {c.get('wasm', 0)}; ads.txt ok {c.get('ads.txt_ok', 0)}, sellers.json ok "
+              f"{c.get('sellers.json_ok', 0)}", highlight=False)
+    out.print(f"store: {redact(store.url)}\nscreenshots: {screenshots}/run-{result.run_id}\nlog: {result.log_file}",
+              highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,41 @@
+"""Host names and registrable domains, with no network access (tldextract's bundled suffix list only)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+# suffix_list_urls=() and no cache: tldextract never downloads the Public Suffix List. Private suffixes count
+# (x.blogspot.com and y.blogspot.com are two sites, as they are two owners).
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL ('' when it has none)."""
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
+@lru_cache(maxsize=65536)
+def registrable_domain(host: str) -> str:
+    """`www.sub.example.co.uk` -> `example.co.uk`; an IP address or a bare name is returned as it is.
+
+    Hosts under a suffix the list does not know (the sandbox's `.test`) count the last two labels."""
+    host = host.lower().rstrip(".")
+    if not host:
+        return ""
+    parts = _EXTRACT(host)
+    if parts.top_domain_under_public_suffix:
+        return parts.top_domain_under_public_suffix
+    if parts.ipv4 or ":" in host:
+        return host
+    labels = host.split(".")
+    return ".".join(labels[-2:])
+
+
+def site_of(url: str) -> str:
+    """The registrable domain of a URL."""
+    return registrable_domain(host_of(url))

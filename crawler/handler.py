@@ -1,0 +1,73 @@
+"""scrapy-playwright, adapted to instrumented visits.
+
+- One browser for http and https (Scrapy builds one handler per scheme; they share the provider's).
+- The navigation is ours: bounded by the visit's navigation timeout, through the browser's own headers
+  (scrapy-playwright's per-request route is removed: every request would otherwise make a round trip
+  through Python), and the page's HTML is not serialised into the response (a 20 MB page or a page that
+  never answers again must not stall the download): the Observation is the visit's result.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from playwright.async_api import Browser, Error as PlaywrightError
+from scrapy.http import HtmlResponse
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.provider import PlaywrightBrowserProvider
+
+
+class NavigationFailed(Exception):
+    """The visited page did not load; the errback still records the visit."""
+
+
+class SharedBrowserProvider(PlaywrightBrowserProvider):
+    _shared: dict = {}  # one Playwright and one browser per process, counted by users
+
+    async def start(self) -> None:
+        shared = SharedBrowserProvider._shared
+        if not shared:
+            await super().start()
+            shared.update(manager=self.playwright_context_manager, playwright=self.playwright,
+                          browser_type=self.browser_type, users=0, browser=None, lock=asyncio.Lock())
+        shared["users"] += 1
+        self.playwright_context_manager = shared["manager"]
+        self.playwright, self.browser_type = shared["playwright"], shared["browser_type"]
+
+    async def launch_browser(self) -> Browser:
+        shared = SharedBrowserProvider._shared
+        async with shared["lock"]:
+            browser = shared.get("browser")
+            if browser is None or not browser.is_connected():
+                shared["browser"] = browser = await super().launch_browser()
+            return browser
+
+    async def close(self) -> None:
+        shared = SharedBrowserProvider._shared
+        if not shared:
+            return
+        shared["users"] -= 1
+        if shared["users"] <= 0:
+            browser = shared.get("browser")
+            if browser is not None and browser.is_connected():
+                try:
+                    await browser.close()
+                except PlaywrightError:
+                    pass
+            SharedBrowserProvider._shared = {}
+            await super().close()
+
+
+class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    async def _download_request_with_page(self, request, page, spider):
+        request.meta["playwright_page"] = page  # the errback needs it too
+        await page.unroute("**")
+        timeout = float(request.meta.get("navigation_timeout", 20.0))
+        try:
+            response = await asyncio.wait_for(
+                page.goto(request.url, wait_until="load", timeout=timeout * 1000), timeout + 5)
+        except asyncio.TimeoutError:
+            raise NavigationFailed(f"Timeout {timeout * 1000:.0f}ms exceeded (the page stopped answering)") from None
+        except PlaywrightError as exc:
+            raise NavigationFailed(str(exc).splitlines()[0]) from None
+        return HtmlResponse(url=page.url, status=response.status if response else 200, body=b"",
+                            request=request, flags=["playwright"])

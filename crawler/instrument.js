@@ -1,0 +1,192 @@
+/* moneytrail's in-page instrumentation, run in every frame before the page's own scripts.
+   It reports through the __mtRecord binding what the network does not show: window.open calls and
+   their caller, WebAssembly modules compiled from bytes, Worker creations, notification prompts,
+   beforeunload handlers, history spam, meta refreshes and form submissions. Settings are prepended
+   by Python as `const __MT = {...};`. */
+(function () {
+  "use strict";
+  if (window.__mtInstalled) return;
+  try { Object.defineProperty(window, "__mtInstalled", { value: true }); } catch (e) { return; }
+
+  if (__MT.stealth) {
+    try { Object.defineProperty(Navigator.prototype, "webdriver", { get: function () { return false; } }); } catch (e) {}
+  }
+
+  var record = function (kind, data) {
+    try { if (typeof window.__mtRecord === "function") window.__mtRecord(kind, data); } catch (e) {}
+  };
+  var URL_IN_STACK = /((?:https?|blob):\/\/[^\s()]+?):\d+:\d+/;
+  function caller() {
+    var lines = String(new Error().stack || "").split("\n");
+    for (var i = 1; i < lines.length; i++) {
+      var m = URL_IN_STACK.exec(lines[i]);
+      if (m) return m[1];
+    }
+    return null;
+  }
+  function text(v) { try { return String(v).slice(0, 4096); } catch (e) { return ""; } }
+  function wrap(owner, name, make) {
+    try {
+      var original = owner[name];
+      if (typeof original !== "function") return;
+      var replacement = make(original);
+      try { Object.defineProperty(replacement, "name", { value: original.name }); } catch (e) {}
+      try { Object.defineProperty(replacement, "length", { value: original.length }); } catch (e) {}
+      replacement.toString = function () { return Function.prototype.toString.call(original); };
+      owner[name] = replacement;
+    } catch (e) {}
+  }
+
+  // --- windows -------------------------------------------------------------------------------------
+  wrap(window, "open", function (original) {
+    return function (url, target, features) {
+      record("window_open", { url: url === undefined ? "" : text(url), target: text(target || ""), caller: caller() });
+      return original.apply(this, arguments);
+    };
+  });
+
+  // --- WebAssembly ---------------------------------------------------------------------------------
+  function toBase64(bytes) {
+    var chunks = [];
+    for (var i = 0; i < bytes.length; i += 32768)
+      chunks.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 32768)));
+    return btoa(chunks.join(""));
+  }
+  function bytesOf(source) {
+    if (source instanceof ArrayBuffer) return new Uint8Array(source);
+    if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return null;
+  }
+  var seenModules = new WeakSet();
+  function reportBytes(op, source, where) {
+    try {
+      var bytes = bytesOf(source);
+      if (!bytes) return;
+      var payload = { op: op, size: bytes.length, caller: where };
+      if (bytes.length <= __MT.maxWasmBytes) payload.b64 = toBase64(bytes);
+      record("wasm", payload);
+    } catch (e) {}
+  }
+  if (window.WebAssembly) {
+    var WA = window.WebAssembly;
+    wrap(WA, "compile", function (original) {
+      return function (source) { reportBytes("compile", source, caller()); return original.apply(this, arguments); };
+    });
+    wrap(WA, "instantiate", function (original) {
+      return function (source) {
+        if (source instanceof WA.Module) {
+          if (!seenModules.has(source)) {
+            seenModules.add(source);
+            try { record("wasm", { op: "instantiate_module", caller: caller(),
+                                   exports: WA.Module.exports(source).map(function (e) { return e.name; }),
+                                   imports: WA.Module.imports(source).map(function (i) { return i.module + "." + i.name; }) }); } catch (e) {}
+          }
+        } else {
+          reportBytes("instantiate", source, caller());
+        }
+        return original.apply(this, arguments);
+      };
+    });
+    ["compileStreaming", "instantiateStreaming"].forEach(function (name) {
+      wrap(WA, name, function (original) {
+        return function (source) {
+          var where = caller();
+          try {
+            Promise.resolve(source).then(function (response) {
+              return response.clone().arrayBuffer();
+            }).then(function (buffer) { reportBytes("streaming", buffer, where); }, function () {});
+          } catch (e) {}
+          return original.apply(this, arguments);
+        };
+      });
+    });
+    try {
+      var OriginalModule = WA.Module;
+      var Module = function Module(source) {
+        reportBytes("module", source, caller());
+        return Reflect.construct(OriginalModule, arguments, new.target || OriginalModule);
+      };
+      Module.prototype = OriginalModule.prototype;
+      Object.setPrototypeOf(Module, OriginalModule);
+      Module.toString = function () { return Function.prototype.toString.call(OriginalModule); };
+      WA.Module = Module;
+    } catch (e) {}
+  }
+
+  // --- workers -------------------------------------------------------------------------------------
+  ["Worker", "SharedWorker"].forEach(function (name) {
+    var Original = window[name];
+    if (typeof Original !== "function") return;
+    try {
+      var Replacement = function (url) {
+        record("worker", { kind: name === "Worker" ? "worker" : "shared_worker", url: text(url), caller: caller() });
+        return Reflect.construct(Original, arguments, new.target || Original);
+      };
+      Replacement.prototype = Original.prototype;
+      Object.setPrototypeOf(Replacement, Original);
+      Replacement.toString = function () { return Function.prototype.toString.call(Original); };
+      window[name] = Replacement;
+    } catch (e) {}
+  });
+  try {
+    if (navigator.serviceWorker) {
+      wrap(Object.getPrototypeOf(navigator.serviceWorker), "register", function (original) {
+        return function (url) {
+          record("worker", { kind: "service_worker", url: text(url), caller: caller() });
+          return original.apply(this, arguments);
+        };
+      });
+    }
+  } catch (e) {}
+
+  // --- prompts, traps, navigations -----------------------------------------------------------------
+  if (window.Notification) {
+    wrap(window.Notification, "requestPermission", function (original) {
+      return function () { record("notification_prompt", { caller: caller() }); return original.apply(this, arguments); };
+    });
+  }
+  wrap(EventTarget.prototype, "addEventListener", function (original) {
+    return function (type) {
+      if (type === "beforeunload" && this === window) record("beforeunload", { caller: caller() });
+      return original.apply(this, arguments);
+    };
+  });
+  try {
+    var handler = Object.getOwnPropertyDescriptor(window, "onbeforeunload") ||
+                  Object.getOwnPropertyDescriptor(Window.prototype, "onbeforeunload");
+    if (handler && handler.set) {
+      Object.defineProperty(window, "onbeforeunload", {
+        configurable: true, enumerable: true, get: handler.get,
+        set: function (v) { if (v) record("beforeunload", { caller: caller() }); handler.set.call(this, v); },
+      });
+    }
+  } catch (e) {}
+  var historyCalls = 0;
+  ["pushState", "replaceState"].forEach(function (name) {
+    wrap(History.prototype, name, function (original) {
+      return function () {
+        historyCalls++;
+        if (historyCalls === 1 || historyCalls === 20 || historyCalls === 200)
+          record("history", { count: historyCalls, caller: caller() });
+        return original.apply(this, arguments);
+      };
+    });
+  });
+  wrap(HTMLFormElement.prototype, "submit", function (original) {
+    return function () {
+      record("form_submit", { action: text(this.action), method: text(this.method), url: location.href });
+      return original.apply(this, arguments);
+    };
+  });
+  document.addEventListener("submit", function (event) {
+    var f = event.target;
+    record("form_submit", { action: text(f && f.action), method: text(f && f.method), url: location.href });
+  }, true);
+  document.addEventListener("DOMContentLoaded", function () {
+    var metas = document.querySelectorAll("meta[http-equiv]");
+    for (var i = 0; i < metas.length; i++) {
+      if ((metas[i].getAttribute("http-equiv") || "").toLowerCase() === "refresh")
+        record("meta_refresh", { content: text(metas[i].getAttribute("content")), url: location.href });
+    }
+  });
+})();

@@ -1,0 +1,254 @@
+"""What a visit saw, as plain data: the boundary between the browser and everything after it.
+
+Nothing here imports Playwright or Scrapy. An Observation is built by `crawler.recorder`, stored whole
+(`to_dict`) by the store, read back (`from_dict`) by attribution and `reanalyze`. Times are seconds since
+the visit started. Pages are numbered in the visit (0 = the page visited); frames likewise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+
+SCHEMA = 1
+STATUSES = ("ok", "dead", "timeout", "crashed", "hostile")
+
+
+@dataclass
+class Step:
+    n: int
+    action: str  # load, scroll, click_player, click_centre, click_body, follow_ad
+    at: float
+    detail: str = ""
+
+
+@dataclass
+class RequestRecord:
+    id: int
+    url: str
+    method: str
+    resource_type: str
+    page: int | None  # None: a worker's or service worker's request
+    frame: int | None
+    navigation: bool
+    step: int
+    started: float
+    initiator: str | None = None  # the script URL Chromium names as the request's initiator
+    initiator_type: str | None = None  # parser, script, preload, other...
+    redirected_from: int | None = None  # id of the request this one is a 30x redirect of
+    status: int | None = None
+    mime: str | None = None
+    failure: str | None = None
+    ended: float | None = None
+
+
+@dataclass
+class FrameRecord:
+    id: int
+    page: int
+    parent: int | None
+    url: str
+    name: str = ""
+
+
+@dataclass
+class Hop:
+    url: str
+    via: str  # open (first URL), http (30x), meta (meta refresh), js (script navigation), form (form post), link
+    method: str = "GET"
+    status: int | None = None
+    at: float | None = None
+
+
+@dataclass
+class WindowRecord:
+    """A page of the visit other than the one visited, or the visited one once it navigated away."""
+    page: int
+    kind: str  # popup (a new window or tab), tabunder (the visited tab sent elsewhere), ad_link (followed)
+    step: int  # the step during which it was opened
+    opened_at: float
+    opener_page: int | None = None
+    chain: list[Hop] = field(default_factory=list)
+    landing_url: str = ""
+    landing_title: str = ""
+    screenshot: str | None = None
+    closed: bool = False  # closed by the page itself before the visit ended
+    over_limit: bool = False  # opened beyond the popup limit: closed at once, chain not followed
+
+
+@dataclass
+class WindowOpenCall:
+    page: int | None
+    frame_url: str
+    url: str
+    target: str
+    caller: str | None  # the script URL on top of the stack
+    step: int
+    at: float
+    user_gesture: bool | None = None
+
+
+@dataclass
+class WebSocketRecord:
+    url: str
+    page: int | None
+    opened_at: float
+    sent: list[str] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+    sent_count: int = 0
+    received_count: int = 0
+    closed: bool = False
+
+
+@dataclass
+class WasmModule:
+    sha256: str | None  # None when over the size limit
+    size: int
+    source: str  # network (a response body), compile, instantiate, module, streaming
+    url: str | None = None  # where the bytes came from, if a response
+    frame_url: str | None = None
+    caller: str | None = None
+    exports: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)  # module.name
+
+
+@dataclass
+class WorkerRecord:
+    url: str
+    kind: str  # worker, shared_worker, service_worker
+    page: int | None
+    caller: str | None = None
+    at: float | None = None
+
+
+@dataclass
+class InlineScript:
+    sha256: str
+    length: int
+    excerpt: str
+    frame_url: str
+
+
+@dataclass
+class AdFrame:
+    frame: int
+    url: str
+    width: int
+    height: int
+    x: int
+    y: int
+    click_urls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AdLink:
+    url: str  # the link a visitor would follow (click URL)
+    frame_url: str
+    where: str  # frame (inside an ad frame) or injected (a third-party link a script added to the page)
+    followed: bool = False
+
+
+@dataclass
+class Dialog:
+    type: str
+    message: str
+    step: int
+    page: int | None
+
+
+@dataclass
+class DownloadRecord:
+    url: str
+    suggested_filename: str
+    step: int
+    page: int | None
+
+
+@dataclass
+class Notice:
+    """A console error, a notification-permission prompt, a beforeunload handler, a page crash..."""
+    kind: str
+    text: str
+    page: int | None = None
+    caller: str | None = None
+    at: float | None = None
+
+
+@dataclass
+class Observation:
+    visit_id: str
+    url: str
+    site: str  # registrable domain of the watchlist entry
+    page_kind: str  # home or inner
+    started_at: str  # ISO 8601, UTC
+    profile: dict = field(default_factory=dict)
+    status: str = "ok"
+    error: str | None = None
+    http_status: int | None = None
+    final_url: str = ""
+    final_site: str = ""  # registrable domain after redirects (mirrors)
+    title: str = ""
+    duration: float = 0.0
+    screenshot: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    requests: list[RequestRecord] = field(default_factory=list)
+    frames: list[FrameRecord] = field(default_factory=list)
+    windows: list[WindowRecord] = field(default_factory=list)
+    window_opens: list[WindowOpenCall] = field(default_factory=list)
+    websockets: list[WebSocketRecord] = field(default_factory=list)
+    wasm: list[WasmModule] = field(default_factory=list)
+    workers: list[WorkerRecord] = field(default_factory=list)
+    inline_scripts: list[InlineScript] = field(default_factory=list)
+    ad_frames: list[AdFrame] = field(default_factory=list)
+    ad_links: list[AdLink] = field(default_factory=list)
+    page_links: list[str] = field(default_factory=list)  # same-site links of the visited page, in page order
+    dialogs: list[Dialog] = field(default_factory=list)
+    downloads: list[DownloadRecord] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    hostile: list[str] = field(default_factory=list)  # what the page did to the visitor (dialog_storm, ...)
+    limits: dict[str, int] = field(default_factory=dict)  # what went over a limit and by how much
+    schema: int = SCHEMA
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Observation":
+        return _build(cls, data)
+
+    # small conveniences for readers of observations
+    def hosts(self) -> set[str]:
+        from .domains import host_of
+        return {host_of(r.url) for r in self.requests}
+
+    def window(self, page: int) -> WindowRecord | None:
+        return next((w for w in self.windows if w.page == page), None)
+
+
+def _build(cls, data):
+    """Rebuild a dataclass (and the dataclasses in its list fields) from plain data."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value, hint = data[f.name], hints[f.name]
+        item = _list_item_dataclass(hint)
+        if item is not None and value is not None:
+            value = [_build(item, v) for v in value]
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _list_item_dataclass(hint):
+    if typing.get_origin(hint) is list:
+        (arg,) = typing.get_args(hint)
+        if dataclasses.is_dataclass(arg):
+            return arg
+    if isinstance(hint, types.UnionType):
+        for arg in typing.get_args(hint):
+            found = _list_item_dataclass(arg)
+            if found:
+                return found
+    return None

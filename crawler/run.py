@@ -1,0 +1,77 @@
+"""Running a crawl in this process (what `moneytrail crawl` does), and reading back its summary."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+from scrapy.crawler import CrawlerProcess  # noqa: E402
+from scrapy.settings import Settings  # noqa: E402
+
+
+@dataclass
+class CrawlOptions:
+    watchlist: str
+    db: str | None = None
+    proxy: str | None = None
+    concurrency: int = 4
+    pages: int = 1
+    stealth: bool = True
+    locale: str | None = None
+    screenshots: str | None = None
+    log_file: str | None = None
+    progress: bool = True
+    adstxt: bool = True
+    limits: dict = field(default_factory=dict)
+
+
+@dataclass
+class CrawlResult:
+    run_id: int | None
+    state: str
+    sites: int
+    counts: dict
+    log_file: str | None
+
+
+def settings_for(options: CrawlOptions) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    values = {"MONEYTRAIL_CONCURRENCY": options.concurrency, "PLAYWRIGHT_MAX_CONTEXTS": options.concurrency,
+              "CONCURRENT_REQUESTS": options.concurrency + 4, "MONEYTRAIL_PROGRESS": options.progress,
+              "EXTENSIONS": {"crawler.progress.CrawlProgress": 500}, "MONEYTRAIL_LIMITS": options.limits}
+    if options.db:
+        values["MONEYTRAIL_DB"] = options.db
+    if options.proxy:
+        values["MONEYTRAIL_PROXY"] = options.proxy
+    if options.screenshots:
+        values["MONEYTRAIL_SCREENSHOTS"] = options.screenshots
+    if options.locale:
+        values["MONEYTRAIL_PROFILE"] = {"locale": options.locale}
+    if options.log_file:
+        Path(options.log_file).parent.mkdir(parents=True, exist_ok=True)
+        values["LOG_FILE"] = options.log_file
+    settings.setdict(values, priority="cmdline")
+    return settings
+
+
+def default_log_file() -> str:
+    from .store import data_home
+    return str(data_home() / "logs" / f"crawl-{datetime.now():%Y%m%d-%H%M%S}.log")
+
+
+def run_crawl(options: CrawlOptions) -> CrawlResult:
+    """Crawl the watchlist (blocking). Once per process: Twisted's reactor does not restart."""
+    process = CrawlerProcess(settings_for(options))
+    crawler = process.create_crawler("watchlist")
+    process.crawl(crawler, watchlist=options.watchlist, stealth=options.stealth, pages=options.pages,
+                  adstxt=options.adstxt)
+    process.start()
+    stats = crawler.stats.get_stats()
+    counts = {k.split("/", 1)[1]: v for k, v in stats.items()
+              if k.startswith("moneytrail/") and k not in ("moneytrail/run_id", "moneytrail/state", "moneytrail/sites")}
+    return CrawlResult(stats.get("moneytrail/run_id"), stats.get("moneytrail/state", "failed"),
+                       stats.get("moneytrail/sites", 0), counts, options.log_file)

@@ -1,0 +1,89 @@
+"""Opening a store: where it lives, its engine (SQLite tuned for one writer and many readers), its
+migrations (Alembic, run on open), and a URL safe to print."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def data_home() -> Path:
+    """`MONEYTRAIL_HOME`, else `$XDG_DATA_HOME/moneytrail`, else `~/.local/share/moneytrail`."""
+    explicit = os.environ.get("MONEYTRAIL_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "moneytrail"
+
+
+def default_url() -> str:
+    """`MONEYTRAIL_DB`, else the SQLite file `moneytrail.db` in the data home."""
+    return os.environ.get("MONEYTRAIL_DB") or f"sqlite:///{data_home() / 'moneytrail.db'}"
+
+
+def redact(url: str) -> str:
+    """The URL with its password hidden (for logs, reports and error messages)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@dataclass
+class Store:
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+    screenshots: Path  # where screenshot files live (names in the store are relative to it)
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def open_store(url: str | None = None, screenshots: str | Path | None = None, upgrade: bool = True) -> Store:
+    """Open (creating and migrating when needed) the store at `url` (default: `default_url()`)."""
+    url = url or default_url()
+    engine = make_engine(url)
+    if upgrade:
+        migrate(engine)
+    shots = Path(screenshots) if screenshots else data_home() / "screenshots"
+    return Store(url, engine, sessionmaker(engine, expire_on_commit=False), shots)

@@ -1,0 +1,131 @@
+"""The tables. One file is the source of truth for what is stored; every change to it comes with an
+Alembic migration in `migrations/versions/`.
+
+A visit keeps its whole Observation (compressed JSON, `visits.observation`) so findings can be recomputed
+from it; `requests` and `windows` are the observation's most queried parts, flattened for SQL."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Watchlist(Base):
+    __tablename__ = "watchlists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str | None] = mapped_column(Text)  # the file it was imported from
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("watchlist_id", "domain"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253))  # registrable domain
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    monthly_visits: Mapped[int | None] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watchlist_id: Mapped[int | None] = mapped_column(ForeignKey("watchlists.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))  # running, finished, interrupted, failed
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # as given, secrets redacted
+    sites: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # visits by status, popups, errors...
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(40), unique=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    page_kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    final_site: Mapped[str | None] = mapped_column(String(253))
+    title: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration: Mapped[float] = mapped_column(Float)
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
+    screenshot: Mapped[str | None] = mapped_column(Text)  # path relative to the screenshots directory
+    hostile: Mapped[list] = mapped_column(JSON, default=list)
+    n_requests: Mapped[int] = mapped_column(Integer, default=0)
+    n_windows: Mapped[int] = mapped_column(Integer, default=0)
+    n_websockets: Mapped[int] = mapped_column(Integer, default=0)
+    n_wasm: Mapped[int] = mapped_column(Integer, default=0)
+    schema: Mapped[int] = mapped_column(Integer)
+    observation: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON of the Observation
+
+
+class Request(Base):
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_visit", "visit_id"), Index("ix_requests_host", "host"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    n: Mapped[int] = mapped_column(Integer)  # the request's id in its observation
+    url: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(253))
+    method: Mapped[str] = mapped_column(String(10))
+    resource_type: Mapped[str] = mapped_column(String(30))
+    page: Mapped[int | None] = mapped_column(Integer)
+    navigation: Mapped[bool] = mapped_column(Boolean)
+    initiator: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str | None] = mapped_column(Text)
+    step: Mapped[int] = mapped_column(Integer)
+
+
+class Window(Base):
+    __tablename__ = "windows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    step: Mapped[int] = mapped_column(Integer)
+    first_url: Mapped[str | None] = mapped_column(Text)
+    landing_url: Mapped[str | None] = mapped_column(Text)
+    landing_site: Mapped[str | None] = mapped_column(String(253), index=True)
+    landing_title: Mapped[str | None] = mapped_column(Text)
+    screenshot: Mapped[str | None] = mapped_column(Text)
+    hops: Mapped[list] = mapped_column(JSON, default=list)  # [{url, via, method, status}]
+
+
+class AdsTxt(Base):
+    """ads.txt / app-ads.txt of a site, sellers.json of an ad system, fetched as plain HTTP."""
+    __tablename__ = "adstxt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    domain: Mapped[str] = mapped_column(String(253), index=True)  # the host it was fetched from
+    kind: Mapped[str] = mapped_column(String(20))  # ads.txt, app-ads.txt, sellers.json
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, http_error, too_large, failed
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)  # as served (decoded as UTF-8), when under the size cap
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

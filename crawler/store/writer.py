@@ -1,0 +1,201 @@
+"""Writing to the store: watchlists, crawl runs, visits (each with all its observations in one
+transaction), and ads.txt / sellers.json fetches."""
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select
+
+from ..domains import host_of, site_of
+from ..observation import Observation
+from ..watchlist import Entry
+from .db import Store
+from .schema import AdsTxt, Request, Run, Site, Visit, Watchlist, Window
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class NoSuchWatchlist(LookupError):
+    pass
+
+
+# --- watchlists ----------------------------------------------------------------------------------
+
+def import_watchlist(store: Store, name: str, entries: list[Entry], source: str | None = None) -> tuple[int, int]:
+    """Add the entries to watchlist `name` (created if new): returns (sites added, sites updated).
+    A site already on the list (same registrable domain) has its empty fields filled and its tags merged."""
+    added = updated = 0
+    with store.session() as s, s.begin():
+        wl = s.scalar(select(Watchlist).where(Watchlist.name == name))
+        if wl is None:
+            wl = Watchlist(name=name, source=source, created_at=utcnow())
+            s.add(wl)
+            s.flush()
+        existing = {site.domain: site for site in s.scalars(select(Site).where(Site.watchlist_id == wl.id))}
+        for e in entries:
+            site = existing.get(e.domain)
+            if site is None:
+                s.add(Site(watchlist_id=wl.id, domain=e.domain, url=e.url, name=e.name, category=e.category,
+                           country=e.country, tags=list(e.tags), monthly_visits=e.monthly_visits, added_at=utcnow()))
+                added += 1
+                continue
+            for attr in ("name", "category", "country", "monthly_visits"):
+                if getattr(e, attr) is not None and getattr(site, attr) != getattr(e, attr):
+                    setattr(site, attr, getattr(e, attr))
+            site.tags = list(dict.fromkeys([*(site.tags or []), *e.tags]))
+            updated += 1
+    return added, updated
+
+
+def watchlist_sites(store: Store, name: str) -> tuple[Watchlist, list[Site]]:
+    with store.session() as s:
+        wl = s.scalar(select(Watchlist).where(Watchlist.name == name))
+        if wl is None:
+            raise NoSuchWatchlist(name)
+        return wl, list(s.scalars(select(Site).where(Site.watchlist_id == wl.id).order_by(Site.id)))
+
+
+def list_watchlists(store: Store) -> list[tuple[Watchlist, int]]:
+    with store.session() as s:
+        rows = s.execute(select(Watchlist, func.count(Site.id)).outerjoin(Site).group_by(Watchlist.id)
+                         .order_by(Watchlist.name))
+        return [(wl, n) for wl, n in rows]
+
+
+def remove(store: Store, name: str, domains: list[str] | None = None) -> int:
+    """Remove sites (by registrable domain) from a watchlist, or the whole watchlist: returns how many
+    sites went. Visits already stored are kept."""
+    with store.session() as s, s.begin():
+        wl = s.scalar(select(Watchlist).where(Watchlist.name == name))
+        if wl is None:
+            raise NoSuchWatchlist(name)
+        query = select(Site.id).where(Site.watchlist_id == wl.id)
+        if domains:
+            query = query.where(Site.domain.in_(domains))
+        ids = list(s.scalars(query))
+        if ids:
+            s.execute(delete(Site).where(Site.id.in_(ids)))
+        if not domains:
+            s.delete(wl)
+        return len(ids)
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+def start_run(store: Store, watchlist_id: int | None, sites: int, profile: dict, options: dict) -> int:
+    with store.session() as s, s.begin():
+        run = Run(watchlist_id=watchlist_id, started_at=utcnow(), state="running", profile=profile,
+                  options=options, sites=sites, counts={})
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_run(store: Store, run_id: int, state: str, counts: dict) -> None:
+    with store.session() as s, s.begin():
+        run = s.get(Run, run_id)
+        run.state, run.ended_at, run.counts = state, utcnow(), counts
+
+
+# --- visits --------------------------------------------------------------------------------------
+
+def pack(obs: Observation) -> bytes:
+    return zlib.compress(json.dumps(obs.to_dict(), separators=(",", ":")).encode(), 6)
+
+
+def unpack(blob: bytes) -> Observation:
+    return Observation.from_dict(json.loads(zlib.decompress(blob)))
+
+
+def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes]) -> dict[str, str]:
+    """Write screenshot files (names are the crawler's own, never taken from a URL); name -> stored path."""
+    folder = f"run-{run_id}" if run_id is not None else "no-run"
+    (store.screenshots / folder).mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, data in shots.items():
+        safe = Path(name).name
+        if not safe or safe.startswith("."):
+            continue
+        (store.screenshots / folder / safe).write_bytes(data)
+        paths[name] = f"{folder}/{safe}"
+    return paths
+
+
+def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: int | None,
+                screenshots: dict[str, bytes] | None = None) -> int:
+    """Store one visit and all its observations in one transaction; returns the visit's row id."""
+    paths = _save_screenshots(store, run_id, screenshots or {})
+    obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
+    for w in obs.windows:
+        w.screenshot = paths.get(w.screenshot or "", w.screenshot)
+    with store.session() as s, s.begin():
+        visit = Visit(uid=obs.visit_id, run_id=run_id, site_id=site_id, url=obs.url, page_kind=obs.page_kind,
+                      status=obs.status, error=obs.error, http_status=obs.http_status, final_url=obs.final_url,
+                      final_site=obs.final_site, title=obs.title,
+                      started_at=datetime.fromisoformat(obs.started_at), duration=obs.duration,
+                      profile=obs.profile, screenshot=obs.screenshot, hostile=obs.hostile,
+                      n_requests=len(obs.requests), n_windows=len(obs.windows), n_websockets=len(obs.websockets),
+                      n_wasm=len(obs.wasm), schema=obs.schema, observation=pack(obs))
+        s.add(visit)
+        s.flush()
+        if obs.requests:
+            s.execute(insert(Request), [
+                {"visit_id": visit.id, "n": r.id, "url": r.url, "host": host_of(r.url), "method": r.method,
+                 "resource_type": r.resource_type, "page": r.page, "navigation": r.navigation,
+                 "initiator": r.initiator, "status": r.status, "failure": r.failure, "step": r.step}
+                for r in obs.requests])
+        if obs.windows:
+            s.execute(insert(Window), [
+                {"visit_id": visit.id, "page": w.page, "kind": w.kind, "step": w.step,
+                 "first_url": w.chain[0].url if w.chain else None, "landing_url": w.landing_url,
+                 "landing_site": site_of(w.landing_url) if w.landing_url else None,
+                 "landing_title": w.landing_title, "screenshot": w.screenshot,
+                 "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain]}
+                for w in obs.windows])
+        return visit.id
+
+
+def visited_uids(store: Store, run_id: int) -> set[str]:
+    with store.session() as s:
+        return set(s.scalars(select(Visit.uid).where(Visit.run_id == run_id)))
+
+
+def load_observations(store: Store, run_id: int | None = None) -> list[Observation]:
+    with store.session() as s:
+        query = select(Visit.observation).order_by(Visit.id)
+        if run_id is not None:
+            query = query.where(Visit.run_id == run_id)
+        return [unpack(blob) for blob in s.scalars(query)]
+
+
+# --- ads.txt and sellers.json --------------------------------------------------------------------
+
+def write_adstxt(store: Store, *, run_id: int | None, site_id: int | None, domain: str, kind: str, url: str,
+                 outcome: str, final_url: str | None = None, http_status: int | None = None,
+                 error: str | None = None, size: int | None = None, body: str | None = None) -> None:
+    with store.session() as s, s.begin():
+        s.add(AdsTxt(run_id=run_id, site_id=site_id, domain=domain, kind=kind, url=url, final_url=final_url,
+                     outcome=outcome, http_status=http_status, error=error, size=size, body=body,
+                     fetched_at=utcnow()))
+
+
+def resolve_watchlist(store: Store, name_or_file: str, name: str | None = None):
+    """A watchlist by name, or a watchlist file imported first (under `name`, default the file's stem):
+    returns (watchlist, sites, problems with the file's rows)."""
+    from ..watchlist import parse_file
+    path = Path(name_or_file)
+    problems: list = []
+    if path.is_file():
+        parsed = parse_file(path)
+        problems = parsed.errors
+        if not parsed.entries:
+            raise NoSuchWatchlist(f"{name_or_file}: no valid row")
+        import_watchlist(store, name or path.stem, parsed.entries, source=str(path.resolve()))
+        name_or_file = name or path.stem
+    watchlist, sites = watchlist_sites(store, name_or_file)
+    return watchlist, sites, problems

@@ -1,0 +1,279 @@
+"""A visit that behaves like a person: wait for the page to settle, scroll, click the video player, the
+page centre and the body (each a numbered step), let popups and their chains land, follow the ad links
+a visitor would click, then hand back an Observation. Every interaction is bounded; a page that stops
+answering ends its visit as hostile ("unresponsive"), never the crawl."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup
+from playwright.async_api import Error as PlaywrightError, Page
+
+from .domains import site_of
+from .observation import AdFrame, AdLink, InlineScript, Observation
+from .recorder import Recorder, _clip
+
+VIEWPORT = {"width": 1280, "height": 900}
+MAX_SCRIPT_CHARS = 256 * 1024
+
+SNAPSHOT_JS = """(max) => {
+  const out = {scripts: [], anchors: [], title: document.title};
+  for (const s of document.scripts) {
+    if (s.src || out.scripts.length >= max) continue;
+    out.scripts.push([s.text.length, s.text.slice(0, %d)]);
+  }
+  for (const a of document.querySelectorAll('a[href]')) {
+    if (out.anchors.length >= 600) break;
+    const h = a.href;
+    if (typeof h !== 'string' || !/^https?:/i.test(h)) continue;
+    const r = a.getBoundingClientRect();
+    out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height)]);
+  }
+  return out;
+}""" % MAX_SCRIPT_CHARS
+
+PLAYER_JS = """() => {
+  const sel = 'video, [id*=player i], [class*=player i], iframe[src*=embed i], iframe[src*=player i], .jwplayer, .plyr, .video-js, object, embed';
+  let best = null, area = 0;
+  for (const el of document.querySelectorAll(sel)) {
+    const r = el.getBoundingClientRect();
+    const a = r.width * r.height;
+    if (a > area && r.width > 80 && r.height > 60 && r.bottom > 0 && r.top < innerHeight) { best = r; area = a; }
+  }
+  return best && {x: best.left + best.width / 2, y: best.top + best.height / 2};
+}"""
+
+
+class Unresponsive(Exception):
+    pass
+
+
+def classify(error: str | None, http_status: int | None) -> tuple[str, list[str]]:
+    """The status of a visit from how its navigation ended: (status, hostile signals)."""
+    if error:
+        if "ERR_TOO_MANY_REDIRECTS" in error:
+            return "hostile", ["redirect_loop"]
+        if "Timeout" in error or "timed out" in error:
+            return "timeout", []
+        return "dead", []
+    if http_status is not None and http_status >= 400:
+        return "dead", []
+    return "ok", []
+
+
+class Visit:
+    def __init__(self, page: Page, recorder: Recorder):
+        self.page, self.rec, self.limits = page, recorder, recorder.limits
+        self.deadline = recorder.t0 + self.limits.visit_timeout
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def act(self, coro, what: str):
+        """One interaction with the page, bounded; a page that does not answer is unresponsive."""
+        if self.rec.unresponsive:
+            coro.close()
+            raise Unresponsive(what)
+        try:
+            return await asyncio.wait_for(coro, min(self.limits.action_timeout, max(self.left(), 0.1)))
+        except asyncio.TimeoutError:
+            self.rec.unresponsive = True
+            self.rec._notice("unresponsive", f"{what} got no answer in {self.limits.action_timeout:g} s", 0)
+            raise Unresponsive(what) from None
+
+    async def settle(self, minimum: float, maximum: float) -> None:
+        """Wait at least `minimum` s, then until the network has been quiet for a while (at most `maximum`)."""
+        start = time.monotonic()
+        end = min(start + maximum, self.deadline)
+        await asyncio.sleep(max(0.0, min(minimum, end - start)))
+        while time.monotonic() < end and time.monotonic() - self.rec.last_activity < self.limits.quiet_period:
+            await asyncio.sleep(0.1)
+
+    def on_site(self) -> bool:
+        return not self.page.is_closed() and site_of(self.page.url) == self.rec.obs.final_site
+
+    async def run(self, http_status: int | None, error: str | None = None) -> Observation:
+        obs, rec = self.rec.obs, self.rec
+        load_end = rec.now()
+        obs.http_status = http_status
+        obs.status, signals = classify(error, http_status)
+        obs.hostile += signals
+        obs.error = _clip(error, 500) if error else (f"HTTP {http_status}" if obs.status == "dead" else None)
+        if not self.page.is_closed():
+            obs.final_url = rec.url(self.page.url)
+        obs.final_site = site_of(obs.final_url) if obs.final_url.startswith("http") else ""
+        try:
+            if obs.status == "ok":
+                await self.behave()
+        except Unresponsive:
+            pass
+        except PlaywrightError as exc:
+            if not rec.crashed:
+                rec._notice("visit_error", str(exc).splitlines()[0], 0)
+        if rec.crashed:
+            obs.status, obs.error = "crashed", obs.error or "the page's renderer crashed"
+        try:
+            await asyncio.wait_for(rec.drain(), max(1.0, min(5.0, self.left() + 5)))
+            await asyncio.wait_for(rec.windows(obs.final_url, load_end), 20)
+        except asyncio.TimeoutError:
+            rec._notice("visit_error", "windows could not all be read in time", 0)
+        observation = rec.observation()
+        if observation.status == "ok" and observation.hostile:
+            observation.status = "hostile"
+        return observation
+
+    async def behave(self) -> None:
+        page, rec = self.page, self.rec
+        await self.settle(1.0, 2.5)
+        rec.begin_step("scroll", "down 900 px, then back up")
+        await self.act(page.mouse.wheel(0, 900), "scroll")
+        await asyncio.sleep(0.5)
+        await self.act(page.mouse.wheel(0, -900), "scroll")
+        await asyncio.sleep(0.3)
+        await self.snapshot()
+        point = await self.act(page.evaluate(PLAYER_JS), "find the player")
+        if point:
+            rec.begin_step("click_player", f"{point['x']:.0f},{point['y']:.0f}")
+            await self.act(page.mouse.click(point["x"], point["y"]), "click the player")
+            await asyncio.sleep(0.6)
+        if self.on_site():
+            rec.begin_step("click_centre", f"{VIEWPORT['width'] // 2},{VIEWPORT['height'] // 2}")
+            await self.act(page.mouse.click(VIEWPORT["width"] // 2, VIEWPORT["height"] // 2), "click the centre")
+            await asyncio.sleep(0.4)
+        if self.on_site():
+            rec.begin_step("click_body", "12,300")
+            await self.act(page.mouse.click(12, 300), "click the body")
+        await self.settle(self.limits.settle_min, self.limits.settle_max)
+        await self.follow_ad_links()
+
+    async def snapshot(self) -> None:
+        """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""
+        page, rec, obs = self.page, self.rec, self.rec.obs
+        shot = await self.act(page.screenshot(type="jpeg", quality=55), "screenshot")
+        obs.screenshot = rec.keep_screenshot(f"{obs.visit_id}.jpg", shot)
+        seen_scripts: set[str] = set()
+        per_frame: dict = {}
+        for frame in page.frames:
+            try:
+                per_frame[frame] = await self.act(frame.evaluate(SNAPSHOT_JS, self.limits.max_inline_scripts),
+                                                  "read a frame")
+            except PlaywrightError:
+                continue
+            for length, text in per_frame[frame]["scripts"]:
+                digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+                if digest in seen_scripts or len(obs.inline_scripts) >= self.limits.max_inline_scripts:
+                    continue
+                seen_scripts.add(digest)
+                obs.inline_scripts.append(InlineScript(digest, length, _clip(" ".join(text.split()), 200),
+                                                       rec.url(frame.url)))
+        main = page.main_frame
+        obs.title = _clip(per_frame.get(main, {}).get("title", ""), 300)
+        site = obs.final_site
+        obs.page_links = list(dict.fromkeys(h for h, *_ in per_frame.get(main, {}).get("anchors", [])
+                                            if site_of(h) == site))[:300]
+
+        def links_under(frame) -> list[str]:
+            found = [h for h, *_ in per_frame.get(frame, {}).get("anchors", [])]
+            for child in frame.child_frames:
+                found += links_under(child)
+            return found
+
+        for frame in main.child_frames:
+            try:
+                element = await self.act(frame.frame_element(), "locate a frame")
+                box = await self.act(element.bounding_box(), "measure a frame")
+            except PlaywrightError:
+                box = None
+            if not box:
+                continue
+            clicks = [h for h in dict.fromkeys(links_under(frame)) if site_of(h) != site][:10]
+            fid = rec._frame_id(frame)
+            obs.ad_frames.append(AdFrame(fid, rec.url(frame.url), round(box["width"]), round(box["height"]),
+                                         round(box["x"]), round(box["y"]), [rec.url(c) for c in clicks]))
+            for url in clicks:
+                obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
+        served = self.served_links()
+        for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
+            if site_of(href) != site and href not in served and width * height > 0:
+                obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected"))
+        unique = {}
+        for link in obs.ad_links:
+            unique.setdefault(link.url, link)
+        obs.ad_links = list(unique.values())
+
+    def served_links(self) -> set[str]:
+        """Links present in the page's HTML as served (not added by a script)."""
+        html = self.rec.document_html
+        if not html:
+            return set()
+        base = self.rec.obs.final_url
+        soup = BeautifulSoup(html, "html.parser")
+        return {urljoin(base, a.get("href", "")) for a in soup.find_all("a", href=True)}
+
+    async def follow_ad_links(self) -> None:
+        """Open each ad link in a new tab of the same context, as a visitor clicking it would."""
+        rec = self.rec
+        opened = {w.url for w in rec.obs.window_opens} | {r.url for r in rec.obs.requests if r.navigation and r.page}
+        links = [link for link in rec.obs.ad_links if link.url not in opened][: self.limits.max_ad_links]
+        if not links or self.left() < 3:
+            return
+        rec.begin_step("follow_ad", f"{len(links)} ad link(s)")
+
+        async def follow(link: AdLink) -> None:
+            rec.opening += 1
+            try:
+                page = await asyncio.wait_for(rec.context.new_page(), self.limits.action_timeout)
+                await rec.add_page(page)
+                rec.followed(page, link.url)
+                rec.opening -= 1
+                link.followed = True
+                await page.goto(link.url, wait_until="commit", timeout=self.limits.action_timeout * 2000)
+            except (PlaywrightError, asyncio.TimeoutError):
+                pass
+            finally:
+                rec.opening = max(0, rec.opening - (0 if link.followed else 1))
+
+        await asyncio.gather(*(follow(link) for link in links))
+        await self.settle(1.5, 6.0)
+
+
+def context_options(profile: dict | None = None) -> dict:
+    """Options of the fresh browser context each visit gets."""
+    profile = profile or {}
+    options = {"ignore_https_errors": True, "viewport": dict(VIEWPORT), "accept_downloads": False,
+               "locale": profile.get("locale") or "en-US", "java_script_enabled": True}
+    if profile.get("timezone"):
+        options["timezone_id"] = profile["timezone"]
+    if profile.get("user_agent"):
+        options["user_agent"] = profile["user_agent"]
+    return options
+
+
+async def visit_url(browser, url: str, *, visit_id: str, site: str, page_kind: str = "home",
+                    profile: dict | None = None, limits=None, stealth: bool = True) -> Recorder:
+    """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
+    Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
+    context = await browser.new_context(**context_options(profile))
+    rec = Recorder(context, visit_id=visit_id, url=url, site=site, page_kind=page_kind, profile=profile,
+                   limits=limits, stealth=stealth)
+    try:
+        await rec.attach()
+        page = await context.new_page()
+        await rec.add_page(page)
+        rec.begin_step("load", url)
+        error, status = None, None
+        try:
+            response = await page.goto(url, wait_until="load", timeout=rec.limits.navigation_timeout * 1000)
+            status = response.status if response else None
+        except PlaywrightError as exc:
+            error = str(exc).splitlines()[0]
+        rec.result = await Visit(page, rec).run(status, error)
+    finally:
+        try:
+            await asyncio.wait_for(context.close(), 10)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass
+    return rec

@@ -1,0 +1,190 @@
+"""The watchlist spider: for each site, a visit of the home page and of up to N content pages, each in
+a fresh browser context, plus the site's ads.txt, app-ads.txt and the sellers.json they point to.
+
+    scrapy crawl watchlist -a watchlist=NAME|FILE [-a pages=1] [-s MONEYTRAIL_PROXY=URL] [-s MONEYTRAIL_DB=URL]
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+from playwright.async_api import Error as PlaywrightError
+
+from crawler.domains import site_of
+from crawler.items import AdsTxtItem, VisitItem
+from crawler.limits import Limits
+from crawler.observation import Observation
+from crawler.settings import launch_options, proxy_for_requests, store_from_settings
+from crawler.store.writer import resolve_watchlist
+from crawler.visit import Visit, classify, context_options
+
+# links that look like content a visitor came for (episode, film, match, download...), by path
+CONTENT = re.compile(r"/(episodes?|saison|season|series?|films?|movies?|peliculas?|watch|match|live|direct|stream|"
+                     r"streaming|download|telecharger|ddl|torrents?|video|regarder|ver|anime|manga|chapitre|chapter|"
+                     r"replay|tv|sport|ep)(?:[/_-]|\d|$)", re.I)
+ADSTXT_MAX = 2 * 1024 * 1024
+SELLERS_MAX = 8 * 1024 * 1024
+MAX_SELLERS_PER_SITE = 20
+
+
+def content_links(links: list[str], current: str, n: int) -> list[str]:
+    """The first `n` links of the page that look like content pages (deepest paths first in rank)."""
+    current = current.split("#")[0].rstrip("/")
+    chosen, fallback = [], []
+    for link in dict.fromkeys(link.split("#")[0] for link in links):
+        path = urlsplit(link).path
+        if link.rstrip("/") == current or not CONTENT.search(path):
+            continue
+        (chosen if len([p for p in path.split("/") if p]) >= 2 else fallback).append(link)
+    return (chosen + fallback)[:n]
+
+
+class WatchlistSpider(scrapy.Spider):
+    name = "watchlist"
+
+    def __init__(self, watchlist: str | None = None, pages: int | str = 1, stealth: str | bool = True,
+                 adstxt: str | bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if not watchlist:
+            raise ValueError("give a watchlist: -a watchlist=NAME or -a watchlist=FILE")
+        self.watchlist = watchlist
+        self.pages = int(pages)
+        self.stealth = str(stealth).lower() not in ("0", "false", "no")
+        self.fetch_adstxt = str(adstxt).lower() not in ("0", "false", "no")
+        self.sites_done = 0
+        self._pending: dict[str, int] = {}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(settings), priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.store = store_from_settings(settings)
+        spider.limits = Limits.from_settings(settings)
+        spider.profile = dict(settings.getdict("MONEYTRAIL_PROFILE") or {})
+        spider.proxy = proxy_for_requests(settings)
+        spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
+        for problem in problems:
+            spider.logger.warning("watchlist %s: %s", spider.watchlist, problem)
+        return spider
+
+    # --- requests ----------------------------------------------------------------------------------
+    async def start(self):
+        for site in self.sites:
+            self._pending[site.domain] = 1
+            yield self.visit_request(site.url, site.id, site.domain, "home")
+
+    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str) -> scrapy.Request:
+        uid = uuid.uuid4().hex
+        limits = asdict(self.limits)
+        return scrapy.Request(url, callback=self.visited, errback=self.failed, dont_filter=True, meta={
+            "playwright": True, "playwright_context": uid, "playwright_include_page": True,
+            "playwright_context_kwargs": context_options(self.profile),
+            "playwright_page_init_callback": "crawler.hooks.init_page",
+            "navigation_timeout": self.limits.navigation_timeout, "dont_retry": True, "handle_httpstatus_all": True,
+            "visit": {"uid": uid, "site_id": site_id, "site": site, "page_kind": page_kind, "profile": self.profile,
+                      "limits": limits, "stealth": self.stealth},
+        })
+
+    def plain_request(self, url: str, kind: str, site_id: int | None, maxsize: int) -> scrapy.Request:
+        meta = {"adstxt": {"kind": kind, "site_id": site_id}, "download_maxsize": maxsize,
+                "handle_httpstatus_all": True}
+        if self.proxy:
+            meta["proxy"] = self.proxy
+        return scrapy.Request(url, callback=self.fetched, errback=self.fetch_failed, meta=meta)
+
+    # --- visits ------------------------------------------------------------------------------------
+    async def visited(self, response):
+        async for item in self._visit_done(response.request, response.status, None):
+            yield item
+
+    async def failed(self, failure):
+        async for item in self._visit_done(failure.request, None, str(failure.value) or repr(failure.value)):
+            yield item
+
+    async def _visit_done(self, request, status: int | None, error: str | None):
+        visit = request.meta["visit"]
+        page, recorder = request.meta.get("playwright_page"), request.meta.get("recorder")
+        observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
+        yield VisitItem(observation, visit["site_id"], screenshots)
+        if visit["page_kind"] == "home":
+            if observation.status in ("ok", "hostile") and observation.final_site:
+                for url in content_links(observation.page_links, observation.final_url, self.pages):
+                    self._pending[visit["site"]] += 1
+                    yield self.visit_request(url, visit["site_id"], visit["site"], "inner")
+                if self.fetch_adstxt:
+                    for kind in ("ads.txt", "app-ads.txt"):
+                        yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"],
+                                                 ADSTXT_MAX)
+        self._pending[visit["site"]] -= 1
+        if self._pending[visit["site"]] == 0:
+            self.sites_done += 1
+
+    async def _observe(self, page, recorder, url, visit, status, error):
+        if recorder is None:  # the browser could not open or instrument a page
+            obs = Observation(visit_id=visit["uid"], url=url, site=visit["site"], page_kind=visit["page_kind"],
+                              started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              profile=visit.get("profile") or {})
+            obs.error = error or "the browser could not open or instrument a page"
+            obs.status, obs.hostile = classify(obs.error, status)
+            await self._close(page)
+            return obs, {}
+        try:
+            obs = await asyncio.wait_for(Visit(page, recorder).run(status, error), self.limits.visit_timeout + 30)
+        except asyncio.TimeoutError:
+            recorder.unresponsive = True
+            obs = recorder.observation()
+            obs.status, obs.error = "timeout", obs.error or "the visit went over its time limit"
+        await self._close(page)
+        return obs, recorder.screenshots
+
+    @staticmethod
+    async def _close(page) -> None:
+        if page is None:
+            return
+        try:
+            await asyncio.wait_for(page.context.close(), 15)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass
+
+    # --- ads.txt, app-ads.txt, sellers.json --------------------------------------------------------
+    def fetched(self, response):
+        info = response.meta["adstxt"]
+        body = response.body.decode("utf-8", "replace")
+        ok = 200 <= response.status < 300
+        yield AdsTxtItem(info["site_id"], urlsplit(response.request.url).hostname or "", info["kind"],
+                         response.request.url, "ok" if ok else "http_error", final_url=response.url,
+                         http_status=response.status, size=len(response.body), body=body if ok else None)
+        if ok and info["kind"] in ("ads.txt", "app-ads.txt"):
+            for system in ad_systems(body)[:MAX_SELLERS_PER_SITE]:
+                yield self.plain_request(f"https://{system}/sellers.json", "sellers.json", None, SELLERS_MAX)
+
+    def fetch_failed(self, failure):
+        request = failure.request
+        info = request.meta["adstxt"]
+        message = str(failure.value) or type(failure.value).__name__
+        outcome = "too_large" if "max size" in message or "maxsize" in message else "failed"
+        yield AdsTxtItem(info["site_id"], urlsplit(request.url).hostname or "", info["kind"], request.url, outcome,
+                         error=message[:500])
+
+
+def ad_systems(adstxt: str) -> list[str]:
+    """The ad-system domains named by an ads.txt (first field of its data records), in order."""
+    found = []
+    for line in adstxt.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or "=" in line.split(",", 1)[0]:
+            continue
+        domain = line.split(",", 1)[0].strip().lower()
+        if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain) and site_of(f"https://{domain}/"):
+            found.append(domain)
+    return list(dict.fromkeys(found))
