@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -21,8 +22,9 @@ app = typer.Typer(help="moneytrail: follow the money of piracy sites (ad network
 watchlist_app = typer.Typer(help="Keep watchlists of sites to crawl (CSV or plain text files).", no_args_is_help=True)
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(sandbox_app, name="sandbox")
-err = Console(stderr=True)
-out = Console()
+# wide when piped (a table wrapped at 80 columns is no use to grep), the terminal's width otherwise
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+out = Console(width=None if sys.stdout.isatty() else 200)
 
 DB_HELP = "SQLAlchemy URL of the store (default: $MONEYTRAIL_DB, else SQLite in $MONEYTRAIL_HOME or ~/.local/share/moneytrail)"
 

@@ -538,9 +538,22 @@ class Recorder:
             queue = self._initiators.get(record.url)
             if queue and record.redirected_from is None:
                 record.initiator, record.initiator_type = queue.popleft()
+        firsts = {}
+        for record in obs.requests:
+            if record.navigation and record.page and record.redirected_from is None:
+                firsts.setdefault(record.page, record)
         for window in obs.windows:
             first = window.chain[0].url if window.chain else ""
             for call in obs.window_opens:
-                if call.user_gesture is None and call.url and first.startswith(call.url.split("#")[0]):
+                if not call.url or not first.startswith(call.url.split("#")[0]):
+                    continue
+                if call.user_gesture is None:
                     call.user_gesture = self._gestures.get(first)
+                request = firsts.get(window.page)
+                if request is not None and not request.initiator and call.caller:
+                    request.initiator, request.initiator_type = call.caller, "window.open"
+        workers = {w.url: w.caller for w in obs.workers if w.caller}
+        for record in obs.requests:
+            if record.url in workers and (not record.initiator or record.initiator_type == "other"):
+                record.initiator, record.initiator_type = workers[record.url], "worker"
         return obs

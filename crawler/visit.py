@@ -102,7 +102,7 @@ class Visit:
         obs.status, signals = classify(error, http_status)
         obs.hostile += signals
         obs.error = _clip(error, 500) if error else (f"HTTP {http_status}" if obs.status == "dead" else None)
-        if not self.page.is_closed():
+        if not self.page.is_closed() and self.page.url.startswith("http"):
             obs.final_url = rec.url(self.page.url)
         obs.final_site = site_of(obs.final_url) if obs.final_url.startswith("http") else ""
         try:

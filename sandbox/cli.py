@@ -79,16 +79,25 @@ def watchlist(
     world_file: Optional[Path] = typer.Option(None, "--world"),
 ) -> None:
     """Write the sandbox's watchlist as CSV (url, name, category, country, tags, monthly_visits)."""
-    rows = watchlist_rows(_world(world_file))
-    handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    finally:
-        if out:
-            handle.close()
-            typer.echo(f"wrote {len(rows)} sites to {out}", err=True)
+    if out:
+        n = write_watchlist(_world(world_file), out)
+        typer.echo(f"wrote {n} sites to {out}", err=True)
+    else:
+        _write_rows(watchlist_rows(_world(world_file)), sys.stdout)
+
+
+def _write_rows(rows: list[dict], handle) -> None:
+    writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def write_watchlist(world, path: Path) -> int:
+    """The world's watchlist as a CSV file; returns the number of sites."""
+    rows = watchlist_rows(world)
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        _write_rows(rows, handle)
+    return len(rows)
 
 
 @app.command()

@@ -26,22 +26,27 @@ from crawler.visit import Visit, classify, context_options
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(r"/(episodes?|saison|season|series?|films?|movies?|peliculas?|watch|match|live|direct|stream|"
                      r"streaming|download|telecharger|ddl|torrents?|video|regarder|ver|anime|manga|chapitre|chapter|"
-                     r"replay|tv|sport|ep)(?:[/_-]|\d|$)", re.I)
+                     r"replay|tv|sport|ep|iptv|abonnement|plans?|subscriptions?|pricing|channels?|chaines?)(?:[/_-]|\d|$)", re.I)
 ADSTXT_MAX = 2 * 1024 * 1024
 SELLERS_MAX = 8 * 1024 * 1024
 MAX_SELLERS_PER_SITE = 20
 
 
 def content_links(links: list[str], current: str, n: int) -> list[str]:
-    """The first `n` links of the page that look like content pages (deepest paths first in rank)."""
+    """The first `n` links of the page that look like content pages, in page order: paths two or more
+    levels deep with a content word first, then one level deep with one, then any two levels deep."""
     current = current.split("#")[0].rstrip("/")
-    chosen, fallback = [], []
+    ranked: list[list[str]] = [[], [], []]
     for link in dict.fromkeys(link.split("#")[0] for link in links):
         path = urlsplit(link).path
-        if link.rstrip("/") == current or not CONTENT.search(path):
+        if link.rstrip("/") == current:
             continue
-        (chosen if len([p for p in path.split("/") if p]) >= 2 else fallback).append(link)
-    return (chosen + fallback)[:n]
+        deep = len([p for p in path.split("/") if p]) >= 2
+        if CONTENT.search(path):
+            ranked[0 if deep else 1].append(link)
+        elif deep:
+            ranked[2].append(link)
+    return (ranked[0] + ranked[1] + ranked[2])[:n]
 
 
 class WatchlistSpider(scrapy.Spider):

@@ -1,0 +1,4 @@
+"""`python -m crawler` is the `moneytrail` command."""
+from .cli import main
+
+main()

@@ -1,0 +1,331 @@
+"""The crawler against the sandbox's truth: `moneytrail crawl` (Scrapy + scrapy-playwright + real Chromium)
+crawls the whole sandbox through its proxy into SQLite; what it stored is checked item by item."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from crawler.domains import host_of, site_of
+from crawler.store import open_store
+from crawler.store.writer import load_observations
+
+pytestmark = pytest.mark.timeout(900)
+
+# hostile behaviours -> (status, the signal the visit must carry)
+HOSTILE = {"slow_response": ("timeout", None), "infinite_loop": ("hostile", "unresponsive"),
+           "dialog_storm": ("hostile", "dialog_storm"), "popup_storm": ("hostile", "popup_storm"),
+           "redirect_loop": ("hostile", "redirect_loop"), "beforeunload_trap": ("hostile", "beforeunload_trap"),
+           "file_download": ("hostile", "forced_download"), "huge_page": ("hostile", "oversized_page")}
+VISITOR_TRIGGERS = ("click", "click_player")  # what a visit pulls by itself; click_ad is reached by following
+
+
+def applicable(when: dict, *, country=None, language="en") -> bool:
+    """Does a truth item apply to a stealthy visitor from `country` (None: any other) speaking `language`?"""
+    for key, value in when.items():
+        if key == "country" and value != (country or "other"):
+            return False
+        if key == "language" and value != language and not (value == "other" and language not in ("de", "fr")):
+            return False
+    return True
+
+
+def run_cli(*args, env_extra=None, timeout=600):
+    env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def crawled(sandbox, world, tmp_path_factory):
+    from sandbox.cli import write_watchlist
+    home = tmp_path_factory.mktemp("crawl")
+    watchlist = home / "sandbox.csv"
+    write_watchlist(world, watchlist)
+    db = f"sqlite:///{home / 'store.db'}"
+    started = time.monotonic()
+    result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--proxy", sandbox.address, "--pages", "1",
+                     "--no-progress", "--log", str(home / "crawl.log"), env_extra={"MONEYTRAIL_HOME": str(home)})
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]
+    store = open_store(db, home / "screenshots")
+    visits = {}
+    for obs in load_observations(store):
+        visits.setdefault((obs.site, obs.page_kind), obs)
+    return {"visits": visits, "store": store, "seconds": seconds, "stdout": result.stdout, "home": home,
+            "log": (home / "crawl.log").read_text()}
+
+
+def _visits(crawled, site):
+    domain = site_of(site["url"])
+    return {kind: obs for (d, kind), obs in crawled["visits"].items() if d == domain}
+
+
+def ok_sites(truth):
+    return [s for s in truth["sites"] if s["status"] == "ok"]
+
+
+def test_every_site_ends_with_the_right_status(crawled, truth):
+    wrong = []
+    for site in truth["sites"]:
+        home = _visits(crawled, site).get("home")
+        if home is None:
+            wrong.append((site["domain"], "no visit"))
+            continue
+        if site["status"] == "ok":
+            expected, signal = "ok", None
+        elif site["status"] == "dead":
+            expected, signal = "dead", None
+        else:
+            expected, signal = HOSTILE[site["behaviour"]]
+        if home.status != expected or (signal and signal not in home.hostile):
+            wrong.append((site["domain"], site["behaviour"], home.status, home.hostile, home.error))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_hostile_sites_do_not_stall_the_crawl(crawled, truth):
+    visits = crawled["visits"].values()
+    assert all(v.duration < 90 for v in visits), max((v.duration, v.url) for v in visits)
+    # 71 visits at concurrency 4: far below what 11 hostile sites could cost if any one of them hung
+    assert crawled["seconds"] < 600
+    popupstorm = next(v for v in visits if v.url.startswith("https://popupstorm"))
+    assert sum(1 for w in popupstorm.windows if not w.over_limit) <= 12 + 1
+    assert popupstorm.limits["popups"] >= 30
+    download = next(v for v in visits if v.url.startswith("https://codec-download"))
+    assert download.downloads and download.downloads[0].suggested_filename.endswith(".exe")
+    assert not list(crawled["home"].rglob("*.exe"))  # recorded, never saved
+    storm = next(v for v in visits if v.url.startswith("https://alertstorm"))
+    assert len(storm.dialogs) >= 10
+
+
+def test_inner_pages_are_the_content_pages(crawled, truth):
+    for site in ok_sites(truth):
+        visits = _visits(crawled, site)
+        assert visits["home"].http_status == 200 and visits["home"].final_url.startswith(site["final_url"])
+        assert visits["inner"].url == site["inner_pages"][0] and visits["inner"].http_status == 200, site["domain"]
+
+
+def test_mirrors_redirect_to_their_new_domain(crawled, truth):
+    for site in ok_sites(truth):
+        if site["mirror_from"]:
+            home = _visits(crawled, site)["home"]
+            assert home.site == site["mirror_from"]["domain"] and home.final_site == site["domain"]
+
+
+def test_every_truth_network_host_is_requested(crawled, truth):
+    missing = []
+    for site in ok_sites(truth):
+        for kind, obs in _visits(crawled, site).items():
+            hosts = obs.hosts()
+            for req in site["requests"]:
+                if kind in req["pages"] and applicable(req["when"]) and req["host"] not in hosts:
+                    missing.append((site["domain"], kind, req["network"], req["host"]))
+    assert not missing, "\n".join(map(str, missing))
+
+
+def _chain_matches(window, link) -> bool:
+    """Hop by hop: our hops are (url, how we got there); the truth's are (host, how it leaves)."""
+    hops = window.chain
+    if not hops or hops[-1].url != link["landing"]:
+        return False
+    hosts = [host_of(h.url) for h in hops[:-1]]
+    vias = [h.via for h in hops[1:]]
+    return hosts == [c["host"] for c in link["chain"]] and vias == [c["via"] for c in link["chain"]]
+
+
+def test_popup_and_tabunder_chains_are_recorded_hop_by_hop(crawled, truth):
+    missing, checked = [], 0
+    for site in ok_sites(truth):
+        for kind, obs in _visits(crawled, site).items():
+            for link in site["links"]:
+                if link["trigger"] not in VISITOR_TRIGGERS or kind not in link["pages"] or not applicable(link["when"]):
+                    continue
+                checked += 1
+                windows = [w for w in obs.windows if w.kind in ("popup", "tabunder")]
+                if not any(_chain_matches(w, link) for w in windows):
+                    missing.append((site["domain"], kind, link["network"], link["kind"], link["landing"],
+                                    [[(host_of(h.url), h.via) for h in w.chain] for w in windows]))
+    assert checked >= 30
+    assert not missing, "\n".join(map(str, missing))
+
+
+def test_popups_carry_their_step_title_and_screenshot(crawled, truth):
+    store = crawled["store"]
+    steps = Counter()
+    for obs in crawled["visits"].values():
+        actions = {s.n: s.action for s in obs.steps}
+        for w in obs.windows:
+            if obs.status == "ok" and w.kind == "popup" and not w.closed and w.landing_url.startswith("https://"):
+                steps[actions.get(w.step)] += 1
+                assert w.landing_title and w.screenshot, (obs.url, w.landing_url)
+                assert (store.screenshots / w.screenshot).read_bytes()[:2] == b"\xff\xd8"
+    assert steps["click_player"] and steps["click_centre"], steps
+    tabunders = [w for obs in crawled["visits"].values() for w in obs.windows if w.kind == "tabunder"]
+    assert tabunders and all(w.page == 0 for w in tabunders)
+    opens = [c for obs in crawled["visits"].values() for c in obs.window_opens if c.caller]
+    assert opens and all(c.caller.startswith("https://") for c in opens)
+
+
+def test_display_native_and_push_ads_are_followed_to_their_advertiser(crawled, truth):
+    missing = []
+    for site in ok_sites(truth):
+        visits = _visits(crawled, site)
+        for link in site["links"]:
+            if link["trigger"] != "click_ad" or not applicable(link["when"]):
+                continue
+            windows = [w for kind in link["pages"] if kind in visits for w in visits[kind].windows if w.kind == "ad_link"]
+            if not any(_chain_matches(w, link) for w in windows):
+                missing.append((site["domain"], link["network"], link["kind"], link["landing"]))
+    assert not missing, "\n".join(map(str, missing))
+
+
+def test_miner_sockets_messages_and_wasm_are_recorded(crawled, truth, sandbox):
+    shares = {e["key"] for e in list(sandbox.app.events) if e["kind"] == "miner_share" and e.get("valid")}
+    for site in ok_sites(truth):
+        for m in site["miners"]:
+            home = _visits(crawled, site)["home"]
+            key = m["site_key"] or m["wallet"]
+            sockets = [ws for ws in home.websockets if ws.url == m["pool"]]
+            assert sockets, (site["domain"], m["pool"], [ws.url for ws in home.websockets])
+            sent = " ".join(sockets[0].sent)
+            assert key in sent and "submit" in sent and sockets[0].received, site["domain"]
+            assert m["wasm_sha256"] in {w.sha256 for w in home.wasm}, site["domain"]
+            module = next(w for w in home.wasm if w.sha256 == m["wasm_sha256"])
+            assert module.exports and module.size > 100
+            assert home.workers and key in shares
+
+
+def test_decoys_are_recorded_as_they_are(crawled, truth):
+    network_hosts = {h for n in truth["networks"].values() for h in n["hosts"]}
+    for site in ok_sites(truth):
+        visits = _visits(crawled, site)
+        for decoy in site["decoys"]:
+            if decoy["kind"] == "wasm_decoder":
+                assert decoy["wasm_sha256"] in {w.sha256 for w in visits["home"].wasm}
+            elif decoy["kind"] == "chat_websocket":
+                ws = next(w for w in visits["home"].websockets if w.url == decoy["url"])
+                assert ws.received
+            elif decoy["kind"] == "share_popup":
+                assert any(w.landing_url.startswith(decoy["url_prefix"]) for v in visits.values() for w in v.windows)
+        if site["kind"] == "clean":
+            for obs in visits.values():
+                assert not obs.hosts() & network_hosts
+
+
+def test_requests_carry_frames_initiators_and_timing(crawled, truth):
+    visits = [v for v in crawled["visits"].values() if v.status == "ok"]
+    requests = [r for v in visits for r in v.requests]
+    assert all(r.started >= 0 and r.step >= 1 for r in requests)
+    assert sum(1 for r in requests if r.initiator) >= len(requests) // 2
+    by_script = [(v, r) for v in visits for r in v.requests
+                 if r.initiator in {q.url for q in v.requests if q.resource_type == "script"}]
+    assert len(by_script) >= 20, "requests made by scripts name the script"
+    assert any(r.initiator_type == "window.open" for _, r in by_script)  # a popup's first request: its opener
+    assert any(r.initiator_type == "worker" for v in visits for r in v.requests)  # a miner's worker: its creator
+    for v in visits:
+        assert v.frames[0].parent is None and v.screenshot and v.title
+    assert any(f.parent is not None for v in visits for f in v.frames)
+    assert any(v.inline_scripts for v in visits)
+
+
+def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
+    from sqlalchemy import func, select
+    from crawler.store.schema import AdsTxt, Request, Run, Visit, Window
+    with crawled["store"].session() as s:
+        run = s.scalars(select(Run)).one()
+        assert run.state == "finished" and run.sites == len(truth["sites"]) and run.ended_at
+        assert run.counts["visits"] == s.scalar(select(func.count(Visit.id)))
+        assert s.scalar(select(func.count(Request.id))) == sum(len(v.requests) for v in crawled["visits"].values())
+        assert s.scalar(select(func.count(Window.id))) > 40
+        fetched = {(a.domain, a.kind): a for a in s.scalars(select(AdsTxt))}
+    for site in ok_sites(truth):
+        state = (site["adstxt"] or {}).get("state")
+        got = fetched.get((site["domain"], "ads.txt"))
+        assert got is not None, site["domain"]
+        if state == "oversized":
+            assert got.outcome == "too_large" and got.body is None
+        elif state in ("valid", "malformed"):
+            assert got.outcome == "ok" and got.body and "DIRECT" in got.body.upper()
+        else:
+            assert got.outcome == "http_error" and got.http_status == 404
+    assert any(kind == "sellers.json" and a.outcome == "ok" for (_, kind), a in fetched.items())
+
+
+def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_path):
+    """A stealthy visit sees the cloaked tags; a plain automated browser does not."""
+    site = next(s for s in truth["sites"] if "webdriver" in s["cloaking"])
+    tag_hosts = {r["host"] for r in site["requests"]}
+    assert tag_hosts <= _visits(crawled, site)["home"].hosts()
+    plain = asyncio.run(_visit(sandbox.address, chromium_path, site["url"], stealth=False))
+    assert not plain.hosts() & tag_hosts
+
+
+async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
+    from playwright.async_api import async_playwright
+    from crawler.browser import QUIET_ARGS
+    from crawler.visit import visit_url
+    server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS), proxy=server)
+        try:
+            rec = await visit_url(browser, url, visit_id="t", site=site_of(url), stealth=stealth,
+                                  profile={"locale": locale} if locale else None)
+            return rec.result
+        finally:
+            await browser.close()
+
+
+def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chromium_path):
+    """`--proxy` with a geo proxy's credentials reaches the browser and the plain requests alike; the
+    password never reaches the log or the store; country and language change the ads."""
+    from sandbox.build import build_app
+    from sandbox.server import SandboxServer, SandboxThread
+
+    by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
+    by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
+
+    def landing(site, **when):
+        return next(link["landing"] for link in site["links"] if link["when"] == when)
+
+    server = SandboxServer(build_app(world), tmp_path / "sandbox", require_proxy_auth=True)
+    with SandboxThread(server) as running:
+        host_port = running.address.split("://", 1)[1]
+        watchlist = tmp_path / "two.txt"
+        watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
+        db = f"sqlite:///{tmp_path / 'geo.db'}"
+        result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--proxy",
+                         f"http://analyst-country-fr:s3cr3t-pw@{host_port}", "--locale", "de-DE", "--pages", "1",
+                         "--no-progress", "--log", str(tmp_path / "geo.log"), env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+        assert result.returncode == 0, result.stderr[-3000:]
+        others = {
+            "de": asyncio.run(_visit(running.address, chromium_path, by_country["inner_pages"][0], username="analyst-country-de")),
+            None: asyncio.run(_visit(running.address, chromium_path, by_country["inner_pages"][0], username="analyst")),
+            "fr-FR": asyncio.run(_visit(running.address, chromium_path, by_language["url"], locale="fr-FR", username="analyst")),
+            "en-US": asyncio.run(_visit(running.address, chromium_path, by_language["url"], username="analyst")),
+        }
+    store = open_store(db, tmp_path / "shots")
+    observations = load_observations(store)
+    landings = lambda obs: {w.landing_url for w in obs.windows}  # noqa: E731
+    fr_inner = next(o for o in observations if o.url == by_country["inner_pages"][0])
+    assert landing(by_country, country="fr") in landings(fr_inner)
+    assert landing(by_country, country="de") in landings(others["de"])
+    assert landing(by_country, country="other") in landings(others[None])
+    de_home = next(o for o in observations if o.url == by_language["url"])
+    assert landing(by_language, language="de") in landings(de_home)
+    assert landing(by_language, language="fr") in landings(others["fr-FR"])
+    assert landing(by_language, language="other") in landings(others["en-US"])
+    from sqlalchemy import select
+    from crawler.store.schema import AdsTxt, Run
+    with store.session() as s:
+        fetched = list(s.scalars(select(AdsTxt)))
+        options = s.scalars(select(Run)).one().options
+    assert fetched and all(a.outcome != "failed" for a in fetched if a.kind != "sellers.json")
+    assert "s3cr3t-pw" not in json.dumps(options) and "analyst-country-fr" in options["proxy"]
+    assert "s3cr3t-pw" not in (tmp_path / "geo.log").read_text() + result.stdout + result.stderr

@@ -1,0 +1,74 @@
+"""The store: Alembic migrations from the first table, SQLite in WAL mode, one transaction per visit,
+observations read back exactly as written, screenshot names that cannot escape their folder."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
+from crawler.store import open_store, redact
+from crawler.store.schema import Request, Visit, Window
+from crawler.store.writer import load_observations, start_run, finish_run, write_visit
+
+
+def sample(uid="v1") -> Observation:
+    obs = Observation(visit_id=uid, url="https://a.test/", site="a.test", page_kind="home",
+                      started_at="2026-11-23T10:00:00+00:00", final_url="https://a.test/", final_site="a.test",
+                      screenshot=f"{uid}.jpg")
+    obs.requests = [RequestRecord(0, "https://a.test/", "GET", "document", 0, 0, True, 1, 0.0, status=200),
+                    RequestRecord(1, "https://ads.test/x.js", "GET", "script", 0, 0, False, 1, 0.2,
+                                  initiator="https://a.test/", initiator_type="parser")]
+    obs.windows = [WindowRecord(1, "popup", 3, 4.0, 0, [Hop("https://click.test/c", "open"),
+                                                        Hop("https://adv.test/lp", "http", status=200)],
+                                landing_url="https://adv.test/lp", screenshot=f"{uid}-w1.jpg")]
+    obs.wasm = [WasmModule("ab" * 32, 100, "network", "https://m.test/x.wasm", exports=["a"])]
+    return obs
+
+
+def test_migrations_wal_and_round_trip(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}", tmp_path / "shots")
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"alembic_version", "watchlists", "sites", "runs", "visits", "requests", "windows", "adstxt"} <= tables
+    with sqlite3.connect(tmp_path / "m.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    run = start_run(store, None, 1, {}, {})
+    obs = sample()
+    write_visit(store, obs, run_id=run, site_id=None, screenshots={"v1.jpg": b"\xff\xd8a", "v1-w1.jpg": b"\xff\xd8b"})
+    finish_run(store, run, "finished", {"visits": 1})
+    back = load_observations(open_store(store.url, tmp_path / "shots"))  # reopening migrates nothing twice
+    assert back == [obs]
+    assert obs.screenshot == f"run-{run}/v1.jpg" and (tmp_path / "shots" / obs.screenshot).read_bytes() == b"\xff\xd8a"
+    with store.session() as s:
+        assert s.scalar(select(func.count(Request.id))) == 2
+        window = s.scalars(select(Window)).one()
+        assert window.landing_site == "adv.test" and window.hops[1]["via"] == "http"
+
+
+def test_a_visit_is_written_whole_or_not_at_all(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "shots")
+    write_visit(store, sample("same"), run_id=None, site_id=None)
+    with pytest.raises(Exception):
+        write_visit(store, sample("same"), run_id=None, site_id=None)  # the uid is unique: the second fails
+    with store.session() as s:
+        assert s.scalar(select(func.count(Visit.id))) == 1
+        assert s.scalar(select(func.count(Request.id))) == 2  # none of the failed visit's rows
+
+
+def test_screenshot_names_stay_in_their_folder(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
+    obs = sample("v2")
+    obs.screenshot = "../../evil.jpg"
+    run = start_run(store, None, 1, {}, {})
+    write_visit(store, obs, run_id=run, site_id=None, screenshots={"../../evil.jpg": b"x"})
+    assert not (tmp_path / "evil.jpg").exists()
+    assert (tmp_path / "shots" / f"run-{run}" / "evil.jpg").exists() and obs.screenshot == f"run-{run}/evil.jpg"
+
+
+def test_passwords_are_redacted():
+    assert redact("postgresql+psycopg://user:hunter2@db:5432/mt") == "postgresql+psycopg://user:***@db:5432/mt"
+    from crawler.settings import browser_proxy, redact_proxy
+    assert redact_proxy("http://analyst-country-fr:p%40ss@proxy:8080") == "http://analyst-country-fr:***@proxy:8080"
+    assert browser_proxy("http://u:p%40ss@proxy:8080") == {"server": "http://proxy:8080", "username": "u", "password": "p@ss"}

@@ -1,0 +1,103 @@
+"""Watchlist files: bad rows are reported with their line number and skipped, the rest is imported,
+sites are merged by registrable domain; and the `watchlist` commands."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from crawler.watchlist import normalise_url, parse_text
+
+CSV = """url,name,category,country,tags,monthly_visits
+https://www.streamvf.test/,StreamVF,series,fr,vf;hd,1200000
+ftp://bad.example.com/,,,,,
+streamvf.test/other,,,,,
+not a host,,,,,
+https://ok.example.co.uk,,,FRA,,
+https://ok2.example.com,,,,,12a
+https://x..y/,,,,,
+https://toomany.example.com,,,,,,,
+,,,,,
+https://blog.example.co.uk/page?x=1#frag,Blog,,GB,a|b,"3,400"
+"""
+
+
+def test_csv_bad_rows_are_reported_with_their_line_and_skipped():
+    parsed = parse_text(CSV)
+    assert [(p.line, p.message.split(" ")[0]) for p in parsed.errors] == [
+        (3, "scheme"), (5, "spaces"), (6, "country"), (7, "monthly_visits"), (8, "invalid"), (9, "8")]
+    assert [e.domain for e in parsed.entries] == ["streamvf.test", "example.co.uk"]
+    first, blog = parsed.entries
+    assert first.url == "https://www.streamvf.test/" and first.country == "FR" and first.tags == ["vf", "hd"]
+    assert first.monthly_visits == 1_200_000 and first.line == 2
+    assert blog.url == "https://blog.example.co.uk/page?x=1" and blog.tags == ["a", "b"] and blog.monthly_visits == 3400
+    assert [n.line for n in parsed.notices] == [4]  # merged into line 2
+
+
+def test_duplicates_merge_by_registrable_domain_and_fill_empty_fields():
+    parsed = parse_text("domain,name,tags\nwww.example.com,,a\nhttp://cdn.example.com/x,Example,b\nexample.org,,\n")
+    assert [(e.domain, e.name, e.tags) for e in parsed.entries] == [("example.com", "Example", ["a", "b"]),
+                                                                     ("example.org", None, [])]
+    assert "merged into line 2" in parsed.notices[0].message
+
+
+def test_plain_text_lists_and_comments():
+    parsed = parse_text("# my list\nexample.com\n\n  https://Foo.Bar.org/path  # a note\nhttp://-bad-.com\n\u00e9cole.fr\n")
+    assert [e.url for e in parsed.entries] == ["https://example.com/", "https://foo.bar.org/path",
+                                               "https://xn--cole-9oa.fr/"]
+    assert [(p.line, "invalid host" in p.message) for p in parsed.errors] == [(5, True)]
+
+
+def test_unknown_columns_are_noticed_not_fatal():
+    parsed = parse_text("url,colour\nexample.com,red\n")
+    assert parsed.entries and "colour" in parsed.notices[0].message
+
+
+def test_url_normalisation_rejects_what_is_not_a_site():
+    for bad in ("", "javascript:alert(1)", "http://", "http://1234", "https://a b.com", "http://exa_mple.com",
+                "https://example.com:99999/", "x" * 3000):
+        try:
+            normalise_url(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+    assert normalise_url("HTTP://Example.COM:8080") == ("http://example.com:8080/", "example.com")
+
+
+def run(*args, home):
+    env = dict(os.environ, MONEYTRAIL_HOME=str(home), TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="")
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_watchlist_commands(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(CSV)
+    result = run("watchlist", "import", str(path), "--name", "fr", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 site(s) added" in result.stdout and "6 row(s) skipped" in result.stdout
+    assert "line 3:" in result.stderr and "line 9:" in result.stderr
+    assert (tmp_path / "moneytrail.db").exists()  # the documented default location
+    again = run("watchlist", "import", str(path), "--name", "fr", home=tmp_path)
+    assert "0 site(s) added, 2 updated" in again.stdout
+    listed = run("watchlist", "list", home=tmp_path)
+    assert "fr" in listed.stdout and "2" in listed.stdout
+    sites = run("watchlist", "list", "fr", home=tmp_path)
+    assert "streamvf.test" in sites.stdout and "1,200,000" in sites.stdout
+    assert run("watchlist", "remove", "fr", "www.streamvf.test", home=tmp_path).stdout.startswith("removed 1 site")
+    assert "streamvf.test" not in run("watchlist", "list", "fr", home=tmp_path).stdout
+    assert run("watchlist", "remove", "fr", home=tmp_path).returncode == 0
+    missing = run("watchlist", "list", "fr", home=tmp_path)
+    assert missing.returncode == 2 and "no watchlist named 'fr'" in missing.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\nnot a site\n")
+    result = run("watchlist", "import", str(empty), home=tmp_path)
+    assert result.returncode == 2 and "no valid row" in result.stderr and "line 2" in result.stderr
+
+
+def test_crawl_usage_errors_exit_2(tmp_path):
+    result = run("crawl", "-w", "nosuchlist", home=tmp_path)
+    assert result.returncode == 2 and "no watchlist" in result.stderr
+    result = run("crawl", "-w", "x", "--db", "postgresql+psycopg://u:topsecret@127.0.0.1:1/x", home=tmp_path)
+    assert result.returncode == 2 and "cannot open the store" in result.stderr and "topsecret" not in result.stderr
+    result = run("crawl", "-w", "x", "--proxy", "nonsense", home=tmp_path)
+    assert result.returncode == 2 and "proxy" in result.stderr
