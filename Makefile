@@ -19,14 +19,10 @@ test: setup browser
 	$(PY) -m pytest
 
 demo: setup browser
-	@mkdir -p var
-	$(VENV)/bin/moneytrail sandbox watchlist -o var/sandbox-watchlist.csv
-	$(VENV)/bin/moneytrail sandbox truth -o var/sandbox-truth.json
-	@echo "The crawl of the sandbox arrives with the observation layer; serving the sandbox now (Ctrl-C stops it)."
-	@echo "Browse it: chromium --user-data-dir=\$$(mktemp -d) --proxy-server=http://127.0.0.1:8899 --ignore-certificate-errors https://streamvf.test/"
-	$(VENV)/bin/moneytrail sandbox serve
+	@tools/demo.sh $(VENV)
 
 sandbox: setup
+	@echo "Browse it: chromium --user-data-dir=\$$(mktemp -d) --proxy-server=http://127.0.0.1:8899 --ignore-certificate-errors https://streamvf.test/"
 	$(VENV)/bin/moneytrail sandbox serve
 
 clean:

@@ -136,6 +136,7 @@ def watchlist_remove(name: str = typer.Argument(..., help="the watchlist"),
 
 @app.command()
 def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlist name, or a watchlist file (imported first)"),
+          name: Optional[str] = typer.Option(None, "--name", help="name under which a watchlist file is imported (default: its stem)"),
           proxy: Optional[str] = typer.Option(None, "--proxy", help="proxy for the browser and plain requests "
                                               "(http://user:password@host:port); how to crawl from another country"),
           concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=32, help="browser contexts at once"),
@@ -173,7 +174,7 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
     if Path(watchlist).is_file():
         _report_problems(parse_file(watchlist))
     try:
-        wl, sites, _ = resolve_watchlist(store, watchlist)
+        wl, sites, _ = resolve_watchlist(store, watchlist, name)
     except NoSuchWatchlist as exc:
         err.print(f"[red]error:[/] no watchlist {exc}: give a watchlist name (`moneytrail watchlist list`) or a file")
         raise typer.Exit(EXIT_USAGE)

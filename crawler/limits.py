@@ -9,8 +9,8 @@ class Limits:
     navigation_timeout: float = 20.0  # seconds for the first page to load
     visit_timeout: float = 60.0  # seconds for the whole visit, clicks and followed chains included
     action_timeout: float = 5.0  # seconds for one interaction with the page (a click, a snapshot)
-    quiet_period: float = 0.8  # seconds without network activity that count as "settled"
-    settle_min: float = 2.2  # seconds to wait after the last click (delayed popups fire late)
+    quiet_period: float = 0.6  # seconds without network activity that count as "settled"
+    settle_min: float = 1.8  # seconds to wait after the last click (delayed popups fire late)
     settle_max: float = 7.0
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
     max_ad_links: int = 10  # ad click URLs followed per visit

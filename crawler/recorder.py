@@ -66,7 +66,8 @@ class Recorder:
         self._pages: dict[Page, int] = {}
         self._page_objects: dict[int, Page] = {}
         self._created: dict[int, tuple[float, str]] = {}
-        self._ready: dict[Page, asyncio.Future] = {}  # page -> (when, its URL then)
+        self._ready: dict[Page, asyncio.Future] = {}
+        self._late: list = []  # (request record, frame) whose page was not registered yet  # page -> (when, its URL then)
         self._frames: dict[Any, int] = {}
         self._requests: dict[Any, RequestRecord] = {}
         self._orphans: list[RequestRecord] = []  # navigations whose page did not exist yet (popups' first)
@@ -204,6 +205,7 @@ class Recorder:
             return
         page = frame = None
         orphan = False
+        f = None
         try:
             f = request.frame
             frame = self._frame_id(f)
@@ -219,6 +221,8 @@ class Recorder:
                                redirected_from=previous.id if previous else None)
         self._requests[request] = record
         self.obs.requests.append(record)
+        if page is None and f is not None:
+            self._late.append((record, f))  # a popup's frame whose page is still being registered
         if orphan and page is None:
             self._orphans.append(record)
 
@@ -424,6 +428,11 @@ class Recorder:
     def _assign_orphans(self) -> None:
         """A popup's first navigation (and its redirects) is sent before its page exists: give each such
         thread to the page it became (the page created with the thread's last URL, else the next one)."""
+        for record, frame in self._late:
+            record.page = self._pages.get(frame.page)
+        for frame, fid in self._frames.items():
+            if self.obs.frames[fid].page == -1:
+                self.obs.frames[fid].page = self._pages.get(frame.page, -1)
         by_id = {r.id: r for r in self.obs.requests}
         followed_by = {r.redirected_from for r in self.obs.requests if r.redirected_from is not None}
         taken: set[int] = set()
@@ -466,7 +475,8 @@ class Recorder:
             hops.append(Hop(r.url, via, r.method, r.status, r.started))
         return hops
 
-    async def _window_details(self, pid: int, window: WindowRecord) -> None:
+    async def _window_details(self, pid: int, window: WindowRecord, shots: dict[str, asyncio.Future]) -> None:
+        """Title and screenshot of a window's landing page (one screenshot per landing URL and visit)."""
         page = self._page_objects[pid]
         if page.is_closed():
             window.closed = True
@@ -474,16 +484,25 @@ class Recorder:
         window.landing_url = self.url(page.url)
         try:
             window.landing_title = _clip(await asyncio.wait_for(page.title(), self.limits.action_timeout), 300)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass
+        if window.landing_url in shots:
+            window.screenshot = await shots[window.landing_url]
+            return
+        shots[window.landing_url] = done = asyncio.get_running_loop().create_future()
+        try:
             shot = await asyncio.wait_for(page.screenshot(type="jpeg", quality=50, timeout=self.limits.action_timeout * 1000),
                                           self.limits.action_timeout + 1)
             window.screenshot = self.keep_screenshot(f"{self.obs.visit_id}-w{pid}.jpg", shot)
         except (PlaywrightError, asyncio.TimeoutError):
             pass
+        finally:
+            done.set_result(window.screenshot)
 
     async def windows(self, visited_final_url: str, load_step_end: float) -> None:
         """Windows: every page opened during the visit, and the visited page if a script sent it elsewhere."""
         self._assign_orphans()
-        jobs = []
+        jobs, shots = [], {}
         for pid, page in self._page_objects.items():
             if pid == 0:
                 hops = self._chain(0, after=load_step_end)
@@ -509,7 +528,7 @@ class Recorder:
                 window.landing_url = hops[-1].url
             self.obs.windows.append(window)
             if pid not in self._over_limit:
-                jobs.append(self._window_details(pid, window))
+                jobs.append(self._window_details(pid, window, shots))
         await asyncio.gather(*jobs)
         for w in self.obs.windows:
             if w.chain and w.kind != "ad_link":

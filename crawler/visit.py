@@ -237,7 +237,7 @@ class Visit:
                 rec.opening = max(0, rec.opening - (0 if link.followed else 1))
 
         await asyncio.gather(*(follow(link) for link in links))
-        await self.settle(1.5, 6.0)
+        await self.settle(1.0, 6.0)
 
 
 def context_options(profile: dict | None = None) -> dict:

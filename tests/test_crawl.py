@@ -329,3 +329,20 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert fetched and all(a.outcome != "failed" for a in fetched if a.kind != "sellers.json")
     assert "s3cr3t-pw" not in json.dumps(options) and "analyst-country-fr" in options["proxy"]
     assert "s3cr3t-pw" not in (tmp_path / "geo.log").read_text() + result.stdout + result.stderr
+
+
+def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
+    """`scrapy crawl watchlist -a watchlist=FILE` from the project directory does what `moneytrail crawl` does."""
+    site = next(s for s in ok_sites(truth) if s["miners"])
+    watchlist = tmp_path / "mine.txt"
+    watchlist.write_text(f"{site['url']}\nhttps://gone-forever.test/\n")
+    db = f"sqlite:///{tmp_path / 'scrapy.db'}"
+    env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", MONEYTRAIL_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "watchlist", "-a", f"watchlist={watchlist}",
+                             "-a", "pages=0", "-s", f"MONEYTRAIL_DB={db}", "-s", f"MONEYTRAIL_PROXY={sandbox.address}"],
+                            capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-3000:]
+    observations = {o.site: o for o in load_observations(open_store(db, tmp_path / "shots"))}
+    assert set(observations) == {site_of(site["url"]), "gone-forever.test"}
+    assert observations["gone-forever.test"].status == "dead"
+    assert observations[site_of(site["url"])].status == "ok" and observations[site_of(site["url"])].websockets
