@@ -32,6 +32,6 @@ Results (under var/):
   var/logs/demo-crawl.log    the crawl's log
   var/sandbox-truth.json     what the sandbox really holds, to compare with
 Look:  $MT watchlist list sandbox
-       sqlite3 var/moneytrail.db "select kind, landing_site, count(*) from windows group by 1, 2 order by 3 desc"
+       sqlite3 var/moneytrail.db "select kind, landing_site, count(*) from windows group by 1, 2 order by 3 desc"  (with sqlite3 installed)
 MSG
 exit $status
