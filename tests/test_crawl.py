@@ -346,3 +346,38 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
     assert set(observations) == {site_of(site["url"]), "gone-forever.test"}
     assert observations["gone-forever.test"].status == "dead"
     assert observations[site_of(site["url"])].status == "ok" and observations[site_of(site["url"])].websockets
+
+
+def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_path):
+    from playwright.async_api import Error as PlaywrightError, async_playwright
+    from crawler.browser import QUIET_ARGS
+    from crawler.recorder import Recorder
+    from crawler.visit import Visit, context_options
+
+    url = ok_sites(truth)[0]["final_url"]
+
+    async def crash():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS),
+                                              proxy={"server": sandbox.address})
+            context = await browser.new_context(**context_options())
+            rec = Recorder(context, visit_id="c", url=url, site=site_of(url), page_kind="home")
+            await rec.attach()
+            page = await context.new_page()
+            await rec.add_page(page)
+            response = await page.goto(url)
+            try:
+                await page.goto("chrome://crash", timeout=5000)
+            except PlaywrightError:
+                pass
+            started = time.monotonic()
+            obs = await Visit(page, rec).run(response.status)
+            seconds = time.monotonic() - started
+            still_works = await (await browser.new_context()).new_page()  # the browser lives on
+            await still_works.close()
+            await browser.close()
+            return obs, seconds
+
+    obs, seconds = asyncio.run(crash())
+    assert obs.status == "crashed" and any(n.kind == "crash" for n in obs.notices)
+    assert seconds < 30
