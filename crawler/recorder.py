@@ -26,6 +26,7 @@ from .observation import (DownloadRecord, Dialog, FrameRecord, Hop, Notice, Obse
                           WasmModule, WebSocketRecord, WindowOpenCall, WindowRecord, WorkerRecord)
 
 INSTRUMENT_JS = resources.files("crawler").joinpath("instrument.js").read_text()
+MAX_FRAMES, MAX_WASM_RECORDS, MAX_DOWNLOADS = 500, 50, 20
 NAV_REASONS = {"metaTagRefresh": "meta", "scriptInitiated": "js", "formSubmissionPost": "form",
                "formSubmissionGet": "form", "anchorClick": "link", "httpHeaderRefresh": "http"}
 
@@ -168,15 +169,23 @@ class Recorder:
     async def _cdp(self, page: Page, pid: int) -> None:
         session = await self.context.new_cdp_session(page)
         session.on("Network.requestWillBeSent", self._on_cdp_request)
-        session.on("Page.frameRequestedNavigation",
-                   lambda e: self._nav_reasons.setdefault(e.get("url", ""), e.get("reason", "")))
-        session.on("Page.windowOpen", lambda e: self._gestures.setdefault(e.get("url", ""), e.get("userGesture")))
+        session.on("Page.frameRequestedNavigation", lambda e: self._bounded(self._nav_reasons, e.get("url", ""),
+                                                                            e.get("reason", "")))
+        session.on("Page.windowOpen", lambda e: self._bounded(self._gestures, e.get("url", ""), e.get("userGesture")))
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
 
+    def _bounded(self, box, key, value=None) -> None:
+        """Side tables fed by the page stay as small as the observation they serve."""
+        if len(box) < self.limits.max_requests:
+            if isinstance(box, set):
+                box.add(key)
+            else:
+                box.setdefault(key, value)
+
     def _on_cdp_request(self, event: dict) -> None:
         initiator = event.get("initiator") or {}
-        if event.get("redirectResponse"):
+        if event.get("redirectResponse") or len(self._initiators) >= self.limits.max_requests:
             return  # the redirect's initiator is the request it redirects
         url = event.get("request", {}).get("url", "")
         self._initiators[url].append((_initiator_url(initiator), initiator.get("type")))
@@ -188,9 +197,12 @@ class Recorder:
     def page_id(self, page: Page) -> int | None:
         return self._pages.get(page)
 
-    def _frame_id(self, frame) -> int:
+    def _frame_id(self, frame) -> int | None:
         fid = self._frames.get(frame)
         if fid is None:
+            if len(self._frames) >= MAX_FRAMES:
+                self._over("frames")
+                return None
             fid = self._frames[frame] = len(self._frames)
             parent = frame.parent_frame
             self.obs.frames.append(FrameRecord(fid, self._pages.get(frame.page, -1), self._frames.get(parent) if parent else None,
@@ -283,6 +295,9 @@ class Recorder:
         self.document_html = body.decode("utf-8", "replace")
 
     def _add_wasm(self, body: bytes, source: str, **where: Any) -> None:
+        if len(self.obs.wasm) >= MAX_WASM_RECORDS:
+            self._over("wasm")
+            return
         digest = wasm.sha256(body)
         if any(m.sha256 == digest and m.source == source and m.url == where.get("url") for m in self.obs.wasm):
             return
@@ -312,6 +327,8 @@ class Recorder:
                 except ValueError:
                     return
                 self._add_wasm(body, str(data.get("op", "compile")), frame_url=frame_url, caller=caller)
+            elif len(self.obs.wasm) >= MAX_WASM_RECORDS:
+                self._over("wasm")
             elif data.get("op") == "instantiate_module":
                 self.obs.wasm.append(WasmModule(None, 0, "module", frame_url=frame_url, caller=caller,
                                                 exports=[str(e) for e in data.get("exports", [])][:1000],
@@ -328,9 +345,9 @@ class Recorder:
         elif kind == "history":
             self._history = max(self._history, int(data.get("count") or 0))
         elif kind == "meta_refresh":
-            self._meta_refresh.add(str(data.get("url", "")))
+            self._bounded(self._meta_refresh, str(data.get("url", ""))[:self.limits.max_url_chars])
         elif kind == "form_submit":
-            self._form_submits.add(str(data.get("url", "")))
+            self._bounded(self._form_submits, str(data.get("url", ""))[:self.limits.max_url_chars])
 
     def _on_worker(self, url: str, kind: str, page: int | None, caller: str | None) -> None:
         url = self.url(url)
@@ -383,6 +400,13 @@ class Recorder:
 
     async def _on_download(self, download, pid: int) -> None:
         """Downloads are recorded and cancelled: never saved, never opened."""
+        if len(self.obs.downloads) >= MAX_DOWNLOADS:
+            self._over("downloads")
+            try:
+                await download.cancel()
+            except PlaywrightError:
+                pass
+            return
         self.obs.downloads.append(DownloadRecord(self.url(download.url), _clip(download.suggested_filename, 200),
                                                  self.step, pid))
         try:
