@@ -15,9 +15,7 @@ from scrapy.http import HtmlResponse
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
-
-class NavigationFailed(Exception):
-    """The visited page did not load; the errback still records the visit."""
+from .visit import navigate
 
 
 class SharedBrowserProvider(PlaywrightBrowserProvider):
@@ -61,13 +59,6 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _download_request_with_page(self, request, page, spider):
         request.meta["playwright_page"] = page  # the errback needs it too
         await page.unroute("**")
-        timeout = float(request.meta.get("navigation_timeout", 20.0))
-        try:
-            response = await asyncio.wait_for(
-                page.goto(request.url, wait_until="load", timeout=timeout * 1000), timeout + 5)
-        except asyncio.TimeoutError:
-            raise NavigationFailed(f"Timeout {timeout * 1000:.0f}ms exceeded (the page stopped answering)") from None
-        except PlaywrightError as exc:
-            raise NavigationFailed(str(exc).splitlines()[0]) from None
-        return HtmlResponse(url=page.url, status=response.status if response else 200, body=b"",
-                            request=request, flags=["playwright"])
+        status = await navigate(page, request.url, float(request.meta.get("navigation_timeout", 20.0)),
+                                request.meta.get("recorder"))  # NavigationFailed reaches the errback
+        return HtmlResponse(url=page.url, status=status or 200, body=b"", request=request, flags=["playwright"])

@@ -246,7 +246,8 @@ class Recorder:
         record.status = response.status
         headers = response.headers
         record.mime = _clip(headers.get("content-type", "").split(";")[0].strip(), 100) or None
-        if record.mime == "application/wasm" or record.url.split("?")[0].endswith(".wasm"):
+        if (record.mime == "application/wasm" or record.url.split("?")[0].endswith(".wasm")) \
+                and len(self.obs.wasm) < MAX_WASM_RECORDS:
             self._spawn(self._wasm_from_response(response, record, headers))
         elif record.page == 0 and record.navigation and record.frame == 0 and 200 <= response.status < 300:
             self._spawn(self._document(response, headers))
@@ -277,6 +278,9 @@ class Recorder:
         try:
             body = await response.body()
         except PlaywrightError:
+            return
+        if len(body) > self.limits.max_wasm_bytes:
+            self.obs.wasm.append(WasmModule(None, len(body), "network", record.url))
             return
         self._add_wasm(body, "network", url=record.url)
 
@@ -312,7 +316,7 @@ class Recorder:
         page = self._pages.get(source.get("page"))
         frame = source.get("frame")
         frame_url = self.url(frame.url) if frame is not None else ""
-        caller = data.get("caller") if isinstance(data.get("caller"), str) else None
+        caller = _clip(data["caller"], self.limits.max_url_chars) if isinstance(data.get("caller"), str) else None
         if kind == "window_open":
             if len(self.obs.window_opens) < self.limits.max_popups * 4:
                 self.obs.window_opens.append(WindowOpenCall(page, frame_url, self.url(str(data.get("url", ""))),
@@ -321,7 +325,7 @@ class Recorder:
             else:
                 self._over("window_opens")
         elif kind == "wasm":
-            if isinstance(data.get("b64"), str):
+            if isinstance(data.get("b64"), str) and len(data["b64"]) <= self.limits.max_wasm_bytes * 4 // 3 + 4:
                 try:
                     body = base64.b64decode(data["b64"])
                 except ValueError:
@@ -331,8 +335,8 @@ class Recorder:
                 self._over("wasm")
             elif data.get("op") == "instantiate_module":
                 self.obs.wasm.append(WasmModule(None, 0, "module", frame_url=frame_url, caller=caller,
-                                                exports=[str(e) for e in data.get("exports", [])][:1000],
-                                                imports=[str(i) for i in data.get("imports", [])][:1000]))
+                                                exports=[_clip(str(e), 200) for e in list(data.get("exports") or [])[:1000]],
+                                                imports=[_clip(str(i), 200) for i in list(data.get("imports") or [])[:1000]]))
             else:
                 self.obs.wasm.append(WasmModule(None, int(data.get("size") or 0), str(data.get("op")),
                                                 frame_url=frame_url, caller=caller))
@@ -445,9 +449,14 @@ class Recorder:
 
     # --- the end -----------------------------------------------------------------------------------
     async def drain(self, timeout: float = 5.0) -> None:
-        """Let pending captures (response bodies, page registrations) finish, boundedly."""
+        """Let pending captures (response bodies, page registrations) finish, boundedly; cancel the rest."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+        self.cancel()
+
+    def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
 
     def _assign_orphans(self) -> None:
         """A popup's first navigation (and its redirects) is sent before its page exists: give each such

@@ -71,9 +71,10 @@ def redact_proxy(url: str | None) -> str | None:
     if not url:
         return url
     parts = urlsplit(url)
-    if parts.password is None:
+    if parts.username is None:
         return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    user = f"{parts.username}:***" if parts.password is not None else "***"  # a lone user name may be a token
+    netloc = f"{user}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return parts._replace(netloc=netloc).geturl()
 
 

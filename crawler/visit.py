@@ -77,11 +77,15 @@ class Visit:
         if self.rec.unresponsive:
             coro.close()
             raise Unresponsive(what)
+        allowed = min(self.limits.action_timeout, max(self.left(), 0.1))
         try:
-            return await asyncio.wait_for(coro, min(self.limits.action_timeout, max(self.left(), 0.1)))
+            return await asyncio.wait_for(coro, allowed)
         except asyncio.TimeoutError:
-            self.rec.unresponsive = True
-            self.rec._notice("unresponsive", f"{what} got no answer in {self.limits.action_timeout:g} s", 0)
+            if allowed < self.limits.action_timeout:  # the visit's own time is up, not the page's fault
+                self.rec._notice("visit_time_limit", f"{what}: the visit reached its time limit", 0)
+            else:
+                self.rec.unresponsive = True
+                self.rec._notice("unresponsive", f"{what} got no answer in {allowed:g} s", 0)
             raise Unresponsive(what) from None
 
     async def settle(self, minimum: float, maximum: float) -> None:
@@ -110,9 +114,9 @@ class Visit:
                 await self.behave()
         except Unresponsive:
             pass
-        except PlaywrightError as exc:
+        except Exception as exc:  # the page shapes what evaluate() returns: nothing it does may end the crawl
             if not rec.crashed:
-                rec._notice("visit_error", str(exc).splitlines()[0], 0)
+                rec._notice("visit_error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 0)
         if rec.crashed:
             obs.status, obs.error = "crashed", obs.error or "the page's renderer crashed"
         try:
@@ -211,7 +215,13 @@ class Visit:
             return set()
         base = self.rec.obs.final_url
         soup = BeautifulSoup(html, "html.parser")
-        return {urljoin(base, a.get("href", "")) for a in soup.find_all("a", href=True)}
+        links = set()
+        for a in soup.find_all("a", href=True):
+            try:
+                links.add(urljoin(base, str(a.get("href", ""))))
+            except ValueError:  # e.g. http://[x
+                continue
+        return links
 
     async def follow_ad_links(self) -> None:
         """Open each ad link in a new tab of the same context, as a visitor clicking it would."""
@@ -240,6 +250,27 @@ class Visit:
         await self.settle(1.0, 6.0)
 
 
+class NavigationFailed(Exception):
+    """The visited page did not load (its error text says why)."""
+
+
+async def navigate(page: Page, url: str, timeout: float, recorder: Recorder | None = None) -> int | None:
+    """Go to `url` within `timeout` seconds: the document must arrive in time; a load event held back by a
+    slow subresource (an ad server that never answers) is noted, and the visit goes on. Returns the status."""
+    try:
+        response = await asyncio.wait_for(page.goto(url, wait_until="commit", timeout=timeout * 1000), timeout + 5)
+    except asyncio.TimeoutError:
+        raise NavigationFailed(f"Timeout {timeout * 1000:.0f}ms exceeded (the page stopped answering)") from None
+    except PlaywrightError as exc:
+        raise NavigationFailed(str(exc).splitlines()[0]) from None
+    try:
+        await asyncio.wait_for(page.wait_for_load_state("load", timeout=timeout * 1000), timeout + 5)
+    except (PlaywrightError, asyncio.TimeoutError):
+        if recorder is not None:
+            recorder._notice("load_incomplete", f"no load event within {timeout:g} s: a resource never finished", 0)
+    return response.status if response else None
+
+
 def context_options(profile: dict | None = None) -> dict:
     """Options of the fresh browser context each visit gets."""
     profile = profile or {}
@@ -264,12 +295,10 @@ async def visit_url(browser, url: str, *, visit_id: str, site: str, page_kind: s
         page = await context.new_page()
         await rec.add_page(page)
         rec.begin_step("load", url)
-        error, status = None, None
         try:
-            response = await page.goto(url, wait_until="load", timeout=rec.limits.navigation_timeout * 1000)
-            status = response.status if response else None
-        except PlaywrightError as exc:
-            error = str(exc).splitlines()[0]
+            status, error = await navigate(page, url, rec.limits.navigation_timeout, rec), None
+        except NavigationFailed as exc:
+            status, error = None, str(exc)
         rec.result = await Visit(page, rec).run(status, error)
     finally:
         try:

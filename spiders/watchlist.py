@@ -119,9 +119,14 @@ class WatchlistSpider(scrapy.Spider):
     async def _visit_done(self, request, status: int | None, error: str | None):
         visit = request.meta["visit"]
         page, recorder = request.meta.get("playwright_page"), request.meta.get("recorder")
-        observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
+        try:
+            observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
+        finally:
+            await self._close(page)
+            if recorder is not None:
+                recorder.cancel()
         yield VisitItem(observation, visit["site_id"], screenshots)
-        if visit["page_kind"] == "home":
+        if visit["page_kind"] == "home" and re.search(r"[a-z]", observation.final_site) and ":" not in observation.final_site:
             if observation.status in ("ok", "hostile") and observation.final_site:
                 for url in content_links(observation.page_links, observation.final_url, self.pages):
                     self._pending[visit["site"]] += 1
@@ -141,7 +146,6 @@ class WatchlistSpider(scrapy.Spider):
                               profile=visit.get("profile") or {})
             obs.error = error or "the browser could not open or instrument a page"
             obs.status, obs.hostile = classify(obs.error, status)
-            await self._close(page)
             return obs, {}
         try:
             obs = await asyncio.wait_for(Visit(page, recorder).run(status, error), self.limits.visit_timeout + 30)
@@ -149,7 +153,6 @@ class WatchlistSpider(scrapy.Spider):
             recorder.unresponsive = True
             obs = recorder.observation()
             obs.status, obs.error = "timeout", obs.error or "the visit went over its time limit"
-        await self._close(page)
         return obs, recorder.screenshots
 
     @staticmethod

@@ -136,7 +136,7 @@ def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: 
     with store.session() as s, s.begin():
         visit = Visit(uid=obs.visit_id, run_id=run_id, site_id=site_id, url=obs.url, page_kind=obs.page_kind,
                       status=obs.status, error=obs.error, http_status=obs.http_status, final_url=obs.final_url,
-                      final_site=obs.final_site, title=obs.title,
+                      final_site=obs.final_site[:253], title=obs.title,
                       started_at=datetime.fromisoformat(obs.started_at), duration=obs.duration,
                       profile=obs.profile, screenshot=obs.screenshot, hostile=obs.hostile,
                       n_requests=len(obs.requests), n_windows=len(obs.windows), n_websockets=len(obs.websockets),
@@ -145,15 +145,15 @@ def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: 
         s.flush()
         if obs.requests:
             s.execute(insert(Request), [
-                {"visit_id": visit.id, "n": r.id, "url": r.url, "host": host_of(r.url), "method": r.method,
-                 "resource_type": r.resource_type, "page": r.page, "navigation": r.navigation,
+                {"visit_id": visit.id, "n": r.id, "url": r.url, "host": host_of(r.url)[:253], "method": r.method[:10],
+                 "resource_type": r.resource_type[:30], "page": r.page, "navigation": r.navigation,
                  "initiator": r.initiator, "status": r.status, "failure": r.failure, "step": r.step}
                 for r in obs.requests])
         if obs.windows:
             s.execute(insert(Window), [
                 {"visit_id": visit.id, "page": w.page, "kind": w.kind, "step": w.step,
                  "first_url": w.chain[0].url if w.chain else None, "landing_url": w.landing_url,
-                 "landing_site": site_of(w.landing_url) if w.landing_url else None,
+                 "landing_site": site_of(w.landing_url)[:253] if w.landing_url else None,
                  "landing_title": w.landing_title, "screenshot": w.screenshot,
                  "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain]}
                 for w in obs.windows])
