@@ -194,9 +194,6 @@ class Recorder:
         self._touch()
         self._spawn(self.add_page(page))
 
-    def page_id(self, page: Page) -> int | None:
-        return self._pages.get(page)
-
     def _frame_id(self, frame) -> int | None:
         fid = self._frames.get(frame)
         if fid is None:
@@ -271,32 +268,30 @@ class Recorder:
         except ValueError:
             return False
 
-    async def _wasm_from_response(self, response, record: RequestRecord, headers: dict) -> None:
-        if self._too_big(headers, self.limits.max_wasm_bytes):
-            self.obs.wasm.append(WasmModule(None, int(headers["content-length"]), "network", record.url))
-            return
+    async def _body(self, response, headers: dict, limit: int) -> bytes | int | None:
+        """A response body if it is within `limit` bytes; its size if over; None if it cannot be read."""
+        if self._too_big(headers, limit):
+            return int(headers["content-length"])
         try:
             body = await response.body()
         except PlaywrightError:
-            return
-        if len(body) > self.limits.max_wasm_bytes:
-            self.obs.wasm.append(WasmModule(None, len(body), "network", record.url))
-            return
-        self._add_wasm(body, "network", url=record.url)
+            return None
+        return body if len(body) <= limit else len(body)
+
+    async def _wasm_from_response(self, response, record: RequestRecord, headers: dict) -> None:
+        body = await self._body(response, headers, self.limits.max_wasm_bytes)
+        if isinstance(body, int):
+            self.obs.wasm.append(WasmModule(None, body, "network", record.url))
+        elif body is not None:
+            self._add_wasm(body, "network", url=record.url)
 
     async def _document(self, response, headers: dict) -> None:
         """Keep the visited page's HTML as served (to tell script-injected links from the page's own)."""
-        if self._too_big(headers, self.limits.max_document_bytes):
+        body = await self._body(response, headers, self.limits.max_document_bytes)
+        if isinstance(body, int):
             self.obs.hostile.append("oversized_page")
-            return
-        try:
-            body = await response.body()
-        except PlaywrightError:
-            return
-        if len(body) > self.limits.max_document_bytes:
-            self.obs.hostile.append("oversized_page")
-            return
-        self.document_html = body.decode("utf-8", "replace")
+        elif body is not None:
+            self.document_html = body.decode("utf-8", "replace")
 
     def _add_wasm(self, body: bytes, source: str, **where: Any) -> None:
         if len(self.obs.wasm) >= MAX_WASM_RECORDS:
@@ -439,9 +434,6 @@ class Recorder:
         pid = self._pages.get(page)
         if pid is not None:
             self._followed[pid] = url
-
-    def pages(self) -> list[tuple[int, Page]]:
-        return [(pid, p) for pid, p in self._page_objects.items() if not p.is_closed() and pid not in self._over_limit]
 
     def keep_screenshot(self, name: str, data: bytes) -> str:
         self.screenshots[name] = data
