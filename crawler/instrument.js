@@ -24,6 +24,14 @@
     }
     return null;
   }
+  function stack() {  // the distinct script URLs of the call stack, innermost first
+    var lines = String(new Error().stack || "").split("\n"), out = [];
+    for (var i = 1; i < lines.length && out.length < 8; i++) {
+      var m = URL_IN_STACK.exec(lines[i]);
+      if (m && out.indexOf(m[1]) < 0) out.push(m[1]);
+    }
+    return out;
+  }
   function text(v) { try { return String(v).slice(0, 4096); } catch (e) { return ""; } }
   function wrap(owner, name, make) {
     try {
@@ -40,7 +48,16 @@
   // --- windows -------------------------------------------------------------------------------------
   wrap(window, "open", function (original) {
     return function (url, target, features) {
-      record("window_open", { url: url === undefined ? "" : text(url), target: text(target || ""), caller: caller() });
+      record("window_open", { url: url === undefined ? "" : text(url), target: text(target || ""), caller: caller(), stack: stack() });
+      return original.apply(this, arguments);
+    };
+  });
+
+  // a pop-under puts the page back in front of the window it opened: window.focus() soon after an open
+  var focusCalls = 0;
+  wrap(window, "focus", function (original) {
+    return function () {
+      if (focusCalls < 5) { focusCalls++; record("focus", { caller: caller() }); }
       return original.apply(this, arguments);
     };
   });

@@ -87,6 +87,7 @@ class WindowOpenCall:
     step: int
     at: float
     user_gesture: bool | None = None
+    stack: list[str] = field(default_factory=list)  # script URLs of the call stack, innermost first
 
 
 @dataclass
@@ -131,6 +132,13 @@ class InlineScript:
 
 
 @dataclass
+class Element:
+    """A tag of the visited page (scripts with src, iframes, ins, elements with ad-tag data attributes)."""
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class AdFrame:
     frame: int
     url: str
@@ -147,6 +155,8 @@ class AdLink:
     frame_url: str
     where: str  # frame (inside an ad frame) or injected (a third-party link a script added to the page)
     followed: bool = False
+    width: int = 0  # its box in the page, CSS pixels (an invisible anchor over the page or player is large)
+    height: int = 0
 
 
 @dataclass
@@ -202,6 +212,7 @@ class Observation:
     inline_scripts: list[InlineScript] = field(default_factory=list)
     ad_frames: list[AdFrame] = field(default_factory=list)
     ad_links: list[AdLink] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)  # ad-tag-like elements of the visited page
     page_links: list[str] = field(default_factory=list)  # same-site links of the visited page, in page order
     dialogs: list[Dialog] = field(default_factory=list)
     downloads: list[DownloadRecord] = field(default_factory=list)

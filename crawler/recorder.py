@@ -314,9 +314,11 @@ class Recorder:
         caller = _clip(data["caller"], self.limits.max_url_chars) if isinstance(data.get("caller"), str) else None
         if kind == "window_open":
             if len(self.obs.window_opens) < self.limits.max_popups * 4:
+                stack = data.get("stack") if isinstance(data.get("stack"), list) else []
                 self.obs.window_opens.append(WindowOpenCall(page, frame_url, self.url(str(data.get("url", ""))),
                                                             _clip(str(data.get("target", "")), 100), caller,
-                                                            self.step, self.now()))
+                                                            self.step, self.now(),
+                                                            stack=[self.url(str(u)) for u in stack[:8]]))
             else:
                 self._over("window_opens")
         elif kind == "wasm":
@@ -339,6 +341,8 @@ class Recorder:
             self._on_worker(str(data.get("url", "")), str(data.get("kind", "worker")), page, caller)
         elif kind == "notification_prompt":
             self._notice("notification_prompt", frame_url, page, caller)
+        elif kind == "focus":
+            self._notice("focus", frame_url, page, caller)
         elif kind == "beforeunload":
             self._notice("beforeunload", frame_url, page, caller)
         elif kind == "history":

@@ -13,17 +13,29 @@ from bs4 import BeautifulSoup
 from playwright.async_api import Error as PlaywrightError, Page
 
 from .domains import site_of
-from .observation import AdFrame, AdLink, InlineScript, Observation
+from .observation import AdFrame, AdLink, Element, InlineScript, Observation
 from .recorder import Recorder, _clip
 
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCRIPT_CHARS = 256 * 1024
+INLINE_EXCERPT = 2000  # characters of each inline script kept (whitespace collapsed): where tags keep their ids
 
 SNAPSHOT_JS = """(max) => {
   const out = {scripts: [], anchors: [], title: document.title};
   for (const s of document.scripts) {
     if (s.src || out.scripts.length >= max) continue;
     out.scripts.push([s.text.length, s.text.slice(0, %d)]);
+  }
+  out.elements = [];
+  for (const el of document.querySelectorAll('script[src], iframe, ins, embed, object, [data-zone], [data-zoneid], [data-widget-id], [data-spot], [data-ad-client], [data-aa], [data-sitekey], [data-site-id]')) {
+    if (out.elements.length >= 300) break;
+    const attrs = {};
+    let n = 0;
+    for (const at of el.attributes) {
+      if (n++ >= 12 || at.name === 'style') continue;
+      attrs[at.name] = at.value.slice(0, 300);
+    }
+    out.elements.push([el.tagName.toLowerCase(), attrs]);
   }
   for (const a of document.querySelectorAll('a[href]')) {
     if (out.anchors.length >= 600) break;
@@ -171,10 +183,14 @@ class Visit:
                 if digest in seen_scripts or len(obs.inline_scripts) >= self.limits.max_inline_scripts:
                     continue
                 seen_scripts.add(digest)
-                obs.inline_scripts.append(InlineScript(digest, length, _clip(" ".join(text.split()), 200),
+                obs.inline_scripts.append(InlineScript(digest, length, _clip(" ".join(text.split()), INLINE_EXCERPT),
                                                        rec.url(frame.url)))
         main = page.main_frame
         obs.title = _clip(per_frame.get(main, {}).get("title", ""), 300)
+        obs.elements = [Element(_clip(item[0], 40), {_clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
+                        for item in per_frame.get(main, {}).get("elements", [])[:300]
+                        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)
+                        and isinstance(item[0], str)]
         site = obs.final_site
         obs.page_links = list(dict.fromkeys(h for h, *_ in per_frame.get(main, {}).get("anchors", [])
                                             if site_of(h) == site))[:300]
@@ -202,7 +218,8 @@ class Visit:
         served = self.served_links()
         for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and href not in served and width * height > 0:
-                obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected"))
+                obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected", width=int(width),
+                                           height=int(height)))
         unique = {}
         for link in obs.ad_links:
             unique.setdefault(link.url, link)
