@@ -1,0 +1,210 @@
+"""`moneytrail export KIND`: the findings of the store as tables, a stable contract other tools read.
+
+Every table's columns are listed in COLUMNS (the contract: documented in README, "Exports"; new columns
+are only ever appended). `site` is the registrable domain of the watchlist site after mirror redirects,
+`network` the canonical name from data/networks.toml or `unknown:<host>`, `advertiser` a registrable domain.
+Times are UTC, ISO 8601. Lists inside a cell are joined with `;`."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import null, select
+
+from .clusters import operators
+from .ids import sellers
+from .signatures import Signatures
+
+KINDS = ("links", "networks", "miners", "publisher-ids", "clusters")
+FORMATS = ("csv", "json", "parquet")
+COLUMNS = {
+    "links": ["site", "network", "advertiser", "kind", "visits", "first_seen", "last_seen", "category", "brokers"],
+    "networks": ["site", "network", "evidence", "visits", "hosts"],
+    "miners": ["site", "service", "site_key", "signals", "wallet", "visits"],
+    "publisher-ids": ["site", "id_type", "id_value", "seller", "sources"],
+    "clusters": ["cluster", "site", "binding_ids", "pooled_ids"],
+}
+EVIDENCE_ORDER = ("host", "initiator", "inline", "chain", "adstxt", "list")
+
+
+@dataclass
+class Scope:
+    """Which findings: of one run, and/or of visits since a date."""
+    run: int | None = None
+    since: datetime | None = None
+
+    def visits(self, query, visit_table):
+        if self.run is not None:
+            query = query.where(visit_table.run_id == self.run)
+        if self.since is not None:
+            query = query.where(visit_table.started_at >= self.since)
+        return query
+
+    def files(self, query, file_table):
+        if self.run is not None:
+            query = query.where(file_table.run_id == self.run)
+        if self.since is not None:
+            query = query.where(file_table.fetched_at >= self.since)
+        return query
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _joined(values) -> str:
+    return ";".join(sorted({v for v in values if v}))
+
+
+def links(store, scope: Scope) -> pd.DataFrame:
+    from crawler.store.schema import FindingLink, Visit
+    query = scope.visits(select(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
+                                FindingLink.category, FindingLink.brokers, FindingLink.visit_id, Visit.started_at)
+                         .join(Visit, Visit.id == FindingLink.visit_id), Visit)
+    rows: dict[tuple, dict] = {}
+    with store.session() as s:
+        for site, network, advertiser, kind, category, brokers, visit_id, started in s.execute(query):
+            row = rows.setdefault((site, network, advertiser, kind), {"visits": set(), "seen": [], "categories": [],
+                                                                      "brokers": set()})
+            row["visits"].add(visit_id)
+            row["seen"].append(started)
+            row["categories"].append(category)
+            row["brokers"].update(brokers or [])
+    out = [{"site": k[0], "network": k[1], "advertiser": k[2], "kind": k[3], "visits": len(r["visits"]),
+            "first_seen": _iso(min(r["seen"])), "last_seen": _iso(max(r["seen"])),
+            "category": max(set(r["categories"]), key=r["categories"].count), "brokers": _joined(r["brokers"])}
+           for k, r in rows.items()]
+    return _frame("links", out, ["site", "network", "advertiser", "kind"])
+
+
+def networks(store, scope: Scope) -> pd.DataFrame:
+    from crawler.store.schema import AdsTxt, FindingNetwork, Visit
+    rows: dict[tuple, dict] = {}
+    with store.session() as s:
+        by_visit = scope.visits(select(FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence,
+                                       FindingNetwork.host, FindingNetwork.visit_id)
+                                .join(Visit, Visit.id == FindingNetwork.visit_id), Visit)
+        by_file = scope.files(select(FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence,
+                                     FindingNetwork.host, null())
+                              .join(AdsTxt, AdsTxt.id == FindingNetwork.adstxt_id), AdsTxt)
+        for query in (by_visit, by_file):
+            for site, network, evidence, host, visit_id in s.execute(query):
+                row = rows.setdefault((site, network), {"evidence": set(), "visits": set(), "hosts": set()})
+                row["evidence"].add(evidence)
+                row["hosts"].add(host)
+                if visit_id is not None:
+                    row["visits"].add(visit_id)
+    out = [{"site": k[0], "network": k[1],
+            "evidence": ";".join(e for e in EVIDENCE_ORDER if e in r["evidence"]),
+            "visits": len(r["visits"]), "hosts": _joined(r["hosts"])} for k, r in rows.items()]
+    return _frame("networks", out, ["site", "network"])
+
+
+def miners(store, scope: Scope) -> pd.DataFrame:
+    from crawler.store.schema import FindingMiner, Visit
+    rows: dict[tuple, dict] = {}
+    query = scope.visits(select(FindingMiner.site, FindingMiner.service, FindingMiner.site_key, FindingMiner.wallet,
+                                FindingMiner.signals, FindingMiner.visit_id)
+                         .join(Visit, Visit.id == FindingMiner.visit_id), Visit)
+    with store.session() as s:
+        for site, service, site_key, wallet, signals, visit_id in s.execute(query):
+            row = rows.setdefault((site, service, site_key or wallet or ""),
+                                  {"signals": set(), "visits": set(), "wallet": wallet})
+            row["signals"].update(signals or [])
+            row["visits"].add(visit_id)
+            row["wallet"] = row["wallet"] or wallet
+    out = [{"site": k[0], "service": k[1], "site_key": k[2], "signals": _joined(r["signals"]),
+            "wallet": r["wallet"] or "", "visits": len(r["visits"])} for k, r in rows.items()]
+    return _frame("miners", out, ["site", "service", "site_key"])
+
+
+def _sellers(store, scope: Scope) -> dict[str, dict]:
+    """ad system domain -> sellers.json map (the latest readable file of each)."""
+    from crawler.store.schema import AdsTxt
+    found: dict[str, dict] = {}
+    query = select(AdsTxt.domain, AdsTxt.body).where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")
+    with store.session() as s:
+        for domain, body in s.execute(query.order_by(AdsTxt.fetched_at)):
+            parsed = sellers(body or "")
+            if parsed:
+                found[domain.removeprefix("www.")] = parsed
+    return found
+
+
+def id_rows(store, scope: Scope) -> list[tuple[str, str, str, str]]:
+    """(site, id_type, id_value, source) of every publisher id in scope."""
+    from crawler.store.schema import AdsTxt, FindingId, Visit
+    with store.session() as s:
+        by_visit = scope.visits(select(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+                                .join(Visit, Visit.id == FindingId.visit_id), Visit)
+        by_file = scope.files(select(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+                              .join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt)
+        return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
+
+
+def publisher_ids(store, scope: Scope) -> pd.DataFrame:
+    directory = _sellers(store, scope)
+    rows: dict[tuple, set] = {}
+    for site, id_type, id_value, source in id_rows(store, scope):
+        rows.setdefault((site, id_type, id_value), set()).add(source)
+    out = []
+    for (site, id_type, id_value), sources in rows.items():
+        seller = ""
+        if id_type == "adstxt_account":
+            system, _, account = id_value.partition(":")
+            seller = directory.get(system, {}).get(account, {}).get("name", "")
+        out.append({"site": site, "id_type": id_type, "id_value": id_value, "seller": seller,
+                    "sources": _joined(sources)})
+    return _frame("publisher-ids", out, ["site", "id_type", "id_value"])
+
+
+def clusters(store, scope: Scope, sigs: Signatures) -> pd.DataFrame:
+    rows = [(site, t, v) for site, t, v, _ in id_rows(store, scope)]
+    ops = operators(rows, sigs.strong)
+    pooled_by_site: dict[str, list[str]] = {}
+    for (t, v), sites in ops.pooled.items():
+        for site in sites:
+            pooled_by_site.setdefault(site, []).append(f"{t}:{v}")
+    out = []
+    for cluster in ops.clusters:
+        binding = ";".join(f"{t}:{v}" for t, v in cluster.binding_ids)
+        for site in cluster.sites:
+            out.append({"cluster": cluster.number, "site": site, "binding_ids": binding,
+                        "pooled_ids": ";".join(sorted(pooled_by_site.get(site, [])))})
+    return _frame("clusters", out, ["cluster", "site"])
+
+
+def _frame(kind: str, rows: list[dict], order: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=COLUMNS[kind])
+    return frame.sort_values(order, kind="stable").reset_index(drop=True) if len(frame) else frame
+
+
+def table(store, kind: str, scope: Scope, sigs: Signatures) -> pd.DataFrame:
+    if kind == "clusters":
+        return clusters(store, scope, sigs)
+    return {"links": links, "networks": networks, "miners": miners, "publisher-ids": publisher_ids}[kind](store, scope)
+
+
+def write(frame: pd.DataFrame, fmt: str, path: Path | None):
+    """Write `frame` as `fmt` to `path` (or return the text, for csv and json, when path is None)."""
+    if fmt == "csv":
+        return frame.to_csv(path, index=False, lineterminator="\n")
+    if fmt == "json":
+        text = json.dumps(json.loads(frame.to_json(orient="records")), indent=1, ensure_ascii=False)
+        if path is None:
+            return text + "\n"
+        path.write_text(text + "\n", encoding="utf-8")
+        return None
+    if path is None:
+        raise ValueError("parquet needs --out DIR")
+    frame.to_parquet(path, index=False)
+    return None

@@ -1,0 +1,162 @@
+"""Publisher ids a visited page carries, and ads.txt / sellers.json.
+
+Ids are read from what the site itself serves: inline scripts of its own frames, the attributes of its
+page's tags, and the URLs its main frame requests (never from inside an ad creative, which may carry another
+publisher's ids). A network's extractors read only what that network served (`url`, `src` attributes) or
+its own inline tag; the extractors of data/ids.toml read everything. Miner keys and wallets come from the
+miners found.
+
+ads.txt follows the IAB specification: `ad system domain, account id, DIRECT|RESELLER[, cert id]` per line,
+`#` comments, `variable=value` lines; a line that breaks these rules is skipped, the rest is kept. DIRECT
+accounts are the site's own (`adstxt_account` ids, and `adstxt` evidence for a known network); RESELLER
+lines are intermediaries' accounts and bind nothing."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from crawler.domains import registrable_domain
+from crawler.observation import Observation
+
+from .findings import Miner, NetworkHit, PublisherId
+from .requests import RequestNetworks, fast_host
+from .signatures import HOST_RE, IdRule, Signatures
+
+ACCOUNT_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+
+
+def _search(rule: IdRule, text: str, source: str, out: dict) -> None:
+    if rule.hint is not None and rule.hint not in text:
+        return
+    for match in rule.pattern.finditer(text):
+        out.setdefault(PublisherId(rule.type, match.group(1), source, rule.network), None)
+
+
+def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | None, out: dict) -> None:
+    value = attrs.get(rule.attribute)
+    if value is None or (rule.element and rule.element != tag):
+        return
+    if rule.klass and rule.klass not in attrs.get("class", "").split():
+        return
+    if rule.src and served_by != rule.network:
+        return
+    value = value.strip()
+    if rule.pattern.match(value):
+        out.setdefault(PublisherId(rule.type, value, "attribute", rule.network), None)
+
+
+def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: list[Miner]) -> list[PublisherId]:
+    site = obs.final_site or obs.site
+    out: dict[PublisherId, None] = {}
+    own_scripts = [s.excerpt for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) in (site, "")]
+    main_frames = {f.id for f in obs.frames if f.parent is None and f.page == 0}
+    own_urls = [(r.url, rn.by_request.get(r.id, (None,))[0]) for r in obs.requests
+                if r.page == 0 and (r.frame is None or r.frame in main_frames)]
+    global_rules, network_rules = sigs.extractors, sigs.network_rules
+    inline_rules = [r for r in global_rules if r.source in ("inline", "text")]
+    inline_rules += [r for r in network_rules if r.source == "inline"]
+    url_rules = [r for r in global_rules if r.source in ("url", "text")]
+    for text in own_scripts:
+        for rule in inline_rules:
+            _search(rule, text, "inline", out)
+    for url, network in own_urls:
+        for rule in url_rules:
+            _search(rule, url, "url", out)
+        for rule in sigs.url_rules_of(network) if network else ():
+            _search(rule, url, "url", out)
+    for element in obs.elements:
+        src = element.attrs.get("src") or element.attrs.get("href") or ""
+        served_by = rn.network_of_url(src, sigs) if src else None
+        for rule in global_rules:
+            if rule.source == "attribute":
+                _attribute(rule, element.tag, element.attrs, served_by, out)
+            elif rule.source == "text":
+                for value in element.attrs.values():
+                    _search(rule, value, "attribute", out)
+        for rule in network_rules:
+            if rule.source == "attribute":
+                _attribute(rule, element.tag, element.attrs, served_by, out)
+            elif rule.source == "url" and served_by == rule.network and src:
+                _search(rule, src, "url", out)
+    for miner in miners:
+        if miner.site_key:
+            out.setdefault(PublisherId("miner_site_key", miner.site_key, "websocket", None), None)
+        if miner.wallet:
+            out.setdefault(PublisherId("miner_wallet", miner.wallet, "websocket", None), None)
+    return list(out)
+
+
+def inline_tags(obs: Observation, sigs: Signatures, ids: list[PublisherId]) -> list[NetworkHit]:
+    """Networks whose inline tag is in the site's pages (evidence `inline`), by tag shape or publisher id."""
+    site = obs.final_site or obs.site
+    hits: dict[NetworkHit, None] = {}
+    for script in obs.inline_scripts:
+        if registrable_domain(fast_host(script.frame_url)) not in (site, ""):
+            continue
+        for pattern, network in sigs.inline_tags:
+            if pattern.search(script.excerpt):
+                hits[NetworkHit(network, "inline", site)] = None
+    for pid in ids:
+        if pid.network and pid.source in ("inline", "attribute"):
+            hits[NetworkHit(pid.network, "inline", site)] = None
+    return list(hits)
+
+
+# --- ads.txt and sellers.json -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AdsTxtRecord:
+    ad_system: str
+    account_id: str
+    relationship: str  # DIRECT or RESELLER
+    cert_id: str | None = None
+
+
+def parse_adstxt(text: str) -> tuple[list[AdsTxtRecord], list[int]]:
+    """(records, numbers of the lines skipped as malformed)."""
+    records, skipped = [], []
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) < 3:
+            if "=" not in line or "," in line:  # variables (contact=, subdomain=...) are not records
+                skipped.append(number)
+            continue
+        system, account, relationship = fields[0].lower(), fields[1], fields[2].upper()
+        if (not HOST_RE.match(system) or not ACCOUNT_RE.match(account) or relationship not in ("DIRECT", "RESELLER")
+                or len(fields) > 4):
+            skipped.append(number)
+            continue
+        cert = fields[3] if len(fields) == 4 and fields[3] else None
+        records.append(AdsTxtRecord(system, account, relationship, cert))
+    return list(dict.fromkeys(records)), skipped
+
+
+def adstxt_findings(text: str, sigs: Signatures) -> tuple[list[NetworkHit], list[PublisherId], list[AdsTxtRecord]]:
+    records, _ = parse_adstxt(text)
+    hits, ids = {}, {}
+    for record in records:
+        if record.relationship != "DIRECT":
+            continue
+        network = sigs.adstxt_systems.get(record.ad_system)
+        if network:
+            hits[NetworkHit(network, "adstxt", record.ad_system)] = None
+        ids[PublisherId("adstxt_account", f"{record.ad_system}:{record.account_id}", "adstxt", network)] = None
+    return list(hits), list(ids), records
+
+
+def sellers(text: str) -> dict[str, dict]:
+    """seller_id -> {name, domain, seller_type} of a sellers.json body ({} when it is not one)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    out = {}
+    for entry in data.get("sellers", []) if isinstance(data, dict) and isinstance(data.get("sellers"), list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("seller_id"), (str, int)):
+            out[str(entry["seller_id"])] = {k: str(entry[k])[:300] for k in ("name", "domain", "seller_type")
+                                            if isinstance(entry.get(k), (str, int))}
+    return out

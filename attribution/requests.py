@@ -1,0 +1,116 @@
+"""Which ad network each request of a visit belongs to.
+
+In order: the request's host is in a network's host family, or its URL matches a network's URL pattern
+(evidence `host`); else it inherits the network of what loaded it (evidence `initiator`): the script Chromium
+names as its initiator, wherever that script came from, or the ad frame it was made in. A navigation of a
+window's main frame inherits from a script only (a window.open of the network's script), never from the page
+before it, so brokers and landing pages are not counted as the network's. A third-party request still
+unnamed that an ad filter list blocks becomes `unknown:<host>` (evidence `list`)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.domains import registrable_domain
+from crawler.observation import Observation
+
+from .findings import NetworkHit
+from .lists import FilterLists
+from .signatures import Signatures
+
+
+_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#\\@]*@)?(\[[^\]/]*\]|[^/?#\\:]*)")
+
+
+def fast_host(url: str) -> str:
+    """The lower-case host of an absolute URL, without urllib's cost ('' for none)."""
+    match = _HOST.match(url)
+    return match.group(1).lower().rstrip(".") if match else ""
+
+
+@dataclass
+class RequestNetworks:
+    by_request: dict[int, tuple[str, str]] = field(default_factory=dict)  # request id -> (network, evidence)
+    by_url: dict[str, str] = field(default_factory=dict)  # URL -> network of the first request to it
+    by_host: dict[str, str] = field(default_factory=dict)  # third-party host -> network it served for
+    hits: dict[NetworkHit, None] = field(default_factory=dict)  # ordered set
+    miner_list_hosts: set[str] = field(default_factory=set)  # third-party hosts a miner list blocks
+    hosts: list[str] = field(default_factory=list)  # the host of each request, in order
+
+    def network_of_url(self, url: str | None, sigs: Signatures) -> str | None:
+        """The network that served `url` in this visit, or whose hosts or URL patterns it matches."""
+        if not url:
+            return None
+        return self.by_url.get(url) or sigs.network_of_host(fast_host(url)) or sigs.network_of_url(url)
+
+
+def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | None = None) -> RequestNetworks:
+    site = obs.final_site or obs.site
+    out = RequestNetworks()
+    frame_url = {f.id: f.url for f in obs.frames}
+    main_frames = {f.id for f in obs.frames if f.parent is None}
+    scripts: dict[str, str] = {}  # script URL -> network
+    frame_docs: dict[str, str] = {}  # URL of a subframe's document -> network
+    unnamed = []
+    third_party: dict[str, bool] = {}
+
+    def foreign(host: str) -> bool:
+        known = third_party.get(host)
+        if known is None:
+            known = third_party[host] = bool(host) and registrable_domain(host) != site
+        return known
+
+    def record(request, host: str, network: str, evidence: str) -> None:
+        out.by_request[request.id] = (network, evidence)
+        out.by_url.setdefault(request.url, network)
+        if request.resource_type == "script":
+            scripts.setdefault(request.url, network)
+        elif request.resource_type == "document" and request.frame is not None and request.frame not in main_frames:
+            frame_docs.setdefault(request.url, network)
+        if foreign(host):
+            out.hits[NetworkHit(network, evidence, host)] = None
+            if evidence != "list":
+                out.by_host.setdefault(host, network)
+
+    def parent_network(request) -> str | None:
+        top_navigation = request.navigation and (request.frame is None or request.frame in main_frames)
+        initiator = request.initiator
+        if initiator:
+            found = scripts.get(initiator)
+            if found is None and not top_navigation:
+                found = frame_docs.get(initiator) or sigs.network_of_host(fast_host(initiator))
+            if found:
+                return found
+        if not top_navigation and request.frame is not None:
+            return frame_docs.get(frame_url.get(request.frame, ""))
+        return None
+
+    hosts = out.hosts
+    for request in obs.requests:
+        host = fast_host(request.url)
+        hosts.append(host)
+        network = sigs.host(host)[0] or sigs.network_of_url(request.url)
+        if network:
+            record(request, host, network, "host")
+            continue
+        network = parent_network(request)
+        if network:
+            record(request, host, network, "initiator")
+        else:
+            unnamed.append((request, host))
+    listed: set[str] = set()
+    for request, host in unnamed:
+        network = parent_network(request)  # an initiator attributed after its child was recorded
+        if network:
+            record(request, host, network, "initiator")
+        elif lists is not None and foreign(host):
+            if f"unknown:{host}" in listed:
+                continue  # this host is already an unknown network of this visit: nothing new to learn
+            kind = lists.check(request.url, frame_url.get(request.frame) or obs.final_url or obs.url,
+                               request.resource_type)
+            if kind == "ads":
+                listed.add(f"unknown:{host}")
+                record(request, host, f"unknown:{host}", "list")
+            elif kind == "miner":
+                out.miner_list_hosts.add(host)
+    return out

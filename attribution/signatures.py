@@ -1,0 +1,391 @@
+"""Signature data (`data/*.toml`): ad networks, publisher ids, miner services and protocols, advertiser
+categories. Loaded once, validated on load (a `SignatureError` names the file and the entry), compiled
+into lookups that the pure attribution steps use: a host-family index, regexes, id rules.
+
+The data directory is `--data DIR`, else `MONEYTRAIL_DATA`, else the project's own `data/`."""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:  # the regex parser, for literal hints (Python 3.11+: re._parser)
+    import re._constants as _sre_constants
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parse
+
+FORMATS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data"
+HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$")
+ID_SOURCES = ("inline", "url", "attribute", "text")
+
+
+class SignatureError(ValueError):
+    """Bad signature data: the message names the file, the entry and the field."""
+
+
+def literal_hint(pattern: re.Pattern) -> str | None:
+    """The longest run of literal characters every match of `pattern` contains (None if it has none or
+    ignores case): a substring test on it skips the regex for the texts that cannot match."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - a private module: any surprise only costs the speed-up
+        return None
+    best, run = "", []
+
+    def walk(items) -> None:
+        nonlocal best, run
+        for op, arg in items:
+            if op is _sre_constants.LITERAL:
+                run.append(chr(arg))
+                continue
+            if len("".join(run)) > len(best):
+                best = "".join(run)
+            run = []
+            if op is _sre_constants.SUBPATTERN:
+                walk(arg[-1])
+        if len("".join(run)) > len(best):
+            best = "".join(run)
+        run = []
+
+    walk(parsed)
+    return best or None
+
+
+@dataclass(frozen=True)
+class IdRule:
+    type: str
+    source: str  # inline, url, attribute, text (any of the three texts)
+    pattern: re.Pattern
+    network: str | None = None  # rules of a network apply to what that network served (url, src attributes)
+    attribute: str | None = None
+    element: str | None = None
+    klass: str | None = None
+    src: bool = False
+    hint: str | None = None  # a substring every match contains (see literal_hint)
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    formats: tuple[str, ...]
+    hosts: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    company: str | None = None
+    entities: tuple[str, ...] = ()
+    country: str | None = None
+    adstxt: tuple[str, ...] = ()
+    urls: tuple[re.Pattern, ...] = ()
+    inline: tuple[re.Pattern, ...] = ()
+    ids: tuple[IdRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class MinerService:
+    name: str
+    hosts: tuple[str, ...]
+    closed: int | None = None
+    inline: tuple[re.Pattern, ...] = ()
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    field: str
+    auth: str
+    job: str
+    submit: str
+    key: str
+    key_type: str
+    job_blob: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    high_risk: bool
+    label: str
+    domains: tuple[str, ...] = ()
+    keywords: tuple[re.Pattern, ...] = ()
+
+
+@dataclass
+class Signatures:
+    networks: dict[str, Network]
+    id_types: dict[str, dict]  # type -> {strong, label}
+    extractors: tuple[IdRule, ...]  # global id rules (not tied to a network)
+    services: dict[str, MinerService]
+    protocols: tuple[Protocol, ...]
+    wasm_exports: tuple[re.Pattern, ...]
+    wasm_sha256: frozenset[str]
+    categories: tuple[Category, ...]
+    source: Path
+    _network_host: dict[str, str] = field(default_factory=dict, repr=False)
+    _miner_host: dict[str, str] = field(default_factory=dict, repr=False)
+    _category_host: dict[str, str] = field(default_factory=dict, repr=False)
+    _host_cache: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+    adstxt_systems: dict[str, str] = field(default_factory=dict)  # ads.txt ad system domain -> network
+
+    def __post_init__(self) -> None:
+        for net in self.networks.values():
+            for host in net.hosts:
+                self._network_host[host] = net.name
+            for system in net.adstxt:
+                self.adstxt_systems[system] = net.name
+        for svc in self.services.values():
+            for host in svc.hosts:
+                self._miner_host[host] = svc.name
+        for cat in self.categories:
+            for host in cat.domains:
+                self._category_host.setdefault(host, cat.name)
+        patterns = [(p, net.name) for net in self.networks.values() for p in net.urls]
+        self._url_patterns = tuple(patterns)
+        self.network_rules = tuple(rule for net in self.networks.values() for rule in net.ids)
+        self._url_rules = {net.name: tuple(r for r in net.ids if r.source == "url") for net in self.networks.values()}
+        self.inline_tags = tuple((p, net.name) for net in self.networks.values() for p in net.inline)
+
+    # --- hosts -------------------------------------------------------------------------------------
+    def host(self, host: str) -> tuple[str | None, str | None]:
+        """(ad network, miner service) whose host family `host` belongs to; cached per host."""
+        found = self._host_cache.get(host)
+        if found is None:
+            found = (_family(host, self._network_host), _family(host, self._miner_host))
+            if len(self._host_cache) > 200_000:
+                self._host_cache.clear()
+            self._host_cache[host] = found
+        return found
+
+    def network_of_host(self, host: str) -> str | None:
+        return self.host(host)[0]
+
+    def miner_of_host(self, host: str) -> str | None:
+        return self.host(host)[1]
+
+    def network_of_url(self, url: str) -> str | None:
+        """A network named by a URL pattern (for networks whose hosts rotate)."""
+        for pattern, name in self._url_patterns:
+            if pattern.search(url):
+                return name
+        return None
+
+    def url_rules_of(self, network: str) -> tuple[IdRule, ...]:
+        return self._url_rules.get(network, ())
+
+    def category_of_domain(self, domain: str) -> str | None:
+        return _family(domain, self._category_host)
+
+    def strong(self, id_type: str) -> bool:
+        return bool(self.id_types.get(id_type, {}).get("strong"))
+
+
+def _family(host: str, index: dict[str, str]) -> str | None:
+    """The value of `host` or of its nearest parent domain in `index`."""
+    while host:
+        name = index.get(host)
+        if name is not None:
+            return name
+        dot = host.find(".")
+        if dot < 0:
+            return None
+        host = host[dot + 1:]
+    return None
+
+
+# --- loading and validation ---------------------------------------------------------------------------
+
+class _Entry:
+    """One table of a data file, with errors that say where it is."""
+
+    def __init__(self, path: Path, where: str, data):
+        self.path, self.where, self.data = path, where, data
+        if not isinstance(data, dict):
+            self.fail("must be a table")
+
+    def fail(self, message: str, key: str | None = None):
+        at = f"{self.where}.{key}" if key else self.where
+        raise SignatureError(f"{self.path}: {at}: {message}")
+
+    def str(self, key: str, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail("a non-empty string is required", key)
+        return value.strip()
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail("must be a list of non-empty strings", key)
+        return tuple(v.strip() for v in value)
+
+    def hosts(self, key: str, required: bool = False) -> tuple[str, ...]:
+        hosts = tuple(h.lower() for h in self.strings(key))
+        if required and not hosts:
+            self.fail("at least one host name is required", key)
+        for host in hosts:
+            if not HOST_RE.match(host):
+                self.fail(f"{host!r} is not a host name", key)
+        return hosts
+
+    def regex(self, value, key: str, group: bool = False) -> re.Pattern:
+        if not isinstance(value, str) or not value:
+            self.fail("must be a regular expression (a string)", key)
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            self.fail(f"bad regular expression {value!r}: {exc}", key)
+        if group and pattern.groups < 1:
+            self.fail(f"{value!r} needs a capture group: group 1 is the id", key)
+        return pattern
+
+    def regexes(self, key: str, group: bool = False) -> tuple[re.Pattern, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            self.fail("must be a list of regular expressions", key)
+        return tuple(self.regex(v, f"{key}[{i}]", group) for i, v in enumerate(value))
+
+    def bool(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.fail("must be true or false", key)
+        return value
+
+    def only(self, *keys: str) -> None:
+        unknown = sorted(set(self.data) - set(keys))
+        if unknown:
+            self.fail(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(keys)})")
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SignatureError(f"{path}: no such file (signature data directory: {path.parent})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SignatureError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _tables(path: Path, data: dict, key: str) -> list[_Entry]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise SignatureError(f"{path}: {key}: must be an array of tables ([[{key}]])")
+    entries = []
+    for i, item in enumerate(value):
+        name = item.get("name") or item.get("type") or item.get("id") if isinstance(item, dict) else None
+        entries.append(_Entry(path, f"{key}[{i}]" + (f" ({name})" if isinstance(name, str) else ""), item))
+    return entries
+
+
+def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None) -> IdRule:
+    sub = _Entry(entry.path, f"{entry.where}.{key}", rule)
+    sub.only("type", *ID_SOURCES, "value", "element", "class", "src")
+    id_type = sub.str("type")
+    if id_type not in id_types:
+        sub.fail(f"unknown id type {id_type!r}: declare it in ids.toml [[types]]", "type")
+    sources = [s for s in ID_SOURCES if s in sub.data]
+    if len(sources) != 1:
+        sub.fail(f"give exactly one of {', '.join(ID_SOURCES)}")
+    source = sources[0]
+    if source == "attribute":
+        name = sub.str("attribute").lower()
+        value = sub.regex(sub.data.get("value", ".+"), "value")
+        return IdRule(id_type, source, re.compile(f"^(?:{value.pattern})$"), network, name,
+                      (sub.str("element", False) or "").lower() or None, sub.str("class", False),
+                      sub.bool("src"))
+    if "value" in sub.data or "element" in sub.data or "src" in sub.data:
+        sub.fail("value, element and src go with attribute only")
+    pattern = sub.regex(sub.data[source], source, group=True)
+    return IdRule(id_type, source, pattern, network, hint=literal_hint(pattern))
+
+
+def load(directory: str | os.PathLike | None = None) -> Signatures:
+    """Load and validate the signature data of `directory` (see module doc for the default)."""
+    root = Path(directory or os.environ.get("MONEYTRAIL_DATA") or DEFAULT_DIR)
+    ids_path, net_path, miner_path, cat_path = (root / f for f in
+                                                ("ids.toml", "networks.toml", "miners.toml", "categories.toml"))
+    ids_data = _read(ids_path)
+    id_types: dict[str, dict] = {}
+    for entry in _tables(ids_path, ids_data, "types"):
+        entry.only("type", "strong", "label")
+        id_type = entry.str("type")
+        if id_type in id_types:
+            entry.fail("declared twice", "type")
+        id_types[id_type] = {"strong": entry.bool("strong"), "label": entry.str("label", False) or id_type}
+    extractors = tuple(_id_rule(_Entry(ids_path, "extractors", {}), f"extractors[{i}]", e, id_types, None)
+                       for i, e in enumerate(ids_data.get("extractors", [])))
+
+    networks: dict[str, Network] = {}
+    claimed: dict[str, str] = {}
+    for entry in _tables(net_path, _read(net_path), "networks"):
+        entry.only("name", "aliases", "company", "entities", "country", "formats", "hosts", "adstxt", "urls",
+                   "inline", "ids")
+        name = entry.str("name")
+        if name in networks:
+            entry.fail("a network of this name is already defined", "name")
+        formats = entry.strings("formats")
+        if not formats:
+            entry.fail("at least one format is required", "formats")
+        for fmt in formats:
+            if fmt not in FORMATS:
+                entry.fail(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", "formats")
+        hosts = entry.hosts("hosts", required=not entry.data.get("urls"))
+        for host in hosts:
+            if host in claimed:
+                entry.fail(f"host {host!r} already belongs to {claimed[host]}", "hosts")
+            claimed[host] = name
+        country = entry.str("country", False)
+        if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+            entry.fail("must be an ISO 3166 alpha-2 code such as FR", "country")
+        rules = entry.data.get("ids", [])
+        if not isinstance(rules, list):
+            entry.fail("must be an array of tables", "ids")
+        networks[name] = Network(
+            name=name, formats=formats, hosts=hosts, aliases=entry.strings("aliases"),
+            company=entry.str("company", False), entities=entry.strings("entities"), country=country,
+            adstxt=entry.hosts("adstxt"), urls=entry.regexes("urls"), inline=entry.regexes("inline"),
+            ids=tuple(_id_rule(entry, f"ids[{i}]", r, id_types, name) for i, r in enumerate(rules)))
+
+    miner_data = _read(miner_path)
+    services: dict[str, MinerService] = {}
+    for entry in _tables(miner_path, miner_data, "services"):
+        entry.only("name", "hosts", "closed", "inline")
+        name = entry.str("name")
+        if name in services or name == "unknown":
+            entry.fail("duplicate or reserved name", "name")
+        closed = entry.data.get("closed")
+        if closed is not None and not isinstance(closed, int):
+            entry.fail("must be a year", "closed")
+        services[name] = MinerService(name, entry.hosts("hosts", required=True), closed, entry.regexes("inline"))
+    protocols = []
+    for entry in _tables(miner_path, miner_data, "protocols"):
+        entry.only("id", "field", "auth", "job", "submit", "key", "key_type", "job_blob")
+        key_type = entry.str("key_type")
+        if key_type not in id_types:
+            entry.fail(f"unknown id type {key_type!r}", "key_type")
+        protocols.append(Protocol(entry.str("id"), entry.str("field"), entry.str("auth"), entry.str("job"),
+                                  entry.str("submit"), entry.str("key"), key_type, entry.strings("job_blob")))
+    wasm_exports: tuple[re.Pattern, ...] = ()
+    wasm_sha: set[str] = set()
+    for entry in _tables(miner_path, miner_data, "wasm"):
+        entry.only("exports", "sha256")
+        wasm_exports += entry.regexes("exports")
+        for digest in entry.strings("sha256"):
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                entry.fail(f"{digest!r} is not a lower-case SHA-256", "sha256")
+            wasm_sha.add(digest)
+
+    categories = []
+    for entry in _tables(cat_path, _read(cat_path), "categories"):
+        entry.only("name", "high_risk", "label", "domains", "keywords")
+        categories.append(Category(entry.str("name"), entry.bool("high_risk"), entry.str("label", False) or "",
+                                   entry.hosts("domains"), entry.regexes("keywords")))
+    return Signatures(networks, id_types, extractors, services, tuple(protocols), wasm_exports,
+                      frozenset(wasm_sha), tuple(categories), root)

@@ -1,0 +1,309 @@
+"""Attribution rules, one by one, on small hand-made observations (including the deceptive cases)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from attribution.attribute import attribute
+from attribution.clusters import operators
+from attribution.ids import adstxt_findings, parse_adstxt, sellers
+from attribution.lists import FilterLists
+from attribution.signatures import DEFAULT_DIR, SignatureError, load
+from crawler.observation import (AdLink, Element, FrameRecord, Hop, InlineScript, Notice, Observation, RequestRecord,
+                                 WasmModule, WebSocketRecord, WindowOpenCall, WindowRecord, WorkerRecord)
+
+SITE = "https://piracy.test/"
+
+
+@pytest.fixture(scope="module")
+def sigs():
+    return load()
+
+
+class Visit:
+    """Builds an observation of piracy.test request by request."""
+
+    def __init__(self):
+        self.obs = Observation("v", SITE, "piracy.test", "home", "2026-11-01T00:00:00+00:00", final_url=SITE,
+                               final_site="piracy.test")
+        self.obs.frames = [FrameRecord(0, 0, None, SITE)]
+        self.request(SITE, "document", navigation=True)
+
+    def request(self, url, rtype="script", *, page=0, frame=0, navigation=False, initiator=None, itype=None,
+                redirected_from=None):
+        r = RequestRecord(len(self.obs.requests), url, "GET", rtype, page, frame, navigation, 1,
+                          0.1 * len(self.obs.requests), initiator=initiator, initiator_type=itype,
+                          redirected_from=redirected_from)
+        self.obs.requests.append(r)
+        return r
+
+    def popup(self, page, urls, vias, *, kind="popup", opened_at=5.0, landing_title=""):
+        for i, url in enumerate(urls):
+            self.request(url, "document", page=page, frame=None, navigation=True)
+        self.obs.windows.append(WindowRecord(page, kind, 3, opened_at, 0 if kind != "tabunder" else None,
+                                             [Hop(u, v) for u, v in zip(urls, vias)], landing_url=urls[-1],
+                                             landing_title=landing_title))
+
+
+def test_a_network_host_and_its_subdomains(sigs):
+    v = Visit()
+    v.request("https://c1.popadscdn.net/pop.js")
+    v.request("https://www.popads.net/x.gif", "image")
+    found = attribute(v.obs, sigs)
+    assert {(h.network, h.evidence, h.host) for h in found.networks} == {
+        ("PopAds", "host", "c1.popadscdn.net"), ("PopAds", "host", "www.popads.net")}
+
+
+def test_a_throwaway_host_by_url_pattern_and_what_its_script_loads(sigs):
+    v = Visit()
+    tag = v.request("https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js", initiator=SITE, itype="parser")
+    v.request("https://cdn-rotating-9.net/p.js", initiator=tag.url, itype="script")  # loaded by the network's script
+    v.request("https://cdn-rotating-9.net/img.gif", "image", initiator="https://cdn-rotating-9.net/p.js", itype="script")
+    v.request("https://unrelated-cdn.test/lib.js", initiator=SITE, itype="parser")
+    found = attribute(v.obs, sigs)
+    assert {(h.host, h.evidence) for h in found.networks if h.network == "Adsterra"} == {
+        ("qwxyzabc12.com", "host"), ("cdn-rotating-9.net", "initiator")}
+    assert not any(h.host == "unrelated-cdn.test" for h in found.networks)
+    assert ("adsterra_key", "a3f9c2e1d4b5") in {(i.id_type, i.id_value) for i in found.ids}
+
+
+def test_a_popunder_from_the_handler_script_not_the_helper_it_borrowed(sigs):
+    """Two tags share one pop-under helper (defined by whichever ran first): the window belongs to the
+    network whose handler called it, the outermost network script of the stack."""
+    v = Visit()
+    v.request("https://a.exosrv.com/ad-provider.js")
+    v.request("https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js")
+    click = "https://qwxyzabc12.com/click?z=1"
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://a.exosrv.com/ad-provider.js", 3, 4.9,
+                                             stack=["https://a.exosrv.com/ad-provider.js",
+                                                    "https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js"]))
+    v.obs.notices.append(Notice("focus", SITE, 0, "https://a.exosrv.com/ad-provider.js", 5.0))
+    v.popup(1, [click, "https://trk.broker.test/r", "https://casino-winner.test/lp"], ["open", "http", "meta"],
+            landing_title="Casino: 200 free spins")
+    (link,) = attribute(v.obs, sigs).links
+    assert (link.network, link.advertiser, link.kind, link.category) == ("Adsterra", "casino-winner.test", "popunder",
+                                                                         "gambling")
+    assert [h.role for h in link.chain] == ["network", "broker", "advertiser"] and link.brokers == ["broker.test"]
+
+
+def test_a_window_without_focus_back_is_a_popup_and_brokers_are_not_the_networks(sigs):
+    v = Visit()
+    v.request("https://hilltopads.net/ht.js")
+    click = "https://hilltopads.com/click?s=1"
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://hilltopads.net/ht.js", 3, 6.4))
+    v.popup(1, [click, "https://go.tds.test/x", "https://fake-antivirus.test/"], ["open", "js", "http"], opened_at=6.5,
+            landing_title="WARNING! Your computer is infected")
+    # the broker's and the landing page's requests are navigations from a document: never the network's
+    v.obs.requests[-2].initiator, v.obs.requests[-2].initiator_type = click, "script"
+    found = attribute(v.obs, sigs)
+    (link,) = found.links
+    assert (link.network, link.kind, link.category) == ("HilltopAds", "popup", "scam")
+    assert all(h.host not in ("go.tds.test", "fake-antivirus.test") for h in found.networks)
+
+
+def test_ad_frames_links_and_what_frames_load(sigs):
+    v = Visit()
+    v.obs.frames.append(FrameRecord(1, 0, 0, "https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77"))
+    v.obs.frames.append(FrameRecord(2, 0, 1, "https://creatives.cdn.test/c.html"))
+    v.request("https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77", "document", frame=1, navigation=True)
+    v.request("https://creatives.cdn.test/c.html", "document", frame=2, navigation=True,
+              initiator="https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77", itype="parser")
+    v.request("https://creatives.cdn.test/banner.jpg", "image", frame=2)
+    click = "https://syndication.exdynsrv.com/click?x=1"
+    v.obs.ad_links.append(AdLink(click, "https://creatives.cdn.test/c.html", "frame", followed=True))
+    v.popup(1, [click, "https://cams-adult.test/"], ["open", "http"], kind="ad_link", landing_title="Live cams 18+")
+    found = attribute(v.obs, sigs)
+    assert ("ExoClick", "initiator", "creatives.cdn.test") in {(h.network, h.evidence, h.host) for h in found.networks}
+    (link,) = found.links
+    assert (link.network, link.kind, link.category) == ("ExoClick", "display", "adult")
+    # the creative's ids are another publisher's, never this site's: only the main frame's URLs count
+    assert ("exoclick_zone", "77") not in {(i.id_type, i.id_value) for i in found.ids}
+
+
+def test_injected_links_push_native_and_click_traps(sigs):
+    v = Visit()
+    v.request("https://propu.sh/pfe/current/tag.min.js")
+    v.request("https://jsc.mgid.com/widget.js")
+    v.request("https://cdn.popcash.net/show.js")
+    v.obs.notices.append(Notice("notification_prompt", SITE, 0, "https://propu.sh/pfe/current/tag.min.js", 1.0))
+    push, native, trap = "https://oclaserver.com/click?z=5", "https://clck.mgid.com/c?i=2", "https://ct.popcash.net/click?u=3"
+    v.obs.ad_links += [AdLink(push, SITE, "injected", True, 320, 40), AdLink(native, SITE, "injected", True, 160, 110),
+                       AdLink(trap, SITE, "injected", False, 1280, 900)]
+    v.popup(1, [push, "https://crypto-pump.test/"], ["open", "http"], kind="ad_link", landing_title="Bitcoin 100x")
+    v.popup(2, [native, "https://shop.test/"], ["open", "http"], kind="ad_link")
+    v.popup(3, [trap, "https://dating-site.test/"], ["open", "http"], landing_title="Meet singles")
+    kinds = {(l.network, l.kind) for l in attribute(v.obs, sigs).links}
+    assert kinds == {("PropellerAds", "push"), ("MGID", "native"), ("PopCash", "popunder")}
+
+
+def test_overlays_tabunders_and_first_party_windows(sigs):
+    v = Visit()
+    v.obs.frames.append(FrameRecord(1, 0, 0, "https://tsyndicate.com/iframes2/overlay.html?spot=9"))
+    v.request("https://tsyndicate.com/iframes2/overlay.html?spot=9", "document", frame=1, navigation=True)
+    v.obs.window_opens.append(WindowOpenCall(0, "https://tsyndicate.com/iframes2/overlay.html?spot=9",
+                                             "https://tsyndicate.com/click", "_blank", None, 3, 4.0))
+    v.popup(1, ["https://tsyndicate.com/click", "https://cams.test/"], ["open", "http"], opened_at=4.1)
+    v.request("https://onclkds.com/tag.js")
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, SITE, "_blank", "https://onclkds.com/tag.js", 3, 4.0))
+    v.popup(2, [SITE], ["open"])  # the page re-opened in a new tab: first party, no ad
+    tab = v.request("https://oclaserver.com/click?z=1", "document", navigation=True, initiator="https://onclkds.com/tag.js",
+                    itype="script")
+    v.request("https://bet-now.test/", "document", navigation=True, initiator=tab.url, itype="script")
+    v.obs.windows.append(WindowRecord(0, "tabunder", 3, 4.2, None, [Hop(tab.url, "js"), Hop("https://bet-now.test/", "http")],
+                                      landing_url="https://bet-now.test/"))
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, "/share?u=1", "share", SITE, 3, 7.0))
+    v.popup(3, ["https://piracy.test/share?u=1"], ["open"], opened_at=7.0)  # a first-party share box
+    links = {(l.network, l.kind, l.advertiser) for l in attribute(v.obs, sigs).links}
+    assert links == {("TrafficStars", "overlay", "cams.test"), ("PropellerAds", "tabunder", "bet-now.test")}
+
+
+def test_an_unknown_network_is_named_by_its_first_hop(sigs):
+    v = Visit()
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, "https://newadnet.test/c", "_blank", SITE, 3, 5.0))
+    v.popup(1, ["https://newadnet.test/c", "https://deal-site.test/"], ["open", "http"])
+    (link,) = attribute(v.obs, sigs).links
+    assert (link.network, link.advertiser, link.category) == ("unknown:newadnet.test", "deal-site.test", "other")
+
+
+def _miner_ws(url, sent, received):
+    return WebSocketRecord(url, 0, 1.0, sent=sent, received=received)
+
+
+def test_miners_by_pool_protocol_with_key_or_wallet(sigs):
+    v = Visit()
+    v.request("https://coinhive.com/lib/coinhive.min.js")
+    v.obs.inline_scripts.append(InlineScript("x", 60, 'new CoinHive.Anonymous("SiteKey123456789",{throttle:0}).start();', SITE))
+    v.obs.websockets.append(_miner_ws("wss://ws014.coinhive.com/proxy",
+                                      ['{"type":"auth","params":{"site_key":"SiteKey123456789","type":"anonymous"}}',
+                                       '{"type":"submit","params":{"job_id":"1","nonce":"ab","result":"cd"}}'],
+                                      ['{"type":"job","params":{"job_id":"1","blob":"0707","target":"ffff"}}']))
+    (miner,) = attribute(v.obs, sigs).miners
+    assert (miner.service, miner.site_key) == ("Coinhive", "SiteKey123456789")
+    assert {"pool_auth", "pool_job", "pool_submit", "miner_host", "inline_key"} <= set(miner.signals)
+
+    v = Visit()  # self-hosted: no known host, stratum with a wallet, a cn wasm module
+    wallet = "4" + "A" * 94
+    v.obs.websockets.append(_miner_ws("wss://node.metrics.test/socket",
+                                      ['{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"%s.rig1","pass":"x"}}' % wallet],
+                                      ['{"id":1,"result":{"id":"w","job":{"blob":"0707","job_id":"1"},"status":"OK"}}',
+                                       '{"jsonrpc":"2.0","method":"job","params":{"blob":"0808","job_id":"2"}}']))
+    v.obs.wasm.append(WasmModule("ab" * 32, 900, "network", "https://piracy.test/static/cn.wasm", exports=["memory", "cn_init", "cn_hash"]))
+    found = attribute(v.obs, sigs)
+    (miner,) = found.miners
+    assert (miner.service, miner.wallet, miner.site_key) == ("unknown", wallet, None)
+    assert {"pool_auth", "pool_job", "wasm"} <= set(miner.signals)
+    assert ("miner_wallet", wallet) in {(i.id_type, i.id_value) for i in found.ids}
+
+
+def test_decoys_are_not_miners(sigs):
+    v = Visit()
+    v.obs.websockets.append(_miner_ws("wss://chat.piracy.test/socket", ['{"type":"join","room":"general","nick":"g1"}'],
+                                      ['{"type":"msg","user":"sara","text":"stream is fine"}']))
+    v.obs.wasm.append(WasmModule("cd" * 32, 300, "network", "https://piracy.test/static/wasm/thumbs.wasm",
+                                 exports=["memory", "alloc", "decode_rle"]))
+    v.obs.workers.append(WorkerRecord("https://piracy.test/static/js/thumbs-worker.js", "worker", 0, SITE))
+    assert attribute(v.obs, sigs).miners == []
+
+
+def test_publisher_ids_from_tags_of_the_site_only(sigs):
+    v = Visit()
+    v.obs.inline_scripts.append(InlineScript("a", 90, "var _pop = _pop || [];_pop.push(['siteId', 4412331]);", SITE))
+    v.obs.inline_scripts.append(InlineScript("b", 60, "gtag('config','G-LUM3R1E42X');ga('create','UA-88123456-1','auto');", SITE))
+    v.obs.inline_scripts.append(InlineScript("c", 40, "var id='UA-99999999-1';", "https://ad-creative.test/frame.html"))
+    v.request("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js?client=ca-pub-4213377201944519")
+    v.request("https://propu.sh/pfe/current/tag.min.js")
+    v.obs.elements = [Element("ins", {"class": "adsbygoogle", "data-ad-client": "ca-pub-4213377201944519"}),
+                      Element("script", {"src": "https://propu.sh/pfe/current/tag.min.js", "data-zone": "3502240"}),
+                      Element("script", {"src": "https://own-cdn.test/x.js", "data-zone": "111111"}),  # not a network's
+                      Element("div", {"data-type": "_mgwidget", "data-widget-id": "5566778"})]
+    found = attribute(v.obs, sigs)
+    ids = {(i.id_type, i.id_value) for i in found.ids}
+    assert ids == {("popads_site_id", "4412331"), ("ga4", "G-LUM3R1E42X"), ("ua", "UA-88123456-1"),
+                   ("adsense", "ca-pub-4213377201944519"), ("propeller_zone", "3502240"), ("mgid_widget", "5566778")}
+    assert {"PopAds", "MGID"} <= {h.network for h in found.networks if h.evidence == "inline"}
+
+
+def test_adstxt_lines_are_read_as_the_iab_spec_says(sigs):
+    text = ("\ufeffgoogle.com, pub-4213377201944519, DIRECT, f08c47fec0942fa0\r\n<html><p>Oops, not found, sorry</p>\r\n"
+            "contact=ops@x.test\r\npopads.net, 1\r\nexoclick.com, 99, DIRECTE\r\npubmatic.com; 1; RESELLER\r\n"
+            "openx.com, 5, RESELLER # a comment\r\n" + "A" * 20000 + "\r\n")
+    records, skipped = parse_adstxt(text)
+    assert [(r.ad_system, r.account_id, r.relationship) for r in records] == [
+        ("google.com", "pub-4213377201944519", "DIRECT"), ("openx.com", "5", "RESELLER")]
+    assert skipped == [2, 4, 5, 6, 8]
+    hits, ids, _ = adstxt_findings(text, sigs)
+    assert [(h.network, h.evidence) for h in hits] == [("Google AdSense", "adstxt")]
+    assert [i.id_value for i in ids] == ["google.com:pub-4213377201944519"]  # RESELLER lines bind nothing
+    assert sellers('{"sellers":[{"seller_id":"pub-1","name":"LUMIERE MEDIA LTD","seller_type":"PUBLISHER"}]}') == {
+        "pub-1": {"name": "LUMIERE MEDIA LTD", "seller_type": "PUBLISHER"}}
+    assert sellers("<html>") == {} and sellers('{"sellers": 3}') == {}
+
+
+def test_operator_clusters_and_pooled_ids(sigs):
+    rows = [("a.test", "adsense", "ca-pub-1"), ("b.test", "adsense", "ca-pub-1"), ("b.test", "ga4", "G-B"),
+            ("c.test", "ga4", "G-B"), ("d.test", "ua", "UA-1-1"),  # d alone
+            ("e.test", "gtm", "GTM-E"), ("f.test", "gtm", "GTM-E"), ("g.test", "gtm", "GTM-G"), ("h.test", "gtm", "GTM-G"),
+            ("x.test", "exoclick_zone", "5"), ("y.test", "exoclick_zone", "5")]  # a slot id: never binds
+    # one id on three groups other ids already bind: pooled, binds nothing
+    rows += [(s, "adstxt_account", "bigexchange.com:1") for s in ("a.test", "e.test", "g.test")]
+    ops = operators(rows, sigs.strong)
+    assert [c.sites for c in ops.clusters] == [["a.test", "b.test", "c.test"], ["e.test", "f.test"], ["g.test", "h.test"]]
+    assert ops.clusters[0].binding_ids == [("adsense", "ca-pub-1"), ("ga4", "G-B")]
+    assert ops.pooled == {("adstxt_account", "bigexchange.com:1"): ["a.test", "e.test", "g.test"]}
+    # an operator's id joining single sites to one group is not pooled
+    ops = operators([("a.test", "ua", "U-1"), ("b.test", "ua", "U-1"), ("c.test", "ua", "U-1"), ("a.test", "gtm", "G"),
+                     ("b.test", "gtm", "G")], sigs.strong)
+    assert not ops.pooled and [c.sites for c in ops.clusters] == [["a.test", "b.test", "c.test"]]
+
+
+def test_filter_lists_name_unknown_networks_only(sigs, tmp_path):
+    (tmp_path / "easylist.txt").write_text("[Adblock Plus 2.0]\n! test list\n||adnet-new.test^\n||popads.net^\n/banners/*\n")
+    (tmp_path / "easyprivacy.txt").write_text("||tracker.test^\n")
+    lists = FilterLists.load(tmp_path)
+    v = Visit()
+    v.request("https://adnet-new.test/tag.js")
+    v.request("https://c1.popads.net/pop.js")  # named by signatures: the list adds nothing
+    v.request("https://tracker.test/t.gif", "image")  # a tracker, not an ad network
+    v.request("https://piracy.test/banners/top.gif", "image")  # first party: not a network
+    found = attribute(v.obs, sigs, lists)
+    assert {(h.network, h.evidence) for h in found.networks} == {("unknown:adnet-new.test", "list"), ("PopAds", "host")}
+
+
+def test_categories_from_data_and_landing_page(sigs):
+    from attribution.windows import category
+    assert category(sigs, "luckyspin-casino.test", "", "https://luckyspin-casino.test/") == "gambling"
+    assert category(sigs, "x.test", "Hot singles near you (18+)", "") == "adult"
+    assert category(sigs, "x.test", "MeetLocal - find singles in your town", "") == "dating"
+    assert category(sigs, "x.test", "Congratulations! You have been selected", "") == "scam"
+    assert category(sigs, "x.test", "FreshBrew coffee subscriptions", "") == "other"
+
+
+@pytest.mark.parametrize("file, old, new, message", [
+    ("networks.toml", 'formats = ["popunder", "popup"]', 'formats = ["popunder", "banner"]', "networks[0] (PopAds).formats: unknown format 'banner'"),
+    ("networks.toml", 'hosts = ["popcash.net"]', 'hosts = ["popads.net"]', "networks[1] (PopCash).hosts: host 'popads.net' already belongs to PopAds"),
+    ("networks.toml", 'urls = ["^https?://[^/]+/', 'urls = ["^https?://([^/]+/', "networks[3] (Adsterra).urls[0]: bad regular expression"),
+    ("networks.toml", 'type = "popcash_uid"', 'type = "popcash_id"', "unknown id type 'popcash_id'"),
+    ("networks.toml", 'hosts = ["juicyads.com"]', 'hosts = ["juicy ads.com"]', "networks[5] (JuicyAds).hosts: 'juicy ads.com' is not a host name"),
+    ("miners.toml", 'key_type = "miner_wallet"', 'key_type = "wallet"', "protocols[1] (stratum).key_type: unknown id type"),
+    ("categories.toml", 'high_risk = true\nlabel = "adult content"', 'high_risk = "yes"\nlabel = "adult content"', "categories[1] (adult).high_risk: must be true or false"),
+    ("ids.toml", '[[types]]\ntype = "adsense"', '[[types]]\ntype = "adsense"\nweight = 3', "types[0] (adsense): unknown field(s) weight"),
+    ("ids.toml", 'text = "\\\\b(UA-[0-9]{4,10}-[0-9]{1,4})\\\\b"', 'text = "UA-[0-9]+"', "needs a capture group"),
+])
+def test_bad_signature_data_is_named(tmp_path, file, old, new, message):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DIR, data)
+    text = (data / file).read_text()
+    assert old in text, old
+    (data / file).write_text(text.replace(old, new, 1))
+    with pytest.raises(SignatureError) as info:
+        load(data)
+    assert str(data / file) in str(info.value) and message in str(info.value), str(info.value)
+
+
+def test_signature_data_is_not_valid_toml(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DIR, data)
+    (data / "miners.toml").write_text("[[services]\nname = 1")
+    with pytest.raises(SignatureError, match="miners.toml: not valid TOML"):
+        load(data)
