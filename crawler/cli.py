@@ -147,7 +147,9 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
           adstxt: bool = typer.Option(True, "--adstxt/--no-adstxt", help="fetch ads.txt, app-ads.txt and sellers.json"),
           screenshots: Optional[Path] = typer.Option(None, "--screenshots", help="screenshot directory (default: <data home>/screenshots)"),
           log_file: Optional[Path] = typer.Option(None, "--log", help="Scrapy's log (default: <data home>/logs/crawl-<time>.log)"),
-          progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar")) -> None:
+          progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+          data: Optional[Path] = typer.Option(None, "--data", help="signature data directory (default: $MONEYTRAIL_DATA, else the project's data/)"),
+          lists: Optional[Path] = typer.Option(None, "--lists", help="directory of ABP filter lists, *.txt (default: the `moneytrail lists update` cache, if filled)")) -> None:
     """Crawl a watchlist: visit each site like a person, record everything, store it.
 
     Exit status: 0 the crawl finished (every site has a recorded status); 1 it could not run or was
@@ -170,6 +172,7 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
     except BrowserNotFound as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_FAILED)
+    analyzer_or_exit(err, data and str(data), lists and str(lists), EXIT_USAGE)  # bad signature data: say so now
     store = _store(db)
     if Path(watchlist).is_file():
         _report_problems(parse_file(watchlist))
@@ -186,7 +189,8 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
               highlight=False)
     result = run_crawl(CrawlOptions(watchlist=wl.name, db=store.url, proxy=proxy, concurrency=concurrency, pages=pages,
                                     stealth=stealth, locale=locale, screenshots=str(store.screenshots if not screenshots else screenshots),
-                                    log_file=log, progress=progress, adstxt=adstxt))
+                                    log_file=log, progress=progress, adstxt=adstxt,
+                                    data=data and str(data), lists=lists and str(lists)))
     _summary(result, store, screenshots or store.screenshots)
     if result.state != "finished":
         raise typer.Exit(EXIT_FAILED)
@@ -210,8 +214,16 @@ def _summary(result, store, screenshots) -> None:
     out.print(f"popups and tab-unders {c.get('popups', 0)}, WebSockets {c.get('websockets', 0)}, "
               f"wasm modules {c.get('wasm', 0)}; ads.txt ok {c.get('ads.txt_ok', 0)}, sellers.json ok "
               f"{c.get('sellers.json_ok', 0)}", highlight=False)
+    out.print(f"ads followed to an advertiser {c.get('links', 0)}, miners {c.get('miners', 0)}"
+              + (f"; [red]attribution failed on {c['attribution_errors']} item(s)[/]: see the log, then "
+                 "`moneytrail reanalyze`" if c.get("attribution_errors") else ""), highlight=False)
     out.print(f"store: {redact(store.url)}\nscreenshots: {screenshots}/run-{result.run_id}\nlog: {result.log_file}",
               highlight=False)
+
+
+from attribution.commands import analyzer_or_exit, register  # noqa: E402
+
+register(app, _store, err, out, DB_HELP, EXIT_USAGE)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
-"""The store pipeline: records the crawl run, and writes each visit (with all its observations, in one
-transaction) and each ads.txt / sellers.json fetch as it arrives."""
+"""The store pipeline: records the crawl run, and writes each visit (with all its observations and the
+findings attribution makes of them, in one transaction) and each ads.txt / sellers.json fetch as it arrives."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from scrapy import signals
@@ -9,6 +10,8 @@ from scrapy import signals
 from .items import AdsTxtItem, VisitItem
 from .settings import redact_proxy
 from .store.writer import finish_run, start_run, write_adstxt, write_visit
+
+logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
@@ -26,6 +29,8 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.store = spider.store
         settings = self.crawler.settings
+        from attribution.analyzer import Analyzer
+        self.analyzer = Analyzer.from_options(settings.get("MONEYTRAIL_DATA"), settings.get("MONEYTRAIL_LISTS"))
         options = {"watchlist": spider.watchlist, "pages": spider.pages, "stealth": spider.stealth,
                    "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
                    "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY"))}
@@ -36,7 +41,8 @@ class StorePipeline:
     def process_item(self, item, spider=None):
         if isinstance(item, VisitItem):
             obs = item.observation
-            write_visit(self.store, obs, run_id=self.run_id, site_id=item.site_id, screenshots=item.screenshots)
+            write_visit(self.store, obs, run_id=self.run_id, site_id=item.site_id, screenshots=item.screenshots,
+                        attribute=self._attribute)
             self.counts["visits"] += 1
             self.counts[f"visits_{obs.status}"] += 1
             self.counts["popups"] += sum(1 for w in obs.windows if w.kind in ("popup", "tabunder"))
@@ -47,11 +53,29 @@ class StorePipeline:
         elif isinstance(item, AdsTxtItem):
             write_adstxt(self.store, run_id=self.run_id, site_id=item.site_id, domain=item.domain, kind=item.kind,
                          url=item.url, outcome=item.outcome, final_url=item.final_url, http_status=item.http_status,
-                         error=item.error, size=item.size, body=item.body)
+                         error=item.error, size=item.size, body=item.body,
+                         findings=self._guarded(self.analyzer.adstxt, item.domain, item.kind, item.outcome, item.body))
             self.counts[f"{item.kind}_{item.outcome}"] += 1
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"moneytrail/{key}", value)
         return item
+
+    def _guarded(self, step, *args):
+        """Findings of one attribution step; a failure is logged and counted, never loses the observation
+        (`moneytrail reanalyze` can recompute it)."""
+        try:
+            return step(*args)
+        except Exception:
+            logger.exception("attribution failed (the observation is stored; run `moneytrail reanalyze`)")
+            self.counts["attribution_errors"] += 1
+            return None
+
+    def _attribute(self, obs):
+        findings = self._guarded(self.analyzer.visit, obs)
+        if findings is not None:
+            self.counts["links"] += len(findings.links)
+            self.counts["miners"] += len(findings.miners)
+        return findings
 
     def spider_closed(self, spider, reason):
         if self.run_id is not None:

@@ -26,6 +26,8 @@ class CrawlOptions:
     progress: bool = True
     adstxt: bool = True
     limits: dict = field(default_factory=dict)
+    data: str | None = None  # signature data directory
+    lists: str | None = None  # filter lists directory
 
 
 @dataclass
@@ -51,6 +53,10 @@ def settings_for(options: CrawlOptions) -> Settings:
         values["MONEYTRAIL_SCREENSHOTS"] = options.screenshots
     if options.locale:
         values["MONEYTRAIL_PROFILE"] = {"locale": options.locale}
+    if options.data:
+        values["MONEYTRAIL_DATA"] = options.data
+    if options.lists:
+        values["MONEYTRAIL_LISTS"] = options.lists
     if options.log_file:
         Path(options.log_file).parent.mkdir(parents=True, exist_ok=True)
         values["LOG_FILE"] = options.log_file

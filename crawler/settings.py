@@ -7,6 +7,8 @@ moneytrail's own settings (all optional; `moneytrail crawl` sets them from its o
   MONEYTRAIL_PROFILE     {"locale": "fr-FR", "timezone": "Europe/Paris", "user_agent": ...}
   MONEYTRAIL_LIMITS      per-visit limits, see crawler/limits.py
   MONEYTRAIL_CONCURRENCY browser contexts at once (default 4: on 2 cores more gains nothing)
+  MONEYTRAIL_DATA        signature data directory (default: env MONEYTRAIL_DATA, else the project's data/)
+  MONEYTRAIL_LISTS       directory of ABP filter lists (default: the `moneytrail lists update` cache, if filled)
 """
 from __future__ import annotations
 

@@ -80,7 +80,9 @@ def publisher_ids(world: World, site: Site, ads_txt: dict | None) -> list[dict]:
             found[("miner_site_key", m.site_key)] = None
         if m.wallet:
             found[("miner_wallet", m.wallet)] = None
-    for entry in (ads_txt or {}).get("direct", []) if ads_txt and ads_txt["state"] == "valid" else []:
+    # the DIRECT accounts a parser reads: all of a valid file, the good lines of a malformed one; an oversized
+    # file is past what a crawler downloads, so it yields none
+    for entry in (ads_txt or {}).get("direct", []) if ads_txt and ads_txt["state"] != "oversized" else []:
         found[("adstxt_account", f"{entry['ad_system']}:{entry['account_id']}")] = None
     return [{"type": t, "value": v} for t, v in sorted(found)]
 

@@ -307,3 +307,33 @@ def test_signature_data_is_not_valid_toml(tmp_path):
     (data / "miners.toml").write_text("[[services]\nname = 1")
     with pytest.raises(SignatureError, match="miners.toml: not valid TOML"):
         load(data)
+
+
+def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
+    """`moneytrail lists update` against a local server standing in for easylist.to (no internet here)."""
+    import http.server
+    import threading
+
+    from attribution.lists import ListError, update
+
+    served = tmp_path / "www"
+    served.mkdir()
+    (served / "easylist.txt").write_text("[Adblock Plus 2.0]\n||adnet-new.test^\n")
+    (served / "page.html").write_text("<html><body>captive portal</body></html>")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(served), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        cache = tmp_path / "cache"
+        (written,) = update(cache, urls={"easylist.txt": f"{base}/easylist.txt"})
+        assert written.read_text().endswith("||adnet-new.test^\n") and FilterLists.load(cache).rules == {"ads": 1}
+        with pytest.raises(ListError, match="HTML page"):
+            update(cache, urls={"easylist.txt": f"{base}/page.html"})
+        with pytest.raises(ListError, match="could not download .*/missing.txt"):
+            update(cache, urls={"easylist.txt": f"{base}/missing.txt"})
+        assert written.read_text().endswith("||adnet-new.test^\n")  # a failed update keeps the old copy
+    finally:
+        server.shutdown()
+    with pytest.raises(ListError, match="no \\*.txt filter list"):
+        FilterLists.load(tmp_path)  # folders, no list

@@ -24,12 +24,17 @@ echo "sandbox serving on $ADDRESS; crawling its 41 sites through it (home page a
 status=0
 MONEYTRAIL_HOME="$PWD/var" "$MT" crawl --watchlist var/sandbox-watchlist.csv --name sandbox --proxy "$ADDRESS" \
   --pages 1 --log var/logs/demo-crawl.log || status=$?
+if [ $status -eq 0 ]; then
+  MONEYTRAIL_HOME="$PWD/var" "$MT" export all --out var/export || status=$?
+fi
 cat <<MSG
 
 Results (under var/):
   var/moneytrail.db          the SQL store (SQLite): runs, visits with their observations, requests, windows, ads.txt
   var/screenshots/           page and landing-page screenshots, by run
   var/logs/demo-crawl.log    the crawl's log
+  var/export/                the findings: links.csv (site -> network -> advertiser), networks.csv, miners.csv,
+                             publisher-ids.csv, clusters.csv (operators)
   var/sandbox-truth.json     what the sandbox really holds, to compare with
 Look:  $MT watchlist list sandbox
        sqlite3 var/moneytrail.db "select kind, landing_site, count(*) from windows group by 1, 2 order by 3 desc"  (with sqlite3 installed)

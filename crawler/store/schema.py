@@ -129,3 +129,63 @@ class AdsTxt(Base):
     size: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)  # as served (decoded as UTF-8), when under the size cap
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- findings (attribution/): recomputed from the observations above by `moneytrail reanalyze` ----------
+
+class FindingNetwork(Base):
+    """An ad network seen on a site, and how (evidence: host, initiator, inline, chain, adstxt, list)."""
+    __tablename__ = "finding_networks"
+    __table_args__ = (Index("ix_finding_networks_site", "site", "network"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(253))
+    network: Mapped[str] = mapped_column(String(300))
+    evidence: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str] = mapped_column(String(253))
+
+
+class FindingLink(Base):
+    """An ad followed to its advertiser: site -> network -> (brokers) -> advertiser."""
+    __tablename__ = "finding_links"
+    __table_args__ = (Index("ix_finding_links_site", "site", "network"), Index("ix_finding_links_advertiser", "advertiser"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(253))
+    network: Mapped[str] = mapped_column(String(300))
+    advertiser: Mapped[str] = mapped_column(String(253))
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    brokers: Mapped[list] = mapped_column(JSON, default=list)
+    chain: Mapped[list] = mapped_column(JSON, default=list)  # [{host, via, role}]
+    landing_url: Mapped[str | None] = mapped_column(Text)
+    landing_title: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    screenshot: Mapped[str | None] = mapped_column(Text)
+
+
+class FindingMiner(Base):
+    __tablename__ = "finding_miners"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(253), index=True)
+    service: Mapped[str] = mapped_column(String(200))
+    site_key: Mapped[str | None] = mapped_column(String(300))
+    wallet: Mapped[str | None] = mapped_column(String(300))
+    pool: Mapped[str | None] = mapped_column(Text)
+    signals: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class FindingId(Base):
+    """A publisher id a site carries (in its pages, its miner, or its ads.txt)."""
+    __tablename__ = "finding_ids"
+    __table_args__ = (Index("ix_finding_ids_value", "id_type", "id_value"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(253), index=True)
+    id_type: Mapped[str] = mapped_column(String(40))
+    id_value: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(20))
+    network: Mapped[str | None] = mapped_column(String(300))

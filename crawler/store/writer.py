@@ -13,7 +13,8 @@ from ..domains import host_of, site_of
 from ..observation import Observation
 from ..watchlist import Entry
 from .db import Store
-from .schema import AdsTxt, Request, Run, Site, Visit, Watchlist, Window
+from .schema import (AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Request, Run, Site, Visit, Watchlist,
+                     Window)
 
 
 def utcnow() -> datetime:
@@ -126,9 +127,43 @@ def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes])
     return paths
 
 
+def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | None = None) -> None:
+    """Insert the rows of one visit's (or one ads.txt file's) `attribution.Findings` in session `s`."""
+    site = findings.site[:253]
+    source = {"visit_id": visit_id, "adstxt_id": adstxt_id, "site": site}
+    if findings.networks:
+        s.execute(insert(FindingNetwork), [{**source, "network": h.network[:300], "evidence": h.evidence,
+                                            "host": h.host[:253]} for h in findings.networks])
+    if findings.ids:
+        s.execute(insert(FindingId), [{**source, "id_type": i.id_type[:40], "id_value": i.id_value[:300],
+                                       "source": i.source, "network": i.network} for i in findings.ids])
+    if findings.links:
+        s.execute(insert(FindingLink), [
+            {"visit_id": visit_id, "site": site, "network": link.network[:300], "advertiser": link.advertiser[:253],
+             "kind": link.kind, "category": link.category, "brokers": link.brokers,
+             "chain": [{"host": h.host, "via": h.via, "role": h.role} for h in link.chain],
+             "landing_url": link.landing_url, "landing_title": link.landing_title, "page": link.page,
+             "screenshot": link.screenshot} for link in findings.links])
+    if findings.miners:
+        s.execute(insert(FindingMiner), [
+            {"visit_id": visit_id, "site": site, "service": m.service[:200], "site_key": (m.site_key or None) and m.site_key[:300],
+             "wallet": (m.wallet or None) and m.wallet[:300], "pool": m.pool, "signals": m.signals}
+            for m in findings.miners])
+
+
+def clear_findings(s, *, visit_ids=None, adstxt_ids=None) -> None:
+    """Delete the finding rows of these visits / ads.txt files (before they are recomputed)."""
+    for table in (FindingNetwork, FindingLink, FindingMiner, FindingId):
+        if visit_ids:
+            s.execute(delete(table).where(table.visit_id.in_(visit_ids)))
+        if adstxt_ids and hasattr(table, "adstxt_id"):
+            s.execute(delete(table).where(table.adstxt_id.in_(adstxt_ids)))
+
+
 def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: int | None,
-                screenshots: dict[str, bytes] | None = None) -> int:
-    """Store one visit and all its observations in one transaction; returns the visit's row id."""
+                screenshots: dict[str, bytes] | None = None, attribute=None) -> int:
+    """Store one visit and all its observations in one transaction; returns the visit's row id.
+    `attribute(obs)`, if given, returns its findings, stored in the same transaction."""
     paths = _save_screenshots(store, run_id, screenshots or {})
     obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
     for w in obs.windows:
@@ -157,6 +192,9 @@ def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: 
                  "landing_title": w.landing_title, "screenshot": w.screenshot,
                  "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain]}
                 for w in obs.windows])
+        findings = attribute(obs) if attribute is not None else None
+        if findings is not None:
+            add_findings(s, findings, visit_id=visit.id)
         return visit.id
 
 
@@ -177,11 +215,15 @@ def load_observations(store: Store, run_id: int | None = None) -> list[Observati
 
 def write_adstxt(store: Store, *, run_id: int | None, site_id: int | None, domain: str, kind: str, url: str,
                  outcome: str, final_url: str | None = None, http_status: int | None = None,
-                 error: str | None = None, size: int | None = None, body: str | None = None) -> None:
+                 error: str | None = None, size: int | None = None, body: str | None = None, findings=None) -> None:
     with store.session() as s, s.begin():
-        s.add(AdsTxt(run_id=run_id, site_id=site_id, domain=domain, kind=kind, url=url, final_url=final_url,
+        row = AdsTxt(run_id=run_id, site_id=site_id, domain=domain, kind=kind, url=url, final_url=final_url,
                      outcome=outcome, http_status=http_status, error=error, size=size, body=body,
-                     fetched_at=utcnow()))
+                     fetched_at=utcnow())
+        s.add(row)
+        if findings is not None:
+            s.flush()
+            add_findings(s, findings, adstxt_id=row.id)
 
 
 def resolve_watchlist(store: Store, name_or_file: str, name: str | None = None):
