@@ -62,7 +62,8 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
             _search(rule, text, "inline", out)
     for url, network in own_urls:
         for rule in url_rules:
-            _search(rule, url, "url", out)
+            if rule.hint is None or rule.hint in url:
+                _search(rule, url, "url", out)
         for rule in sigs.url_rules_of(network) if network else ():
             _search(rule, url, "url", out)
     for element in obs.elements:

@@ -100,10 +100,11 @@ def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | 
             unnamed.append((request, host))
     listed: set[str] = set()
     for request, host in unnamed:
-        network = parent_network(request)  # an initiator attributed after its child was recorded
+        # an initiator (or frame document) attributed after its child was recorded
+        network = parent_network(request) if request.initiator or request.frame not in main_frames else None
         if network:
             record(request, host, network, "initiator")
-        elif lists is not None and foreign(host):
+        elif lists is not None and foreign(host) and not sigs.not_a_network(host):
             if f"unknown:{host}" in listed:
                 continue  # this host is already an unknown network of this visit: nothing new to learn
             kind = lists.check(request.url, frame_url.get(request.frame) or obs.final_url or obs.url,

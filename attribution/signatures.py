@@ -131,6 +131,7 @@ class Signatures:
     _category_host: dict[str, str] = field(default_factory=dict, repr=False)
     _host_cache: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
     adstxt_systems: dict[str, str] = field(default_factory=dict)  # ads.txt ad system domain -> network
+    not_networks: frozenset[str] = frozenset()  # host families that lists block but that are no ad network
 
     def __post_init__(self) -> None:
         for net in self.networks.values():
@@ -138,13 +139,14 @@ class Signatures:
                 self._network_host[host] = net.name
             for system in net.adstxt:
                 self.adstxt_systems[system] = net.name
+        self._ignored = {host: "-" for host in self.not_networks}
         for svc in self.services.values():
             for host in svc.hosts:
                 self._miner_host[host] = svc.name
         for cat in self.categories:
             for host in cat.domains:
                 self._category_host.setdefault(host, cat.name)
-        patterns = [(p, net.name) for net in self.networks.values() for p in net.urls]
+        patterns = [(p, net.name, literal_hint(p)) for net in self.networks.values() for p in net.urls]
         self._url_patterns = tuple(patterns)
         self.network_rules = tuple(rule for net in self.networks.values() for rule in net.ids)
         self._url_rules = {net.name: tuple(r for r in net.ids if r.source == "url") for net in self.networks.values()}
@@ -161,6 +163,9 @@ class Signatures:
             self._host_cache[host] = found
         return found
 
+    def not_a_network(self, host: str) -> bool:
+        return _family(host, self._ignored) is not None
+
     def network_of_host(self, host: str) -> str | None:
         return self.host(host)[0]
 
@@ -169,8 +174,8 @@ class Signatures:
 
     def network_of_url(self, url: str) -> str | None:
         """A network named by a URL pattern (for networks whose hosts rotate)."""
-        for pattern, name in self._url_patterns:
-            if pattern.search(url):
+        for pattern, name, hint in self._url_patterns:
+            if (hint is None or hint in url) and pattern.search(url):
                 return name
         return None
 
@@ -324,7 +329,13 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
 
     networks: dict[str, Network] = {}
     claimed: dict[str, str] = {}
-    for entry in _tables(net_path, _read(net_path), "networks"):
+    net_data = _read(net_path)
+    ignored: set[str] = set()
+    for entry in _tables(net_path, net_data, "not_networks"):
+        entry.only("hosts", "reason")
+        entry.str("reason")
+        ignored.update(entry.hosts("hosts", required=True))
+    for entry in _tables(net_path, net_data, "networks"):
         entry.only("name", "aliases", "company", "entities", "country", "formats", "hosts", "adstxt", "urls",
                    "inline", "ids")
         name = entry.str("name")
@@ -388,4 +399,4 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         categories.append(Category(entry.str("name"), entry.bool("high_risk"), entry.str("label", False) or "",
                                    entry.hosts("domains"), entry.regexes("keywords")))
     return Signatures(networks, id_types, extractors, services, tuple(protocols), wasm_exports,
-                      frozenset(wasm_sha), tuple(categories), root)
+                      frozenset(wasm_sha), tuple(categories), root, not_networks=frozenset(ignored))
