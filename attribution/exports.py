@@ -194,10 +194,21 @@ def table(store, kind: str, scope: Scope, sigs: Signatures) -> pd.DataFrame:
     return {"links": links, "networks": networks, "miners": miners, "publisher-ids": publisher_ids}[kind](store, scope)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV cells a spreadsheet would run as a formula (text from crawled pages starting with = + - @) get a
+    leading apostrophe, as OWASP advises; JSON and Parquet keep values as they are."""
+    def guard(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    return frame.apply(lambda column: column.map(guard) if not pd.api.types.is_numeric_dtype(column) else column) if len(frame) else frame
+
+
 def write(frame: pd.DataFrame, fmt: str, path: Path | None):
     """Write `frame` as `fmt` to `path` (or return the text, for csv and json, when path is None)."""
     if fmt == "csv":
-        return frame.to_csv(path, index=False, lineterminator="\n")
+        return spreadsheet_safe(frame).to_csv(path, index=False, lineterminator="\n")
     if fmt == "json":
         text = json.dumps(json.loads(frame.to_json(orient="records")), indent=1, ensure_ascii=False)
         if path is None:

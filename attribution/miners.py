@@ -9,6 +9,7 @@ WebSocket or a wasm image decoder has none of the strong shapes, so it is never 
 from __future__ import annotations
 
 import json
+import re
 
 from crawler.domains import registrable_domain
 from crawler.observation import Observation
@@ -18,6 +19,7 @@ from .requests import fast_host
 from .signatures import Protocol, Signatures
 
 STRONG = ("pool_auth", "pool_job", "pool_submit", "wasm", "miner_host")
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+/=-]{3,199}$")  # a site key or wallet as pools take them
 
 
 def _path(message: dict, dotted: str):
@@ -51,7 +53,7 @@ def _pool(protocols: tuple[Protocol, ...], sent: list[str], received: list[str])
             kind = msg.get(proto.field)
             if kind == proto.auth:
                 value = _path(msg, proto.key)
-                if isinstance(value, str) and value:
+                if isinstance(value, str) and KEY_RE.match(value):
                     signals.add("pool_auth")
                     key_type, key = proto.key_type, value
             elif kind == proto.submit and isinstance(msg.get("params"), dict):

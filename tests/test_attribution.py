@@ -337,3 +337,17 @@ def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
         server.shutdown()
     with pytest.raises(ListError, match="no \\*.txt filter list"):
         FilterLists.load(tmp_path)  # folders, no list
+
+
+def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
+    """A miner key is whatever the page sends its pool: one shaped like a formula is no key, and CSV cells
+    that would start a formula are defused."""
+    import pandas as pd
+    from attribution.exports import write
+    v = Visit()
+    v.obs.websockets.append(_miner_ws("wss://pool.test/", ['{"type":"auth","params":{"site_key":"=HYPERLINK(\\"http://x\\")"}}',
+                                                          '{"type":"submit","params":{"nonce":"1"}}'], []))
+    (miner,) = attribute(v.obs, sigs).miners
+    assert miner.site_key is None and "pool_submit" in miner.signals
+    write(pd.DataFrame([{"site": "a.test", "site_key": "=1+1", "n": 3}]), "csv", tmp_path / "x.csv")
+    assert (tmp_path / "x.csv").read_text() == "site,site_key,n\na.test,'=1+1,3\n"
