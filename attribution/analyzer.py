@@ -3,6 +3,7 @@
 (optionally of visits since a date) from the stored observations and ads.txt bodies, without crawling."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -19,6 +20,7 @@ from .lists import FilterLists, load_default
 from .signatures import Signatures, load
 
 BATCH = 200
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,13 +58,18 @@ def reanalyze(store, analyzer: Analyzer, since: datetime | None = None,
         visit_ids = list(s.scalars(visits.order_by(Visit.id)))
         file_ids = list(s.scalars(files.order_by(AdsTxt.id)))
     total, done = len(visit_ids) + len(file_ids), 0
-    counts = {"visits": 0, "adstxt": 0, "links": 0, "networks": 0, "miners": 0, "ids": 0}
+    counts = {"visits": 0, "adstxt": 0, "links": 0, "networks": 0, "miners": 0, "ids": 0, "errors": 0}
     for start in range(0, len(visit_ids), BATCH):
         batch = visit_ids[start:start + BATCH]
         with store.session() as s, s.begin():
             clear_findings(s, visit_ids=batch)
             for visit_id, blob in s.execute(select(Visit.id, Visit.observation).where(Visit.id.in_(batch))):
-                findings = analyzer.visit(unpack(blob))
+                try:
+                    findings = analyzer.visit(unpack(blob))
+                except Exception:
+                    logger.exception("visit %s could not be attributed; its findings stay empty", visit_id)
+                    counts["errors"] += 1
+                    continue
                 add_findings(s, findings, visit_id=visit_id)
                 counts["visits"] += 1
                 for key in ("links", "networks", "miners", "ids"):

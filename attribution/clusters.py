@@ -2,7 +2,7 @@
 
 Only strong ids bind (data/ids.toml: an AdSense client, an analytics property, a network's site id, a miner
 key or wallet, an ads.txt DIRECT account), never ad-slot ids nor ads.txt RESELLER lines. An id looks
-*pooled* when it joins POOLED_GROUPS or more groups that other ids already bind (2+ sites each) (a
+*pooled* when it joins POOLED_GROUPS or more groups that ids found on just two sites already bind (a
 reseller's or a shared theme's id on unrelated sites): it binds nothing and is reported as a warning.
 Bridging two groups, or joining single sites to one group, is what an operator's own id does."""
 from __future__ import annotations
@@ -62,15 +62,16 @@ def operators(rows, strong) -> Operators:
         if strong(id_type):
             where[(id_type, id_value)].add(site)
     shared = {key: sites for key, sites in where.items() if len(sites) > 1}
+    # groups bound by the ids on two sites only (which can never look pooled), built once; an id on more
+    # sites is pooled if its sites sit in POOLED_GROUPS or more of those groups
+    candidates = {key for key, sites in shared.items() if len(sites) >= POOLED_GROUPS}
+    base = _components(shared, candidates)
+    size: dict[str, int] = defaultdict(int)
+    for site in list(base.parent):
+        size[base.find(site)] += 1
     pooled: set[tuple[str, str]] = set()
-    for key, sites in shared.items():
-        if len(sites) < POOLED_GROUPS:
-            continue
-        groups = _components(shared, {key})
-        size: dict[str, int] = defaultdict(int)
-        for other in groups.parent:
-            size[groups.find(other)] += 1
-        bridged = {groups.find(s) for s in sites if size[groups.find(s)] > 1}  # groups of 2+ sites it joins
+    for key in candidates:
+        bridged = {base.find(s) for s in shared[key] if size.get(base.find(s), 0) > 1}
         if len(bridged) >= POOLED_GROUPS:
             pooled.add(key)
     groups = _components(shared, pooled)

@@ -22,7 +22,7 @@ def parse_since(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def analyzer_or_exit(err: Console, data: str | None, lists: str | None, code: int):
@@ -59,6 +59,8 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         out.print(f"{counts['visits']} visit(s) and {counts['adstxt']} ads.txt file(s) reanalysed: "
                   f"{counts['links']} link(s), {counts['networks']} network sighting(s), {counts['miners']} miner(s), "
                   f"{counts['ids']} publisher id(s)", highlight=False)
+        if counts["errors"]:
+            err.print(f"[red]{counts['errors']} visit(s) could not be attributed[/] (the error is logged above)")
 
     @app.command()
     def export(kind: str = typer.Argument(..., help=f"one of: {', '.join(KINDS)}, all"),

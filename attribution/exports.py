@@ -81,7 +81,7 @@ def links(store, scope: Scope) -> pd.DataFrame:
             row["brokers"].update(brokers or [])
     out = [{"site": k[0], "network": k[1], "advertiser": k[2], "kind": k[3], "visits": len(r["visits"]),
             "first_seen": _iso(min(r["seen"])), "last_seen": _iso(max(r["seen"])),
-            "category": max(set(r["categories"]), key=r["categories"].count), "brokers": _joined(r["brokers"])}
+            "category": max(sorted(set(r["categories"])), key=r["categories"].count), "brokers": _joined(r["brokers"])}
            for k, r in rows.items()]
     return _frame("links", out, ["site", "network", "advertiser", "kind"])
 
@@ -174,12 +174,15 @@ def clusters(store, scope: Scope, sigs: Signatures) -> pd.DataFrame:
     for (t, v), sites in ops.pooled.items():
         for site in sites:
             pooled_by_site.setdefault(site, []).append(f"{t}:{v}")
-    out = []
+    out, clustered = [], set()
     for cluster in ops.clusters:
         binding = ";".join(f"{t}:{v}" for t, v in cluster.binding_ids)
         for site in cluster.sites:
+            clustered.add(site)
             out.append({"cluster": cluster.number, "site": site, "binding_ids": binding,
                         "pooled_ids": ";".join(sorted(pooled_by_site.get(site, [])))})
+    for site in sorted(set(pooled_by_site) - clustered):  # in no cluster, but carrying a pooled id: cluster 0
+        out.append({"cluster": 0, "site": site, "binding_ids": "", "pooled_ids": ";".join(sorted(pooled_by_site[site]))})
     return _frame("clusters", out, ["cluster", "site"])
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urljoin
 from dataclasses import dataclass
 
 from crawler.domains import registrable_domain
@@ -26,11 +27,20 @@ from .signatures import HOST_RE, IdRule, Signatures
 ACCOUNT_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 
 
+MAX_IDS_PER_TYPE = 20  # a page stuffed with ids says nothing more than one with a few
+
+
+def _keep(out: dict, pid: PublisherId) -> None:
+    if pid not in out and sum(1 for known in out if known.id_type == pid.id_type) < MAX_IDS_PER_TYPE:
+        out[pid] = None
+
+
 def _search(rule: IdRule, text: str, source: str, out: dict) -> None:
     if rule.hint is not None and rule.hint not in text:
         return
     for match in rule.pattern.finditer(text):
-        out.setdefault(PublisherId(rule.type, match.group(1), source, rule.network), None)
+        if match.group(1):
+            _keep(out, PublisherId(rule.type, match.group(1), source, rule.network))
 
 
 def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | None, out: dict) -> None:
@@ -43,16 +53,24 @@ def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | N
         return
     value = value.strip()
     if rule.pattern.match(value):
-        out.setdefault(PublisherId(rule.type, value, "attribute", rule.network), None)
+        _keep(out, PublisherId(rule.type, value, "attribute", rule.network))
 
 
 def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: list[Miner]) -> list[PublisherId]:
     site = obs.final_site or obs.site
     out: dict[PublisherId, None] = {}
-    own_scripts = [s.excerpt for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) in (site, "")]
+    own_scripts = [s.excerpt for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) == site]
     main_frames = {f.id for f in obs.frames if f.parent is None and f.page == 0}
-    own_urls = [(r.url, rn.by_request.get(r.id, (None,))[0]) for r in obs.requests
-                if r.page == 0 and (r.frame is None or r.frame in main_frames)]
+    own_urls, arrived = [], False
+    for r in obs.requests:
+        if r.page != 0 or (r.frame is not None and r.frame not in main_frames):
+            continue
+        if r.navigation:
+            here = registrable_domain(fast_host(r.url)) == site
+            if arrived and not here:
+                break  # the tab went elsewhere (a tab-under): what follows is the advertiser's, not the site's
+            arrived = arrived or here  # (redirects from an old mirror domain come before)
+        own_urls.append((r.url, rn.by_request.get(r.id, (None,))[0]))
     global_rules, network_rules = sigs.extractors, sigs.network_rules
     inline_rules = [r for r in global_rules if r.source in ("inline", "text")]
     inline_rules += [r for r in network_rules if r.source == "inline"]
@@ -68,6 +86,11 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
             _search(rule, url, "url", out)
     for element in obs.elements:
         src = element.attrs.get("src") or element.attrs.get("href") or ""
+        if src:
+            try:
+                src = urljoin(obs.final_url or obs.url, src)  # relative and protocol-relative tags
+            except ValueError:
+                src = ""
         served_by = rn.network_of_url(src, sigs) if src else None
         for rule in global_rules:
             if rule.source == "attribute":
@@ -82,9 +105,9 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
                 _search(rule, src, "url", out)
     for miner in miners:
         if miner.site_key:
-            out.setdefault(PublisherId("miner_site_key", miner.site_key, "websocket", None), None)
+            _keep(out, PublisherId("miner_site_key", miner.site_key, "websocket", None))
         if miner.wallet:
-            out.setdefault(PublisherId("miner_wallet", miner.wallet, "websocket", None), None)
+            _keep(out, PublisherId("miner_wallet", miner.wallet, "websocket", None))
     return list(out)
 
 
@@ -93,7 +116,7 @@ def inline_tags(obs: Observation, sigs: Signatures, ids: list[PublisherId]) -> l
     site = obs.final_site or obs.site
     hits: dict[NetworkHit, None] = {}
     for script in obs.inline_scripts:
-        if registrable_domain(fast_host(script.frame_url)) not in (site, ""):
+        if registrable_domain(fast_host(script.frame_url)) != site:
             continue
         for pattern, network in sigs.inline_tags:
             if pattern.search(script.excerpt):
@@ -153,7 +176,7 @@ def sellers(text: str) -> dict[str, dict]:
     """seller_id -> {name, domain, seller_type} of a sellers.json body ({} when it is not one)."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     out = {}
     for entry in data.get("sellers", []) if isinstance(data, dict) and isinstance(data.get("sellers"), list) else []:

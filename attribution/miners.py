@@ -37,7 +37,7 @@ def _messages(texts: list[str]):
             continue
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deep enough to exhaust the parser
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
@@ -56,11 +56,15 @@ def _pool(protocols: tuple[Protocol, ...], sent: list[str], received: list[str])
                 if isinstance(value, str) and KEY_RE.match(value):
                     signals.add("pool_auth")
                     key_type, key = proto.key_type, value
-            elif kind == proto.submit and isinstance(msg.get("params"), dict):
+            elif kind == proto.submit and isinstance(msg.get("params"), dict) and all(
+                    f in msg["params"] for f in proto.submit_params):
                 signals.add("pool_submit")
         for msg in _messages(received):
-            if any(isinstance(_path(msg, p), str) for p in proto.job_blob):
-                signals.add("pool_job")
+            for path in proto.job_blob:
+                # a job message of its own, or the pool's answer (it carries the request's id) to a login
+                shaped = "id" in msg if path.startswith("result.") else msg.get(proto.field) == proto.job
+                if shaped and isinstance(_path(msg, path), str):
+                    signals.add("pool_job")
         if len(signals) > len(best[0]) or (len(signals) == len(best[0]) and key and not best[2]):
             best = (signals, key_type, key)
     return best

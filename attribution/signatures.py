@@ -49,13 +49,22 @@ def literal_hint(pattern: re.Pattern) -> str | None:
                 best = "".join(run)
             run = []
             if op is _sre_constants.SUBPATTERN:
+                if arg[1] & re.IGNORECASE:
+                    raise _CaseBlind
                 walk(arg[-1])
         if len("".join(run)) > len(best):
             best = "".join(run)
         run = []
 
-    walk(parsed)
+    try:
+        walk(parsed)
+    except _CaseBlind:
+        return None
     return best or None
+
+
+class _CaseBlind(Exception):
+    """A group ignores case: no literal hint is safe."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,7 @@ class Protocol:
     key: str
     key_type: str
     job_blob: tuple[str, ...] = ()
+    submit_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -377,12 +387,13 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         services[name] = MinerService(name, entry.hosts("hosts", required=True), closed, entry.regexes("inline"))
     protocols = []
     for entry in _tables(miner_path, miner_data, "protocols"):
-        entry.only("id", "field", "auth", "job", "submit", "key", "key_type", "job_blob")
+        entry.only("id", "field", "auth", "job", "submit", "key", "key_type", "job_blob", "submit_params")
         key_type = entry.str("key_type")
         if key_type not in id_types:
             entry.fail(f"unknown id type {key_type!r}", "key_type")
         protocols.append(Protocol(entry.str("id"), entry.str("field"), entry.str("auth"), entry.str("job"),
-                                  entry.str("submit"), entry.str("key"), key_type, entry.strings("job_blob")))
+                                  entry.str("submit"), entry.str("key"), key_type, entry.strings("job_blob"),
+                                  entry.strings("submit_params")))
     wasm_exports: tuple[re.Pattern, ...] = ()
     wasm_sha: set[str] = set()
     for entry in _tables(miner_path, miner_data, "wasm"):

@@ -12,6 +12,8 @@ kind comes from what was observed, narrowed by the network's formats in data/net
   network asked for notification permission, else native (else push, display)."""
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
 from crawler.domains import registrable_domain
 from crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
 
@@ -34,10 +36,22 @@ def category(sigs: Signatures, advertiser: str, title: str, url: str) -> str:
     return "other"
 
 
+def _normal(url: str, base: str = "") -> str:
+    """`url` resolved against `base`, with the host lower-cased and an empty path as `/` (as Chromium
+    writes the URL it navigates to), for comparing a window.open argument with a window's first URL."""
+    try:
+        parts = urlsplit(urljoin(base, url.strip()))
+        host = (parts.hostname or "").encode("idna").decode("ascii") if parts.hostname else ""
+        netloc = host + (f":{parts.port}" if parts.port else "")
+    except (ValueError, UnicodeError):
+        return url
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
 def _opener_call(obs: Observation, window: WindowRecord) -> WindowOpenCall | None:
-    first = window.chain[0].url if window.chain else ""
+    first = _normal(window.chain[0].url) if window.chain else ""
     calls = [c for c in obs.window_opens if c.page == window.opener_page or window.opener_page is None]
-    exact = [c for c in calls if c.url and (c.url == first or first.endswith(c.url))]
+    exact = [c for c in calls if c.url and _normal(c.url, c.frame_url or obs.final_url) == first]
     return min(exact, key=lambda c: abs(c.at - window.opened_at)) if exact else None  # else a link opened it
 
 
@@ -131,12 +145,11 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
                 continue
             network = f"unknown:{first.host}"
             first.role = "network"
-        for host, name in in_chain:
-            if name == network:
-                hits.append(NetworkHit(network, "chain", host))
-                break
-        else:
-            hits.append(NetworkHit(network, "chain", next(h.host for h in chain if h.role != "site")))
+        hop_host = next((host for host, name in in_chain if name == network), None)
+        if hop_host:
+            hits.append(NetworkHit(network, "chain", hop_host))
+        elif network.startswith("unknown:"):
+            hits.append(NetworkHit(network, "chain", network.removeprefix("unknown:")))
         brokers = list(dict.fromkeys(registrable_domain(h.host) for h in chain if h.role == "broker"))
         kind = _kind(_candidates(obs, window, call, site, network, sigs), network, sigs)
         links.append(Link(network, advertiser, kind, category(sigs, advertiser, window.landing_title, landing),

@@ -48,7 +48,8 @@ def predicted_sets(directory: str | Path) -> dict[str, set]:
     links = _rows(directory, "links")
     clusters: dict[str, list[str]] = {}
     for row in _rows(directory, "clusters"):
-        clusters.setdefault(row["cluster"], []).append(row["site"])
+        if row["cluster"] != "0":  # 0: in no cluster (a site listed for its pooled ids)
+            clusters.setdefault(row["cluster"], []).append(row["site"])
     pairs = set()
     for sites in clusters.values():
         pairs |= set(combinations(sorted(sites), 2))

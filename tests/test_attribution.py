@@ -346,8 +346,55 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
     from attribution.exports import write
     v = Visit()
     v.obs.websockets.append(_miner_ws("wss://pool.test/", ['{"type":"auth","params":{"site_key":"=HYPERLINK(\\"http://x\\")"}}',
-                                                          '{"type":"submit","params":{"nonce":"1"}}'], []))
+                                                          '{"type":"submit","params":{"job_id":"1","nonce":"1","result":"ab"}}'], []))
     (miner,) = attribute(v.obs, sigs).miners
     assert miner.site_key is None and "pool_submit" in miner.signals
     write(pd.DataFrame([{"site": "a.test", "site_key": "=1+1", "n": 3}]), "csv", tmp_path / "x.csv")
     assert (tmp_path / "x.csv").read_text() == "site,site_key,n\na.test,'=1+1,3\n"
+
+
+def test_hostile_shapes_from_review(sigs):
+    """Cases a review found: deep JSON, a chat that says "submit", other pages' ids, loose URL spellings."""
+    v = Visit()
+    v.obs.websockets.append(_miner_ws("wss://chat.piracy.test/", ["[" * 3000, '{"method":"submit","params":{"text":"hi"}}'],
+                                      ['{"params":{"blob":"not a job"}}']))
+    assert attribute(v.obs, sigs).miners == []  # no crash, and chat words are no pool protocol
+    assert sellers("[" * 3000) == {}
+
+    v = Visit()  # a tab-under: the advertiser's page and its analytics are not the site's
+    v.request("https://www.googletagmanager.com/gtag/js?id=G-SITE1234")
+    v.request("https://oclaserver.com/click?z=1", "document", navigation=True)
+    v.request("https://bet-now.test/", "document", navigation=True)
+    v.request("https://www.googletagmanager.com/gtag/js?id=G-ADVERT12")
+    v.obs.inline_scripts.append(InlineScript("b", 40, "ga('create','UA-11111111-1');", "about:blank"))
+    v.obs.elements = [Element("script", {"src": "//propu.sh/pfe/current/tag.min.js", "data-zone": "3502240"})]
+    v.request("https://propu.sh/pfe/current/tag.min.js")
+    ids = {(i.id_type, i.id_value) for i in attribute(v.obs, sigs).ids}
+    assert ids == {("ga4", "G-SITE1234"), ("propeller_zone", "3502240")}
+
+    v = Visit()  # window.open("https://Adv-Shop.test") lands as https://adv-shop.test/ ; relative URLs resolve
+    v.request("https://c1.popadscdn.net/pop.js")
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, "https://Adv-Shop.test", "_blank", "https://c1.popadscdn.net/pop.js", 3, 5.0))
+    v.popup(1, ["https://adv-shop.test/"], ["open"])
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, "lp?id=1", "_blank", SITE, 3, 6.0))  # first party, relative
+    v.popup(2, ["https://piracy.test/lp?id=1"], ["open"], opened_at=6.0)
+    found = attribute(v.obs, sigs)
+    assert [(l.network, l.advertiser) for l in found.links] == [("PopAds", "adv-shop.test")]
+    assert not any(h.host == "adv-shop.test" for h in found.networks)  # the advertiser is no host of PopAds
+
+
+def test_category_keywords_do_not_overreach(sigs):
+    from attribution.windows import category
+    assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "other"
+    assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "other"
+    assert category(sigs, "news.test", "The Nobel Prize in Physics", "") == "other"
+    assert category(sigs, "x.test", "Wettkoenig - 100% Wettbonus", "") == "gambling"
+
+
+def test_literal_hints_are_never_wrong():
+    from attribution.signatures import literal_hint
+    import re
+    assert literal_hint(re.compile(r"[?&]idzone=([0-9]+)")) == "idzone="
+    assert literal_hint(re.compile(r"[?&](?i:IDZONE)=([0-9]+)")) is None  # a case-blind group
+    assert literal_hint(re.compile(r"(?i)casino")) is None
+    assert literal_hint(re.compile(r"(?:ab|cd)ef")) == "ef"

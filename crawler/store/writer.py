@@ -3,6 +3,7 @@ transaction), and ads.txt / sellers.json fetches."""
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,9 @@ from ..watchlist import Entry
 from .db import Store
 from .schema import (AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Request, Run, Site, Visit, Watchlist,
                      Window)
+
+
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -140,7 +144,7 @@ def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | N
     if findings.links:
         s.execute(insert(FindingLink), [
             {"visit_id": visit_id, "site": site, "network": link.network[:300], "advertiser": link.advertiser[:253],
-             "kind": link.kind, "category": link.category, "brokers": link.brokers,
+             "kind": link.kind[:20], "category": link.category[:40], "brokers": link.brokers,
              "chain": [{"host": h.host, "via": h.via, "role": h.role} for h in link.chain],
              "landing_url": link.landing_url, "landing_title": link.landing_title, "page": link.page,
              "screenshot": link.screenshot} for link in findings.links])
@@ -194,7 +198,11 @@ def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: 
                 for w in obs.windows])
         findings = attribute(obs) if attribute is not None else None
         if findings is not None:
-            add_findings(s, findings, visit_id=visit.id)
+            try:
+                with s.begin_nested():  # findings that cannot be written never cost the observation
+                    add_findings(s, findings, visit_id=visit.id)
+            except Exception:
+                logger.exception("findings of visit %s not stored (run `moneytrail reanalyze`)", obs.visit_id)
         return visit.id
 
 
