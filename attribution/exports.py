@@ -35,19 +35,21 @@ class Scope:
     """Which findings: of one run, and/or of visits since a date."""
     run: int | None = None
     since: datetime | None = None
+    until: datetime | None = None  # exclusive
 
     def visits(self, query, visit_table):
-        if self.run is not None:
-            query = query.where(visit_table.run_id == self.run)
-        if self.since is not None:
-            query = query.where(visit_table.started_at >= self.since)
-        return query
+        return self._where(query, visit_table, visit_table.started_at)
 
     def files(self, query, file_table):
+        return self._where(query, file_table, file_table.fetched_at)
+
+    def _where(self, query, table, when):
         if self.run is not None:
-            query = query.where(file_table.run_id == self.run)
+            query = query.where(table.run_id == self.run)
         if self.since is not None:
-            query = query.where(file_table.fetched_at >= self.since)
+            query = query.where(when >= self.since)
+        if self.until is not None:
+            query = query.where(when < self.until)
         return query
 
 

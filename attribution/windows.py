@@ -112,8 +112,8 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
     site = obs.final_site or obs.site
     links, hits = [], []
     for window in obs.windows:
-        if window.over_limit or not window.chain:
-            continue
+        if window.over_limit or window.unsettled or not window.chain:
+            continue  # no chain, or one that had not landed: no advertiser to name
         landing = window.landing_url or window.chain[-1].url
         advertiser = registrable_domain(fast_host(landing))
         if not advertiser or advertiser == site or sigs.network_of_host(fast_host(landing)):

@@ -224,6 +224,9 @@ def _summary(result, store, screenshots) -> None:
 from attribution.commands import analyzer_or_exit, register  # noqa: E402
 
 register(app, _store, err, out, DB_HELP, EXIT_USAGE)
+from reports.commands import register as register_reports  # noqa: E402
+
+register_reports(app, _store, err, out, DB_HELP, EXIT_USAGE)
 
 
 def main() -> None:

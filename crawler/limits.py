@@ -12,6 +12,7 @@ class Limits:
     quiet_period: float = 0.6  # seconds without network activity that count as "settled"
     settle_min: float = 1.8  # seconds to wait after the last click (delayed popups fire late)
     settle_max: float = 7.0
+    chain_wait: float = 4.0  # seconds more, at most, for windows whose chain is still on its way
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
     max_ad_links: int = 10  # ad click URLs followed per visit
     max_requests: int = 3000

@@ -75,6 +75,7 @@ class WindowRecord:
     screenshot: str | None = None
     closed: bool = False  # closed by the page itself before the visit ended
     over_limit: bool = False  # opened beyond the popup limit: closed at once, chain not followed
+    unsettled: bool = False  # the visit ended while the landing page was still sending the window on
 
 
 @dataclass

@@ -27,6 +27,7 @@ from .observation import (DownloadRecord, Dialog, FrameRecord, Hop, Notice, Obse
 
 INSTRUMENT_JS = resources.files("crawler").joinpath("instrument.js").read_text()
 MAX_FRAMES, MAX_WASM_RECORDS, MAX_DOWNLOADS = 500, 50, 20
+CHAIN_QUIET = 0.7  # seconds without a navigation after which a window's chain has landed
 NAV_REASONS = {"metaTagRefresh": "meta", "scriptInitiated": "js", "formSubmissionPost": "form",
                "formSubmissionGet": "form", "anchorClick": "link", "httpHeaderRefresh": "http"}
 
@@ -481,6 +482,21 @@ class Recorder:
             for r in thread:
                 r.page, r.frame = pid, frame
 
+    def moving(self) -> bool:
+        """Is a window's chain still on its way: its page announced a navigation (a form submitted, a meta
+        refresh) or navigated less than CHAIN_QUIET seconds ago?"""
+        now = self.now()
+        last: dict[int, float] = {}
+        for r in self.obs.requests:
+            if r.navigation and r.page is not None:
+                last[r.page] = max(last.get(r.page, 0.0), r.started)
+        for pid, page in self._page_objects.items():
+            if page.is_closed() or pid in self._over_limit or (pid == 0 and site_of(page.url) == self.obs.final_site):
+                continue
+            if page.url in self._form_submits or page.url in self._meta_refresh or now - last.get(pid, -99) < CHAIN_QUIET:
+                return True
+        return False
+
     def _chain(self, pid: int, after: float = -1.0) -> list[Hop]:
         page = self._page_objects[pid]
         main = self._frames.get(page.main_frame)
@@ -552,7 +568,8 @@ class Recorder:
                 first = next((r for r in self.obs.requests if r.page == pid), None)
                 step = first.step if first else self.step
             window = WindowRecord(pid, kind, step, hops[0].at if hops else self.now(), opener, hops,
-                                  over_limit=pid in self._over_limit)
+                                  over_limit=pid in self._over_limit,
+                                  unsettled=not page.is_closed() and page.url in self._form_submits)
             if hops:
                 window.landing_url = hops[-1].url
             self.obs.windows.append(window)

@@ -164,6 +164,13 @@ class Visit:
             await self.act(page.mouse.click(12, 300), "click the body")
         await self.settle(self.limits.settle_min, self.limits.settle_max)
         await self.follow_ad_links()
+        await self.chains_land(self.limits.chain_wait)
+
+    async def chains_land(self, maximum: float) -> None:
+        """Give chains still on their way (a late popup, a form about to post) up to `maximum` s to land."""
+        end = min(time.monotonic() + maximum, self.deadline)
+        while time.monotonic() < end and self.rec.moving():
+            await asyncio.sleep(0.2)
 
     async def snapshot(self) -> None:
         """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""

@@ -398,3 +398,13 @@ def test_literal_hints_are_never_wrong():
     assert literal_hint(re.compile(r"[?&](?i:IDZONE)=([0-9]+)")) is None  # a case-blind group
     assert literal_hint(re.compile(r"(?i)casino")) is None
     assert literal_hint(re.compile(r"(?:ab|cd)ef")) == "ef"
+
+
+def test_a_chain_that_had_not_landed_names_no_advertiser(sigs):
+    v = Visit()
+    v.request("https://hilltopads.net/ht.js")
+    click = "https://hilltopads.com/click?s=1"
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://hilltopads.net/ht.js", 3, 6.4))
+    v.popup(1, [click, "https://trk.broker.test/verify"], ["open", "js"], opened_at=6.5)
+    v.obs.windows[-1].unsettled = True  # the visit ended while the broker's form was posting on
+    assert attribute(v.obs, sigs).links == []
