@@ -1,0 +1,150 @@
+"""Per-network reports (with the notice pack an analyst sends to a network's compliance team) and
+advertiser audits (where a brand's ads appeared, through whom). Both list their evidence line by line:
+visit time, profile, chain, landing page, screenshot."""
+from __future__ import annotations
+
+import pandas as pd
+
+from attribution.exports import Scope, clusters
+from attribution.signatures import Signatures
+
+from . import queries
+from .model import Chart, Figure, Report
+from .periods import Period
+
+EVIDENCE_COLUMNS = ["time", "site", "profile", "network", "brokers", "chain", "advertiser", "category", "kind",
+                    "landing_title", "screenshot", "visit"]
+
+
+def _profile(value) -> str:
+    value = value if isinstance(value, dict) else {}
+    parts = [str(value[k]) for k in ("name", "country", "locale", "device") if value.get(k)]
+    return " / ".join(parts) or "default"
+
+
+def evidence(rows: pd.DataFrame) -> pd.DataFrame:
+    """Link rows as evidence lines: the chain written out (host [via] > ...), brokers joined."""
+    if not len(rows):
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    out = rows.copy()
+    out["time"] = pd.to_datetime(out["time"]).dt.strftime("%Y-%m-%d %H:%M UTC")
+    out["profile"] = out["profile"].map(_profile)
+    out["chain"] = out["chain"].map(lambda hops: " > ".join(f"{h.get('host')} [{h.get('via')}]" for h in hops or []))
+    out["brokers"] = out["brokers"].map(lambda b: ", ".join(b or []))
+    return out[EVIDENCE_COLUMNS]
+
+
+def _window(period: Period | None):
+    return (period.start, period.end) if period else (None, None)
+
+
+def network_report(store, name: str, sigs: Signatures, period: Period | None = None) -> Report:
+    start, end = _window(period)
+    where = queries.FindingLink.network == name
+    links = queries.links(store, start, end, where)
+    seen = queries.networks(store, start, end, queries.FindingNetwork.network == name)
+    net = sigs.networks.get(name)
+    report = Report("network", f"network-{_safe(name)}", f"Ad network report: {name}",
+                    period.label if period else "all visits on record")
+    report.meta = {"network": name, "company": (net.company or "") if net else "",
+                   "legal entities": "; ".join(net.entities) if net else "", "country": (net.country or "") if net else "",
+                   "period": f"{period.first}..{period.last}" if period else "all"}
+    sites = pd.concat([seen[["site", "visits", "first_seen", "last_seen"]],
+                       links[["site", "visits", "first_seen", "last_seen"]]])
+    per_site = sites.groupby("site", as_index=False).agg(first_seen=("first_seen", "min"), last_seen=("last_seen", "max"))
+    visits = pd.concat([seen[["site", "visits"]], links.groupby("site", as_index=False)["visits"].max()])
+    per_site = per_site.merge(visits.groupby("site", as_index=False)["visits"].max(), on="site")
+    formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
+    per_site["formats"] = per_site["site"].map(formats).fillna("")
+    ops = clusters(store, Scope(since=start, until=end), sigs)
+    per_site["operator"] = per_site["site"].map(ops.set_index("site")["cluster"] if len(ops) else {}).fillna(0).astype(int)
+    for column in ("first_seen", "last_seen"):
+        per_site[column] = pd.to_datetime(per_site[column]).dt.strftime("%Y-%m-%d")
+    per_site = per_site.sort_values(["visits", "site"], ascending=[False, True])
+    report.table("sites", "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
+                 per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]])
+    advs = links.groupby(["advertiser", "category"], as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
+    report.table("advertisers", "Advertisers it served", advs.sort_values(["ads", "advertiser"], ascending=[False, True]))
+    kinds = links.groupby("kind", as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
+    report.table("formats", "Formats", kinds)
+    paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
+    report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
+    report.table("evidence", "Evidence, ad by ad", evidence(queries.link_rows(store, start, end, where)))
+    high = {c.name for c in sigs.categories if c.high_risk}
+    ads = int(links["ads"].sum()) if len(links) else 0
+    report.figures = [Figure("sites", "sites where seen", len(per_site)),
+                      Figure("visits", "visits with its tags or ads", int(per_site["visits"].sum()) if len(per_site) else 0),
+                      Figure("ads", "ads followed to an advertiser", ads),
+                      Figure("advertisers", "advertisers", int(advs["advertiser"].nunique()) if len(advs) else 0),
+                      Figure("high_risk", "high-risk ads (adult, gambling, scam)",
+                             (int(links.loc[links["category"].isin(high), "ads"].sum()) / ads) if ads else None, unit="%")]
+    report.charts = [Chart("formats", "Ads by format", "bar", "formats", "kind", ["ads"]),
+                     Chart("advertisers", "Ads per advertiser", "barh", "advertisers", "advertiser", ["ads"])]
+    report.notes = [f"Every line of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
+                    f"chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshot."]
+    return report
+
+
+def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
+    """(CSV of sites with evidence references, a short text) for the network's compliance team."""
+    name = report.meta["network"]
+    sites, ev = report.tables["sites"], report.tables["evidence"]
+    refs = ev.groupby("site").agg(evidence=("visit", lambda v: "; ".join(list(dict.fromkeys(v))[:10])),
+                                  screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
+                                  advertisers=("advertiser", lambda v: ", ".join(sorted(set(v)))))
+    pack = sites.merge(refs, left_on="site", right_index=True, how="left").fillna("")
+    lines = [f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
+             "",
+             f"Between {report.meta['period']} our crawler saw your network's tags or ads on {len(sites)} site(s) "
+             "that make copyrighted works available without authorisation (see the attached list).",
+             f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
+             f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
+             f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
+             "Each line of the attached CSV names the site, when it was seen, the formats, and references to the "
+             "evidence (visit ids and screenshots), which we keep and can send on request.",
+             "",
+             "We ask you to stop serving ads on these sites and to stop paying them, in line with the "
+             "'follow the money' principles of self-regulation against piracy."]
+    return pack, "\n".join(lines) + "\n"
+
+
+def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None) -> Report:
+    start, end = _window(period)
+    domains = sorted({d.strip().lower().removeprefix("www.") for d in domains if d.strip()})
+    matches = [queries.FindingLink.advertiser == d for d in domains] + \
+              [queries.FindingLink.advertiser.like(f"%.{d}") for d in domains]
+    from sqlalchemy import or_
+    where = or_(*matches)
+    rows = evidence(queries.link_rows(store, start, end, where))
+    monitored = queries.visits_per_site(store, start, end)
+    first, last = (queries.first_visit(store), None) if period is None else (period.start, period.end)
+    report = Report("advertiser", f"advertiser-{_safe(brand)}", f"Advertiser audit: {brand}",
+                    f"{', '.join(domains)}; " + (period.label if period else "all visits on record"))
+    report.meta = {"brand": brand, "domains": ", ".join(domains),
+                   "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
+                   "sites monitored": str(len(monitored)),
+                   "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0)}
+    report.figures = [Figure("hits", "ads of the brand seen", len(rows)),
+                      Figure("sites", "sites where they appeared", int(rows["site"].nunique()) if len(rows) else 0),
+                      Figure("networks", "networks that served them", int(rows["network"].nunique()) if len(rows) else 0),
+                      Figure("monitored", "sites monitored", len(monitored)),
+                      Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0)]
+    report.table("where", "Where the brand's ads appeared (site, time, profile, network and brokers, screenshot)", rows)
+    by_site = rows.groupby(["site", "network"], as_index=False).agg(ads=("visit", "count")) if len(rows) else \
+        pd.DataFrame(columns=["site", "network", "ads"])
+    report.table("by_site", "Ads per site and network", by_site)
+    if len(rows):
+        report.charts = [Chart("by_site", "Ads of the brand per site", "barh", "by_site", "site", ["ads"])]
+        report.notes = ["Each line is one ad of the brand seen by a crawler visit, with the chain of intermediaries "
+                        "from the ad network to the brand's landing page."]
+    else:
+        report.notes = [f"No ad of {brand} ({', '.join(domains)}) was seen on the {len(monitored)} monitored site(s) "
+                        f"in {report.meta['visits']} visit(s) ({report.meta['period']}). A clean result: those sites were "
+                        "visited, their ads followed to their advertisers, and none was this brand."]
+    return report
+
+
+def _safe(name: str) -> str:
+    """A file-name stem from a network or brand name (never a path)."""
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-_.")
+    return stem[:80] or "unnamed"

@@ -1,0 +1,191 @@
+"""The periodic exposure report: how exposed visitors of the monitored sites were, this period against the
+previous one, with trends over every period on record and an estimate of the ad revenue of sites and
+networks (monthly traffic x ads per visit x CPM, always labelled as an estimate)."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from attribution.signatures import DEFAULT_DIR, Signatures
+
+from . import queries
+from .model import Chart, Figure, Report
+from .periods import Period, series
+
+POP_KINDS = ("popunder", "popup", "tabunder")
+TOP = 15
+
+
+class CpmError(ValueError):
+    pass
+
+
+@dataclass
+class Cpm:
+    rates: dict[str, float]
+    currency: str
+    source: str
+    path: Path
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Cpm":
+        path = Path(path) if path else DEFAULT_DIR / "cpm.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CpmError(f"{path}: {exc}") from None
+        rates = data.get("cpm")
+        if not isinstance(rates, dict) or not rates:
+            raise CpmError(f"{path}: a [cpm] table of ad kind = rate is required")
+        for kind, rate in rates.items():
+            if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
+                raise CpmError(f"{path}: cpm.{kind}: must be a number >= 0, not {rate!r}")
+        return cls({k: float(v) for k, v in rates.items()}, str(data.get("currency", "USD")),
+                   str(data.get("source", "")), path)
+
+
+def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
+    sites = queries.visits_per_site(store, period.start, period.end)
+    links = queries.links(store, period.start, period.end)
+    nets = queries.networks(store, period.start, period.end)
+    miners = queries.miners(store, period.start, period.end)
+    high = {c.name for c in sigs.categories if c.high_risk}
+    reachable = set(sites.loc[sites["ok"] > 0, "site"])
+    ok_visits = int(sites["ok"].sum()) if len(sites) else 0
+
+    def share(found: set) -> float:
+        return len(found & reachable) / len(reachable) if reachable else float("nan")
+
+    with_ads = set(links["site"]) | set(nets["site"])
+    ads = int(links["ads"].sum()) if len(links) else 0
+    risky = int(links.loc[links["category"].isin(high), "ads"].sum()) if len(links) else 0
+    mainstream = int(links.loc[links["category"] == "mainstream", "ads"].sum()) if len(links) else 0
+    # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
+    per_site = sites.set_index("site")
+    revenue_rows = []
+    for row in links.itertuples(index=False):
+        if row.site not in per_site.index:
+            continue
+        site = per_site.loc[row.site]
+        if not site["ok"] or pd.isna(site["monthly_visits"]):
+            continue
+        impressions = float(site["monthly_visits"]) * period.months * row.ads / float(site["ok"])
+        revenue_rows.append({"site": row.site, "network": row.network, "kind": row.kind,
+                             "revenue": impressions * cpm.rates.get(row.kind, 0.0) / 1000})
+    revenue = pd.DataFrame(revenue_rows, columns=["site", "network", "kind", "revenue"])
+    return {"period": period, "sites": sites, "links": links, "networks": nets, "miners": miners,
+            "reachable": reachable, "ok_visits": ok_visits, "ads": ads, "revenue": revenue,
+            "monitored": len(sites), "share_ads": share(with_ads),
+            "share_pop": share(set(links.loc[links["kind"].isin(POP_KINDS), "site"])),
+            "share_adult": share(set(links.loc[links["category"] == "adult", "site"])),
+            "share_miners": share(set(miners["site"])),
+            "ads_per_visit": ads / ok_visits if ok_visits else float("nan"),
+            "high_risk": risky / ads if ads else float("nan"),
+            "mainstream": mainstream / ads if ads else float("nan")}
+
+
+def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
+    now, before = _numbers(store, period, sigs, cpm), _numbers(store, period.previous(), sigs, cpm)
+    report = Report("exposure", f"exposure-{period.label.replace('..', '_to_')}",
+                    f"Exposure report {period.label}", f"{period.first} to {period.last}, against {before['period'].label}")
+    report.meta = {"period": f"{period.first}..{period.last}", "previous period": before["period"].label,
+                   "sites monitored": str(now["monitored"]), "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0)}
+    for key, label, unit in (("monitored", "sites monitored", ""), ("reachable", "sites reachable", ""),
+                             ("share_ads", "sites with ads", "%"), ("share_pop", "sites with pop-ups / pop-unders", "%"),
+                             ("share_adult", "sites with adult ads", "%"), ("share_miners", "sites with a cryptominer", "%"),
+                             ("ads_per_visit", "ads per visit", ""), ("mainstream", "mainstream ads (share of ads)", "%"),
+                             ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%")):
+        value = lambda n: len(n[key]) if key == "reachable" else n[key]  # noqa: E731
+        report.figures.append(Figure(key, label, value(now), value(before), unit))
+    total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
+    report.figures.append(Figure("revenue", f"estimated ad revenue of the sites ({cpm.currency}, estimate)", total,
+                                 float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, "USD"))
+
+    links, nets = now["links"], now["networks"]
+    high = {c.name for c in sigs.categories if c.high_risk}
+    classes = links.assign(group=links["category"].map(lambda c: "high-risk" if c in high else
+                                                       "mainstream" if c == "mainstream" else "other"))
+    split = classes.groupby("group", as_index=False)["ads"].sum() if len(links) else pd.DataFrame(columns=["group", "ads"])
+    split["share"] = split["ads"] / split["ads"].sum() if len(split) else []
+    report.table("split", "Mainstream vs high-risk ads", split.sort_values("group"))
+    by_cat = links.groupby("category", as_index=False)["ads"].sum().sort_values(["ads", "category"], ascending=[False, True]) \
+        if len(links) else pd.DataFrame(columns=["category", "ads"])
+    report.table("categories", "Ads by advertiser category", by_cat)
+
+    first_net = queries.first_seen(store, queries.FindingNetwork.network).set_index("name")["first_seen"]
+    first_adv = queries.first_seen(store, queries.FindingLink.advertiser).set_index("name")["first_seen"]
+    start = pd.Timestamp(period.start).tz_localize(None)
+
+    def is_new(name, seen) -> bool:
+        return name in seen.index and pd.Timestamp(seen[name]).tz_localize(None) >= start
+
+    net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
+    top_nets = net_sites.groupby("network", as_index=False).agg(sites=("site", "nunique"))
+    ads_by_net = links.groupby("network", as_index=False).agg(ads=("ads", "sum"),
+                                                              kinds=("kind", lambda k: ", ".join(sorted(set(k)))))
+    rev_by_net = now["revenue"].groupby("network", as_index=False)["revenue"].sum()
+    top_nets = top_nets.merge(ads_by_net, on="network", how="left").merge(rev_by_net, on="network", how="left")
+    top_nets = top_nets.fillna({"ads": 0, "kinds": "", "revenue": 0.0}).astype({"ads": int})
+    top_nets["share_of_sites"] = top_nets["sites"] / max(1, len(now["reachable"]))
+    top_nets["new"] = top_nets["network"].map(lambda n: is_new(n, first_net))
+    top_nets = top_nets.sort_values(["sites", "ads", "network"], ascending=[False, False, True])
+    report.table("networks", "Top ad networks (sites where seen, ads followed, estimated revenue)",
+                 top_nets[["network", "sites", "share_of_sites", "ads", "kinds", "revenue", "new"]].head(TOP * 4))
+
+    advs = links.groupby(["advertiser"], as_index=False).agg(
+        category=("category", lambda c: c.mode().sort_values().iloc[0]), ads=("ads", "sum"), sites=("site", "nunique"),
+        networks=("network", lambda n: ", ".join(sorted(set(n)))))
+    advs["new"] = advs["advertiser"].map(lambda a: is_new(a, first_adv))
+    advs = advs.sort_values(["ads", "advertiser"], ascending=[False, True])
+    report.table("advertisers", "Top advertisers", advs.head(TOP * 4))
+    report.table("new", "Networks and advertisers new this period",
+                 pd.concat([pd.DataFrame({"what": "network", "name": top_nets.loc[top_nets["new"], "network"]}),
+                            pd.DataFrame({"what": "advertiser", "name": advs.loc[advs["new"], "advertiser"]})]))
+
+    sites = now["sites"].rename(columns={"visits": "visits", "ok": "reached"})
+    per_site_ads = links.groupby("site", as_index=False).agg(ads=("ads", "sum"))
+    rev_by_site = now["revenue"].groupby("site", as_index=False)["revenue"].sum()
+    sites = sites.merge(per_site_ads, on="site", how="left").merge(rev_by_site, on="site", how="left")
+    sites["networks"] = sites["site"].map(net_sites.groupby("site")["network"].nunique()).fillna(0).astype(int)
+    sites["miner"] = sites["site"].isin(set(now["miners"]["site"]))
+    sites = sites.fillna({"ads": 0, "revenue": 0.0}).astype({"ads": int})
+    sites["ads_per_visit"] = (sites["ads"] / sites["reached"].where(sites["reached"] > 0)).round(3)
+    report.table("sites", "Sites (estimated revenue for the period)",
+                 sites.sort_values(["revenue", "site"], ascending=[False, True])
+                 [["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", "revenue"]])
+
+    from attribution.exports import Scope, clusters
+    ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
+    report.table("operators", "Operators: sites bound by shared publisher ids", ops)
+
+    trend_rows = []
+    first = queries.first_visit(store)
+    for p in series(first.date() if first else period.first, period):
+        n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm)
+        trend_rows.append({"period": p.label, "sites_reachable": len(n["reachable"]), "share_ads": n["share_ads"],
+                           "share_popunders": n["share_pop"], "share_adult": n["share_adult"],
+                           "share_miners": n["share_miners"], "ads_per_visit": n["ads_per_visit"],
+                           "high_risk": n["high_risk"]})
+    report.table("trends", "Trends over the periods on record", pd.DataFrame(trend_rows))
+    report.table("cpm", f"CPM used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
+                 pd.DataFrame(sorted(cpm.rates.items()), columns=["kind", "cpm"]))
+    report.charts = [
+        Chart("trends", "Share of reachable sites, by period", "line", "trends", "period",
+              ["share_ads", "share_popunders", "share_adult", "share_miners"]),
+        Chart("split", "Mainstream vs high-risk ads", "bar", "split", "group", ["ads"]),
+        Chart("networks", "Sites per ad network (top 15)", "barh", "networks", "network", ["sites"]),
+        Chart("revenue", f"Estimated revenue per network ({cpm.currency}, estimate)", "barh", "networks", "network", ["revenue"]),
+    ]
+    report.notes = [
+        "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of each "
+        "kind seen per reached visit x the CPM of that kind / 1000. It assumes every real visit sees what the "
+        f"crawler's visit saw; CPM rates are assumptions ({cpm.source}; edit {cpm.path.name} or pass --cpm). "
+        "Sites without a monthly visits figure have no estimate.",
+        "High-risk ads are adult, gambling and scam or malware ads (the EUIPO classes); mainstream ads are brands "
+        "known to be mainstream (data/categories.toml).",
+        "A site has ads when an ad network was seen in its pages or one of its ads was followed to an advertiser.",
+    ]
+    return report

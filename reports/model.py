@@ -1,0 +1,82 @@
+"""A report as plain numbers, before any rendering: headline figures (with the previous period's), tables
+(pandas DataFrames), charts (which table and columns to draw) and notes (assumptions, what was monitored).
+Every format (HTML, PDF, CSV, XLSX, JSON) renders this one object, so they all carry the same numbers."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: float | int | str | None
+    previous: float | int | str | None = None
+    unit: str = ""  # "%" (value is a share 0..1), "USD", "" (a count or a ratio)
+
+    def text(self, value=None) -> str:
+        value = self.value if value is None else value
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if self.unit == "%":
+            return f"{value * 100:.1f}%"
+        if self.unit == "USD":
+            return f"${value:,.0f}"
+        if isinstance(value, float):
+            return f"{value:,.2f}"
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    kind: str  # bar, barh, line, pie
+    table: str
+    x: str
+    y: list[str]
+
+
+@dataclass
+class Report:
+    kind: str  # exposure, network, advertiser
+    name: str  # file-name stem: exposure-2026-Q4, network-PopAds, advertiser-ShopMart
+    title: str
+    subtitle: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # table -> heading
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self, key: str, title: str, frame: pd.DataFrame) -> pd.DataFrame:
+        self.tables[key], self.titles[key] = frame.reset_index(drop=True), title
+        return frame
+
+    def figure_table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"figure": f.label, "value": f.value, "previous": f.previous, "unit": f.unit}
+                             for f in self.figures], columns=["figure", "value", "previous", "unit"])
+
+    def to_dict(self) -> dict:
+        def records(frame: pd.DataFrame) -> list[dict]:
+            return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        return {"kind": self.kind, "title": self.title, "subtitle": self.subtitle, "meta": self.meta,
+                "figures": [{"key": f.key, "label": f.label, "value": _plain(f.value), "previous": _plain(f.previous),
+                             "unit": f.unit} for f in self.figures],
+                "tables": {k: records(v) for k, v in self.tables.items()}, "notes": self.notes}
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value

@@ -1,0 +1,94 @@
+"""Reporting periods: a month (`2026-10`), a quarter (`2026-Q4`), a year (`2026`) or a range
+(`2026-10-01..2026-12-31`, both days included). Each knows the period before it (the same length, just
+before) and its months, for revenue estimates from monthly traffic."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first: date  # first day, included
+    last: date  # last day, included
+    kind: str  # month, quarter, year, range
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """The instant just after the period (exclusive bound)."""
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def months(self) -> float:
+        """Length in months (30.44 days each), for monthly traffic figures."""
+        return self.days / 30.436875
+
+    def previous(self) -> "Period":
+        if self.kind == "month":
+            return month(self.first - timedelta(days=1))
+        if self.kind == "quarter":
+            return quarter(self.first - timedelta(days=1))
+        if self.kind == "year":
+            return parse(str(self.first.year - 1))
+        first = self.first - timedelta(days=self.days)
+        return Period(f"{first}..{self.first - timedelta(days=1)}", first, self.first - timedelta(days=1), "range")
+
+
+def month(day: date) -> Period:
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return Period(f"{first:%Y-%m}", first, nxt - timedelta(days=1), "month")
+
+
+def quarter(day: date) -> Period:
+    q = (day.month - 1) // 3
+    first = date(day.year, 3 * q + 1, 1)
+    nxt = date(day.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+    return Period(f"{day.year}-Q{q + 1}", first, nxt - timedelta(days=1), "quarter")
+
+
+def parse(text: str) -> Period:
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            return month(date(int(m[1]), int(m[2]), 1))
+        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", text):
+            return quarter(date(int(m[1]), 3 * int(m[2]) - 2, 1))
+        if m := re.fullmatch(r"(\d{4})", text):
+            return Period(text, date(int(m[1]), 1, 1), date(int(m[1]), 12, 31), "year")
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if last < first:
+                raise PeriodError(f"{text!r}: the range ends before it starts")
+            return Period(text, first, last, "range")
+    except ValueError as exc:
+        if isinstance(exc, PeriodError):
+            raise
+        raise PeriodError(f"{text!r}: {exc}") from None
+    raise PeriodError(f"{text!r} is not a period: give 2026-10 (a month), 2026-Q4 (a quarter), 2026 (a year) "
+                      "or 2026-10-01..2026-12-31 (a range)")
+
+
+def series(first_seen: date, period: Period) -> list[Period]:
+    """The periods of `period`'s kind from the one holding `first_seen` up to `period` (for trend charts;
+    a range is split into months)."""
+    step = {"month": month, "quarter": quarter}.get(period.kind, month)
+    out, current = [], step(period.first) if period.kind in ("month", "quarter") else month(period.last)
+    while current.last >= first_seen and len(out) < 60:
+        out.append(current)
+        current = current.previous()
+    return list(reversed(out))

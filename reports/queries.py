@@ -1,0 +1,94 @@
+"""The SQL behind the reports: aggregates over visits and findings of a time range, computed by the database
+(GROUP BY) so a report over a million visits moves thousands of rows, not millions. A visit's site is the
+site it reached (after mirror redirects), else the watchlist site."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, select
+
+from crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
+
+
+def site_key():
+    return func.coalesce(func.nullif(Visit.final_site, ""), Site.domain)
+
+
+def _in(start: datetime | None, end: datetime | None):
+    conditions = []
+    if start is not None:
+        conditions.append(Visit.started_at >= start)
+    if end is not None:
+        conditions.append(Visit.started_at < end)
+    return and_(*conditions) if conditions else literal(True)
+
+
+def frame(store, query) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def visits_per_site(store, start, end) -> pd.DataFrame:
+    """site, visits, ok (reached visits), monthly_visits (the watchlist's traffic figure)."""
+    key = site_key().label("site")
+    query = (select(key, func.count(Visit.id).label("visits"),
+                    func.sum(case((Visit.status == "ok", 1), else_=0)).label("ok"),
+                    func.max(Site.monthly_visits).label("monthly_visits"))
+             .select_from(Visit).join(Site, Site.id == Visit.site_id, isouter=True)
+             .where(_in(start, end)).group_by(key))
+    return frame(store, query)
+
+
+def links(store, start, end, *where) -> pd.DataFrame:
+    """site, network, advertiser, kind, category, ads (links seen), visits (visits with it)."""
+    query = (select(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
+                    FindingLink.category, func.count(FindingLink.id).label("ads"),
+                    func.count(func.distinct(FindingLink.visit_id)).label("visits"),
+                    func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen"))
+             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
+             .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
+                       FindingLink.category))
+    return frame(store, query)
+
+
+def networks(store, start, end, *where) -> pd.DataFrame:
+    """site, network, visits (with a sighting of it), first_seen, last_seen: sightings in pages, not ads.txt."""
+    query = (select(FindingNetwork.site, FindingNetwork.network,
+                    func.count(func.distinct(FindingNetwork.visit_id)).label("visits"),
+                    func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen"))
+             .join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end), *where)
+             .group_by(FindingNetwork.site, FindingNetwork.network))
+    return frame(store, query)
+
+
+def miners(store, start, end) -> pd.DataFrame:
+    query = (select(FindingMiner.site, FindingMiner.service, func.count(func.distinct(FindingMiner.visit_id)).label("visits"))
+             .join(Visit, Visit.id == FindingMiner.visit_id).where(_in(start, end))
+             .group_by(FindingMiner.site, FindingMiner.service))
+    return frame(store, query)
+
+
+def first_seen(store, column) -> pd.DataFrame:
+    """When each network (or advertiser) was first seen, over the whole store."""
+    table = column.class_
+    query = (select(column.label("name"), func.min(Visit.started_at).label("first_seen"))
+             .join(Visit, Visit.id == table.visit_id).group_by(column))
+    return frame(store, query)
+
+
+def first_visit(store):
+    with store.session() as s:
+        return s.scalar(select(func.min(Visit.started_at)))
+
+
+def link_rows(store, start, end, *where, limit: int = 5000) -> pd.DataFrame:
+    """Each link as evidence: when, on which site, from which profile, through which chain, with the
+    screenshot of the landing page (or the visit's)."""
+    query = (select(Visit.uid.label("visit"), Visit.started_at.label("time"), FindingLink.site, Visit.profile,
+                    FindingLink.network, FindingLink.advertiser, FindingLink.category, FindingLink.kind,
+                    FindingLink.brokers, FindingLink.chain, FindingLink.landing_url, FindingLink.landing_title,
+                    func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"))
+             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
+             .order_by(Visit.started_at, FindingLink.id).limit(limit))
+    return frame(store, query)

@@ -1,0 +1,172 @@
+"""Rendering a Report: HTML (one self-contained file: charts and screenshot thumbnails embedded, no script,
+nothing fetched), PDF (that HTML printed by Chromium), CSV (a folder, one file a table), XLSX (one sheet a
+table) and JSON. Every string that came from a crawled page goes through Jinja2's autoescape in HTML and
+through the formula guard in CSV and XLSX."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .model import Chart, Report
+
+FORMATS = ("html", "pdf", "csv", "xlsx", "json")
+THUMB_WIDTH = 240
+MAX_THUMBS = 200  # screenshots embedded per report; more are listed by path
+COLOURS = ["#c0392b", "#2c7fb8", "#e67e22", "#7b3294", "#1a9850", "#636363"]
+
+os.environ.setdefault("MPLCONFIGDIR", str(Path.home() / ".cache" / "moneytrail-matplotlib"))
+
+
+def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
+    """The chart as a base64 PNG (None when there is nothing to draw)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = frame[[chart.x, *chart.y]].dropna()
+    if chart.kind == "barh":
+        data = data.sort_values(chart.y[0], ascending=False).head(15).iloc[::-1]
+    if not len(data) or not (data[chart.y].astype(float).abs().sum().sum() > 0 or chart.kind == "line"):
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 3.6 if chart.kind != "barh" else max(2.4, 0.32 * len(data) + 1)), dpi=110)
+    labels = [str(v)[:40] for v in data[chart.x]]
+    if chart.kind == "line":
+        for i, column in enumerate(chart.y):
+            ax.plot(labels, data[column].astype(float) * 100, marker="o", label=column.replace("_", " "),
+                    color=COLOURS[i % len(COLOURS)])
+        ax.set_ylabel("% of reachable sites")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8, loc="best")
+    elif chart.kind == "barh":
+        ax.barh(labels, data[chart.y[0]].astype(float), color=COLOURS[1])
+    else:
+        ax.bar(labels, data[chart.y[0]].astype(float), color=[COLOURS[i % len(COLOURS)] for i in range(len(data))])
+    ax.set_title(chart.title, fontsize=10)
+    ax.tick_params(labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def thumbnail(screenshots: Path | None, relative: str | None) -> str | None:
+    """A base64 JPEG thumbnail of a stored screenshot; the path must stay inside the screenshots folder."""
+    if not screenshots or not relative or not isinstance(relative, str):
+        return None
+    root = screenshots.resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents or not path.is_file() or path.stat().st_size > 20 * 1024 * 1024:
+        return None
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="JPEG", quality=70)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+PERCENT_COLUMNS = ("share", "high_risk")
+
+
+def _cell(value, column: str = "") -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and column.startswith(PERCENT_COLUMNS):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def html(report: Report, screenshots: Path | None = None) -> str:
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(default=True))
+    charts = []
+    for chart in report.charts:
+        frame = report.tables.get(chart.table)
+        png = chart_png(chart, frame) if frame is not None and len(frame) else None
+        if png:
+            charts.append({"title": chart.title, "png": png, "key": chart.key})
+    shots, budget = {}, MAX_THUMBS
+    tables = []
+    for key, frame in report.tables.items():
+        rows = []
+        for record in frame.to_dict(orient="records"):
+            cells = []
+            for column, value in record.items():
+                thumb = None
+                if column == "screenshot" and value and budget > 0:
+                    if value not in shots:
+                        shots[value] = thumbnail(screenshots, value)
+                        budget -= 1
+                    thumb = shots[value]
+                cells.append({"text": _cell(value, column), "thumb": thumb})
+            rows.append(cells)
+        tables.append({"key": key, "title": report.titles.get(key, key), "columns": list(frame.columns), "rows": rows})
+    return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables)
+
+
+def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = None) -> Path:
+    """Write the report as `fmt` in `out_dir`; returns the file (or folder, for csv) written."""
+    from attribution.exports import spreadsheet_safe
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        path = out_dir / f"{report.name}.html"
+        path.write_text(html(report, screenshots), encoding="utf-8")
+    elif fmt == "pdf":
+        path = out_dir / f"{report.name}.pdf"
+        pdf(html(report, screenshots), path)
+    elif fmt == "json":
+        path = out_dir / f"{report.name}.json"
+        path.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    elif fmt == "csv":
+        path = out_dir / report.name
+        path.mkdir(exist_ok=True)
+        spreadsheet_safe(report.figure_table()).to_csv(path / "figures.csv", index=False)
+        for key, frame in report.tables.items():
+            spreadsheet_safe(frame).to_csv(path / f"{key}.csv", index=False)
+    elif fmt == "xlsx":
+        path = out_dir / f"{report.name}.xlsx"
+        with pd.ExcelWriter(path, engine="openpyxl") as book:
+            spreadsheet_safe(report.figure_table()).to_excel(book, sheet_name="figures", index=False)
+            for key, frame in report.tables.items():
+                spreadsheet_safe(frame).to_excel(book, sheet_name=key[:31], index=False)
+            pd.DataFrame({"note": report.notes}).to_excel(book, sheet_name="notes", index=False)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    return path
+
+
+def pdf(document: str, path: Path) -> None:
+    """Print an HTML document to PDF with Chromium (no network: the document is self-contained)."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.browser import find_chromium
+
+    async def run() -> None:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox"])
+            try:
+                page = await browser.new_page()
+                await page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(("data:", "about:"))
+                                 else route.continue_())
+                await page.set_content(document, wait_until="load", timeout=60_000)
+                await page.pdf(path=str(path), format="A4", print_background=True,
+                               margin={"top": "14mm", "bottom": "14mm", "left": "10mm", "right": "10mm"})
+            finally:
+                await browser.close()
+    asyncio.run(run())
