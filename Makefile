@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(notdir $(PYTHON))-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup browser test demo sandbox clean
+.PHONY: setup browser packages test demo sandbox clean
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 browser: setup
 	@tools/ensure-browser.sh $(PY) >/dev/null
 
-test: setup browser
+packages:
+	@tools/ensure-packages.sh
+
+test: setup browser packages
 	$(PY) -m pytest
 
 demo: setup browser

@@ -64,18 +64,11 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
     risky = int(links.loc[links["category"].isin(high), "ads"].sum()) if len(links) else 0
     mainstream = int(links.loc[links["category"] == "mainstream", "ads"].sum()) if len(links) else 0
     # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
-    per_site = sites.set_index("site")
-    revenue_rows = []
-    for row in links.itertuples(index=False):
-        if row.site not in per_site.index:
-            continue
-        site = per_site.loc[row.site]
-        if not site["ok"] or pd.isna(site["monthly_visits"]):
-            continue
-        impressions = float(site["monthly_visits"]) * period.months * row.ads / float(site["ok"])
-        revenue_rows.append({"site": row.site, "network": row.network, "kind": row.kind,
-                             "revenue": impressions * cpm.rates.get(row.kind, 0.0) / 1000})
-    revenue = pd.DataFrame(revenue_rows, columns=["site", "network", "kind", "revenue"])
+    merged = links.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
+    merged = merged[(merged["ok"] > 0) & merged["monthly_visits"].notna()]
+    merged = merged.assign(revenue=merged["monthly_visits"].astype(float) * period.months * merged["ads"]
+                           / merged["ok"].astype(float) * merged["kind"].map(cpm.rates).fillna(0.0) / 1000)
+    revenue = merged[["site", "network", "kind", "revenue"]].reset_index(drop=True)
     return {"period": period, "sites": sites, "links": links, "networks": nets, "miners": miners,
             "reachable": reachable, "ok_visits": ok_visits, "ads": ads, "revenue": revenue,
             "monitored": len(sites), "share_ads": share(with_ads),
@@ -115,14 +108,9 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         if len(links) else pd.DataFrame(columns=["category", "ads"])
     report.table("categories", "Ads by advertiser category", by_cat)
 
-    first_net = queries.first_seen(store, queries.FindingNetwork.network).set_index("name")["first_seen"]
-    first_adv = queries.first_seen(store, queries.FindingLink.advertiser).set_index("name")["first_seen"]
-    start = pd.Timestamp(period.start).tz_localize(None)
-
-    def is_new(name, seen) -> bool:
-        return name in seen.index and pd.Timestamp(seen[name]).tz_localize(None) >= start
-
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
+    old_nets = queries.seen_before(store, queries.FindingNetwork.network, set(net_sites["network"]), period.start)
+    old_advs = queries.seen_before(store, queries.FindingLink.advertiser, set(links["advertiser"]), period.start)
     top_nets = net_sites.groupby("network", as_index=False).agg(sites=("site", "nunique"))
     ads_by_net = links.groupby("network", as_index=False).agg(ads=("ads", "sum"),
                                                               kinds=("kind", lambda k: ", ".join(sorted(set(k)))))
@@ -130,7 +118,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     top_nets = top_nets.merge(ads_by_net, on="network", how="left").merge(rev_by_net, on="network", how="left")
     top_nets = top_nets.fillna({"ads": 0, "kinds": "", "revenue": 0.0}).astype({"ads": int})
     top_nets["share_of_sites"] = top_nets["sites"] / max(1, len(now["reachable"]))
-    top_nets["new"] = top_nets["network"].map(lambda n: is_new(n, first_net))
+    top_nets["new"] = ~top_nets["network"].isin(old_nets)
     top_nets = top_nets.sort_values(["sites", "ads", "network"], ascending=[False, False, True])
     report.table("networks", "Top ad networks (sites where seen, ads followed, estimated revenue)",
                  top_nets[["network", "sites", "share_of_sites", "ads", "kinds", "revenue", "new"]].head(TOP * 4))
@@ -138,7 +126,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     advs = links.groupby(["advertiser"], as_index=False).agg(
         category=("category", lambda c: c.mode().sort_values().iloc[0]), ads=("ads", "sum"), sites=("site", "nunique"),
         networks=("network", lambda n: ", ".join(sorted(set(n)))))
-    advs["new"] = advs["advertiser"].map(lambda a: is_new(a, first_adv))
+    advs["new"] = ~advs["advertiser"].isin(old_advs)
     advs = advs.sort_values(["ads", "advertiser"], ascending=[False, True])
     report.table("advertisers", "Top advertisers", advs.head(TOP * 4))
     report.table("new", "Networks and advertisers new this period",

@@ -69,12 +69,18 @@ def miners(store, start, end) -> pd.DataFrame:
     return frame(store, query)
 
 
-def first_seen(store, column) -> pd.DataFrame:
-    """When each network (or advertiser) was first seen, over the whole store."""
+def seen_before(store, column, names, before: datetime) -> set[str]:
+    """Which of `names` (networks or advertisers) a visit before `before` already saw: one indexed lookup
+    each, so "new this period" costs no scan of the whole history."""
     table = column.class_
-    query = (select(column.label("name"), func.min(Visit.started_at).label("first_seen"))
-             .join(Visit, Visit.id == table.visit_id).group_by(column))
-    return frame(store, query)
+    found = set()
+    with store.session() as s:
+        for name in names:
+            query = (select(literal(1)).select_from(table).join(Visit, Visit.id == table.visit_id)
+                     .where(column == name, Visit.started_at < before).limit(1))
+            if s.scalar(query):
+                found.add(name)
+    return found
 
 
 def first_visit(store):

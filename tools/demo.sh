@@ -26,6 +26,11 @@ MONEYTRAIL_HOME="$PWD/var" "$MT" crawl --watchlist var/sandbox-watchlist.csv --n
   --pages 1 --log var/logs/demo-crawl.log || status=$?
 if [ $status -eq 0 ]; then
   MONEYTRAIL_HOME="$PWD/var" "$MT" export all --out var/export || status=$?
+  echo "writing the three reports into var/reports/"
+  export MONEYTRAIL_HOME="$PWD/var"
+  "$MT" report exposure --period "$(date -u +%Y-%m)" -f html -f pdf -f xlsx --out var/reports || status=$?
+  "$MT" report network --all -f html --out var/reports/networks || status=$?
+  "$MT" report advertiser --brand ShopMart --domain shopmart-online.test -f html --out var/reports || status=$?
 fi
 cat <<MSG
 
@@ -33,6 +38,8 @@ Results (under var/):
   var/moneytrail.db          the SQL store (SQLite): runs, visits with their observations, requests, windows, ads.txt
   var/screenshots/           page and landing-page screenshots, by run
   var/logs/demo-crawl.log    the crawl's log
+  var/reports/               exposure-<month>.html/.pdf/.xlsx, networks/network-<name>.html with notice packs,
+                             advertiser-ShopMart.html (an advertiser audit)
   var/export/                the findings: links.csv (site -> network -> advertiser), networks.csv, miners.csv,
                              publisher-ids.csv, clusters.csv (operators)
   var/sandbox-truth.json     what the sandbox really holds, to compare with

@@ -54,7 +54,7 @@ class Run(Base):
 
 class Visit(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"),)
+    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"), Index("ix_visits_started", "started_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
@@ -136,7 +136,7 @@ class AdsTxt(Base):
 class FindingNetwork(Base):
     """An ad network seen on a site, and how (evidence: host, initiator, inline, chain, adstxt, list)."""
     __tablename__ = "finding_networks"
-    __table_args__ = (Index("ix_finding_networks_site", "site", "network"),)
+    __table_args__ = (Index("ix_finding_networks_site", "site", "network"), Index("ix_finding_networks_network", "network"))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)

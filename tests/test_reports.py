@@ -1,0 +1,202 @@
+"""Reports against golden numbers from a small hand-built store; every format carries them; the HTML in
+headless Chromium (charts drawn, no script error, a hostile page title shown as text); the PDF's pages."""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from attribution.findings import Findings, Hop, Link, Miner, NetworkHit, PublisherId
+from attribution.signatures import load
+from crawler.observation import Observation
+from crawler.store import open_store
+from crawler.store.writer import import_watchlist, start_run, watchlist_sites, write_visit
+from crawler.watchlist import Entry
+from reports.audits import advertiser_report, network_report, notice_pack
+from reports.exposure import Cpm, exposure
+from reports.periods import PeriodError, parse
+from reports.render import write
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Win big'
+OCTOBER_DAYS = 31
+
+
+def link(network, advertiser, kind, category, title="Landing"):
+    return Link(network, advertiser, kind, category, ["broker.test"],
+                [Hop("click.test", "open", "network"), Hop("broker.test", "http", "broker"), Hop(advertiser, "http", "advertiser")],
+                f"https://{advertiser}/lp", title, 1, None)
+
+
+# (site, day, status, links, network hits, miners, ids)
+VISITS = [
+    ("a.test", "2026-09-20", "ok", [link("PopAds", "casino.test", "popunder", "gambling")], ["PopAds"], [], []),
+    ("a.test", "2026-10-02", "ok", [link("PopAds", "casino.test", "popunder", "gambling"),
+                                    link("ExoClick", "cams.test", "display", "adult", XSS)], ["PopAds", "ExoClick"], [],
+     [("ga4", "G-SAME12345")]),
+    ("a.test", "2026-10-20", "ok", [link("PopAds", "casino.test", "popunder", "gambling")], ["PopAds"], [], []),
+    ("b.test", "2026-10-05", "ok", [link("MGID", "brand.test", "native", "mainstream")], ["MGID"], ["Coinhive"],
+     [("ga4", "G-SAME12345")]),
+    ("c.test", "2026-10-06", "ok", [], [], [], []),
+    ("d.test", "2026-10-07", "dead", [], [], [], []),
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    home = tmp_path_factory.mktemp("reports")
+    store = open_store(f"sqlite:///{home / 'r.db'}", home / "shots")
+    traffic = {"a.test": 100_000, "b.test": 50_000, "c.test": None, "d.test": 1_000}
+    import_watchlist(store, "golden", [Entry(f"https://{d}/", d, i + 1, monthly_visits=v)
+                                       for i, (d, v) in enumerate(traffic.items())])
+    wl, sites = watchlist_sites(store, "golden")
+    ids = {s.domain: s.id for s in sites}
+    run = start_run(store, wl.id, 4, {}, {})
+    for n, (site, day, status, links, hits, miners, pids) in enumerate(VISITS):
+        obs = Observation(f"v{n}", f"https://{site}/", site, "home", f"{day}T12:00:00+00:00", status=status,
+                          final_url=f"https://{site}/" if status == "ok" else "", final_site=site if status == "ok" else "",
+                          profile={"name": "desktop-fr", "country": "FR"})
+        found = Findings(site, [NetworkHit(h, "host", f"{h.lower()}.example") for h in hits], links,
+                         [Miner(m, "key123456", None, "wss://pool.test/", ["pool_auth"]) for m in miners],
+                         [PublisherId(t, v, "inline") for t, v in pids])
+        write_visit(store, obs, run_id=run, site_id=ids[site], attribute=lambda _o, f=found: f)
+    return store
+
+
+@pytest.fixture(scope="module")
+def sigs():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def october(store, sigs):
+    return exposure(store, parse("2026-10"), sigs, Cpm.load())
+
+
+def test_exposure_golden_numbers(october):
+    f = {x.key: x for x in october.figures}
+    months = OCTOBER_DAYS / 30.436875
+    revenue = 100_000 * months * (2 / 2 * 2.0 + 1 / 2 * 0.5) / 1000 + 50_000 * months * (1 / 1 * 0.6) / 1000
+    golden = {"monitored": (4, 1), "reachable": (3, 1), "share_ads": (2 / 3, 1.0), "share_pop": (1 / 3, 1.0),
+              "share_adult": (1 / 3, 0.0), "share_miners": (1 / 3, 0.0), "ads_per_visit": (1.0, 1.0),
+              "mainstream": (0.25, 0.0), "high_risk": (0.75, 1.0),
+              "revenue": (revenue, 100_000 * (30 / 30.436875) * 2.0 / 1000)}
+    for key, (value, previous) in golden.items():
+        assert f[key].value == pytest.approx(value), key
+        assert f[key].previous == pytest.approx(previous), key
+    t = october.tables
+    assert set(t["new"]["name"]) == {"ExoClick", "MGID", "cams.test", "brand.test"}  # PopAds, casino.test: September
+    assert list(t["operators"]["site"]) == ["a.test", "b.test"]
+    assert t["networks"].set_index("network").loc["PopAds", "ads"] == 2
+    assert list(t["trends"]["period"]) == ["2026-09", "2026-10"]
+    assert dict(zip(t["split"]["group"], t["split"]["ads"])) == {"high-risk": 3, "mainstream": 1}
+
+
+def test_every_format_carries_the_same_numbers(october, tmp_path):
+    for fmt in ("html", "csv", "xlsx", "json"):
+        write(october, fmt, tmp_path)
+    data = json.loads((tmp_path / f"{october.name}.json").read_text())
+    from_json = {f["key"]: f["value"] for f in data["figures"]}
+    from_csv = pd.read_csv(tmp_path / october.name / "figures.csv")
+    from_xlsx = pd.read_excel(tmp_path / f"{october.name}.xlsx", sheet_name="figures")
+    for figure in october.figures:
+        assert from_json[figure.key] == pytest.approx(figure.value)
+        assert from_csv.set_index("figure").loc[figure.label, "value"] == pytest.approx(figure.value)
+        assert from_xlsx.set_index("figure").loc[figure.label, "value"] == pytest.approx(figure.value)
+    html = (tmp_path / f"{october.name}.html").read_text()
+    assert '<div class="value">66.7%</div>' in html and "estimate" in html
+    sites_csv = pd.read_csv(tmp_path / october.name / "sites.csv")
+    assert sites_csv.set_index("site").loc["a.test", "ads"] == 3  # a.test's ads in October
+
+
+def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs, october, tmp_path, chromium_path):
+    network = network_report(store, "ExoClick", sigs)
+    assert XSS in set(network.tables["evidence"]["landing_title"])
+    pages = [write(october, "html", tmp_path), write(network, "html", tmp_path)]
+
+    async def open_all():
+        from playwright.async_api import async_playwright
+        out = []
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+            for path in pages:
+                page = await browser.new_page()
+                errors, requests = [], []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("request", lambda r: requests.append(r.url))
+                await page.goto(path.as_uri())
+                charts = await page.eval_on_selector_all("img[id^=chart-]", "els => els.map(e => [e.id, e.naturalWidth])")
+                out.append({"errors": errors, "charts": charts, "xss": await page.evaluate("window.__xss"),
+                            "text": await page.inner_text("body"),
+                            "remote": [u for u in requests if not u.startswith(("file:", "data:"))]})
+            await browser.close()
+        return out
+
+    exposure_page, network_page = asyncio.run(open_all())
+    assert {c[0] for c in exposure_page["charts"]} >= {"chart-trends", "chart-split", "chart-networks", "chart-revenue"}
+    assert all(width > 300 for _, width in exposure_page["charts"] + network_page["charts"])
+    for opened in (exposure_page, network_page):
+        assert opened["errors"] == [] and opened["remote"] == [] and opened["xss"] is None
+    assert XSS in network_page["text"]  # shown as the text it is
+
+
+def test_pdf_pages_render_with_their_charts(october, tmp_path):
+    from PIL import Image
+    path = write(october, "pdf", tmp_path)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) >= 2
+    chart_red = 0  # the first chart colour (#c0392b), drawn only in charts
+    for image in images:
+        with Image.open(image) as img:
+            raw = img.convert("RGB").tobytes()
+            chart_red += sum(1 for i in range(0, len(raw), 3) if raw[i] > 170 and raw[i + 1] < 90 and raw[i + 2] < 80)
+    assert chart_red > 200
+
+
+def test_network_report_and_notice_pack(store, sigs):
+    report = network_report(store, "PopAds", sigs)
+    assert {x.key: x.value for x in report.figures}["ads"] == 3
+    assert list(report.tables["sites"]["site"]) == ["a.test"]
+    assert report.tables["evidence"].iloc[0]["chain"] == "click.test [open] > broker.test [http] > casino.test [http]"
+    assert report.tables["evidence"].iloc[0]["profile"] == "desktop-fr / FR"
+    pack, text = notice_pack(report)
+    assert list(pack["site"]) == ["a.test"] and "v0" in pack.iloc[0]["evidence"]
+    assert "PopAds" in text and "1 site(s)" in text
+
+
+def test_advertiser_audit_with_and_without_hits(store, sigs):
+    hits = advertiser_report(store, "Casino", ["casino.test"], sigs)
+    assert {x.key: x.value for x in hits.figures}["hits"] == 3
+    assert set(hits.tables["where"]["network"]) == {"PopAds"}
+    clean = advertiser_report(store, "Nobody", ["nobody.test"], sigs, parse("2026-10"))
+    assert {x.key: x.value for x in clean.figures} == {"hits": 0, "sites": 0, "networks": 0, "monitored": 4, "visits": 5}
+    assert "4 monitored site(s)" in clean.notes[0] and "5 visit(s)" in clean.notes[0]
+
+
+def test_periods():
+    assert (parse("2026-10").first.isoformat(), parse("2026-10").last.isoformat()) == ("2026-10-01", "2026-10-31")
+    assert parse("2026-Q4").previous().label == "2026-Q3" and parse("2026-Q1").previous().label == "2025-Q4"
+    assert parse("2026-01").previous().label == "2025-12"
+    assert parse("2026-10-01..2026-10-10").previous().label == "2026-09-21..2026-09-30"
+    for bad in ("2026-13", "Q4", "2026-10-10..2026-10-01", "yesterday"):
+        with pytest.raises(PeriodError):
+            parse(bad)
+
+
+def test_report_commands(store, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "crawler", "report", *args, "--db", store.url, "--out", str(tmp_path)],
+                              capture_output=True, text=True)
+    done = cli("exposure", "--period", "2026-10", "-f", "json", "-f", "csv")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "exposure-2026-10.json").is_file() and (tmp_path / "exposure-2026-10" / "figures.csv").is_file()
+    assert cli("network", "--all", "-f", "json").returncode == 0
+    assert (tmp_path / "network-ExoClick-notice" / "sites.csv").is_file()
+    bad = cli("exposure", "--period", "2026-13")
+    assert bad.returncode == 2 and "2026-13" in bad.stderr
+    assert cli("network", "NoSuchNet").returncode == 2
