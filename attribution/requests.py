@@ -85,32 +85,36 @@ def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | 
             return frame_docs.get(frame_url.get(request.frame, ""))
         return None
 
-    hosts = out.hosts
+    # the hot loop (every request of every visit): locals and the host cache read directly
+    hosts, host_match, cache, lookup, by_pattern = out.hosts, _HOST.match, sigs._host_cache, sigs.host, sigs.network_of_url
     for request in obs.requests:
-        host = fast_host(request.url)
+        url = request.url
+        match = host_match(url)
+        host = match.group(1).lower().rstrip(".") if match else ""
         hosts.append(host)
-        network = sigs.host(host)[0] or sigs.network_of_url(request.url)
+        network = (cache.get(host) or lookup(host))[0] or by_pattern(url)
         if network:
             record(request, host, network, "host")
             continue
-        network = parent_network(request)
+        # a main-frame subresource with no initiator has nothing to inherit from
+        network = parent_network(request) if request.initiator or request.frame not in main_frames or request.navigation \
+            else None
         if network:
             record(request, host, network, "initiator")
         else:
             unnamed.append((request, host))
     listed: set[str] = set()
+    page_url = obs.final_url or obs.url
     for request, host in unnamed:
         # an initiator (or frame document) attributed after its child was recorded
         network = parent_network(request) if request.initiator or request.frame not in main_frames else None
         if network:
             record(request, host, network, "initiator")
-        elif lists is not None and foreign(host) and not sigs.not_a_network(host):
-            if f"unknown:{host}" in listed:
-                continue  # this host is already an unknown network of this visit: nothing new to learn
-            kind = lists.check(request.url, frame_url.get(request.frame) or obs.final_url or obs.url,
-                               request.resource_type)
+        elif lists is not None and host not in listed and foreign(host) and not sigs.not_a_network(host):
+            # (a host already an unknown network of this visit has nothing new to say)
+            kind = lists.check(request.url, frame_url.get(request.frame) or page_url, request.resource_type)
             if kind == "ads":
-                listed.add(f"unknown:{host}")
+                listed.add(host)
                 record(request, host, f"unknown:{host}", "list")
             elif kind == "miner":
                 out.miner_list_hosts.add(host)

@@ -139,7 +139,7 @@ class Signatures:
     _network_host: dict[str, str] = field(default_factory=dict, repr=False)
     _miner_host: dict[str, str] = field(default_factory=dict, repr=False)
     _category_host: dict[str, str] = field(default_factory=dict, repr=False)
-    _host_cache: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+    _host_cache: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict, repr=False)
     adstxt_systems: dict[str, str] = field(default_factory=dict)  # ads.txt ad system domain -> network
     not_networks: frozenset[str] = frozenset()  # host families that lists block but that are no ad network
 
@@ -163,18 +163,19 @@ class Signatures:
         self.inline_tags = tuple((p, net.name) for net in self.networks.values() for p in net.inline)
 
     # --- hosts -------------------------------------------------------------------------------------
-    def host(self, host: str) -> tuple[str | None, str | None]:
-        """(ad network, miner service) whose host family `host` belongs to; cached per host."""
+    def host(self, host: str) -> tuple[str | None, str | None, bool]:
+        """(ad network, miner service, listed as no network) of `host`'s family; cached per host."""
         found = self._host_cache.get(host)
         if found is None:
-            found = (_family(host, self._network_host), _family(host, self._miner_host))
+            found = (_family(host, self._network_host), _family(host, self._miner_host),
+                     _family(host, self._ignored) is not None)
             if len(self._host_cache) > 200_000:
                 self._host_cache.clear()
             self._host_cache[host] = found
         return found
 
     def not_a_network(self, host: str) -> bool:
-        return _family(host, self._ignored) is not None
+        return self.host(host)[2]
 
     def network_of_host(self, host: str) -> str | None:
         return self.host(host)[0]
