@@ -146,10 +146,9 @@ def id_rows(store, scope: Scope) -> list[tuple[str, str, str, str]]:
     """(site, id_type, id_value, source) of every publisher id in scope."""
     from crawler.store.schema import AdsTxt, FindingId, Visit
     with store.session() as s:
-        by_visit = scope.visits(select(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
-                                .join(Visit, Visit.id == FindingId.visit_id), Visit)
-        by_file = scope.files(select(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
-                              .join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt)
+        columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+        by_visit = scope.visits(select(*columns).join(Visit, Visit.id == FindingId.visit_id), Visit).group_by(*columns)
+        by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt).group_by(*columns)
         return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
 
 

@@ -48,36 +48,33 @@ class Cpm:
 
 
 def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
-    sites = queries.visits_per_site(store, period.start, period.end)
-    links = queries.links(store, period.start, period.end)
-    nets = queries.networks(store, period.start, period.end)
-    miners = queries.miners(store, period.start, period.end)
+    """The headline numbers of one period, from per-site aggregates (a few rows per site)."""
     high = {c.name for c in sigs.categories if c.high_risk}
+    sites = queries.visits_per_site(store, period.start, period.end)
+    summary = queries.link_summary(store, period.start, period.end, high)
+    with_networks = queries.sites_with_networks(store, period.start, period.end)
+    miners = queries.miners(store, period.start, period.end)
     reachable = set(sites.loc[sites["ok"] > 0, "site"])
     ok_visits = int(sites["ok"].sum()) if len(sites) else 0
 
     def share(found: set) -> float:
         return len(found & reachable) / len(reachable) if reachable else float("nan")
 
-    with_ads = set(links["site"]) | set(nets["site"])
-    ads = int(links["ads"].sum()) if len(links) else 0
-    risky = int(links.loc[links["category"].isin(high), "ads"].sum()) if len(links) else 0
-    mainstream = int(links.loc[links["category"] == "mainstream", "ads"].sum()) if len(links) else 0
+    ads = int(summary["ads"].sum()) if len(summary) else 0
     # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
-    merged = links.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
+    merged = summary.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
     merged = merged[(merged["ok"] > 0) & merged["monthly_visits"].notna()]
     merged = merged.assign(revenue=merged["monthly_visits"].astype(float) * period.months * merged["ads"]
                            / merged["ok"].astype(float) * merged["kind"].map(cpm.rates).fillna(0.0) / 1000)
-    revenue = merged[["site", "network", "kind", "revenue"]].reset_index(drop=True)
-    return {"period": period, "sites": sites, "links": links, "networks": nets, "miners": miners,
-            "reachable": reachable, "ok_visits": ok_visits, "ads": ads, "revenue": revenue,
-            "monitored": len(sites), "share_ads": share(with_ads),
-            "share_pop": share(set(links.loc[links["kind"].isin(POP_KINDS), "site"])),
-            "share_adult": share(set(links.loc[links["category"] == "adult", "site"])),
+    return {"period": period, "sites": sites, "summary": summary, "miners": miners, "reachable": reachable,
+            "ok_visits": ok_visits, "ads": ads, "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", "revenue"]],
+            "monitored": len(sites), "share_ads": share(set(summary["site"]) | with_networks),
+            "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
+            "share_adult": share(set(summary.loc[summary["adult"] > 0, "site"])),
             "share_miners": share(set(miners["site"])),
             "ads_per_visit": ads / ok_visits if ok_visits else float("nan"),
-            "high_risk": risky / ads if ads else float("nan"),
-            "mainstream": mainstream / ads if ads else float("nan")}
+            "high_risk": int(summary["high_risk"].sum()) / ads if ads else float("nan"),
+            "mainstream": int(summary["mainstream"].sum()) / ads if ads else float("nan")}
 
 
 def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
@@ -97,7 +94,9 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     report.figures.append(Figure("revenue", f"estimated ad revenue of the sites ({cpm.currency}, estimate)", total,
                                  float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, "USD"))
 
-    links, nets = now["links"], now["networks"]
+    # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
+    links = queries.links(store, period.start, period.end)
+    nets = queries.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
     classes = links.assign(group=links["category"].map(lambda c: "high-risk" if c in high else
                                                        "mainstream" if c == "mainstream" else "other"))
@@ -114,7 +113,11 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     top_nets = net_sites.groupby("network", as_index=False).agg(sites=("site", "nunique"))
     ads_by_net = links.groupby("network", as_index=False).agg(ads=("ads", "sum"),
                                                               kinds=("kind", lambda k: ", ".join(sorted(set(k)))))
-    rev_by_net = now["revenue"].groupby("network", as_index=False)["revenue"].sum()
+    # a site's revenue of a kind, shared between its networks by their ads of that kind
+    per_kind = now["revenue"].rename(columns={"ads": "kind_ads"})[["site", "kind", "kind_ads", "revenue"]]
+    shares = links.groupby(["site", "kind", "network"], as_index=False)["ads"].sum().merge(per_kind, on=["site", "kind"])
+    shares["revenue"] = shares["revenue"] * shares["ads"] / shares["kind_ads"]
+    rev_by_net = shares.groupby("network", as_index=False)["revenue"].sum()
     top_nets = top_nets.merge(ads_by_net, on="network", how="left").merge(rev_by_net, on="network", how="left")
     top_nets = top_nets.fillna({"ads": 0, "kinds": "", "revenue": 0.0}).astype({"ads": int})
     top_nets["share_of_sites"] = top_nets["sites"] / max(1, len(now["reachable"]))

@@ -52,6 +52,26 @@ def links(store, start, end, *where) -> pd.DataFrame:
     return frame(store, query)
 
 
+def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
+    """Per site and ad kind: ads, and how many were adult, high-risk, mainstream (a few rows per site)."""
+    def count_if(condition, name):
+        return func.sum(case((condition, 1), else_=0)).label(name)
+    query = (select(FindingLink.site, FindingLink.kind, func.count(FindingLink.id).label("ads"),
+                    count_if(FindingLink.category == "adult", "adult"),
+                    count_if(FindingLink.category.in_(sorted(high_risk) or [""]), "high_risk"),
+                    count_if(FindingLink.category == "mainstream", "mainstream"))
+             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end))
+             .group_by(FindingLink.site, FindingLink.kind))
+    return frame(store, query)
+
+
+def sites_with_networks(store, start, end) -> set[str]:
+    query = (select(FindingNetwork.site).join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end))
+             .group_by(FindingNetwork.site))
+    with store.session() as s:
+        return set(s.scalars(query))
+
+
 def networks(store, start, end, *where) -> pd.DataFrame:
     """site, network, visits (with a sighting of it), first_seen, last_seen: sightings in pages, not ads.txt."""
     query = (select(FindingNetwork.site, FindingNetwork.network,

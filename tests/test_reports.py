@@ -200,3 +200,15 @@ def test_report_commands(store, tmp_path):
     bad = cli("exposure", "--period", "2026-13")
     assert bad.returncode == 2 and "2026-13" in bad.stderr
     assert cli("network", "NoSuchNet").returncode == 2
+
+
+def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
+    """benchmarks/synthetic_store.py (used by the report-speed benchmark) at a tiny size."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic_store import build
+    counts = build(tmp_path / "syn.db", 3000, 5, 100, progress=None)
+    assert counts["visits"] == 3000 and counts["requests"] == 15000 and counts["links"] > 2000
+    report = exposure(open_store(f"sqlite:///{tmp_path / 'syn.db'}", tmp_path / "shots"), parse("2026-Q3"), sigs, Cpm.load())
+    f = {x.key: x.value for x in report.figures}
+    assert f["monitored"] == 100 and 0.5 < f["share_ads"] <= 1 and f["revenue"] > 0
+    assert len(report.tables["trends"]) == 4  # 2025-Q4 .. 2026-Q3
