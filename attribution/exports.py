@@ -7,6 +7,7 @@ Times are UTC, ISO 8601. Lists inside a cell are joined with `;`."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,13 +200,17 @@ def table(store, kind: str, scope: Scope, sigs: Signatures) -> pd.DataFrame:
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """CSV cells a spreadsheet would run as a formula (text from crawled pages starting with = + - @) get a
     leading apostrophe, as OWASP advises; JSON and Parquet keep values as they are."""
     def guard(value):
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+        if not isinstance(value, str):
+            return value
+        value = CONTROL.sub("", value)  # a page's control characters: no spreadsheet takes them
+        return "'" + value if value.startswith(FORMULA_START) else value
     return frame.apply(lambda column: column.map(guard) if not pd.api.types.is_numeric_dtype(column) else column) if len(frame) else frame
 
 

@@ -13,7 +13,7 @@ from .model import Chart, Figure, Report
 from .periods import Period
 
 EVIDENCE_COLUMNS = ["time", "site", "profile", "network", "brokers", "chain", "advertiser", "category", "kind",
-                    "landing_title", "screenshot", "visit"]
+                    "landing_url", "landing_title", "screenshot", "visit"]
 
 
 def _profile(value) -> str:
@@ -49,11 +49,10 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.meta = {"network": name, "company": (net.company or "") if net else "",
                    "legal entities": "; ".join(net.entities) if net else "", "country": (net.country or "") if net else "",
                    "period": f"{period.first}..{period.last}" if period else "all"}
-    sites = pd.concat([seen[["site", "visits", "first_seen", "last_seen"]],
-                       links[["site", "visits", "first_seen", "last_seen"]]])
+    sites = pd.concat([seen[["site", "first_seen", "last_seen"]], links[["site", "first_seen", "last_seen"]]])
     per_site = sites.groupby("site", as_index=False).agg(first_seen=("first_seen", "min"), last_seen=("last_seen", "max"))
-    visits = pd.concat([seen[["site", "visits"]], links.groupby("site", as_index=False)["visits"].max()])
-    per_site = per_site.merge(visits.groupby("site", as_index=False)["visits"].max(), on="site")
+    visits = queries.network_visits(store, start, end, name).groupby("site", as_index=False).agg(visits=("visit", "nunique"))
+    per_site = per_site.merge(visits, on="site", how="left").fillna({"visits": 0}).astype({"visits": int})
     formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
     per_site["formats"] = per_site["site"].map(formats).fillna("")
     ops = clusters(store, Scope(since=start, until=end), sigs)
@@ -69,7 +68,8 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.table("formats", "Formats", kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
     report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
-    report.table("evidence", "Evidence, ad by ad", evidence(queries.link_rows(store, start, end, where)))
+    shown = evidence(queries.link_rows(store, start, end, where))
+    report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0
     report.figures = [Figure("sites", "sites where seen", len(per_site)),
@@ -82,6 +82,9 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
                      Chart("advertisers", "Ads per advertiser", "barh", "advertisers", "advertiser", ["ads"])]
     report.notes = [f"Every line of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
                     f"chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshot."]
+    if len(shown) < ads:
+        report.notes.append(f"The evidence table shows {len(shown)} of the {ads} ads (the latest 20 of each site); "
+                            "the counts above cover them all.")
     return report
 
 
@@ -95,7 +98,7 @@ def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
     pack = sites.merge(refs, left_on="site", right_index=True, how="left").fillna("")
     lines = [f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
              "",
-             f"Between {report.meta['period']} our crawler saw your network's tags or ads on {len(sites)} site(s) "
+             f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
              "that make copyrighted works available without authorisation (see the attached list).",
              f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
              f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
@@ -108,15 +111,36 @@ def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
     return pack, "\n".join(lines) + "\n"
 
 
+def _when(period: str) -> str:
+    return "In all the visits on record," if period == "all" else f"Between {period.replace('..', ' and ')},"
+
+
+def brand_domain(text: str) -> str:
+    """What an advertiser audit matches: the registrable domain of a domain or URL, in ASCII (IDNA)."""
+    from attribution.signatures import HOST_RE
+    from crawler.domains import host_of, registrable_domain
+    text = text.strip()
+    host = host_of(text if "://" in text else f"https://{text}")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{text!r} is not a domain") from None
+    domain = registrable_domain(host)
+    if not domain or not HOST_RE.match(domain):
+        raise ValueError(f"{text!r} is not a domain")
+    return domain
+
+
 def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None) -> Report:
-    start, end = _window(period)
-    domains = sorted({d.strip().lower().removeprefix("www.") for d in domains if d.strip()})
-    matches = [queries.FindingLink.advertiser == d for d in domains] + \
-              [queries.FindingLink.advertiser.like(f"%.{d}") for d in domains]
     from sqlalchemy import or_
-    where = or_(*matches)
+    start, end = _window(period)
+    domains = sorted({brand_domain(d) for d in domains if d.strip()})
+    where = or_(*[queries.FindingLink.advertiser == d for d in domains],
+                *[queries.FindingLink.advertiser.endswith(f".{d}", autoescape=True) for d in domains])
     rows = evidence(queries.link_rows(store, start, end, where))
+    totals = queries.link_totals(store, start, end, where)
     monitored = queries.visits_per_site(store, start, end)
+    reached = int(monitored["ok"].sum()) if len(monitored) else 0
     first, last = (queries.first_visit(store), None) if period is None else (period.start, period.end)
     report = Report("advertiser", f"advertiser-{_safe(brand)}", f"Advertiser audit: {brand}",
                     f"{', '.join(domains)}; " + (period.label if period else "all visits on record"))
@@ -124,27 +148,37 @@ def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, p
                    "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
                    "sites monitored": str(len(monitored)),
                    "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0)}
-    report.figures = [Figure("hits", "ads of the brand seen", len(rows)),
-                      Figure("sites", "sites where they appeared", int(rows["site"].nunique()) if len(rows) else 0),
-                      Figure("networks", "networks that served them", int(rows["network"].nunique()) if len(rows) else 0),
+    hits = int(totals["ads"].sum()) if len(totals) else 0
+    reached_sites = int((monitored["ok"] > 0).sum()) if len(monitored) else 0
+    report.meta["visits that reached their page"] = str(reached)
+    report.figures = [Figure("hits", "ads of the brand seen", hits),
+                      Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
+                      Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
                       Figure("monitored", "sites monitored", len(monitored)),
                       Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0)]
     report.table("where", "Where the brand's ads appeared (site, time, profile, network and brokers, screenshot)", rows)
-    by_site = rows.groupby(["site", "network"], as_index=False).agg(ads=("visit", "count")) if len(rows) else \
-        pd.DataFrame(columns=["site", "network", "ads"])
-    report.table("by_site", "Ads per site and network", by_site)
-    if len(rows):
+    report.table("by_site", "Ads per site and network", totals[["site", "network", "ads", "visits"]]
+                 .sort_values(["ads", "site"], ascending=[False, True]))
+    if hits:
         report.charts = [Chart("by_site", "Ads of the brand per site", "barh", "by_site", "site", ["ads"])]
         report.notes = ["Each line is one ad of the brand seen by a crawler visit, with the chain of intermediaries "
                         "from the ad network to the brand's landing page."]
+        if len(rows) < hits:
+            report.notes.append(f"The table shows {len(rows)} of the {hits} ads (the latest 20 of each site); the "
+                                "counts cover them all.")
+    elif reached:
+        report.notes = [f"No ad of {brand} ({', '.join(domains)}) was seen on the {reached_sites} site(s) reached, in "
+                        f"{reached} visit(s) that reached their page ({report.meta['period']}). A clean result: those "
+                        "sites were visited, their ads followed to their advertisers, and none was this brand."]
     else:
-        report.notes = [f"No ad of {brand} ({', '.join(domains)}) was seen on the {len(monitored)} monitored site(s) "
-                        f"in {report.meta['visits']} visit(s) ({report.meta['period']}). A clean result: those sites were "
-                        "visited, their ads followed to their advertisers, and none was this brand."]
+        report.notes = [f"No visit reached a monitored site ({report.meta['period']}): nothing can be said of {brand} "
+                        "from this store."]
     return report
 
 
 def _safe(name: str) -> str:
-    """A file-name stem from a network or brand name (never a path)."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-_.")
-    return stem[:80] or "unnamed"
+    """A file-name stem from a network or brand name (never a path); names that had to be changed get a
+    short digest of the name, so `Pop Ads` and `Pop/Ads` do not overwrite each other."""
+    import hashlib
+    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
+    return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"

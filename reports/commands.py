@@ -74,7 +74,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
                 data: Optional[Path] = typer.Option(None, "--data", help="signature data directory")) -> None:
         """Per-network report: sites, visits, formats, advertisers, operators paid, evidence; and its notice
         pack (CSV of sites with evidence references + a summary text) for the network's compliance team."""
-        from sqlalchemy import distinct, select
+        from sqlalchemy import select
 
         from crawler.store.schema import FindingLink, FindingNetwork
         from .audits import network_report, notice_pack
@@ -84,7 +84,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         chosen = period_or_exit(period)
         store, sigs, formats, out_dir = common(db, data, fmt, out_dir)
         with store.session() as s:
-            known = set(s.scalars(select(distinct(FindingNetwork.network)))) | set(s.scalars(select(distinct(FindingLink.network))))
+            known = set(s.scalars(select(FindingNetwork.network).distinct())) | set(s.scalars(select(FindingLink.network).distinct()))
         names = sorted(n for n in known if not n.startswith("unknown:")) if all_ else [name]
         if name and name not in known:
             close = [n for n in sorted(known) if name.lower() in n.lower()][:5]
@@ -111,7 +111,13 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
                    data: Optional[Path] = typer.Option(None, "--data", help="signature data directory")) -> None:
         """Advertiser audit: where the brand's ads appeared (site, time, profile, network and brokers,
         screenshot); with no hit, what was monitored, so a clean result means something."""
-        from .audits import advertiser_report
+        from .audits import advertiser_report, brand_domain
         chosen = period_or_exit(period)
+        for each in domain:
+            try:
+                brand_domain(each)
+            except ValueError as exc:
+                err.print(f"[red]error:[/] --domain {exc}", highlight=False)
+                raise typer.Exit(usage)
         store, sigs, formats, out_dir = common(db, data, fmt, out_dir)
         emit(advertiser_report(store, brand, domain, sigs, chosen), store, formats, out_dir)

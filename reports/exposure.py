@@ -91,8 +91,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         value = lambda n: len(n[key]) if key == "reachable" else n[key]  # noqa: E731
         report.figures.append(Figure(key, label, value(now), value(before), unit))
     total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
-    report.figures.append(Figure("revenue", f"estimated ad revenue of the sites ({cpm.currency}, estimate)", total,
-                                 float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, "USD"))
+    report.figures.append(Figure("revenue", "estimated ad revenue of the sites", total,
+                                 float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, cpm.currency))
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
     links = queries.links(store, period.start, period.end)
@@ -108,9 +108,12 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     report.table("categories", "Ads by advertiser category", by_cat)
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
-    old_nets = queries.seen_before(store, queries.FindingNetwork.network, set(net_sites["network"]), period.start)
+    names = set(net_sites["network"])
+    old_nets = queries.seen_before(store, queries.FindingNetwork.network, names, period.start)
+    old_nets |= queries.seen_before(store, queries.FindingLink.network, names - old_nets, period.start)
     old_advs = queries.seen_before(store, queries.FindingLink.advertiser, set(links["advertiser"]), period.start)
-    top_nets = net_sites.groupby("network", as_index=False).agg(sites=("site", "nunique"))
+    reached_pairs = net_sites[net_sites["site"].isin(now["reachable"])]
+    top_nets = reached_pairs.groupby("network", as_index=False).agg(sites=("site", "nunique"))
     ads_by_net = links.groupby("network", as_index=False).agg(ads=("ads", "sum"),
                                                               kinds=("kind", lambda k: ", ".join(sorted(set(k)))))
     # a site's revenue of a kind, shared between its networks by their ads of that kind

@@ -15,7 +15,11 @@ class Figure:
     label: str
     value: float | int | str | None
     previous: float | int | str | None = None
-    unit: str = ""  # "%" (value is a share 0..1), "USD", "" (a count or a ratio)
+    unit: str = ""  # "%" (value is a share 0..1), a currency code (money: an estimate), "" (a count or a ratio)
+
+    @property
+    def money(self) -> bool:
+        return len(self.unit) == 3 and self.unit.isalpha()
 
     def text(self, value=None) -> str:
         value = self.value if value is None else value
@@ -23,8 +27,8 @@ class Figure:
             return "n/a"
         if self.unit == "%":
             return f"{value * 100:.1f}%"
-        if self.unit == "USD":
-            return f"${value:,.0f}"
+        if self.money:
+            return f"{value:,.0f} {self.unit}"
         if isinstance(value, float):
             return f"{value:,.2f}"
         return f"{value:,}" if isinstance(value, int) else str(value)

@@ -75,7 +75,7 @@ def parse(text: str) -> Period:
             if last < first:
                 raise PeriodError(f"{text!r}: the range ends before it starts")
             return Period(text, first, last, "range")
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         if isinstance(exc, PeriodError):
             raise
         raise PeriodError(f"{text!r}: {exc}") from None
@@ -83,12 +83,11 @@ def parse(text: str) -> Period:
                       "or 2026-10-01..2026-12-31 (a range)")
 
 
-def series(first_seen: date, period: Period) -> list[Period]:
-    """The periods of `period`'s kind from the one holding `first_seen` up to `period` (for trend charts;
-    a range is split into months)."""
-    step = {"month": month, "quarter": quarter}.get(period.kind, month)
-    out, current = [], step(period.first) if period.kind in ("month", "quarter") else month(period.last)
-    while current.last >= first_seen and len(out) < 60:
+def series(first_seen: date, period: Period, most: int = 36) -> list[Period]:
+    """`period` and the periods of the same length before it, back to the one holding `first_seen` (at most
+    `most`), oldest first: the points of a trend chart."""
+    out, current = [], period
+    while current.last >= first_seen and len(out) < most:
         out.append(current)
         current = current.previous()
     return list(reversed(out))

@@ -11,6 +11,9 @@ from sqlalchemy import and_, case, func, literal, select
 from crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
 
 
+REACHED = ("ok", "hostile")
+
+
 def site_key():
     return func.coalesce(func.nullif(Visit.final_site, ""), Site.domain)
 
@@ -30,10 +33,11 @@ def frame(store, query) -> pd.DataFrame:
 
 
 def visits_per_site(store, start, end) -> pd.DataFrame:
-    """site, visits, ok (reached visits), monthly_visits (the watchlist's traffic figure)."""
+    """site, visits, ok (visits that reached the page: status ok, or hostile, which loaded and then fought
+    the visitor), monthly_visits (the watchlist's traffic figure)."""
     key = site_key().label("site")
     query = (select(key, func.count(Visit.id).label("visits"),
-                    func.sum(case((Visit.status == "ok", 1), else_=0)).label("ok"),
+                    func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("ok"),
                     func.max(Site.monthly_visits).label("monthly_visits"))
              .select_from(Visit).join(Site, Site.id == Visit.site_id, isouter=True)
              .where(_in(start, end)).group_by(key))
@@ -108,13 +112,35 @@ def first_visit(store):
         return s.scalar(select(func.min(Visit.started_at)))
 
 
-def link_rows(store, start, end, *where, limit: int = 5000) -> pd.DataFrame:
-    """Each link as evidence: when, on which site, from which profile, through which chain, with the
-    screenshot of the landing page (or the visit's)."""
-    query = (select(Visit.uid.label("visit"), Visit.started_at.label("time"), FindingLink.site, Visit.profile,
+def link_rows(store, start, end, *where, per_site: int = 20, limit: int = 5000) -> pd.DataFrame:
+    """Links as evidence: when, on which site, from which profile, through which chain, to which landing page,
+    with the screenshot of the landing page (or the visit's). The `per_site` latest of each site, so every
+    site keeps its evidence however many ads others have, and `limit` in all."""
+    rank = func.row_number().over(partition_by=FindingLink.site,
+                                  order_by=(Visit.started_at.desc(), FindingLink.id.desc())).label("rank")
+    inner = (select(Visit.uid.label("visit"), Visit.started_at.label("time"), FindingLink.site, Visit.profile,
                     FindingLink.network, FindingLink.advertiser, FindingLink.category, FindingLink.kind,
                     FindingLink.brokers, FindingLink.chain, FindingLink.landing_url, FindingLink.landing_title,
-                    func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"))
-             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
-             .order_by(Visit.started_at, FindingLink.id).limit(limit))
+                    func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"), FindingLink.id, rank)
+             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where).subquery())
+    query = (select(*[c for c in inner.c if c.name not in ("rank", "id")]).where(inner.c.rank <= per_site)
+             .order_by(inner.c.site, inner.c.time, inner.c.id).limit(limit))
     return frame(store, query)
+
+
+def link_totals(store, start, end, *where) -> pd.DataFrame:
+    """site, network, ads, visits: what the evidence lines stand for, counted whole."""
+    query = (select(FindingLink.site, FindingLink.network, func.count(FindingLink.id).label("ads"),
+                    func.count(func.distinct(FindingLink.visit_id)).label("visits"))
+             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
+             .group_by(FindingLink.site, FindingLink.network))
+    return frame(store, query)
+
+
+def network_visits(store, start, end, name: str) -> pd.DataFrame:
+    """site, visit: every visit with a sighting or an ad of the network (each once)."""
+    sightings = (select(FindingNetwork.site, FindingNetwork.visit_id.label("visit"))
+                 .join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end), FindingNetwork.network == name))
+    ads = (select(FindingLink.site, FindingLink.visit_id.label("visit"))
+           .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), FindingLink.network == name))
+    return frame(store, sightings.union(ads))

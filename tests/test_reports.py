@@ -175,7 +175,28 @@ def test_advertiser_audit_with_and_without_hits(store, sigs):
     assert set(hits.tables["where"]["network"]) == {"PopAds"}
     clean = advertiser_report(store, "Nobody", ["nobody.test"], sigs, parse("2026-10"))
     assert {x.key: x.value for x in clean.figures} == {"hits": 0, "sites": 0, "networks": 0, "monitored": 4, "visits": 5}
-    assert "4 monitored site(s)" in clean.notes[0] and "5 visit(s)" in clean.notes[0]
+    assert "3 site(s) reached, in 4 visit(s)" in clean.notes[0] and "clean result" in clean.notes[0].lower()
+    # what users type: a URL, www, upper case; LIKE wildcards are no wildcards
+    assert {x.key: x.value for x in advertiser_report(store, "Casino", ["HTTPS://www.Casino.test/lp"], sigs).figures}["hits"] == 3
+    assert {x.key: x.value for x in advertiser_report(store, "X", ["c_sino.test"], sigs).figures}["hits"] == 0
+    with pytest.raises(ValueError):
+        advertiser_report(store, "X", ["not a domain"], sigs)
+
+
+def test_review_cases(store, sigs, tmp_path):
+    """A control character in a page title, a hostile visit, money in another currency, colliding names."""
+    from reports.audits import _safe
+    from reports.model import Figure, Report
+    report = Report("network", "n", "t")
+    report.table("evidence", "e", pd.DataFrame([{"landing_title": "Win\x07big =cmd", "n": 1}]))
+    write(report, "xlsx", tmp_path)  # openpyxl refuses control characters: they are dropped
+    assert pd.read_excel(tmp_path / "n.xlsx", sheet_name="evidence").iloc[0]["landing_title"] == "Winbig =cmd"
+    assert Figure("revenue", "r", 1234.4, unit="EUR").text() == "1,234 EUR"
+    assert len({_safe("Pop Ads"), _safe("Pop/Ads"), _safe("Pop-Ads")}) == 3 and _safe("PopAds") == "PopAds"
+    from reports.periods import series
+    from datetime import date
+    points = series(date(2026, 9, 1), parse("2026-10-01..2026-10-15"))
+    assert [p.label for p in points][-2:] == ["2026-09-16..2026-09-30", "2026-10-01..2026-10-15"]
 
 
 def test_periods():

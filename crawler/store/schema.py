@@ -149,7 +149,8 @@ class FindingNetwork(Base):
 class FindingLink(Base):
     """An ad followed to its advertiser: site -> network -> (brokers) -> advertiser."""
     __tablename__ = "finding_links"
-    __table_args__ = (Index("ix_finding_links_site", "site", "network"), Index("ix_finding_links_advertiser", "advertiser"))
+    __table_args__ = (Index("ix_finding_links_site", "site", "network"), Index("ix_finding_links_advertiser", "advertiser"),
+                      Index("ix_finding_links_network", "network"))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     site: Mapped[str] = mapped_column(String(253))
