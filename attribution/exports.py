@@ -143,13 +143,15 @@ def _sellers(store, scope: Scope) -> dict[str, dict]:
     return found
 
 
-def id_rows(store, scope: Scope) -> list[tuple[str, str, str, str]]:
-    """(site, id_type, id_value, source) of every publisher id in scope."""
+def id_rows(store, scope: Scope, types=None) -> list[tuple[str, str, str, str]]:
+    """(site, id_type, id_value, source) of every publisher id in scope (of these types only, if given)."""
     from crawler.store.schema import AdsTxt, FindingId, Visit
     with store.session() as s:
         columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
         by_visit = scope.visits(select(*columns).join(Visit, Visit.id == FindingId.visit_id), Visit).group_by(*columns)
         by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt).group_by(*columns)
+        if types is not None:
+            by_visit, by_file = (q.where(FindingId.id_type.in_(sorted(types) or [""])) for q in (by_visit, by_file))
         return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
 
 
@@ -170,7 +172,8 @@ def publisher_ids(store, scope: Scope) -> pd.DataFrame:
 
 
 def clusters(store, scope: Scope, sigs: Signatures) -> pd.DataFrame:
-    rows = [(site, t, v) for site, t, v, _ in id_rows(store, scope)]
+    strong = {t for t in sigs.id_types if sigs.strong(t)}
+    rows = [(site, t, v) for site, t, v, _ in id_rows(store, scope, strong)]
     ops = operators(rows, sigs.strong)
     pooled_by_site: dict[str, list[str]] = {}
     for (t, v), sites in ops.pooled.items():

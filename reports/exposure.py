@@ -95,7 +95,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
                                  float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, cpm.currency))
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
-    links = queries.links(store, period.start, period.end)
+    links = queries.links(store, period.start, period.end, detail=False)
     nets = queries.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
     classes = links.assign(group=links["category"].map(lambda c: "high-risk" if c in high else

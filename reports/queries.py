@@ -44,12 +44,13 @@ def visits_per_site(store, start, end) -> pd.DataFrame:
     return frame(store, query)
 
 
-def links(store, start, end, *where) -> pd.DataFrame:
-    """site, network, advertiser, kind, category, ads (links seen), visits (visits with it)."""
+def links(store, start, end, *where, detail: bool = True) -> pd.DataFrame:
+    """site, network, advertiser, kind, category, ads (links seen); with `detail`, also visits (visits with
+    it), first_seen and last_seen."""
+    extra = [func.count(func.distinct(FindingLink.visit_id)).label("visits"),
+             func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen")] if detail else []
     query = (select(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
-                    FindingLink.category, func.count(FindingLink.id).label("ads"),
-                    func.count(func.distinct(FindingLink.visit_id)).label("visits"),
-                    func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen"))
+                    FindingLink.category, func.count(FindingLink.id).label("ads"), *extra)
              .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
              .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
                        FindingLink.category))

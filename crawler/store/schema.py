@@ -54,7 +54,7 @@ class Run(Base):
 
 class Visit(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"), Index("ix_visits_started", "started_at"))
+    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"), Index("ix_visits_started", "started_at", "status", "site_id", "final_site"))
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
@@ -136,7 +136,8 @@ class AdsTxt(Base):
 class FindingNetwork(Base):
     """An ad network seen on a site, and how (evidence: host, initiator, inline, chain, adstxt, list)."""
     __tablename__ = "finding_networks"
-    __table_args__ = (Index("ix_finding_networks_site", "site", "network"), Index("ix_finding_networks_network", "network"))
+    __table_args__ = (Index("ix_finding_networks_site", "site", "network"), Index("ix_finding_networks_network", "network"),
+                      Index("ix_finding_networks_period", "visit_id", "site", "network"))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
@@ -150,7 +151,8 @@ class FindingLink(Base):
     """An ad followed to its advertiser: site -> network -> (brokers) -> advertiser."""
     __tablename__ = "finding_links"
     __table_args__ = (Index("ix_finding_links_site", "site", "network"), Index("ix_finding_links_advertiser", "advertiser"),
-                      Index("ix_finding_links_network", "network"))
+                      Index("ix_finding_links_network", "network"),
+                      Index("ix_finding_links_period", "visit_id", "site", "kind", "category"))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     site: Mapped[str] = mapped_column(String(253))
@@ -181,7 +183,8 @@ class FindingMiner(Base):
 class FindingId(Base):
     """A publisher id a site carries (in its pages, its miner, or its ads.txt)."""
     __tablename__ = "finding_ids"
-    __table_args__ = (Index("ix_finding_ids_value", "id_type", "id_value"),)
+    __table_args__ = (Index("ix_finding_ids_value", "id_type", "id_value"),
+                      Index("ix_finding_ids_period", "visit_id", "site", "id_type", "id_value", "source"))
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
