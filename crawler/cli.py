@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
@@ -135,7 +135,8 @@ def watchlist_remove(name: str = typer.Argument(..., help="the watchlist"),
 # --- crawling --------------------------------------------------------------------------------------
 
 @app.command()
-def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlist name, or a watchlist file (imported first)"),
+def crawl(watchlist: Optional[str] = typer.Option(None, "--watchlist", "-w", help="watchlist name, or a watchlist file (imported first)"),
+          resume: Optional[int] = typer.Option(None, "--resume", help="go on with an interrupted run (`moneytrail runs`): visits stored are not repeated"),
           name: Optional[str] = typer.Option(None, "--name", help="name under which a watchlist file is imported (default: its stem)"),
           proxy: Optional[str] = typer.Option(None, "--proxy", help="proxy for the browser and plain requests "
                                               "(http://user:password@host:port); how to crawl from another country"),
@@ -149,7 +150,9 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
           log_file: Optional[Path] = typer.Option(None, "--log", help="Scrapy's log (default: <data home>/logs/crawl-<time>.log)"),
           progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
           data: Optional[Path] = typer.Option(None, "--data", help="signature data directory (default: $MONEYTRAIL_DATA, else the project's data/)"),
-          lists: Optional[Path] = typer.Option(None, "--lists", help="directory of ABP filter lists, *.txt (default: the `moneytrail lists update` cache, if filled)")) -> None:
+          lists: Optional[Path] = typer.Option(None, "--lists", help="directory of ABP filter lists, *.txt (default: the `moneytrail lists update` cache, if filled)"),
+          profile: Optional[List[str]] = typer.Option(None, "--profile", help="visitor profile (repeatable): each site is visited once per profile"),
+          profiles: Optional[Path] = typer.Option(None, "--profiles", help="profiles file (default: $MONEYTRAIL_PROFILES, <data home>/profiles.toml, else data/profiles.toml)")) -> None:
     """Crawl a watchlist: visit each site like a person, record everything, store it.
 
     Exit status: 0 the crawl finished (every site has a recorded status); 1 it could not run or was
@@ -174,6 +177,33 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
         raise typer.Exit(EXIT_FAILED)
     analyzer_or_exit(err, data and str(data), lists and str(lists), EXIT_USAGE)  # bad signature data: say so now
     store = _store(db)
+    if resume is not None:
+        from .store.writer import NoSuchRun, run_options
+        try:
+            run_watchlist, stored = run_options(store, resume)
+        except NoSuchRun as exc:
+            err.print(f"[red]error:[/] {exc}: see `moneytrail runs`")
+            raise typer.Exit(EXIT_USAGE)
+        if watchlist and watchlist != run_watchlist:
+            err.print(f"[red]error:[/] run {resume} crawled watchlist {run_watchlist}, not {watchlist}")
+            raise typer.Exit(EXIT_USAGE)
+        watchlist, pages = run_watchlist, int(stored.get("pages", pages))
+        stealth, adstxt = bool(stored.get("stealth", stealth)), bool(stored.get("adstxt", adstxt))
+        profile = profile or list(stored.get("profiles") or [])
+        err.print(f"resuming run {resume} (watchlist {run_watchlist}; give the proxy and profile secrets again)",
+                  highlight=False)
+    if not watchlist:
+        err.print("[red]error:[/] give --watchlist NAME|FILE (or --resume RUN)")
+        raise typer.Exit(EXIT_USAGE)
+    if profile:
+        from .profiles import ProfileError, choose
+        try:
+            visitors = choose(profile, profiles)
+        except ProfileError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_USAGE)
+        if locale or (proxy and any(v.proxy for v in visitors)):
+            err.print("note: with --profile, each profile's own locale and proxy win over --locale and --proxy")
     if Path(watchlist).is_file():
         _report_problems(parse_file(watchlist))
     try:
@@ -190,13 +220,36 @@ def crawl(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlis
     result = run_crawl(CrawlOptions(watchlist=wl.name, db=store.url, proxy=proxy, concurrency=concurrency, pages=pages,
                                     stealth=stealth, locale=locale, screenshots=str(store.screenshots if not screenshots else screenshots),
                                     log_file=log, progress=progress, adstxt=adstxt,
-                                    data=data and str(data), lists=lists and str(lists)))
+                                    data=data and str(data), lists=lists and str(lists), profiles=list(profile or []),
+                                    profiles_file=profiles and str(profiles), resume=resume))
     _summary(result, store, screenshots or store.screenshots)
     if result.state != "finished":
         raise typer.Exit(EXIT_FAILED)
     if not any(result.counts.get(f"sites_{s}") for s in ("ok", "hostile")):
         err.print("[red]no site could be reached[/]: check --proxy and the network")
         raise typer.Exit(EXIT_NOTHING_REACHED)
+
+
+@app.command()
+def runs(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+         last: int = typer.Option(20, "--last", min=1, help="how many of the latest runs")) -> None:
+    """The crawl runs on record: when, which watchlist, state (a `running` run whose process is gone was killed:
+    `moneytrail crawl --resume RUN` goes on with it), visits stored."""
+    from sqlalchemy import func, select
+
+    from .store.schema import Run, Visit, Watchlist
+    store = _store(db)
+    table = Table(show_header=True)
+    for column in ("run", "watchlist", "started (UTC)", "ended", "state", "visits"):
+        table.add_column(column)
+    with store.session() as s:
+        rows = s.execute(select(Run, Watchlist.name, select(func.count(Visit.id)).where(Visit.run_id == Run.id)
+                                .scalar_subquery()).join(Watchlist, Watchlist.id == Run.watchlist_id, isouter=True)
+                         .order_by(Run.id.desc()).limit(last)).all()
+    for run, name, visits in rows:
+        table.add_row(str(run.id), name or "-", f"{run.started_at:%Y-%m-%d %H:%M}",
+                      f"{run.ended_at:%Y-%m-%d %H:%M}" if run.ended_at else "", run.state, str(visits))
+    out.print(table)
 
 
 def _summary(result, store, screenshots) -> None:

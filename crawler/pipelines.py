@@ -31,10 +31,15 @@ class StorePipeline:
         settings = self.crawler.settings
         from attribution.analyzer import Analyzer
         self.analyzer = Analyzer.from_options(settings.get("MONEYTRAIL_DATA"), settings.get("MONEYTRAIL_LISTS"))
-        options = {"watchlist": spider.watchlist, "pages": spider.pages, "stealth": spider.stealth,
-                   "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
-                   "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY"))}
-        self.run_id = start_run(self.store, spider.watchlist_row.id, len(spider.sites), spider.profile, options)
+        if spider.resumed is not None:  # crawl --resume: the same run goes on, its counts too
+            self.run_id = spider.resumed.run_id
+            self.counts.update(spider.resumed.counts)
+        else:
+            options = {"watchlist": spider.watchlist, "pages": spider.pages, "stealth": spider.stealth,
+                       "adstxt": spider.fetch_adstxt, "profiles": spider.profile_names,
+                       "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
+                       "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY"))}
+            self.run_id = start_run(self.store, spider.watchlist_row.id, len(spider.sites), spider.profile, options)
         self.crawler.stats.set_value("moneytrail/run_id", self.run_id)
         self.crawler.stats.set_value("moneytrail/sites", len(spider.sites))
 

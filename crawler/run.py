@@ -28,6 +28,9 @@ class CrawlOptions:
     limits: dict = field(default_factory=dict)
     data: str | None = None  # signature data directory
     lists: str | None = None  # filter lists directory
+    profiles: list = field(default_factory=list)  # visitor profile names (crawler/profiles.py)
+    profiles_file: str | None = None
+    resume: int | None = None  # a run to go on with
 
 
 @dataclass
@@ -57,6 +60,8 @@ def settings_for(options: CrawlOptions) -> Settings:
         values["MONEYTRAIL_DATA"] = options.data
     if options.lists:
         values["MONEYTRAIL_LISTS"] = options.lists
+    if options.profiles_file:
+        values["MONEYTRAIL_PROFILES"] = options.profiles_file
     if options.log_file:
         Path(options.log_file).parent.mkdir(parents=True, exist_ok=True)
         values["LOG_FILE"] = options.log_file
@@ -74,7 +79,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process = CrawlerProcess(settings_for(options))
     crawler = process.create_crawler("watchlist")
     process.crawl(crawler, watchlist=options.watchlist, stealth=options.stealth, pages=options.pages,
-                  adstxt=options.adstxt)
+                  adstxt=options.adstxt, profiles=",".join(options.profiles), resume=options.resume or "")
     process.start()
     stats = crawler.stats.get_stats()
     counts = {k.split("/", 1)[1]: v for k, v in stats.items()

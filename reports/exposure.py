@@ -151,6 +151,12 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
                  sites.sort_values(["revenue", "site"], ascending=[False, True])
                  [["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", "revenue"]])
 
+    profiles = queries.by_profile(store, period.start, period.end, high)
+    profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
+    profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
+    report.table("profiles", "By visitor profile and country (ads differ by country, device and language)",
+                 profiles.sort_values(["profile", "country"]))
+
     from attribution.exports import Scope, clusters
     ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
     report.table("operators", "Operators: sites bound by shared publisher ids", ops)

@@ -145,3 +145,18 @@ def network_visits(store, start, end, name: str) -> pd.DataFrame:
     ads = (select(FindingLink.site, FindingLink.visit_id.label("visit"))
            .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), FindingLink.network == name))
     return frame(store, sightings.union(ads))
+
+
+def by_profile(store, start, end, high_risk: set[str]) -> pd.DataFrame:
+    """Per visitor profile (name, country): visits, reached visits, ads, high-risk and pop ads."""
+    name = func.coalesce(Visit.profile["name"].as_string(), "default").label("profile")
+    country = func.coalesce(Visit.profile["country"].as_string(), "").label("country")
+    visits = (select(name, country, func.count(Visit.id).label("visits"),
+                     func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("reached"))
+              .where(_in(start, end)).group_by(name, country))
+    ads = (select(name, country, func.count(FindingLink.id).label("ads"),
+                  func.sum(case((FindingLink.category.in_(sorted(high_risk) or [""]), 1), else_=0)).label("high_risk_ads"),
+                  func.sum(case((FindingLink.kind.in_(("popunder", "popup", "tabunder")), 1), else_=0)).label("pop_ads"))
+           .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end)).group_by(name, country))
+    out = frame(store, visits).merge(frame(store, ads), on=["profile", "country"], how="left")
+    return out.fillna({"ads": 0, "high_risk_ads": 0, "pop_ads": 0}).astype({"ads": int, "high_risk_ads": int, "pop_ads": int})

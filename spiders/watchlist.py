@@ -20,8 +20,9 @@ from crawler.items import AdsTxtItem, VisitItem
 from crawler.limits import Limits
 from crawler.observation import Observation
 from crawler.settings import launch_options, proxy_for_requests, store_from_settings
-from crawler.store.writer import resolve_watchlist
-from crawler.visit import Visit, classify, context_options
+from crawler.store.writer import resolve_watchlist, resume_run
+from crawler.profiles import Profile, choose, load_devices
+from crawler.visit import Visit, classify
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(r"/(episodes?|saison|season|series?|films?|movies?|peliculas?|watch|match|live|direct|stream|"
@@ -53,16 +54,20 @@ class WatchlistSpider(scrapy.Spider):
     name = "watchlist"
 
     def __init__(self, watchlist: str | None = None, pages: int | str = 1, stealth: str | bool = True,
-                 adstxt: str | bool = True, **kwargs):
+                 adstxt: str | bool = True, profiles: str | list | None = None, resume: int | str | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         if not watchlist:
             raise ValueError("give a watchlist: -a watchlist=NAME or -a watchlist=FILE")
         self.watchlist = watchlist
+        self.profile_names = [p for p in (profiles.split(",") if isinstance(profiles, str) else profiles or []) if p]
+        self.resume = int(resume) if resume not in (None, "", 0, "0") else None
         self.pages = int(pages)
         self.stealth = str(stealth).lower() not in ("0", "false", "no")
         self.fetch_adstxt = str(adstxt).lower() not in ("0", "false", "no")
         self.sites_done = 0
         self._pending: dict[str, int] = {}
+        self._adstxt_asked: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings):
@@ -75,8 +80,15 @@ class WatchlistSpider(scrapy.Spider):
         settings = crawler.settings
         spider.store = store_from_settings(settings)
         spider.limits = Limits.from_settings(settings)
-        spider.profile = dict(settings.getdict("MONEYTRAIL_PROFILE") or {})
-        spider.proxy = proxy_for_requests(settings)
+        if spider.profile_names:  # named visitor profiles: every site once per profile
+            spider.visitors = choose(spider.profile_names, settings.get("MONEYTRAIL_PROFILES") or None)
+        else:  # one visitor: --locale, and the browser-wide --proxy
+            locale = (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale")
+            spider.visitors = [Profile("default", load_devices()["desktop"], locale)]
+        spider.profile = spider.visitors[0].record() if len(spider.visitors) == 1 else \
+            {"profiles": [v.record() for v in spider.visitors]}
+        spider.proxy = proxy_for_requests(settings) or spider.visitors[0].proxy
+        spider.resumed = resume_run(spider.store, spider.resume) if spider.resume else None
         spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
         for problem in problems:
             spider.logger.warning("watchlist %s: %s", spider.watchlist, problem)
@@ -84,20 +96,53 @@ class WatchlistSpider(scrapy.Spider):
 
     # --- requests ----------------------------------------------------------------------------------
     async def start(self):
+        done = self.resumed
         for site in self.sites:
-            self._pending[site.domain] = 1
-            yield self.visit_request(site.url, site.id, site.domain, "home")
+            self._pending[site.domain] = len(self.visitors)
+            if done and site.id in done.adstxt_sites:
+                self._adstxt_asked.add(site.domain)
+            for visitor in self.visitors:
+                home = done.homes.get((site.id, visitor.name)) if done else None
+                if home is None:
+                    yield self.visit_request(site.url, site.id, site.domain, "home", visitor)
+                    continue
+                # resuming: the home visit is stored; what it led to is asked for again, minus what is stored too
+                for request in self._follow_up(home, {"site_id": site.id, "site": site.domain, "visitor": visitor.name}):
+                    yield request
+                self._visit_finished(site.domain)
 
-    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str) -> scrapy.Request:
+    def _follow_up(self, observation, visit):
+        """After a home visit: its content pages (not already stored when resuming), and the site's ads.txt."""
+        if not (re.search(r"[a-z]", observation.final_site) and ":" not in observation.final_site
+                and observation.status in ("ok", "hostile") and observation.final_site):
+            return
+        visitor = next(v for v in self.visitors if v.name == visit["visitor"])
+        stored = self.resumed.visits if self.resumed else set()
+        for url in content_links(observation.page_links, observation.final_url, self.pages):
+            if (visit["site_id"], visitor.name, url) in stored:
+                continue
+            self._pending[visit["site"]] += 1
+            yield self.visit_request(url, visit["site_id"], visit["site"], "inner", visitor)
+        if self.fetch_adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
+            self._adstxt_asked.add(visit["site"])
+            for kind in ("ads.txt", "app-ads.txt"):
+                yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"], ADSTXT_MAX)
+
+    def _visit_finished(self, site: str) -> None:
+        self._pending[site] -= 1
+        if self._pending[site] == 0:
+            self.sites_done += 1
+
+    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile) -> scrapy.Request:
         uid = uuid.uuid4().hex
         limits = asdict(self.limits)
         return scrapy.Request(url, callback=self.visited, errback=self.failed, dont_filter=True, meta={
             "playwright": True, "playwright_context": uid, "playwright_include_page": True,
-            "playwright_context_kwargs": context_options(self.profile),
+            "playwright_context_kwargs": visitor.context_options(),
             "playwright_page_init_callback": "crawler.hooks.init_page",
             "navigation_timeout": self.limits.navigation_timeout, "dont_retry": True, "handle_httpstatus_all": True,
-            "visit": {"uid": uid, "site_id": site_id, "site": site, "page_kind": page_kind, "profile": self.profile,
-                      "limits": limits, "stealth": self.stealth},
+            "visit": {"uid": uid, "site_id": site_id, "site": site, "page_kind": page_kind, "profile": visitor.record(),
+                      "visitor": visitor.name, "limits": limits, "stealth": self.stealth},
         })
 
     def plain_request(self, url: str, kind: str, site_id: int | None, maxsize: int) -> scrapy.Request:
@@ -126,18 +171,10 @@ class WatchlistSpider(scrapy.Spider):
             if recorder is not None:
                 recorder.cancel()
         yield VisitItem(observation, visit["site_id"], screenshots)
-        if visit["page_kind"] == "home" and re.search(r"[a-z]", observation.final_site) and ":" not in observation.final_site:
-            if observation.status in ("ok", "hostile") and observation.final_site:
-                for url in content_links(observation.page_links, observation.final_url, self.pages):
-                    self._pending[visit["site"]] += 1
-                    yield self.visit_request(url, visit["site_id"], visit["site"], "inner")
-                if self.fetch_adstxt:
-                    for kind in ("ads.txt", "app-ads.txt"):
-                        yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"],
-                                                 ADSTXT_MAX)
-        self._pending[visit["site"]] -= 1
-        if self._pending[visit["site"]] == 0:
-            self.sites_done += 1
+        if visit["page_kind"] == "home":
+            for request in self._follow_up(observation, visit):
+                yield request
+        self._visit_finished(visit["site"])
 
     async def _observe(self, page, recorder, url, visit, status, error):
         if recorder is None:  # the browser could not open or instrument a page

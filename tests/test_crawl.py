@@ -412,6 +412,103 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
         assert want and want <= found, (want, found)
 
 
+def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, world, truth):
+    """Two profiles from a profiles file, each with its device, language and a geo proxy whose password
+    comes from the environment: each site is visited once per profile, each visit records its profile, the
+    ads follow each profile's country and language, and the password is nowhere."""
+    from sqlalchemy import select
+
+    from crawler.store.schema import FindingLink, Run, Visit
+    from sandbox.build import build_app
+    from sandbox.server import SandboxServer, SandboxThread
+
+    by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
+    by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
+    server = SandboxServer(build_app(world), tmp_path / "sandbox", require_proxy_auth=True)
+    with SandboxThread(server) as running:
+        host_port = running.address.split("://", 1)[1]
+        (tmp_path / "profiles.toml").write_text(
+            f'[profiles.fr-desktop]\ndevice = "desktop"\nlocale = "fr-FR"\ncountry = "FR"\n'
+            f'proxy = "http://analyst-country-fr:${{GEO_PW}}@{host_port}"\n\n'
+            f'[profiles.de-mobile]\ndevice = "iphone"\nlocale = "de-DE"\ncountry = "DE"\ntimezone = "Europe/Berlin"\n'
+            f'proxy = "http://analyst-country-de:${{GEO_PW}}@{host_port}"\n')
+        watchlist = tmp_path / "two.txt"
+        watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
+        db = f"sqlite:///{tmp_path / 'profiles.db'}"
+        result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--profiles", str(tmp_path / "profiles.toml"),
+                         "--profile", "fr-desktop", "--profile", "de-mobile", "--pages", "1", "--no-adstxt",
+                         "--no-progress", "--log", str(tmp_path / "p.log"),
+                         env_extra={"MONEYTRAIL_HOME": str(tmp_path), "GEO_PW": "pr0file-s3cret"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        missing = run_cli("crawl", "-w", str(watchlist), "--db", db, "--profiles", str(tmp_path / "profiles.toml"),
+                          "--profile", "fr-desktop", "--no-progress", env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+        assert missing.returncode == 2 and "GEO_PW not set" in missing.stderr
+    store = open_store(db, tmp_path / "shots")
+    with store.session() as s:
+        visits = list(s.scalars(select(Visit)))
+        links = {(v.profile["name"], f.site, f.advertiser) for v, f in
+                 s.execute(select(Visit, FindingLink).join(FindingLink, FindingLink.visit_id == Visit.id))}
+        run = s.scalars(select(Run)).one()
+    assert sorted((v.profile["name"], v.page_kind) for v in visits) == sorted(
+        [(p, k) for p in ("fr-desktop", "de-mobile") for k in ("home", "inner") for _ in range(2)])
+    assert {(v.profile["name"], v.profile["device"], v.profile.get("country")) for v in visits} == {
+        ("fr-desktop", "desktop", "FR"), ("de-mobile", "iphone", "DE")}
+    for profile, country, language in (("fr-desktop", "fr", "fr"), ("de-mobile", "de", "de")):
+        want = {(profile, by_country["domain"], link["advertiser"]) for link in by_country["links"]
+                if link["when"] == {"country": country}}
+        want |= {(profile, by_language["domain"], link["advertiser"]) for link in by_language["links"]
+                 if link["when"] == {"language": language}}
+        assert want and want <= links, (want, links)
+    stored = json.dumps(run.profile) + json.dumps([v.profile for v in visits])
+    assert "pr0file-s3cret" not in stored + (tmp_path / "p.log").read_text() + result.stdout + result.stderr
+    assert "analyst-country-fr:***@" in stored
+
+
+def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_path):
+    """kill -9 mid-crawl, then `crawl --resume RUN`: every visit of the run exactly once, none missing."""
+    import signal
+    import sqlite3
+    sites = [s for s in ok_sites(truth) if not s["cloaking"] and not s["mirror_from"]][:5]
+    watchlist = tmp_path / "five.txt"
+    watchlist.write_text("".join(f"{s['url']}\n" for s in sites))
+    db_path = tmp_path / "resume.db"
+    db = f"sqlite:///{db_path}"
+    env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", MONEYTRAIL_HOME=str(tmp_path))
+    crawl = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "-w", str(watchlist), "--db", db, "--proxy",
+                              sandbox.address, "--pages", "1", "--concurrency", "2", "--no-progress",
+                              "--log", str(tmp_path / "first.log")], env=env, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored, deadline = 0, time.monotonic() + 240
+    while stored < 3 and time.monotonic() < deadline and crawl.poll() is None:
+        time.sleep(0.5)
+        try:
+            with sqlite3.connect(db_path) as conn:
+                stored = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+        except sqlite3.Error:
+            pass
+    assert crawl.poll() is None and stored >= 3, "the crawl ended before it could be killed"
+    os.killpg(crawl.pid, signal.SIGKILL)  # the crawler and its Chromium, at once: no clean-up runs
+    crawl.wait()
+    with sqlite3.connect(db_path) as conn:
+        before = {row[0] for row in conn.execute("SELECT url FROM visits")}
+        assert conn.execute("SELECT state FROM runs").fetchone()[0] == "running"
+    assert len(before) < 2 * len(sites)
+    listed = run_cli("runs", "--db", db)
+    assert listed.returncode == 0 and "running" in listed.stdout
+    resumed = run_cli("crawl", "--resume", "1", "--db", db, "--proxy", sandbox.address, "--no-progress",
+                      "--log", str(tmp_path / "second.log"), env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    with sqlite3.connect(db_path) as conn:
+        urls = [row[0] for row in conn.execute("SELECT url FROM visits WHERE run_id = 1")]
+        state, counts = conn.execute("SELECT state, counts FROM runs WHERE id = 1").fetchone()
+        files = conn.execute("SELECT site_id, kind, count(*) FROM adstxt WHERE kind != 'sellers.json' "
+                             "GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
+    want = [s["url"] for s in sites] + [s["inner_pages"][0] for s in sites]
+    assert sorted(urls) == sorted(want)  # each visit exactly once: none repeated, none lost
+    assert before <= set(urls)
+    assert state == "finished" and json.loads(counts)["visits"] == len(want) and files == []
+
+
 def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
     """`scrapy crawl watchlist -a watchlist=FILE` from the project directory does what `moneytrail crawl` does."""
     site = next(s for s in ok_sites(truth) if s["miners"])

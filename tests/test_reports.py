@@ -93,6 +93,9 @@ def test_exposure_golden_numbers(october):
     assert t["networks"].set_index("network").loc["PopAds", "ads"] == 2
     assert list(t["trends"]["period"]) == ["2026-09", "2026-10"]
     assert dict(zip(t["split"]["group"], t["split"]["ads"])) == {"high-risk": 3, "mainstream": 1}
+    (profile,) = t["profiles"].to_dict(orient="records")
+    assert (profile["profile"], profile["country"], profile["visits"], profile["reached"], profile["ads"]) == \
+        ("desktop-fr", "FR", 5, 4, 4)
 
 
 def test_every_format_carries_the_same_numbers(october, tmp_path):

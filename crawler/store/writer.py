@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import zlib
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,6 +107,59 @@ def finish_run(store: Store, run_id: int, state: str, counts: dict) -> None:
     with store.session() as s, s.begin():
         run = s.get(Run, run_id)
         run.state, run.ended_at, run.counts = state, utcnow(), counts
+
+
+class NoSuchRun(LookupError):
+    pass
+
+
+@dataclass
+class Resumed:
+    """What a run already holds, for `crawl --resume`: its options and the visits stored."""
+    run_id: int
+    watchlist: str
+    options: dict
+    counts: dict
+    visits: set[tuple[int | None, str, str]]  # (site_id, profile name, url) of every stored visit
+    homes: dict[tuple[int | None, str], Observation]  # (site_id, profile name) -> its home visit
+    adstxt_sites: set[int | None]  # sites whose ads.txt was fetched
+
+
+def resume_run(store: Store, run_id: int) -> Resumed:
+    """Load what run `run_id` stored and mark it running again."""
+    with store.session() as s, s.begin():
+        run = s.get(Run, run_id)
+        if run is None:
+            raise NoSuchRun(f"no run {run_id}")
+        watchlist = s.get(Watchlist, run.watchlist_id) if run.watchlist_id else None
+        if watchlist is None:
+            raise NoSuchRun(f"run {run_id}'s watchlist is gone")
+        visits, homes, counts = set(), {}, Counter()
+        for site_id, url, profile, kind, status, windows, sockets, blob in s.execute(
+                select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.status, Visit.n_windows,
+                       Visit.n_websockets, Visit.observation).where(Visit.run_id == run_id)):
+            name = (profile or {}).get("name", "default")
+            visits.add((site_id, name, url))
+            counts.update({"visits": 1, f"visits_{status}": 1, "websockets": sockets})
+            if kind == "home":
+                homes[(site_id, name)] = unpack(blob)
+                counts[f"sites_{status}"] += 1
+        counts["popups"] = s.scalar(select(func.count(Window.id)).join(Visit, Visit.id == Window.visit_id)
+                                    .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder"))))
+        adstxt = set(s.scalars(select(AdsTxt.site_id).where(AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None))))
+        run.state, run.ended_at = "running", None
+        # counts as far as the stored visits tell (a killed crawl never wrote its own)
+        return Resumed(run.id, watchlist.name, dict(run.options or {}), dict(counts), visits, homes, adstxt)
+
+
+def run_options(store: Store, run_id: int) -> tuple[str, dict]:
+    """(watchlist name, options) of a run, to resume it with the same options."""
+    with store.session() as s:
+        run = s.get(Run, run_id)
+        watchlist = s.get(Watchlist, run.watchlist_id) if run is not None and run.watchlist_id else None
+        if watchlist is None:
+            raise NoSuchRun(f"no run {run_id}" if run is None else f"run {run_id}'s watchlist is gone")
+        return watchlist.name, dict(run.options or {})
 
 
 # --- visits --------------------------------------------------------------------------------------

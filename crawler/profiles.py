@@ -1,0 +1,158 @@
+"""Visitor profiles (TOML): device, locale, time zone, Accept-Language, country and proxy of the visitor a
+crawl pretends to be. Secrets in a proxy URL are written `${ENV_VAR}` and read from the environment; what a
+visit records of its profile (`Profile.record()`) never holds them.
+
+The file is `--profiles FILE`, else `MONEYTRAIL_PROFILES`, else `<data home>/profiles.toml`, else the
+project's example `data/profiles.toml`."""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .settings import browser_proxy, redact_proxy
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+FIELDS = ("device", "locale", "accept_language", "timezone", "country", "proxy", "user_agent")
+
+
+class ProfileError(ValueError):
+    """A bad profile file or entry: the message names the file, the profile and the field."""
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    viewport: dict
+    device_scale_factor: float
+    is_mobile: bool
+    has_touch: bool
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    device: Device
+    locale: str | None = None
+    accept_language: str | None = None
+    timezone: str | None = None
+    country: str | None = None
+    proxy: str | None = field(default=None, repr=False)  # with its secrets: for the browser only
+    proxy_template: str | None = None  # as written in the file (${VAR} unexpanded)
+    user_agent: str | None = None
+
+    def record(self) -> dict:
+        """What a visit stores of its profile: no secret (the proxy as written, its password redacted)."""
+        out = {"name": self.name, "device": self.device.name, "locale": self.locale or "en-US"}
+        for key in ("accept_language", "timezone", "country"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.proxy_template:
+            out["proxy"] = redact_proxy(self.proxy_template)
+        return out
+
+    def context_options(self) -> dict:
+        """Playwright context options for a visit with this profile."""
+        options = {"ignore_https_errors": True, "accept_downloads": False, "java_script_enabled": True,
+                   "viewport": dict(self.device.viewport), "device_scale_factor": self.device.device_scale_factor,
+                   "is_mobile": self.device.is_mobile, "has_touch": self.device.has_touch,
+                   "locale": self.locale or "en-US"}
+        if self.user_agent or self.device.user_agent:
+            options["user_agent"] = self.user_agent or self.device.user_agent
+        if self.timezone:
+            options["timezone_id"] = self.timezone
+        if self.accept_language:
+            options["extra_http_headers"] = {"Accept-Language": self.accept_language}
+        if self.proxy:
+            options["proxy"] = browser_proxy(self.proxy)
+        return options
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+
+
+def load_devices(path: Path = DATA / "devices.toml") -> dict[str, Device]:
+    devices = {}
+    for name, entry in _read(path).items():
+        try:
+            viewport = {"width": int(entry["viewport"]["width"]), "height": int(entry["viewport"]["height"])}
+            devices[name] = Device(name, viewport, float(entry.get("device_scale_factor", 1)),
+                                   bool(entry.get("is_mobile", False)), bool(entry.get("has_touch", False)),
+                                   str(entry.get("user_agent", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"{path}: [{name}]: needs viewport = {{width, height}} and numbers ({exc})") from None
+    return devices
+
+
+def profiles_file(path: str | os.PathLike | None = None) -> Path:
+    if path:
+        return Path(path)
+    if os.environ.get("MONEYTRAIL_PROFILES"):
+        return Path(os.environ["MONEYTRAIL_PROFILES"])
+    from .store.db import data_home
+    home = data_home() / "profiles.toml"
+    return home if home.is_file() else DATA / "profiles.toml"
+
+
+def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = None) -> dict[str, Profile]:
+    """Every profile of the file, validated; `${VAR}` in proxies read from `environ` (default os.environ)."""
+    path, environ = profiles_file(path), os.environ if environ is None else environ
+    devices = load_devices()
+    table = _read(path).get("profiles")
+    if not isinstance(table, dict) or not table:
+        raise ProfileError(f"{path}: no [profiles.NAME] table")
+    out = {}
+    for name, entry in table.items():
+        where = f"{path}: [profiles.{name}]"
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}", name):
+            raise ProfileError(f"{where}: a profile name is letters, digits, '-', '_' or '.'")
+        if not isinstance(entry, dict):
+            raise ProfileError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - set(FIELDS))
+        if unknown:
+            raise ProfileError(f"{where}: unknown field(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})")
+        for key, value in entry.items():
+            if not isinstance(value, str) or not value.strip():
+                raise ProfileError(f"{where}.{key}: must be a non-empty string")
+        device = entry.get("device", "desktop")
+        if device not in devices:
+            raise ProfileError(f"{where}.device: unknown device {device!r} (known: {', '.join(devices)})")
+        country = entry.get("country")
+        if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+            raise ProfileError(f"{where}.country: an ISO 3166 alpha-2 code such as FR, not {country!r}")
+        locale = entry.get("locale")
+        if locale is not None and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", locale):
+            raise ProfileError(f"{where}.locale: a language tag such as fr-FR, not {locale!r}")
+        template = entry.get("proxy")
+        proxy = None
+        if template:
+            missing = [v for v in ENV.findall(template) if v not in environ]
+            if missing:
+                raise ProfileError(f"{where}.proxy: environment variable(s) {', '.join(missing)} not set")
+            proxy = ENV.sub(lambda m: environ[m.group(1)], template)
+            try:
+                browser_proxy(proxy)
+            except ValueError as exc:
+                raise ProfileError(f"{where}.proxy: {exc}") from None
+        out[name] = Profile(name, devices[device], locale, entry.get("accept_language"), entry.get("timezone"),
+                            country, proxy, template, entry.get("user_agent"))
+    return out
+
+
+def choose(names: list[str], path: str | os.PathLike | None = None) -> list[Profile]:
+    profiles = load_profiles(path)
+    unknown = [n for n in names if n not in profiles]
+    if unknown:
+        raise ProfileError(f"{profiles_file(path)}: no profile {', '.join(map(repr, unknown))} "
+                           f"(there: {', '.join(profiles)})")
+    return [profiles[n] for n in dict.fromkeys(names)]
