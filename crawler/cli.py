@@ -230,6 +230,114 @@ def crawl(watchlist: Optional[str] = typer.Option(None, "--watchlist", "-w", hel
         raise typer.Exit(EXIT_NOTHING_REACHED)
 
 
+schedule_app = typer.Typer(help="Scheduled crawls (run by `moneytrail scheduler`).", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
+
+
+@schedule_app.command("add")
+def schedule_add(watchlist: str = typer.Option(..., "--watchlist", "-w", help="the watchlist's name"),
+                 cron: Optional[str] = typer.Option(None, "--cron", help='cron expression in UTC, e.g. "0 3 * * 1" (Mondays 03:00)'),
+                 every: Optional[str] = typer.Option(None, "--every", help="or an interval: 90s, 30m, 6h, 7d"),
+                 profile: Optional[List[str]] = typer.Option(None, "--profile", help="visitor profile (repeatable)"),
+                 pages: int = typer.Option(1, "--pages", "-p", min=0, max=20),
+                 name: Optional[str] = typer.Option(None, "--name", help="the schedule's name (default: watchlist-N)"),
+                 catch_up: bool = typer.Option(False, "--catch-up/--skip-missed", help="after downtime, run a missed crawl once at start (default: skip it, recorded as missed)"),
+                 db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Schedule a watchlist's crawl."""
+    from sqlalchemy import func, select
+
+    from .schedules import ScheduleError, check_cron, parse_every, utcnow
+    from .store.schema import Schedule, Watchlist
+    if bool(cron) == bool(every):
+        err.print("[red]error:[/] give --cron or --every (one of them)")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        seconds = parse_every(every) if every else None
+        if cron:
+            check_cron(cron)
+    except ScheduleError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    if profile:
+        from .profiles import ProfileError, profile_names
+        try:
+            known = profile_names()
+        except ProfileError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_USAGE)
+        unknown = [p for p in profile if p not in known]
+        if unknown:
+            err.print(f"[red]error:[/] no profile {', '.join(unknown)}")
+            raise typer.Exit(EXIT_USAGE)
+    store = _store(db)
+    with store.session() as s, s.begin():
+        if s.scalar(select(Watchlist.id).where(Watchlist.name == watchlist)) is None:
+            err.print(f"[red]error:[/] no watchlist {watchlist!r} (`moneytrail watchlist list`)")
+            raise typer.Exit(EXIT_USAGE)
+        name = name or f"{watchlist}-{(s.scalar(select(func.count(Schedule.id))) or 0) + 1}"
+        if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+            err.print(f"[red]error:[/] a schedule is already named {name!r}")
+            raise typer.Exit(EXIT_USAGE)
+        s.add(Schedule(name=name, watchlist=watchlist, cron=cron, every_seconds=seconds, profiles=list(profile or []),
+                       pages=pages, catch_up=catch_up, enabled=True, created_at=utcnow()))
+    out.print(f"schedule {name}: {watchlist} {'at ' + cron + ' (UTC)' if cron else 'every ' + every}; "
+              "`moneytrail scheduler` runs it", highlight=False)
+
+
+@schedule_app.command("list")
+def schedule_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """The schedules, their next run and their last outcome."""
+    from sqlalchemy import select
+
+    from .schedules import trigger, utcnow
+    from .store.schema import Schedule, ScheduleRun
+    store = _store(db)
+    table = Table(show_header=True)
+    for column in ("name", "watchlist", "when (UTC)", "profiles", "next run", "last run", "outcome", "crawl run"):
+        table.add_column(column)
+    with store.session() as s:
+        for sch in s.scalars(select(Schedule).order_by(Schedule.name)):
+            last = s.scalars(select(ScheduleRun).where(ScheduleRun.schedule_id == sch.id)
+                             .order_by(ScheduleRun.id.desc())).first()
+            nxt = trigger(sch).get_next_fire_time(None, utcnow())
+            table.add_row(sch.name, sch.watchlist, sch.cron or f"every {sch.every_seconds}s", ", ".join(sch.profiles or []),
+                          f"{nxt:%Y-%m-%d %H:%M:%S}" if nxt else "", f"{last.started_at:%Y-%m-%d %H:%M}" if last else "",
+                          last.state if last else "", str(last.run_id or "") if last else "")
+    out.print(table)
+
+
+@schedule_app.command("remove")
+def schedule_remove(name: str = typer.Argument(..., help="the schedule's name"),
+                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Remove a schedule (and its history)."""
+    from sqlalchemy import delete
+
+    from .store.schema import Schedule
+    store = _store(db)
+    with store.session() as s, s.begin():
+        gone = s.execute(delete(Schedule).where(Schedule.name == name)).rowcount
+    if not gone:
+        err.print(f"[red]error:[/] no schedule {name!r} (`moneytrail schedule list`)")
+        raise typer.Exit(EXIT_USAGE)
+    out.print(f"schedule {name} removed", highlight=False)
+
+
+@app.command()
+def scheduler(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+              sync: float = typer.Option(30.0, "--sync", min=0.2, help="seconds between two reads of the schedule table"),
+              log_file: Optional[Path] = typer.Option(None, "--log", help="the scheduler's log (default: standard error)")) -> None:
+    """Run the schedules (a long-running daemon; stop it with SIGTERM or Ctrl-C). See README, "Schedules"."""
+    import logging
+
+    from .schedules import Daemon
+    from .store import redact
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s",
+                        filename=str(log_file) if log_file else None)
+    store = _store(db)
+    logging.getLogger("moneytrail.scheduler").info("scheduler on %s", redact(store.url))
+    Daemon(store, store.url, sync).run()
+
+
 @app.command()
 def runs(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
          last: int = typer.Option(20, "--last", min=1, help="how many of the latest runs")) -> None:

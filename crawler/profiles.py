@@ -156,3 +156,9 @@ def choose(names: list[str], path: str | os.PathLike | None = None) -> list[Prof
         raise ProfileError(f"{profiles_file(path)}: no profile {', '.join(map(repr, unknown))} "
                            f"(there: {', '.join(profiles)})")
     return [profiles[n] for n in dict.fromkeys(names)]
+
+
+def profile_names(path: str | os.PathLike | None = None) -> list[str]:
+    """The names of the profiles in the file, without reading their secrets from the environment."""
+    table = _read(profiles_file(path)).get("profiles")
+    return list(table) if isinstance(table, dict) else []

@@ -34,7 +34,7 @@ def test_migrations_wal_and_round_trip(tmp_path):
             "finding_networks", "finding_links", "finding_miners", "finding_ids"} <= tables
     with sqlite3.connect(tmp_path / "m.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
     run = start_run(store, None, 1, {}, {})
     obs = sample()
     write_visit(store, obs, run_id=run, site_id=None, screenshots={"v1.jpg": b"\xff\xd8a", "v1-w1.jpg": b"\xff\xd8b"})

@@ -193,3 +193,35 @@ class FindingId(Base):
     id_value: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(20))
     network: Mapped[str | None] = mapped_column(String(300))
+
+
+# --- schedules (crawler/schedules.py) ---------------------------------------------------------------------
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    watchlist: Mapped[str] = mapped_column(String(200))
+    cron: Mapped[str | None] = mapped_column(String(100))  # five fields, UTC
+    every_seconds: Mapped[int | None] = mapped_column(Integer)
+    profiles: Mapped[list] = mapped_column(JSON, default=list)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    catch_up: Mapped[bool] = mapped_column(Boolean, default=False)  # run once at start after missed due times
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduleRun(Base):
+    """One due time of a schedule and what came of it: running, finished, nothing_reached, failed,
+    interrupted, skipped (the previous run still going), missed (the scheduler was down)."""
+    __tablename__ = "schedule_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    message: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,230 @@
+"""Scheduled crawls: schedules kept in the database, and the `moneytrail scheduler` daemon (APScheduler) that
+starts each due crawl as a `moneytrail crawl` process and records the outcome.
+
+- One run of a schedule at a time: a schedule whose previous crawl is still going is skipped (recorded as
+  `skipped`), within one scheduler (APScheduler's max_instances) and across schedulers (a `running` row whose
+  process is alive).
+- Missed runs (the scheduler was down at a due time): with `catch_up`, one run at start (several missed due
+  times make one run); without, they are recorded as `missed` and the schedule waits for its next due time.
+- The schedule table is read again every `--sync` seconds: schedules added, changed or removed while the
+  daemon runs take effect without a restart."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from .store.schema import Run, Schedule, ScheduleRun, Watchlist
+
+logger = logging.getLogger("moneytrail.scheduler")
+EVERY = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite are naive (stored as UTC): make them aware."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def parse_every(text: str) -> int:
+    match = EVERY.match(text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise ScheduleError(f"--every {text!r}: a duration such as 90s, 30m, 6h or 7d")
+    return int(match[1]) * UNIT[match[2]]
+
+
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def cron_trigger(cron: str):
+    """A crontab expression as cron means it (weekday 0 or 7 = Sunday, 1 = Monday), in UTC. APScheduler 3
+    numbers weekdays from Monday = 0, so numeric weekdays become names first."""
+    from apscheduler.triggers.cron import CronTrigger
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError(f"wrong number of fields; got {len(fields)}, expected 5")
+    minute, hour, day, month, weekday = fields
+    weekday = re.sub(r"(?<![/\d])(\d+)", lambda m: WEEKDAYS[int(m[1]) % 7] if int(m[1]) <= 7 else m[1], weekday)
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone="UTC")
+
+
+def trigger(schedule: Schedule):
+    """The APScheduler trigger of a schedule (cron in UTC, or an interval from its creation)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+    if schedule.cron:
+        return cron_trigger(schedule.cron)
+    return IntervalTrigger(seconds=schedule.every_seconds, start_date=aware(schedule.created_at), timezone="UTC")
+
+
+def check_cron(cron: str) -> str:
+    try:
+        cron_trigger(cron)
+    except ValueError as exc:
+        raise ScheduleError(f"--cron {cron!r}: {exc} (five fields: minute hour day month weekday, in UTC)") from None
+    return cron
+
+
+def last_due(schedule: Schedule, now: datetime) -> datetime | None:
+    """The latest due time of the schedule at or before `now` (None if none yet)."""
+    trig, due, previous = trigger(schedule), None, None
+    start = aware(schedule.created_at)
+    fire = trig.get_next_fire_time(None, start)
+    while fire is not None and fire <= now:
+        due = fire
+        previous, fire = fire, trig.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+        if fire == previous:
+            break
+    return due
+
+
+def missed(schedule: Schedule, last_run_due: datetime | None, now: datetime) -> datetime | None:
+    """A due time that passed with no run of the schedule (the scheduler was down), or None."""
+    due = last_due(schedule, now)
+    if due is None or (last_run_due is not None and aware(last_run_due) >= due):
+        return None
+    return due
+
+
+def alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Daemon:
+    """The scheduler: APScheduler jobs mirrored from the schedules table, each running a crawl process."""
+
+    def __init__(self, store, db_url: str, sync_seconds: float = 30.0, crawl_args: list[str] | None = None):
+        from apscheduler.schedulers.background import BackgroundScheduler
+        self.store, self.db_url, self.sync_seconds = store, db_url, sync_seconds
+        self.crawl_args = crawl_args or []
+        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
+                                                                           "misfire_grace_time": 60})
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+        self.scheduler.add_listener(self.skipped, EVENT_JOB_MAX_INSTANCES)
+        self.known: dict[int, tuple] = {}
+        self.stopping = threading.Event()
+        self.children: set[subprocess.Popen] = set()
+
+    # --- the table, mirrored -------------------------------------------------------------------------
+    def sync(self, starting: bool = False) -> None:
+        with self.store.session() as s:
+            schedules = {sch.id: sch for sch in s.scalars(select(Schedule).where(Schedule.enabled.is_(True)))}
+            last = dict(s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at)
+                                  .where(ScheduleRun.state.in_(("running", "finished", "failed", "nothing_reached")))
+                                  .order_by(ScheduleRun.due_at)).all())
+        for sid in set(self.known) - set(schedules):
+            self.scheduler.remove_job(str(sid))
+            del self.known[sid]
+            logger.info("schedule %s removed", sid)
+        for sid, sch in schedules.items():
+            shape = (sch.cron, sch.every_seconds, sch.watchlist, tuple(sch.profiles or []), sch.pages)
+            if self.known.get(sid) == shape:
+                continue
+            if sid in self.known:
+                self.scheduler.remove_job(str(sid))
+            self.scheduler.add_job(self.fire, trigger(sch), args=[sid], id=str(sid), name=sch.name)
+            self.known[sid] = shape
+            logger.info("schedule %s (%s): next run %s", sch.name, sch.cron or f"every {sch.every_seconds}s",
+                        trigger(sch).get_next_fire_time(None, utcnow()))
+            if starting:
+                due = missed(sch, last.get(sid), utcnow())
+                if due is not None:
+                    if sch.catch_up:
+                        logger.info("schedule %s missed its run due %s: running it now", sch.name, due)
+                        threading.Thread(target=self.fire, args=[sid, due], daemon=True).start()
+                    else:
+                        self.record(sid, due, "missed", message="the scheduler was not running")
+
+    def record(self, sid: int, due: datetime, state: str, **fields) -> int:
+        with self.store.session() as s, s.begin():
+            row = ScheduleRun(schedule_id=sid, due_at=due, state=state, started_at=utcnow(), **fields)
+            if state in ("missed", "skipped"):
+                row.ended_at = row.started_at
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def skipped(self, event) -> None:
+        """A due time while this scheduler still runs the schedule's previous crawl."""
+        for due in event.scheduled_run_times or [utcnow()]:
+            self.record(int(event.job_id), due, "skipped", message="the previous run of this schedule is still going")
+
+    # --- one due run -------------------------------------------------------------------------------------
+    def fire(self, sid: int, due: datetime | None = None) -> None:
+        due = due or utcnow()
+        with self.store.session() as s:
+            sch = s.get(Schedule, sid)
+            if sch is None or not sch.enabled:
+                return
+            busy = [r for r in s.scalars(select(ScheduleRun).where(ScheduleRun.schedule_id == sid,
+                                                                     ScheduleRun.state == "running"))]
+        if any(alive(r.pid) for r in busy):  # another scheduler (or a run started by hand) is on it
+            self.record(sid, due, "skipped", message="the previous run of this schedule is still going")
+            return
+        if busy:
+            with self.store.session() as s, s.begin():
+                for r in busy:
+                    row = s.get(ScheduleRun, r.id)
+                    row.state, row.ended_at, row.message = "failed", utcnow(), "its process disappeared"
+        args = [sys.executable, "-m", "crawler", "crawl", "-w", sch.watchlist, "--no-progress",
+                "--pages", str(sch.pages), *[a for p in sch.profiles or [] for a in ("--profile", p)], *self.crawl_args]
+        started = utcnow()
+        # the store's URL (and its password) by environment, never on a command line others can read
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                 env=dict(os.environ, MONEYTRAIL_DB=self.db_url))
+        self.children.add(child)
+        row_id = self.record(sid, due, "running", pid=child.pid)
+        logger.info("schedule %s: crawl of %s started (pid %s)", sch.name, sch.watchlist, child.pid)
+        code = child.wait()
+        self.children.discard(child)
+        with self.store.session() as s, s.begin():
+            run = s.scalars(select(Run).join(Watchlist, Watchlist.id == Run.watchlist_id)
+                            .where(Watchlist.name == sch.watchlist, Run.started_at >= started)
+                            .order_by(Run.id)).first()
+            row = s.get(ScheduleRun, row_id)
+            row.ended_at, row.exit_code, row.run_id = utcnow(), code, run.id if run else None
+            row.state = {0: "finished", 3: "nothing_reached"}.get(code, "failed")
+            if self.stopping.is_set() and code != 0:
+                row.state, row.message = "interrupted", "the scheduler was stopped"
+        logger.info("schedule %s: crawl ended with %s", sch.name, code)
+
+    # --- the daemon --------------------------------------------------------------------------------------
+    def run(self) -> None:
+        def stop(*_):
+            self.stopping.set()
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.sync(starting=True)
+        self.scheduler.start()
+        try:
+            while not self.stopping.wait(self.sync_seconds):
+                self.sync()
+        finally:
+            for child in list(self.children):  # a stopped scheduler stops its crawls (they can be resumed)
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            self.scheduler.shutdown(wait=True)
