@@ -338,6 +338,120 @@ def scheduler(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     Daemon(store, store.url, sync).run()
 
 
+REDIS_HELP = "Redis URL of the shared queue (default: $MONEYTRAIL_REDIS, else redis://127.0.0.1:6379/0)"
+
+
+def _redis_url(url: str | None) -> str:
+    return url or os.environ.get("MONEYTRAIL_REDIS") or "redis://127.0.0.1:6379/0"
+
+
+def _redis(url: str):
+    from .distributed import connect
+    from .store import redact
+    try:
+        return connect(url)
+    except Exception as exc:  # refused, bad URL, authentication
+        err.print(f"[red]error:[/] cannot reach Redis at {redact(url)}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def enqueue(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchlist name, or a watchlist file (imported first)"),
+            profile: Optional[List[str]] = typer.Option(None, "--profile", help="visitor profile (repeatable)"),
+            profiles: Optional[Path] = typer.Option(None, "--profiles", help="profiles file"),
+            pages: int = typer.Option(1, "--pages", "-p", min=0, max=20),
+            stealth: bool = typer.Option(True, "--stealth/--no-stealth"),
+            adstxt: bool = typer.Option(True, "--adstxt/--no-adstxt"),
+            redis: Optional[str] = typer.Option(None, "--redis", help=REDIS_HELP),
+            db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Put a watchlist's visits in the shared queue for `moneytrail worker` processes (scale-out)."""
+    import time as _time
+
+    from scrapy_redis import picklecompat
+
+    from spiders.watchlist import WatchlistSpider
+
+    from .distributed import ACTIVE, keys, strip_secrets
+    from .limits import Limits
+    from .profiles import Profile, ProfileError, load_devices, profile_names
+    from .store.writer import NoSuchWatchlist, resolve_watchlist, start_run
+    try:  # the profiles are checked here, their secrets are the workers' business
+        names = profile_names(profiles)
+        unknown = [p for p in profile or [] if p not in names]
+        if unknown:
+            raise ProfileError(f"no profile {', '.join(unknown)} (there: {', '.join(names)})")
+    except ProfileError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    url = _redis_url(redis)
+    server = _redis(url)
+    store = _store(db)
+    try:
+        wl, sites, _ = resolve_watchlist(store, watchlist)
+    except NoSuchWatchlist as exc:
+        err.print(f"[red]error:[/] no watchlist {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    desktop = load_devices()["desktop"]
+    visitors = [Profile(name, desktop) for name in profile] if profile else [Profile("default", desktop)]
+    options = {"watchlist": wl.name, "pages": pages, "stealth": stealth, "adstxt": adstxt, "profiles": list(profile or []),
+               "distributed": True}
+    run = start_run(store, wl.id, len(sites), {"profiles": list(profile or [])} if profile else {}, options)
+    spider = WatchlistSpider(watchlist=wl.name, pages=pages, stealth=stealth, adstxt=adstxt)
+    spider.limits, spider.visitors = Limits(), visitors
+    queue = keys(run)["queue"]
+    for site in sites:
+        for visitor in visitors:
+            request = spider.visit_request(site.url, site.id, site.domain, "home", visitor)
+            strip_secrets(request)
+            server.lpush(queue, picklecompat.dumps(request.to_dict(spider=spider)))
+    server.zadd(ACTIVE, {str(run): _time.time()})
+    out.print(f"run {run}: {len(sites) * len(visitors)} visit(s) of watchlist {wl.name} queued; start workers with "
+              f"`moneytrail worker --run {run}`", highlight=False)
+
+
+@app.command()
+def worker(run: Optional[int] = typer.Option(None, "--run", help="the run to work on (default: the oldest queued)"),
+           redis: Optional[str] = typer.Option(None, "--redis", help=REDIS_HELP),
+           db: Optional[str] = typer.Option(None, "--db", help=DB_HELP + " (all workers: the same PostgreSQL)"),
+           proxy: Optional[str] = typer.Option(None, "--proxy", help="proxy for this worker's browser and plain requests"),
+           profiles: Optional[Path] = typer.Option(None, "--profiles", help="profiles file (the run's profiles, with this machine's secrets)"),
+           concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=32),
+           log_file: Optional[Path] = typer.Option(None, "--log", help="Scrapy's log (default: <data home>/logs/worker-<time>.log)")) -> None:
+    """Take visits from the shared queue until the run is done (scale-out). Exit 0 when the run finished."""
+    from .distributed import ACTIVE
+    from .run import CrawlOptions, default_log_file, run_crawl
+    from .store.writer import NoSuchRun, run_options
+    url = _redis_url(redis)
+    server = _redis(url)
+    if run is None:
+        oldest = server.zrange(ACTIVE, 0, 0)
+        if not oldest:
+            err.print("nothing queued (`moneytrail enqueue` first)")
+            raise typer.Exit(0)
+        run = int(oldest[0])
+    store = _store(db)
+    try:
+        name, stored = run_options(store, run)
+    except NoSuchRun as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    log = str(log_file) if log_file else default_log_file().replace("crawl-", "worker-")
+    err.print(f"worker on run {run} (watchlist {name}); log: {log}", highlight=False)
+    run_crawl(CrawlOptions(watchlist=name, db=store.url, proxy=proxy, concurrency=concurrency,
+                           pages=int(stored.get("pages", 1)), stealth=bool(stored.get("stealth", True)),
+                           adstxt=bool(stored.get("adstxt", True)), log_file=log, progress=False,
+                           profiles=list(stored.get("profiles") or []), profiles_file=profiles and str(profiles),
+                           resume=run, redis=url))
+    from sqlalchemy import select
+
+    from .store.schema import Run
+    with store.session() as s:
+        state = s.scalar(select(Run.state).where(Run.id == run))
+    out.print(f"run {run}: {state}", highlight=False)
+    if state != "finished":
+        raise typer.Exit(EXIT_FAILED)
+
+
 @app.command()
 def runs(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
          last: int = typer.Option(20, "--last", min=1, help="how many of the latest runs")) -> None:

@@ -11,6 +11,7 @@ class VisitItem:
     observation: Observation
     site_id: int | None
     screenshots: dict[str, bytes] = field(default_factory=dict)
+    ack: bytes | None = None  # scale-out: the queue entry to acknowledge once stored
 
 
 @dataclass
@@ -25,3 +26,4 @@ class AdsTxtItem:
     error: str | None = None
     size: int | None = None
     body: str | None = None
+    ack: bytes | None = None

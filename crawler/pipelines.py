@@ -48,6 +48,7 @@ class StorePipeline:
             obs = item.observation
             write_visit(self.store, obs, run_id=self.run_id, site_id=item.site_id, screenshots=item.screenshots,
                         attribute=self._attribute)
+            self._ack(spider or self.crawler.spider, item.ack)
             self.counts["visits"] += 1
             self.counts[f"visits_{obs.status}"] += 1
             self.counts["popups"] += sum(1 for w in obs.windows if w.kind in ("popup", "tabunder"))
@@ -60,10 +61,18 @@ class StorePipeline:
                          url=item.url, outcome=item.outcome, final_url=item.final_url, http_status=item.http_status,
                          error=item.error, size=item.size, body=item.body,
                          findings=self._guarded(self.analyzer.adstxt, item.domain, item.kind, item.outcome, item.body))
+            self._ack(spider or self.crawler.spider, item.ack)
             self.counts[f"{item.kind}_{item.outcome}"] += 1
         for key, value in self.counts.items():
             self.crawler.stats.set_value(f"moneytrail/{key}", value)
         return item
+
+    @staticmethod
+    def _ack(spider, raw) -> None:
+        """Scale-out: stored, so the request leaves this worker's processing list."""
+        queue = getattr(spider, "work_queue", None)
+        if queue is not None and raw is not None:
+            queue.ack(raw)
 
     def _guarded(self, step, *args):
         """Findings of one attribution step; a failure is logged and counted, never loses the observation
@@ -83,6 +92,8 @@ class StorePipeline:
         return findings
 
     def spider_closed(self, spider, reason):
+        if getattr(spider, "worker", False):
+            return  # a worker leaves the run to the others; the last one with nothing left finishes it
         if self.run_id is not None:
             state = "finished" if reason == "finished" else "interrupted"
             finish_run(self.store, self.run_id, state, dict(self.counts))

@@ -31,6 +31,7 @@ class CrawlOptions:
     profiles: list = field(default_factory=list)  # visitor profile names (crawler/profiles.py)
     profiles_file: str | None = None
     resume: int | None = None  # a run to go on with
+    redis: str | None = None  # scale-out: this process is a worker of run `resume`, its queue in this Redis
 
 
 @dataclass
@@ -62,6 +63,9 @@ def settings_for(options: CrawlOptions) -> Settings:
         values["MONEYTRAIL_LISTS"] = options.lists
     if options.profiles_file:
         values["MONEYTRAIL_PROFILES"] = options.profiles_file
+    if options.redis:
+        from .distributed import worker_settings
+        values.update(worker_settings(options.redis, options.resume))
     if options.log_file:
         Path(options.log_file).parent.mkdir(parents=True, exist_ok=True)
         values["LOG_FILE"] = options.log_file
@@ -79,7 +83,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process = CrawlerProcess(settings_for(options))
     crawler = process.create_crawler("watchlist")
     process.crawl(crawler, watchlist=options.watchlist, stealth=options.stealth, pages=options.pages,
-                  adstxt=options.adstxt, profiles=",".join(options.profiles), resume=options.resume or "")
+                  adstxt=options.adstxt, profiles=",".join(options.profiles), resume=options.resume or "",
+                  worker="1" if options.redis else "")
     process.start()
     stats = crawler.stats.get_stats()
     counts = {k.split("/", 1)[1]: v for k, v in stats.items()

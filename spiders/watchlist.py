@@ -55,13 +55,14 @@ class WatchlistSpider(scrapy.Spider):
 
     def __init__(self, watchlist: str | None = None, pages: int | str = 1, stealth: str | bool = True,
                  adstxt: str | bool = True, profiles: str | list | None = None, resume: int | str | None = None,
-                 **kwargs):
+                 worker: str | bool = False, **kwargs):
         super().__init__(**kwargs)
         if not watchlist:
             raise ValueError("give a watchlist: -a watchlist=NAME or -a watchlist=FILE")
         self.watchlist = watchlist
         self.profile_names = [p for p in (profiles.split(",") if isinstance(profiles, str) else profiles or []) if p]
         self.resume = int(resume) if resume not in (None, "", 0, "0") else None
+        self.worker = str(worker).lower() in ("1", "true", "yes")  # scale-out: requests come from Redis
         self.pages = int(pages)
         self.stealth = str(stealth).lower() not in ("0", "false", "no")
         self.fetch_adstxt = str(adstxt).lower() not in ("0", "false", "no")
@@ -88,7 +89,10 @@ class WatchlistSpider(scrapy.Spider):
         spider.profile = spider.visitors[0].record() if len(spider.visitors) == 1 else \
             {"profiles": [v.record() for v in spider.visitors]}
         spider.proxy = proxy_for_requests(settings) or spider.visitors[0].proxy
-        spider.resumed = resume_run(spider.store, spider.resume) if spider.resume else None
+        spider.resumed = resume_run(spider.store, spider.resume, details=not spider.worker) if spider.resume else None
+        if spider.worker:
+            from crawler.distributed import on_idle
+            crawler.signals.connect(on_idle, signal=scrapy.signals.spider_idle)
         spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
         for problem in problems:
             spider.logger.warning("watchlist %s: %s", spider.watchlist, problem)
@@ -96,6 +100,8 @@ class WatchlistSpider(scrapy.Spider):
 
     # --- requests ----------------------------------------------------------------------------------
     async def start(self):
+        if self.worker:  # the run's requests are in Redis (moneytrail enqueue); nothing to start here
+            return
         done = self.resumed
         for site in self.sites:
             self._pending[site.domain] = len(self.visitors)
@@ -111,6 +117,29 @@ class WatchlistSpider(scrapy.Spider):
                     yield request
                 self._visit_finished(site.domain)
 
+    # --- scale-out: requests taken from Redis -------------------------------------------------------
+    def already_stored(self, request) -> bool:
+        """A visit request whose visit is stored (its worker died before acknowledging it)."""
+        visit = request.meta.get("visit")
+        if not visit:
+            return False
+        from sqlalchemy import select
+
+        from crawler.store.schema import Visit as VisitRow
+        with self.store.session() as s:
+            return s.scalar(select(VisitRow.id).where(VisitRow.uid == visit["uid"])) is not None
+
+    def restore_secrets(self, request) -> None:
+        """The browser context of the request's profile, rebuilt here (its proxy secret never left this machine)."""
+        visit = request.meta.get("visit")
+        if visit:
+            visitor = next((v for v in self.visitors if v.name == visit.get("visitor")), None)
+            if visitor is None:
+                raise ValueError(f"this worker has no profile {visit.get('visitor')!r}: give it the run's --profiles")
+            request.meta["playwright_context_kwargs"] = visitor.context_options()
+        elif self.proxy:
+            request.meta["proxy"] = self.proxy
+
     def _follow_up(self, observation, visit):
         """After a home visit: its content pages (not already stored when resuming), and the site's ads.txt."""
         if not (re.search(r"[a-z]", observation.final_site) and ":" not in observation.final_site
@@ -121,7 +150,8 @@ class WatchlistSpider(scrapy.Spider):
         for url in content_links(observation.page_links, observation.final_url, self.pages):
             if (visit["site_id"], visitor.name, url) in stored:
                 continue
-            self._pending[visit["site"]] += 1
+            if visit["site"] in self._pending:
+                self._pending[visit["site"]] += 1
             yield self.visit_request(url, visit["site_id"], visit["site"], "inner", visitor)
         if self.fetch_adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
             self._adstxt_asked.add(visit["site"])
@@ -129,6 +159,8 @@ class WatchlistSpider(scrapy.Spider):
                 yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"], ADSTXT_MAX)
 
     def _visit_finished(self, site: str) -> None:
+        if site not in self._pending:  # scale-out: the site's other visits are other workers'
+            return
         self._pending[site] -= 1
         if self._pending[site] == 0:
             self.sites_done += 1
@@ -170,7 +202,7 @@ class WatchlistSpider(scrapy.Spider):
             await self._close(page)
             if recorder is not None:
                 recorder.cancel()
-        yield VisitItem(observation, visit["site_id"], screenshots)
+        yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"))
         if visit["page_kind"] == "home":
             for request in self._follow_up(observation, visit):
                 yield request
@@ -208,7 +240,8 @@ class WatchlistSpider(scrapy.Spider):
         ok = 200 <= response.status < 300
         yield AdsTxtItem(info["site_id"], urlsplit(response.request.url).hostname or "", info["kind"],
                          response.request.url, "ok" if ok else "http_error", final_url=response.url,
-                         http_status=response.status, size=len(response.body), body=body if ok else None)
+                         http_status=response.status, size=len(response.body), body=body if ok else None,
+                         ack=response.request.meta.get("_mt_raw"))
         if ok and info["kind"] in ("ads.txt", "app-ads.txt"):
             for system in ad_systems(body)[:MAX_SELLERS_PER_SITE]:
                 yield self.plain_request(f"https://{system}/sellers.json", "sellers.json", None, SELLERS_MAX)
@@ -219,7 +252,7 @@ class WatchlistSpider(scrapy.Spider):
         message = str(failure.value) or type(failure.value).__name__
         outcome = "too_large" if "max size" in message or "maxsize" in message else "failed"
         yield AdsTxtItem(info["site_id"], urlsplit(request.url).hostname or "", info["kind"], request.url, outcome,
-                         error=message[:500])
+                         error=message[:500], ack=request.meta.get("_mt_raw"))
 
 
 def ad_systems(adstxt: str) -> list[str]:

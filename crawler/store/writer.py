@@ -125,8 +125,23 @@ class Resumed:
     adstxt_sites: set[int | None]  # sites whose ads.txt was fetched
 
 
-def resume_run(store: Store, run_id: int) -> Resumed:
-    """Load what run `run_id` stored and mark it running again."""
+def stored_counts(store: Store, run_id: int) -> dict:
+    """A run's counts as its stored visits tell them (visits and home pages by status, popups, sockets)."""
+    counts: Counter = Counter()
+    with store.session() as s:
+        for kind, status, sockets, n in s.execute(
+                select(Visit.page_kind, Visit.status, func.sum(Visit.n_websockets), func.count(Visit.id))
+                .where(Visit.run_id == run_id).group_by(Visit.page_kind, Visit.status)):
+            counts.update({"visits": n, f"visits_{status}": n, "websockets": int(sockets or 0)})
+            if kind == "home":
+                counts[f"sites_{status}"] += n
+        counts["popups"] = s.scalar(select(func.count(Window.id)).join(Visit, Visit.id == Window.visit_id)
+                                    .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder"))))
+    return dict(counts)
+
+
+def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
+    """Load what run `run_id` stored (with `details`: its visits) and mark it running again."""
     with store.session() as s, s.begin():
         run = s.get(Run, run_id)
         if run is None:
@@ -134,22 +149,20 @@ def resume_run(store: Store, run_id: int) -> Resumed:
         watchlist = s.get(Watchlist, run.watchlist_id) if run.watchlist_id else None
         if watchlist is None:
             raise NoSuchRun(f"run {run_id}'s watchlist is gone")
-        visits, homes, counts = set(), {}, Counter()
-        for site_id, url, profile, kind, status, windows, sockets, blob in s.execute(
-                select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.status, Visit.n_windows,
-                       Visit.n_websockets, Visit.observation).where(Visit.run_id == run_id)):
-            name = (profile or {}).get("name", "default")
-            visits.add((site_id, name, url))
-            counts.update({"visits": 1, f"visits_{status}": 1, "websockets": sockets})
-            if kind == "home":
-                homes[(site_id, name)] = unpack(blob)
-                counts[f"sites_{status}"] += 1
-        counts["popups"] = s.scalar(select(func.count(Window.id)).join(Visit, Visit.id == Window.visit_id)
-                                    .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder"))))
-        adstxt = set(s.scalars(select(AdsTxt.site_id).where(AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None))))
+        visits, homes, adstxt = set(), {}, set()
+        if details:
+            for site_id, url, profile, kind, blob in s.execute(
+                    select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation)
+                    .where(Visit.run_id == run_id)):
+                name = (profile or {}).get("name", "default")
+                visits.add((site_id, name, url))
+                if kind == "home":
+                    homes[(site_id, name)] = unpack(blob)
+            adstxt = set(s.scalars(select(AdsTxt.site_id).where(AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None))))
         run.state, run.ended_at = "running", None
-        # counts as far as the stored visits tell (a killed crawl never wrote its own)
-        return Resumed(run.id, watchlist.name, dict(run.options or {}), dict(counts), visits, homes, adstxt)
+        name, options = watchlist.name, dict(run.options or {})
+    # counts as far as the stored visits tell (a killed crawl never wrote its own)
+    return Resumed(run_id, name, options, stored_counts(store, run_id), visits, homes, adstxt)
 
 
 def run_options(store: Store, run_id: int) -> tuple[str, dict]:

@@ -1,0 +1,185 @@
+"""Scale-out: `moneytrail enqueue` puts a run's visits in Redis; any number of `moneytrail worker` processes,
+on any machines, take them through scrapy-redis (its shared scheduler queue and duplicate filter) and write
+to one database (PostgreSQL).
+
+Nothing is lost when a worker dies: a worker moves each request it takes into its own processing list (one
+atomic LMOVE) and removes it only once what it produced is stored. Each worker keeps a heartbeat key alive;
+when one expires, any live worker puts the dead one's requests back in the queue. A request whose visit is
+already stored (a worker died after storing, before acknowledging) is dropped when taken, so each visit is
+stored once. Secrets stay out of Redis: a visit request carries its profile's name, and the worker that takes
+it rebuilds the browser context (proxy included) from its own profiles and environment.
+
+Keys, per run: mt:run:N:queue (list), mt:run:N:seen (duplicate filter), mt:run:N:workers (set),
+mt:run:N:alive:W (heartbeat), mt:run:N:doing:W (processing list); mt:runs (active runs, oldest first)."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis import picklecompat
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import Base
+from scrapy_redis.scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+HEARTBEAT_TTL = 15  # seconds without a heartbeat after which a worker is dead
+ACTIVE = "mt:runs"
+
+
+def keys(run: int) -> dict[str, str]:
+    base = f"mt:run:{run}"
+    return {"queue": f"{base}:queue", "seen": f"{base}:seen", "workers": f"{base}:workers", "base": base}
+
+
+def connect(url: str):
+    import redis
+    server = redis.Redis.from_url(url)
+    server.ping()
+    return server
+
+
+def strip_secrets(request) -> None:
+    """Proxies (with their passwords) never go to Redis: the browser context's, and a plain request's."""
+    options = request.meta.get("playwright_context_kwargs")
+    if isinstance(options, dict) and "proxy" in options:
+        request.meta["playwright_context_kwargs"] = {k: v for k, v in options.items() if k != "proxy"}
+    request.meta.pop("proxy", None)
+
+
+class ReliableQueue(Base):
+    """A FIFO of requests where a taken request stays in the taker's processing list until acknowledged."""
+
+    def __init__(self, server, spider, key, serializer=None):
+        super().__init__(server, spider, key, serializer or picklecompat)
+        self.worker = getattr(spider, "worker_id", None) or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.base = key.rsplit(":", 1)[0]
+        self.doing = f"{self.base}:doing:{self.worker}"
+        self.alive = f"{self.base}:alive:{self.worker}"
+        self.workers = f"{self.base}:workers"
+        self.heartbeat()
+
+    def __len__(self):
+        return self.server.llen(self.key)
+
+    def heartbeat(self) -> None:
+        pipe = self.server.pipeline()
+        pipe.set(self.alive, b"1", ex=HEARTBEAT_TTL)
+        pipe.sadd(self.workers, self.worker)
+        pipe.execute()
+
+    def push(self, request):
+        strip_secrets(request)
+        self.server.lpush(self.key, self._encode_request(request))
+
+    def pop(self, timeout=0):
+        for _ in range(2):
+            raw = self.server.lmove(self.key, self.doing, "RIGHT", "LEFT")
+            if raw is None:
+                if self.reap():
+                    continue
+                return None
+            request = self._decode_request(raw)
+            request.meta["_mt_raw"] = raw
+            if self.spider.already_stored(request):
+                self.ack(raw)
+                continue
+            self.spider.restore_secrets(request)
+            return request
+        return None
+
+    def ack(self, raw: bytes | None) -> None:
+        if raw is not None:
+            self.server.lrem(self.doing, 1, raw)
+
+    def reap(self) -> int:
+        """Put dead workers' taken requests back in the queue; how many."""
+        moved = 0
+        for worker in self.server.smembers(self.workers):
+            worker = worker.decode() if isinstance(worker, bytes) else worker
+            if worker == self.worker or self.server.exists(f"{self.base}:alive:{worker}"):
+                continue
+            doing = f"{self.base}:doing:{worker}"
+            while self.server.lmove(doing, self.key, "RIGHT", "RIGHT") is not None:
+                moved += 1
+            self.server.srem(self.workers, worker)
+            if moved:
+                logger.warning("worker %s is gone: %d of its requests are back in the queue", worker, moved)
+        return moved
+
+    def busy(self) -> int:
+        """Requests queued or being worked on by live workers (this one included)."""
+        total = self.server.llen(self.key)
+        for worker in self.server.smembers(self.workers):
+            worker = worker.decode() if isinstance(worker, bytes) else worker
+            if worker == self.worker or self.server.exists(f"{self.base}:alive:{worker}"):
+                total += self.server.llen(f"{self.base}:doing:{worker}")
+        return total
+
+    def clear(self):  # never: other workers share the queue
+        pass
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """scrapy-redis's duplicate filter, shared by every worker of a run: it is never cleared by a worker
+    closing, and a visit is the same visit when its site, profile and URL are."""
+
+    def request_fingerprint(self, request):
+        visit = request.meta.get("visit")
+        if visit:
+            return f"visit:{visit['site']}:{visit.get('visitor', 'default')}:{request.url}"
+        return super().request_fingerprint(request)
+
+    def close(self, reason=""):
+        pass
+
+
+class WorkerScheduler(Scheduler):
+    """scrapy-redis's scheduler, with the reliable queue given to the spider and a heartbeat."""
+
+    def enqueue_request(self, request):
+        # a request made from a taken one (a retry, a redirect) replaces it: the taken one is done once the new
+        # one is queued (or found to be a duplicate); a crash in between repeats work, it loses none
+        raw = request.meta.pop("_mt_raw", None)
+        added = super().enqueue_request(request)
+        self.queue.ack(raw)
+        return added
+
+    def open(self, spider):
+        super().open(spider)
+        spider.work_queue = self.queue
+        from twisted.internet import task
+        self._beat = task.LoopingCall(self.queue.heartbeat)
+        self._beat.start(HEARTBEAT_TTL / 3, now=True)
+
+    def close(self, reason):
+        if getattr(self, "_beat", None) and self._beat.running:
+            self._beat.stop()
+        self.queue.server.delete(self.queue.alive)
+        super().close(reason)
+
+
+def worker_settings(redis_url: str, run: int) -> dict:
+    k = keys(run)
+    return {"SCHEDULER": "crawler.distributed.WorkerScheduler", "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+            "SCHEDULER_QUEUE_KEY": k["queue"], "SCHEDULER_DUPEFILTER_KEY": k["seen"],
+            "DUPEFILTER_CLASS": "crawler.distributed.SharedDupeFilter", "SCHEDULER_PERSIST": True,
+            "SCHEDULER_FLUSH_ON_START": False, "SCHEDULER_IDLE_BEFORE_CLOSE": 0, "REDIS_URL": redis_url}
+
+
+def on_idle(spider) -> None:
+    """A worker with nothing to do: wait while others work or requests may come back; when the run's queue
+    and every live worker's processing list are empty, mark the run finished and stop."""
+    queue = getattr(spider, "work_queue", None)
+    if queue is None:
+        return
+    queue.reap()
+    if queue.busy() > 0:
+        raise DontCloseSpider
+    from .store.writer import finish_run, stored_counts
+    run = spider.resumed.run_id
+    finish_run(spider.store, run, "finished", stored_counts(spider.store, run))
+    queue.server.zrem(ACTIVE, run)
+    logger.info("run %s: queue drained, run finished", run)

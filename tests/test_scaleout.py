@@ -1,0 +1,148 @@
+"""Scale-out on a real redis-server and a real PostgreSQL, both started here: `moneytrail enqueue`, two
+`moneytrail worker` processes crawling the sandbox into PostgreSQL, one of them killed mid-crawl (kill -9):
+the other finishes, every visit is stored exactly once, and the results equal a single-process SQLite crawl
+of the same watchlist. Proxy credentials reach neither Redis, the database nor the logs."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crawler.store import open_store
+from crawler.store.schema import FindingLink, Run, Visit
+
+pytestmark = pytest.mark.timeout(900)
+PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    server = shutil.which("redis-server")
+    assert server, "redis-server is needed (apt-get install redis-server; `make test` installs it as root)"
+    port, home = free_port(), tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    assert PG_BIN, "PostgreSQL is needed (apt-get install postgresql; `make test` installs it as root)"
+    import tempfile
+    bin_dir, port = PG_BIN[-1], free_port()
+    home = Path(tempfile.mkdtemp(prefix="moneytrail-pg-"))  # outside pytest's folders, which postgres cannot enter
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses root
+    if as_postgres:
+        shutil.chown(home, "postgres")
+    data = home / "data"
+    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-w", "-o",
+                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True,
+                   capture_output=True)
+    subprocess.run([*as_postgres, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                    "moneytrail"], check=True, capture_output=True)
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/moneytrail"
+    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                   capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def cli(*args, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})))
+
+
+def outcome(db: str, shots: Path):
+    """What a crawl found, comparable across stores: visits (site, kind, url, status) and links."""
+    store = open_store(db, shots)
+    with store.session() as s:
+        visits = sorted((v.site_id is not None, v.page_kind, v.url, v.status, v.uid)
+                        for v in s.scalars(select(Visit)))
+        links = {(f.site, f.network, f.advertiser, f.kind) for f in s.scalars(select(FindingLink))}
+        runs = list(s.scalars(select(Run)))
+    store.engine.dispose()
+    return visits, links, runs
+
+
+def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_path, redis_url, postgres_url):
+    sites = [s for s in truth["sites"] if s["status"] == "ok" and not s["cloaking"]][:8]
+    watchlist = tmp_path / "eight.txt"
+    watchlist.write_text("".join(s["url"] + "\n" for s in sites))
+    host_port = sandbox.address.split("://", 1)[1]
+    proxy = f"http://analyst:w0rker-s3cret@{host_port}"  # the sandbox takes any credentials
+    env = {"MONEYTRAIL_HOME": str(tmp_path)}
+
+    # the reference: one process, SQLite
+    single = f"sqlite:///{tmp_path / 'single.db'}"
+    done = cli("crawl", "-w", str(watchlist), "--name", "eight", "--db", single, "--proxy", proxy, "--pages", "1",
+               "--no-progress", "--log", str(tmp_path / "single.log"), env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    assert cli("watchlist", "import", str(watchlist), "--name", "eight", "--db", postgres_url, env=env).returncode == 0
+    queued = cli("enqueue", "-w", "eight", "--pages", "1", "--db", postgres_url, "--redis", redis_url, env=env)
+    assert queued.returncode == 0 and "8 visit(s)" in queued.stdout, queued.stderr
+
+    def start(n):
+        return subprocess.Popen([sys.executable, "-m", "crawler", "worker", "--run", "1", "--redis", redis_url, "--db",
+                                 postgres_url, "--proxy", proxy, "--concurrency", "2", "--log", str(tmp_path / f"w{n}.log")],
+                                env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **env), start_new_session=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    import redis
+    server = redis.Redis.from_url(redis_url)
+    first, second = start(1), start(2)
+    store = open_store(postgres_url, tmp_path / "shots")
+    deadline, taken = time.monotonic() + 300, 0
+    while time.monotonic() < deadline:  # kill the first worker in the middle of visits it has taken
+        with store.session() as s:
+            stored = len(list(s.scalars(select(Visit.id))))
+        taken = sum(server.llen(k) for k in server.keys(f"mt:run:1:doing:*-{first.pid}-*"))
+        if stored >= 2 and taken:
+            break
+        time.sleep(0.2)
+    assert taken, "the first worker never held a visit"
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    output, _ = second.communicate(timeout=400)
+    log = (tmp_path / "w2.log").read_text()
+    assert second.returncode == 0, output[-2000:] + log[-3000:]
+    assert "requests are back in the queue" in log  # the dead worker's visits were taken over
+
+    visits, links, runs = outcome(postgres_url, tmp_path / "shots")
+    ref_visits, ref_links, _ = outcome(single, tmp_path / "shots")
+    urls = [v[2] for v in visits]
+    assert len(urls) == len(set(urls)) == 2 * len(sites)  # every visit exactly once: none repeated, none lost
+    assert [v[:4] for v in visits] == [v[:4] for v in ref_visits]  # the same visits, with the same outcome
+    assert links == ref_links  # and the same ads followed to the same advertisers
+    assert runs[0].state == "finished" and runs[0].counts["visits"] == 2 * len(sites)
+
+    dumped = b"".join(server.dump(k) or b"" for k in server.keys("*"))
+    logs = "".join((tmp_path / f"w{n}.log").read_text() for n in (1, 2)) + queued.stdout + output
+    with store.session() as s:
+        stored_text = str([r.options for r in s.scalars(select(Run))])
+    assert b"w0rker-s3cret" not in dumped and "w0rker-s3cret" not in logs + stored_text
