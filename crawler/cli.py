@@ -187,6 +187,15 @@ def crawl(watchlist: Optional[str] = typer.Option(None, "--watchlist", "-w", hel
         if watchlist and watchlist != run_watchlist:
             err.print(f"[red]error:[/] run {resume} crawled watchlist {run_watchlist}, not {watchlist}")
             raise typer.Exit(EXIT_USAGE)
+        from sqlalchemy import select as _select
+
+        from .store.schema import Run as _Run
+        with store.session() as s:
+            state = s.scalar(_select(_Run.state).where(_Run.id == resume))
+        if state == "finished" or stored.get("distributed"):
+            err.print(f"[red]error:[/] run {resume} is {'finished' if state == 'finished' else 'a distributed run: its workers resume it'}")
+            raise typer.Exit(EXIT_USAGE)
+        locale = locale or stored.get("locale")
         watchlist, pages = run_watchlist, int(stored.get("pages", pages))
         stealth, adstxt = bool(stored.get("stealth", stealth)), bool(stored.get("adstxt", adstxt))
         profile = profile or list(stored.get("profiles") or [])
@@ -401,7 +410,7 @@ def enqueue(watchlist: str = typer.Option(..., "--watchlist", "-w", help="watchl
     queue = keys(run)["queue"]
     for site in sites:
         for visitor in visitors:
-            request = spider.visit_request(site.url, site.id, site.domain, "home", visitor)
+            request = spider.visit_request(site.url, site.id, site.domain, "home", visitor, run=run)
             strip_secrets(request)
             server.lpush(queue, picklecompat.dumps(request.to_dict(spider=spider)))
     server.zadd(ACTIVE, {str(run): _time.time()})
@@ -434,6 +443,9 @@ def worker(run: Optional[int] = typer.Option(None, "--run", help="the run to wor
         name, stored = run_options(store, run)
     except NoSuchRun as exc:
         err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    if not stored.get("distributed"):
+        err.print(f"[red]error:[/] run {run} was not enqueued (`moneytrail enqueue`): it is no worker's")
         raise typer.Exit(EXIT_USAGE)
     log = str(log_file) if log_file else default_log_file().replace("crawl-", "worker-")
     err.print(f"worker on run {run} (watchlist {name}); log: {log}", highlight=False)

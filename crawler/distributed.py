@@ -13,6 +13,7 @@ Keys, per run: mt:run:N:queue (list), mt:run:N:seen (duplicate filter), mt:run:N
 mt:run:N:alive:W (heartbeat), mt:run:N:doing:W (processing list); mt:runs (active runs, oldest first)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -25,7 +26,8 @@ from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
-HEARTBEAT_TTL = 15  # seconds without a heartbeat after which a worker is dead
+HEARTBEAT_TTL = 60  # seconds without a heartbeat after which a worker is dead (refreshed every 10 s, and on every take)
+MAX_ATTEMPTS = 3  # a request taken this many times without being stored goes to the dead-letter list
 ACTIVE = "mt:runs"
 
 
@@ -47,6 +49,8 @@ def strip_secrets(request) -> None:
     if isinstance(options, dict) and "proxy" in options:
         request.meta["playwright_context_kwargs"] = {k: v for k, v in options.items() if k != "proxy"}
     request.meta.pop("proxy", None)
+    request.meta.pop("_auth_proxy", None)
+    request.headers.pop(b"Proxy-Authorization", None)
 
 
 class ReliableQueue(Base):
@@ -75,6 +79,7 @@ class ReliableQueue(Base):
         self.server.lpush(self.key, self._encode_request(request))
 
     def pop(self, timeout=0):
+        self.heartbeat()
         for _ in range(2):
             raw = self.server.lmove(self.key, self.doing, "RIGHT", "LEFT")
             if raw is None:
@@ -109,13 +114,35 @@ class ReliableQueue(Base):
                 logger.warning("worker %s is gone: %d of its requests are back in the queue", worker, moved)
         return moved
 
+    def requeue_own(self) -> int:
+        """An idle worker's own processing list holds only requests that failed before being stored (an
+        exception in a callback or a pipeline): back to the queue, or to the dead-letter list after
+        MAX_ATTEMPTS takes."""
+        moved = 0
+        while (raw := self.server.lmove(self.doing, self.key, "RIGHT", "LEFT")) is not None:
+            tries = self.server.hincrby(f"{self.base}:attempts", hashlib.sha1(raw).hexdigest(), 1)
+            if tries >= MAX_ATTEMPTS:
+                self.server.lrem(self.key, 1, raw)
+                self.server.lpush(f"{self.base}:dead", raw)
+                logger.error("a request failed %d times: moved to %s:dead", tries, self.base)
+            moved += 1
+        return moved
+
     def busy(self) -> int:
-        """Requests queued or being worked on by live workers (this one included)."""
-        total = self.server.llen(self.key)
-        for worker in self.server.smembers(self.workers):
-            worker = worker.decode() if isinstance(worker, bytes) else worker
-            if worker == self.worker or self.server.exists(f"{self.base}:alive:{worker}"):
-                total += self.server.llen(f"{self.base}:doing:{worker}")
+        """Requests queued or being worked on by live workers (this one included), read in one transaction
+        so no request is missed while it moves from a list to another."""
+        workers = [w.decode() if isinstance(w, bytes) else w for w in self.server.smembers(self.workers)]
+        pipe = self.server.pipeline(transaction=True)
+        pipe.llen(self.key)
+        for worker in workers:
+            pipe.exists(f"{self.base}:alive:{worker}")
+            pipe.llen(f"{self.base}:doing:{worker}")
+        results = pipe.execute()
+        total = results[0]
+        for i, worker in enumerate(workers):
+            alive, doing = results[1 + 2 * i], results[2 + 2 * i]
+            if worker == self.worker or alive:
+                total += doing
         return total
 
     def clear(self):  # never: other workers share the queue
@@ -152,7 +179,7 @@ class WorkerScheduler(Scheduler):
         spider.work_queue = self.queue
         from twisted.internet import task
         self._beat = task.LoopingCall(self.queue.heartbeat)
-        self._beat.start(HEARTBEAT_TTL / 3, now=True)
+        self._beat.start(10, now=True)
 
     def close(self, reason):
         if getattr(self, "_beat", None) and self._beat.running:
@@ -176,6 +203,7 @@ def on_idle(spider) -> None:
     if queue is None:
         return
     queue.reap()
+    queue.requeue_own()
     if queue.busy() > 0:
         raise DontCloseSpider
     from .store.writer import finish_run, stored_counts

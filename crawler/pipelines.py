@@ -37,6 +37,7 @@ class StorePipeline:
         else:
             options = {"watchlist": spider.watchlist, "pages": spider.pages, "stealth": spider.stealth,
                        "adstxt": spider.fetch_adstxt, "profiles": spider.profile_names,
+                       "locale": (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale"),
                        "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
                        "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY"))}
             self.run_id = start_run(self.store, spider.watchlist_row.id, len(spider.sites), spider.profile, options)

@@ -11,6 +11,8 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .settings import browser_proxy, redact_proxy
 
@@ -133,17 +135,28 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
         locale = entry.get("locale")
         if locale is not None and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", locale):
             raise ProfileError(f"{where}.locale: a language tag such as fr-FR, not {locale!r}")
+        timezone = entry.get("timezone")
+        if timezone is not None:
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ProfileError(f"{where}.timezone: {timezone!r} is no IANA time zone (such as Europe/Paris)") from None
+        accept = entry.get("accept_language")
+        if accept is not None and not re.fullmatch(r"[A-Za-z0-9*,;=.\- ]{1,200}", accept):
+            raise ProfileError(f"{where}.accept_language: an Accept-Language value such as \"fr-FR,fr;q=0.9\"")
         template = entry.get("proxy")
         proxy = None
         if template:
             missing = [v for v in ENV.findall(template) if v not in environ]
             if missing:
                 raise ProfileError(f"{where}.proxy: environment variable(s) {', '.join(missing)} not set")
-            proxy = ENV.sub(lambda m: environ[m.group(1)], template)
+            proxy = ENV.sub(lambda m: quote(environ[m.group(1)], safe=""), template)  # a secret's / or # stays its own
             try:
+                parts = urlsplit(proxy)
+                parts.port  # noqa: B018 - raises on a bad port
                 browser_proxy(proxy)
-            except ValueError as exc:
-                raise ProfileError(f"{where}.proxy: {exc}") from None
+            except ValueError:  # never echo the URL: it holds the secret
+                raise ProfileError(f"{where}.proxy: not a proxy URL such as http://user:${{PASSWORD}}@host:port") from None
         out[name] = Profile(name, devices[device], locale, entry.get("accept_language"), entry.get("timezone"),
                             country, proxy, template, entry.get("user_agent"))
     return out

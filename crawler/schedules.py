@@ -20,6 +20,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .store.schema import Run, Schedule, ScheduleRun, Watchlist
 
@@ -51,16 +52,40 @@ def parse_every(text: str) -> int:
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
+def _weekdays(field: str) -> str:
+    """Cron's weekday field (0 or 7 Sunday; lists, ranges, steps) as APScheduler weekday names."""
+    days: set[int] = set()
+    for item in field.split(","):
+        part, _, step = item.partition("/")
+        if part == "*":
+            low, high = 0, 6
+        elif "-" in part:
+            low, high = (int(x) for x in part.split("-", 1))
+        else:
+            low = high = int(part)
+        if not (0 <= low <= 7 and 0 <= high <= 7 and low <= high) or (step and int(step) < 1):
+            raise ValueError(f"bad weekday {item!r} (0-7, 0 and 7 are Sunday)")
+        days |= {d % 7 for d in range(low, high + 1, int(step) if step else 1)}
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
 def cron_trigger(cron: str):
-    """A crontab expression as cron means it (weekday 0 or 7 = Sunday, 1 = Monday), in UTC. APScheduler 3
-    numbers weekdays from Monday = 0, so numeric weekdays become names first."""
+    """A crontab expression as cron means it, in UTC: weekday 0 or 7 is Sunday (APScheduler 3 numbers them
+    from Monday = 0, so numbers become names), and when both the day of month and the weekday are given, either
+    one matching fires (APScheduler would want both)."""
+    from apscheduler.triggers.combining import OrTrigger
     from apscheduler.triggers.cron import CronTrigger
     fields = cron.split()
     if len(fields) != 5:
         raise ValueError(f"wrong number of fields; got {len(fields)}, expected 5")
     minute, hour, day, month, weekday = fields
-    weekday = re.sub(r"(?<![/\d])(\d+)", lambda m: WEEKDAYS[int(m[1]) % 7] if int(m[1]) <= 7 else m[1], weekday)
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday, timezone="UTC")
+    names = _weekdays(weekday) if weekday != "*" and not re.search(r"[a-z]", weekday, re.I) else weekday.lower()
+
+    def make(d, w):
+        return CronTrigger(minute=minute, hour=hour, day=d, month=month, day_of_week=w, timezone="UTC")
+    if day != "*" and weekday != "*":
+        return OrTrigger([make(day, "*"), make("*", names)])
+    return make(day, names)
 
 
 def trigger(schedule: Schedule):
@@ -126,14 +151,13 @@ class Daemon:
         self.known: dict[int, tuple] = {}
         self.stopping = threading.Event()
         self.children: set[subprocess.Popen] = set()
+        self.threads: list[threading.Thread] = []
 
     # --- the table, mirrored -------------------------------------------------------------------------
     def sync(self, starting: bool = False) -> None:
         with self.store.session() as s:
             schedules = {sch.id: sch for sch in s.scalars(select(Schedule).where(Schedule.enabled.is_(True)))}
-            last = dict(s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at)
-                                  .where(ScheduleRun.state.in_(("running", "finished", "failed", "nothing_reached")))
-                                  .order_by(ScheduleRun.due_at)).all())
+            last = dict(s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at).order_by(ScheduleRun.due_at)).all())
         for sid in set(self.known) - set(schedules):
             self.scheduler.remove_job(str(sid))
             del self.known[sid]
@@ -153,7 +177,9 @@ class Daemon:
                 if due is not None:
                     if sch.catch_up:
                         logger.info("schedule %s missed its run due %s: running it now", sch.name, due)
-                        threading.Thread(target=self.fire, args=[sid, due], daemon=True).start()
+                        thread = threading.Thread(target=self.fire, args=[sid, due], daemon=True)
+                        self.threads.append(thread)
+                        thread.start()
                     else:
                         self.record(sid, due, "missed", message="the scheduler was not running")
 
@@ -191,11 +217,17 @@ class Daemon:
         args = [sys.executable, "-m", "crawler", "crawl", "-w", sch.watchlist, "--no-progress",
                 "--pages", str(sch.pages), *[a for p in sch.profiles or [] for a in ("--profile", p)], *self.crawl_args]
         started = utcnow()
+        try:  # claim this due time: a second scheduler on the same store finds it taken
+            row_id = self.record(sid, due, "running", pid=os.getpid())
+        except IntegrityError:
+            logger.info("schedule %s: the run due %s is another scheduler's", sch.name, due)
+            return
         # the store's URL (and its password) by environment, never on a command line others can read
         child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                  env=dict(os.environ, MONEYTRAIL_DB=self.db_url))
         self.children.add(child)
-        row_id = self.record(sid, due, "running", pid=child.pid)
+        with self.store.session() as s, s.begin():
+            s.get(ScheduleRun, row_id).pid = child.pid
         logger.info("schedule %s: crawl of %s started (pid %s)", sch.name, sch.watchlist, child.pid)
         code = child.wait()
         self.children.discard(child)
@@ -220,7 +252,10 @@ class Daemon:
         self.scheduler.start()
         try:
             while not self.stopping.wait(self.sync_seconds):
-                self.sync()
+                try:
+                    self.sync()
+                except Exception:  # a database blip: the schedules already loaded keep running
+                    logger.exception("could not read the schedules; trying again in %s s", self.sync_seconds)
         finally:
             for child in list(self.children):  # a stopped scheduler stops its crawls (they can be resumed)
                 try:
@@ -228,3 +263,5 @@ class Daemon:
                 except ProcessLookupError:
                     pass
             self.scheduler.shutdown(wait=True)
+            for thread in self.threads:
+                thread.join(timeout=120)

@@ -69,6 +69,7 @@ class WatchlistSpider(scrapy.Spider):
         self.sites_done = 0
         self._pending: dict[str, int] = {}
         self._adstxt_asked: set[str] = set()
+        self._adstxt_done: set[tuple[str, str]] = set()  # resuming: (site, file) already stored
 
     @classmethod
     def update_settings(cls, settings):
@@ -105,8 +106,8 @@ class WatchlistSpider(scrapy.Spider):
         done = self.resumed
         for site in self.sites:
             self._pending[site.domain] = len(self.visitors)
-            if done and site.id in done.adstxt_sites:
-                self._adstxt_asked.add(site.domain)
+            if done:  # the files this run already fetched for the site
+                self._adstxt_done |= {(site.domain, kind) for site_id, kind in done.adstxt_sites if site_id == site.id}
             for visitor in self.visitors:
                 home = done.homes.get((site.id, visitor.name)) if done else None
                 if home is None:
@@ -137,6 +138,7 @@ class WatchlistSpider(scrapy.Spider):
             if visitor is None:
                 raise ValueError(f"this worker has no profile {visit.get('visitor')!r}: give it the run's --profiles")
             request.meta["playwright_context_kwargs"] = visitor.context_options()
+            visit["profile"] = visitor.record()  # as this worker's profiles file describes it
         elif self.proxy:
             request.meta["proxy"] = self.proxy
 
@@ -156,7 +158,9 @@ class WatchlistSpider(scrapy.Spider):
         if self.fetch_adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
             self._adstxt_asked.add(visit["site"])
             for kind in ("ads.txt", "app-ads.txt"):
-                yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"], ADSTXT_MAX)
+                if (visit["site"], kind) not in self._adstxt_done:
+                    yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"],
+                                             ADSTXT_MAX)
 
     def _visit_finished(self, site: str) -> None:
         if site not in self._pending:  # scale-out: the site's other visits are other workers'
@@ -165,10 +169,14 @@ class WatchlistSpider(scrapy.Spider):
         if self._pending[site] == 0:
             self.sites_done += 1
 
-    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile) -> scrapy.Request:
-        uid = uuid.uuid4().hex
+    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile,
+                      run: int | None = None) -> scrapy.Request:
+        run = run or (self.resumed.run_id if getattr(self, "resumed", None) is not None and self.worker else None)
+        # a worker's visit has the same id however many times it is queued: stored once, found stored after
+        uid = uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}").hex \
+            if run else uuid.uuid4().hex
         limits = asdict(self.limits)
-        return scrapy.Request(url, callback=self.visited, errback=self.failed, dont_filter=True, meta={
+        return scrapy.Request(url, callback=self.visited, errback=self.failed, dont_filter=not run, meta={
             "playwright": True, "playwright_context": uid, "playwright_include_page": True,
             "playwright_context_kwargs": visitor.context_options(),
             "playwright_page_init_callback": "crawler.hooks.init_page",
@@ -202,10 +210,10 @@ class WatchlistSpider(scrapy.Spider):
             await self._close(page)
             if recorder is not None:
                 recorder.cancel()
+        if visit["page_kind"] == "home":  # what it leads to is queued first: a crash after storing loses none of it
+            for follow in self._follow_up(observation, visit):
+                yield follow
         yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"))
-        if visit["page_kind"] == "home":
-            for request in self._follow_up(observation, visit):
-                yield request
         self._visit_finished(visit["site"])
 
     async def _observe(self, page, recorder, url, visit, status, error):

@@ -41,7 +41,10 @@ def test_a_profile_gives_its_context_and_records_no_secret(tmp_path):
     (GOOD.replace('locale = "fr-FR"', 'locale = "French"'), "[profiles.fr].locale: a language tag"),
     (GOOD + 'colour = "blue"\n', "[profiles.fr]: unknown field(s) colour"),
     (GOOD.replace("${PW}", "${NOT_SET_ANYWHERE}"), "[profiles.fr].proxy: environment variable(s) NOT_SET_ANYWHERE not set"),
-    (GOOD.replace("http://user", "user"), "[profiles.fr].proxy: a proxy is a URL"),
+    (GOOD.replace("http://user", "user"), "[profiles.fr].proxy: not a proxy URL"),
+    (GOOD.replace(":8000", ":80o0"), "[profiles.fr].proxy: not a proxy URL"),
+    (GOOD.replace("Europe/Paris", "Europe/Pariss"), "[profiles.fr].timezone: 'Europe/Pariss' is no IANA time zone"),
+    (GOOD.replace('"fr-FR,fr;q=0.9"', '"fr<script>"'), "[profiles.fr].accept_language:"),
     ("[profiles.fr]\nlocale = 3\n", "[profiles.fr].locale: must be a non-empty string"),
     ("[other]\n", "no [profiles.NAME] table"),
     ("[profiles.fr\n", "profiles.toml: "),
@@ -50,6 +53,14 @@ def test_bad_profiles_are_named(tmp_path, text, message):
     with pytest.raises(ProfileError) as info:
         load_profiles(write(tmp_path, text), {"PW": "x"})
     assert message in str(info.value), str(info.value)
+
+
+def test_secrets_with_url_characters_stay_whole(tmp_path):
+    (fr,) = load_profiles(write(tmp_path, GOOD), {"PW": "a/b#c%41:d"}).values()
+    assert fr.context_options()["proxy"]["password"] == "a/b#c%41:d"
+    with pytest.raises(ProfileError) as info:
+        load_profiles(write(tmp_path, GOOD.replace(":8000", ":port${PW}")), {"PW": "s3cretpart"})
+    assert "s3cretpart" not in str(info.value)
 
 
 def test_choosing_profiles(tmp_path, monkeypatch):

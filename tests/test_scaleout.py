@@ -146,3 +146,16 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
     with store.session() as s:
         stored_text = str([r.options for r in s.scalars(select(Run))])
     assert b"w0rker-s3cret" not in dumped and "w0rker-s3cret" not in logs + stored_text
+
+
+def test_queued_requests_carry_no_proxy_secret():
+    """A retried ads.txt request carries the Proxy-Authorization header Scrapy added; none of it is queued."""
+    import scrapy
+
+    from crawler.distributed import strip_secrets
+    request = scrapy.Request("https://site.test/ads.txt", headers={"Proxy-Authorization": "Basic YWxpY2U6czNjcmV0"},
+                             meta={"proxy": "http://alice:s3cret@p.test:8000", "_auth_proxy": "http://p.test:8000",
+                                   "playwright_context_kwargs": {"locale": "fr-FR", "proxy": {"password": "s3cret"}}})
+    strip_secrets(request)
+    assert b"Proxy-Authorization" not in request.headers and "proxy" not in request.meta
+    assert "_auth_proxy" not in request.meta and request.meta["playwright_context_kwargs"] == {"locale": "fr-FR"}

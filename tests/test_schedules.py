@@ -44,6 +44,15 @@ def test_due_times_and_missed_runs():
     assert fires("0 3 * * 0") == fires("0 3 * * 7") == datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Sunday, as cron says
     assert fires("30 4 * * 1-5") == datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # Tuesday, the next weekday
     assert fires("0 */6 * * *") == datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    from crawler.schedules import _weekdays
+    assert _weekdays("*/2") == "sun,tue,thu,sat" and _weekdays("0-6") == "sun,mon,tue,wed,thu,fri,sat"
+    assert _weekdays("5-7") == "sun,fri,sat"
+    # day of month and weekday both given: either fires, as in cron (the 1st, or any Monday)
+    assert fires("0 3 1 * 1") == datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    assert cron_trigger("0 3 1 * 1").get_next_fire_time(None, datetime(2026, 11, 30, 4, tzinfo=UTC)) == \
+        datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    with pytest.raises(ScheduleError):
+        check_cron("0 3 * * 8")
 
 
 def test_schedule_commands(tmp_path):

@@ -215,6 +215,7 @@ class ScheduleRun(Base):
     """One due time of a schedule and what came of it: running, finished, nothing_reached, failed,
     interrupted, skipped (the previous run still going), missed (the scheduler was down)."""
     __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("schedule_id", "due_at"),)  # one run per due time, whatever the schedulers
     id: Mapped[int] = mapped_column(primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

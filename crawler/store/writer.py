@@ -122,7 +122,7 @@ class Resumed:
     counts: dict
     visits: set[tuple[int | None, str, str]]  # (site_id, profile name, url) of every stored visit
     homes: dict[tuple[int | None, str], Observation]  # (site_id, profile name) -> its home visit
-    adstxt_sites: set[int | None]  # sites whose ads.txt was fetched
+    adstxt_sites: set[tuple[int | None, str]]  # (site, ads.txt or app-ads.txt) fetched
 
 
 def stored_counts(store: Store, run_id: int) -> dict:
@@ -158,7 +158,8 @@ def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
                 visits.add((site_id, name, url))
                 if kind == "home":
                     homes[(site_id, name)] = unpack(blob)
-            adstxt = set(s.scalars(select(AdsTxt.site_id).where(AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None))))
+            adstxt = set(s.execute(select(AdsTxt.site_id, AdsTxt.kind).where(
+                AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None), AdsTxt.kind.in_(("ads.txt", "app-ads.txt")))).all())
         run.state, run.ended_at = "running", None
         name, options = watchlist.name, dict(run.options or {})
     # counts as far as the stored visits tell (a killed crawl never wrote its own)

@@ -39,7 +39,8 @@ def upgrade() -> None:
                     sa.Column('exit_code', sa.Integer(), nullable=True),
                     sa.Column('run_id', sa.Integer(), sa.ForeignKey('runs.id', ondelete='SET NULL'), nullable=True),
                     sa.Column('message', sa.Text(), nullable=True),
-                    sa.PrimaryKeyConstraint('id'))
+                    sa.PrimaryKeyConstraint('id'),
+                    sa.UniqueConstraint('schedule_id', 'due_at'))
     op.create_index('ix_schedule_runs_schedule_id', 'schedule_runs', ['schedule_id'])
 
 
