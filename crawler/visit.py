@@ -155,13 +155,15 @@ class Visit:
             rec.begin_step("click_player", f"{point['x']:.0f},{point['y']:.0f}")
             await self.act(page.mouse.click(point["x"], point["y"]), "click the player")
             await asyncio.sleep(0.6)
+        size = page.viewport_size or VIEWPORT  # a phone's screen is smaller than a desktop's
         if self.on_site():
-            rec.begin_step("click_centre", f"{VIEWPORT['width'] // 2},{VIEWPORT['height'] // 2}")
-            await self.act(page.mouse.click(VIEWPORT["width"] // 2, VIEWPORT["height"] // 2), "click the centre")
+            rec.begin_step("click_centre", f"{size['width'] // 2},{size['height'] // 2}")
+            await self.act(page.mouse.click(size["width"] // 2, size["height"] // 2), "click the centre")
             await asyncio.sleep(0.4)
         if self.on_site():
-            rec.begin_step("click_body", "12,300")
-            await self.act(page.mouse.click(12, 300), "click the body")
+            y = min(300, size["height"] // 2)
+            rec.begin_step("click_body", f"12,{y}")
+            await self.act(page.mouse.click(12, y), "click the body")
         await self.settle(self.limits.settle_min, self.limits.settle_max)
         await self.follow_ad_links()
         await self.chains_land(self.limits.chain_wait)
@@ -296,15 +298,12 @@ async def navigate(page: Page, url: str, timeout: float, recorder: Recorder | No
 
 
 def context_options(profile: dict | None = None) -> dict:
-    """Options of the fresh browser context each visit gets."""
+    """Options of the fresh browser context of a desktop visit with this profile's locale, time zone and user
+    agent (the same as a named profile's: crawler/profiles.py)."""
+    from .profiles import Profile, load_devices
     profile = profile or {}
-    options = {"ignore_https_errors": True, "viewport": dict(VIEWPORT), "accept_downloads": False,
-               "locale": profile.get("locale") or "en-US", "java_script_enabled": True}
-    if profile.get("timezone"):
-        options["timezone_id"] = profile["timezone"]
-    if profile.get("user_agent"):
-        options["user_agent"] = profile["user_agent"]
-    return options
+    return Profile("default", load_devices()["desktop"], profile.get("locale"), timezone=profile.get("timezone"),
+                   user_agent=profile.get("user_agent")).context_options()
 
 
 async def visit_url(browser, url: str, *, visit_id: str, site: str, page_kind: str = "home",

@@ -16,6 +16,7 @@ import pytest
 from crawler.domains import host_of, site_of
 from crawler.store import open_store
 from crawler.store.writer import load_observations
+from sandbox.scoring import applicable
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -25,16 +26,6 @@ HOSTILE = {"slow_response": ("timeout", None), "infinite_loop": ("hostile", "unr
            "redirect_loop": ("hostile", "redirect_loop"), "beforeunload_trap": ("hostile", "beforeunload_trap"),
            "file_download": ("hostile", "forced_download"), "huge_page": ("hostile", "oversized_page")}
 VISITOR_TRIGGERS = ("click", "click_player")  # what a visit pulls by itself; click_ad is reached by following
-
-
-def applicable(when: dict, *, country=None, language="en") -> bool:
-    """Does a truth item apply to a stealthy visitor from `country` (None: any other) speaking `language`?"""
-    for key, value in when.items():
-        if key == "country" and value != (country or "other"):
-            return False
-        if key == "language" and value != language and not (value == "other" and language not in ("de", "fr")):
-            return False
-    return True
 
 
 def run_cli(*args, env_extra=None, timeout=600):
