@@ -1,12 +1,13 @@
 """The attribution step as the crawl and `reanalyze` run it: signatures and filter lists loaded once, then
 `visit(observation)` and `adstxt(...)` give the findings to store. `reanalyze` recomputes every stored finding
 (optionally of visits since a date) from the stored observations and ads.txt bodies, without crawling."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ class Analyzer:
     lists: FilterLists | None = None
 
     @classmethod
-    def from_options(cls, data: str | None = None, lists: str | None = None) -> "Analyzer":
+    def from_options(cls, data: str | None = None, lists: str | None = None) -> Analyzer:
         return cls(load(data), load_default(lists))
 
     def visit(self, obs: Observation) -> Findings:
@@ -44,12 +45,14 @@ class Analyzer:
         return findings
 
 
-def reanalyze(store, analyzer: Analyzer, since: datetime | None = None,
-              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+def reanalyze(
+    store, analyzer: Analyzer, since: datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
     """Recompute findings of every stored visit (started at or after `since`) and ads.txt file (fetched at or
     after `since`), in batches, each batch one transaction. Returns counts."""
     from crawler.store.schema import AdsTxt, Visit
     from crawler.store.writer import add_findings, clear_findings, unpack
+
     with store.session() as s:
         visits = select(Visit.id)
         files = select(AdsTxt.id).where(AdsTxt.kind.in_(("ads.txt", "app-ads.txt")))
@@ -60,7 +63,7 @@ def reanalyze(store, analyzer: Analyzer, since: datetime | None = None,
     total, done = len(visit_ids) + len(file_ids), 0
     counts = {"visits": 0, "adstxt": 0, "links": 0, "networks": 0, "miners": 0, "ids": 0, "errors": 0}
     for start in range(0, len(visit_ids), BATCH):
-        batch = visit_ids[start:start + BATCH]
+        batch = visit_ids[start : start + BATCH]
         with store.session() as s, s.begin():
             clear_findings(s, visit_ids=batch)
             for visit_id, blob in s.execute(select(Visit.id, Visit.observation).where(Visit.id.in_(batch))):
@@ -78,11 +81,12 @@ def reanalyze(store, analyzer: Analyzer, since: datetime | None = None,
         if progress:
             progress(done, total)
     for start in range(0, len(file_ids), BATCH):
-        batch = file_ids[start:start + BATCH]
+        batch = file_ids[start : start + BATCH]
         with store.session() as s, s.begin():
             clear_findings(s, adstxt_ids=batch)
-            rows = s.execute(select(AdsTxt.id, AdsTxt.domain, AdsTxt.kind, AdsTxt.outcome, AdsTxt.body)
-                             .where(AdsTxt.id.in_(batch)))
+            rows = s.execute(
+                select(AdsTxt.id, AdsTxt.domain, AdsTxt.kind, AdsTxt.outcome, AdsTxt.body).where(AdsTxt.id.in_(batch))
+            )
             for file_id, domain, kind, outcome, body in rows:
                 findings = analyzer.adstxt(domain, kind, outcome, body)
                 if findings is not None:

@@ -2,6 +2,7 @@
 
 Networks per request (requests.py), inline tags and publisher ids (ids.py), chains to advertisers
 (windows.py), miners (miners.py). Nothing here touches the browser, the network or the store."""
+
 from __future__ import annotations
 
 from crawler.observation import Observation

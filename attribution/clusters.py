@@ -5,6 +5,7 @@ key or wallet, an ads.txt DIRECT account), never ad-slot ids nor ads.txt RESELLE
 *pooled* when it joins POOLED_GROUPS or more groups that ids found on just two sites already bind (a
 reseller's or a shared theme's id on unrelated sites): it binds nothing and is reported as a warning.
 Bridging two groups, or joining single sites to one group, is what an operator's own id does."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -85,5 +86,7 @@ def operators(rows, strong) -> Operators:
         binding = sorted(key for key, carriers in shared.items() if key not in pooled and carriers <= sites)
         found.append((sorted(sites), binding))
     found.sort(key=lambda c: (-len(c[0]), c[0][0]))
-    return Operators([Cluster(i + 1, sites, binding) for i, (sites, binding) in enumerate(found)],
-                     {key: sorted(shared[key]) for key in sorted(pooled)})
+    return Operators(
+        [Cluster(i + 1, sites, binding) for i, (sites, binding) in enumerate(found)],
+        {key: sorted(shared[key]) for key in sorted(pooled)},
+    )

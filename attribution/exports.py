@@ -4,12 +4,13 @@ Every table's columns are listed in COLUMNS (the contract: documented in README,
 are only ever appended). `site` is the registrable domain of the watchlist site after mirror redirects,
 `network` the canonical name from data/networks.toml or `unknown:<host>`, `advertiser` a registrable domain.
 Times are UTC, ISO 8601. Lists inside a cell are joined with `;`."""
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,7 @@ EVIDENCE_ORDER = ("host", "initiator", "inline", "chain", "adstxt", "list")
 @dataclass
 class Scope:
     """Which findings: of one run, and/or of visits since a date."""
+
     run: int | None = None
     since: datetime | None = None
     until: datetime | None = None  # exclusive
@@ -60,7 +62,7 @@ def _iso(value) -> str | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -70,35 +72,68 @@ def _joined(values) -> str:
 
 def links(store, scope: Scope) -> pd.DataFrame:
     from crawler.store.schema import FindingLink, Visit
-    query = scope.visits(select(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
-                                FindingLink.category, FindingLink.brokers, FindingLink.visit_id, Visit.started_at)
-                         .join(Visit, Visit.id == FindingLink.visit_id), Visit)
+
+    query = scope.visits(
+        select(
+            FindingLink.site,
+            FindingLink.network,
+            FindingLink.advertiser,
+            FindingLink.kind,
+            FindingLink.category,
+            FindingLink.brokers,
+            FindingLink.visit_id,
+            Visit.started_at,
+        ).join(Visit, Visit.id == FindingLink.visit_id),
+        Visit,
+    )
     rows: dict[tuple, dict] = {}
     with store.session() as s:
         for site, network, advertiser, kind, category, brokers, visit_id, started in s.execute(query):
-            row = rows.setdefault((site, network, advertiser, kind), {"visits": set(), "seen": [], "categories": [],
-                                                                      "brokers": set()})
+            row = rows.setdefault(
+                (site, network, advertiser, kind), {"visits": set(), "seen": [], "categories": [], "brokers": set()}
+            )
             row["visits"].add(visit_id)
             row["seen"].append(started)
             row["categories"].append(category)
             row["brokers"].update(brokers or [])
-    out = [{"site": k[0], "network": k[1], "advertiser": k[2], "kind": k[3], "visits": len(r["visits"]),
-            "first_seen": _iso(min(r["seen"])), "last_seen": _iso(max(r["seen"])),
-            "category": max(sorted(set(r["categories"])), key=r["categories"].count), "brokers": _joined(r["brokers"])}
-           for k, r in rows.items()]
+    out = [
+        {
+            "site": k[0],
+            "network": k[1],
+            "advertiser": k[2],
+            "kind": k[3],
+            "visits": len(r["visits"]),
+            "first_seen": _iso(min(r["seen"])),
+            "last_seen": _iso(max(r["seen"])),
+            "category": max(sorted(set(r["categories"])), key=r["categories"].count),
+            "brokers": _joined(r["brokers"]),
+        }
+        for k, r in rows.items()
+    ]
     return _frame("links", out, ["site", "network", "advertiser", "kind"])
 
 
 def networks(store, scope: Scope) -> pd.DataFrame:
     from crawler.store.schema import AdsTxt, FindingNetwork, Visit
+
     rows: dict[tuple, dict] = {}
     with store.session() as s:
-        by_visit = scope.visits(select(FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence,
-                                       FindingNetwork.host, FindingNetwork.visit_id)
-                                .join(Visit, Visit.id == FindingNetwork.visit_id), Visit)
-        by_file = scope.files(select(FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence,
-                                     FindingNetwork.host, null())
-                              .join(AdsTxt, AdsTxt.id == FindingNetwork.adstxt_id), AdsTxt)
+        by_visit = scope.visits(
+            select(
+                FindingNetwork.site,
+                FindingNetwork.network,
+                FindingNetwork.evidence,
+                FindingNetwork.host,
+                FindingNetwork.visit_id,
+            ).join(Visit, Visit.id == FindingNetwork.visit_id),
+            Visit,
+        )
+        by_file = scope.files(
+            select(
+                FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence, FindingNetwork.host, null()
+            ).join(AdsTxt, AdsTxt.id == FindingNetwork.adstxt_id),
+            AdsTxt,
+        )
         for query in (by_visit, by_file):
             for site, network, evidence, host, visit_id in s.execute(query):
                 row = rows.setdefault((site, network), {"evidence": set(), "visits": set(), "hosts": set()})
@@ -106,33 +141,60 @@ def networks(store, scope: Scope) -> pd.DataFrame:
                 row["hosts"].add(host)
                 if visit_id is not None:
                     row["visits"].add(visit_id)
-    out = [{"site": k[0], "network": k[1],
+    out = [
+        {
+            "site": k[0],
+            "network": k[1],
             "evidence": ";".join(e for e in EVIDENCE_ORDER if e in r["evidence"]),
-            "visits": len(r["visits"]), "hosts": _joined(r["hosts"])} for k, r in rows.items()]
+            "visits": len(r["visits"]),
+            "hosts": _joined(r["hosts"]),
+        }
+        for k, r in rows.items()
+    ]
     return _frame("networks", out, ["site", "network"])
 
 
 def miners(store, scope: Scope) -> pd.DataFrame:
     from crawler.store.schema import FindingMiner, Visit
+
     rows: dict[tuple, dict] = {}
-    query = scope.visits(select(FindingMiner.site, FindingMiner.service, FindingMiner.site_key, FindingMiner.wallet,
-                                FindingMiner.signals, FindingMiner.visit_id)
-                         .join(Visit, Visit.id == FindingMiner.visit_id), Visit)
+    query = scope.visits(
+        select(
+            FindingMiner.site,
+            FindingMiner.service,
+            FindingMiner.site_key,
+            FindingMiner.wallet,
+            FindingMiner.signals,
+            FindingMiner.visit_id,
+        ).join(Visit, Visit.id == FindingMiner.visit_id),
+        Visit,
+    )
     with store.session() as s:
         for site, service, site_key, wallet, signals, visit_id in s.execute(query):
-            row = rows.setdefault((site, service, site_key or wallet or ""),
-                                  {"signals": set(), "visits": set(), "wallet": wallet})
+            row = rows.setdefault(
+                (site, service, site_key or wallet or ""), {"signals": set(), "visits": set(), "wallet": wallet}
+            )
             row["signals"].update(signals or [])
             row["visits"].add(visit_id)
             row["wallet"] = row["wallet"] or wallet
-    out = [{"site": k[0], "service": k[1], "site_key": k[2], "signals": _joined(r["signals"]),
-            "wallet": r["wallet"] or "", "visits": len(r["visits"])} for k, r in rows.items()]
+    out = [
+        {
+            "site": k[0],
+            "service": k[1],
+            "site_key": k[2],
+            "signals": _joined(r["signals"]),
+            "wallet": r["wallet"] or "",
+            "visits": len(r["visits"]),
+        }
+        for k, r in rows.items()
+    ]
     return _frame("miners", out, ["site", "service", "site_key"])
 
 
 def _sellers(store, scope: Scope) -> dict[str, dict]:
     """ad system domain -> sellers.json map (the latest readable file of each)."""
     from crawler.store.schema import AdsTxt
+
     found: dict[str, dict] = {}
     query = select(AdsTxt.domain, AdsTxt.body).where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")
     with store.session() as s:
@@ -146,10 +208,13 @@ def _sellers(store, scope: Scope) -> dict[str, dict]:
 def id_rows(store, scope: Scope, types=None) -> list[tuple[str, str, str, str]]:
     """(site, id_type, id_value, source) of every publisher id in scope (of these types only, if given)."""
     from crawler.store.schema import AdsTxt, FindingId, Visit
+
     with store.session() as s:
         columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
         by_visit = scope.visits(select(*columns).join(Visit, Visit.id == FindingId.visit_id), Visit).group_by(*columns)
-        by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt).group_by(*columns)
+        by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt).group_by(
+            *columns
+        )
         if types is not None:
             by_visit, by_file = (q.where(FindingId.id_type.in_(sorted(types) or [""])) for q in (by_visit, by_file))
         return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
@@ -166,8 +231,9 @@ def publisher_ids(store, scope: Scope) -> pd.DataFrame:
         if id_type == "adstxt_account":
             system, _, account = id_value.partition(":")
             seller = directory.get(system, {}).get(account, {}).get("name", "")
-        out.append({"site": site, "id_type": id_type, "id_value": id_value, "seller": seller,
-                    "sources": _joined(sources)})
+        out.append(
+            {"site": site, "id_type": id_type, "id_value": id_value, "seller": seller, "sources": _joined(sources)}
+        )
     return _frame("publisher-ids", out, ["site", "id_type", "id_value"])
 
 
@@ -184,10 +250,18 @@ def clusters(store, scope: Scope, sigs: Signatures) -> pd.DataFrame:
         binding = ";".join(f"{t}:{v}" for t, v in cluster.binding_ids)
         for site in cluster.sites:
             clustered.add(site)
-            out.append({"cluster": cluster.number, "site": site, "binding_ids": binding,
-                        "pooled_ids": ";".join(sorted(pooled_by_site.get(site, [])))})
+            out.append(
+                {
+                    "cluster": cluster.number,
+                    "site": site,
+                    "binding_ids": binding,
+                    "pooled_ids": ";".join(sorted(pooled_by_site.get(site, []))),
+                }
+            )
     for site in sorted(set(pooled_by_site) - clustered):  # in no cluster, but carrying a pooled id: cluster 0
-        out.append({"cluster": 0, "site": site, "binding_ids": "", "pooled_ids": ";".join(sorted(pooled_by_site[site]))})
+        out.append(
+            {"cluster": 0, "site": site, "binding_ids": "", "pooled_ids": ";".join(sorted(pooled_by_site[site]))}
+        )
     return _frame("clusters", out, ["cluster", "site"])
 
 
@@ -209,12 +283,18 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """CSV cells a spreadsheet would run as a formula (text from crawled pages starting with = + - @) get a
     leading apostrophe, as OWASP advises; JSON and Parquet keep values as they are."""
+
     def guard(value):
         if not isinstance(value, str):
             return value
         value = CONTROL.sub("", value)  # a page's control characters: no spreadsheet takes them
         return "'" + value if value.startswith(FORMULA_START) else value
-    return frame.apply(lambda column: column.map(guard) if not pd.api.types.is_numeric_dtype(column) else column) if len(frame) else frame
+
+    return (
+        frame.apply(lambda column: column.map(guard) if not pd.api.types.is_numeric_dtype(column) else column)
+        if len(frame)
+        else frame
+    )
 
 
 def write(frame: pd.DataFrame, fmt: str, path: Path | None):

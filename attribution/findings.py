@@ -2,6 +2,7 @@
 
 `site` is always the registrable domain of the watchlist site after mirror redirects; `network` the canonical
 name from data/networks.toml or `unknown:<host>`; `advertiser` a registrable domain."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,6 +29,7 @@ class Hop:
 @dataclass
 class Link:
     """An ad seen through to its landing page: who served it and who paid."""
+
     network: str
     advertiser: str
     kind: str  # one of LINK_KINDS

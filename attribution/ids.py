@@ -10,12 +10,13 @@ ads.txt follows the IAB specification: `ad system domain, account id, DIRECT|RES
 `#` comments, `variable=value` lines; a line that breaks these rules is skipped, the rest is kept. DIRECT
 accounts are the site's own (`adstxt_account` ids, and `adstxt` evidence for a known network); RESELLER
 lines are intermediaries' accounts and bind nothing."""
+
 from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from crawler.domains import registrable_domain
 from crawler.observation import Observation
@@ -129,6 +130,7 @@ def inline_tags(obs: Observation, sigs: Signatures, ids: list[PublisherId]) -> l
 
 # --- ads.txt and sellers.json -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AdsTxtRecord:
     ad_system: str
@@ -150,8 +152,12 @@ def parse_adstxt(text: str) -> tuple[list[AdsTxtRecord], list[int]]:
                 skipped.append(number)
             continue
         system, account, relationship = fields[0].lower(), fields[1], fields[2].upper()
-        if (not HOST_RE.match(system) or not ACCOUNT_RE.match(account) or relationship not in ("DIRECT", "RESELLER")
-                or len(fields) > 4):
+        if (
+            not HOST_RE.match(system)
+            or not ACCOUNT_RE.match(account)
+            or relationship not in ("DIRECT", "RESELLER")
+            or len(fields) > 4
+        ):
             skipped.append(number)
             continue
         cert = fields[3] if len(fields) == 4 and fields[3] else None
@@ -181,6 +187,9 @@ def sellers(text: str) -> dict[str, dict]:
     out = {}
     for entry in data.get("sellers", []) if isinstance(data, dict) and isinstance(data.get("sellers"), list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("seller_id"), (str, int)):
-            out[str(entry["seller_id"])] = {k: str(entry[k])[:300] for k in ("name", "domain", "seller_type")
-                                            if isinstance(entry.get(k), (str, int))}
+            out[str(entry["seller_id"])] = {
+                k: str(entry[k])[:300]
+                for k in ("name", "domain", "seller_type")
+                if isinstance(entry.get(k), (str, int))
+            }
     return out

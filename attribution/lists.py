@@ -4,6 +4,7 @@ They are never committed: `moneytrail lists update` downloads them from their ca
 cache (`<data home>/lists`), or `--lists DIR` points at local copies (every `*.txt` in DIR). A list's kind
 comes from its file name: `*privacy*` lists trackers, `*coin*` / `*miner*` lists miners, any other lists ads.
 A request one of the ad lists matches and no signature names becomes `unknown:<host>` (evidence `list`)."""
+
 from __future__ import annotations
 
 import os
@@ -36,6 +37,7 @@ def kind_of(name: str) -> str:
 
 def cache_dir() -> Path:
     from crawler.store.db import data_home
+
     return data_home() / "lists"
 
 
@@ -53,12 +55,13 @@ def list_files(directory: str | os.PathLike) -> list[Path]:
 class FilterLists:
     """One engine per kind of list that attribution asks: ads (unknown networks), miner (a weak miner signal).
     Tracking lists name trackers, not ad networks: they are listed but not loaded."""
+
     engines: dict[str, adblock.Engine]
     files: list[Path]
     rules: dict[str, int]  # kind -> rules loaded
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "FilterLists":
+    def load(cls, directory: str | os.PathLike) -> FilterLists:
         files = list_files(directory)
         sets: dict[str, adblock.FilterSet] = {}
         rules: dict[str, int] = {}
@@ -70,8 +73,9 @@ class FilterLists:
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
             sets.setdefault(kind, adblock.FilterSet()).add_filter_list(text)
-            rules[kind] = rules.get(kind, 0) + sum(1 for line in text.splitlines()
-                                                   if line.strip() and not line.startswith(("!", "[")))
+            rules[kind] = rules.get(kind, 0) + sum(
+                1 for line in text.splitlines() if line.strip() and not line.startswith(("!", "["))
+            )
         return cls({kind: adblock.Engine(filter_set=fs, optimize=True) for kind, fs in sets.items()}, files, rules)
 
     def check(self, url: str, source_url: str, resource_type: str) -> str | None:

@@ -6,6 +6,7 @@ are a CryptoNight miner's or whose digest is a known miner's (`wasm`), a request
 host (`miner_host`). Weak signals only add to a miner found so: the key in an inline init call (`inline_key`),
 Workers started by the miner's script (`workers`), a miner filter list blocking a host (`list`). A chat on a
 WebSocket or a wasm image decoder has none of the strong shapes, so it is never a miner."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,9 @@ def _messages(texts: list[str]):
                 yield item
 
 
-def _pool(protocols: tuple[Protocol, ...], sent: list[str], received: list[str]) -> tuple[set[str], str | None, str | None]:
+def _pool(
+    protocols: tuple[Protocol, ...], sent: list[str], received: list[str]
+) -> tuple[set[str], str | None, str | None]:
     """Signals of a pool protocol on one socket, the protocol's key type and the key."""
     best: tuple[set[str], str | None, str | None] = (set(), None, None)
     for proto in protocols:
@@ -56,8 +59,11 @@ def _pool(protocols: tuple[Protocol, ...], sent: list[str], received: list[str])
                 if isinstance(value, str) and KEY_RE.match(value):
                     signals.add("pool_auth")
                     key_type, key = proto.key_type, value
-            elif kind == proto.submit and isinstance(msg.get("params"), dict) and all(
-                    f in msg["params"] for f in proto.submit_params):
+            elif (
+                kind == proto.submit
+                and isinstance(msg.get("params"), dict)
+                and all(f in msg["params"] for f in proto.submit_params)
+            ):
                 signals.add("pool_submit")
         for msg in _messages(received):
             for path in proto.job_blob:
@@ -70,15 +76,21 @@ def _pool(protocols: tuple[Protocol, ...], sent: list[str], received: list[str])
     return best
 
 
-def attribute_miners(obs: Observation, sigs: Signatures, list_hosts: set[str] = frozenset(),
-                     hosts: list[str] | None = None) -> list[Miner]:
+def attribute_miners(
+    obs: Observation, sigs: Signatures, list_hosts: set[str] = frozenset(), hosts: list[str] | None = None
+) -> list[Miner]:
     """`hosts`: the host of each request, if already known."""
     site = obs.final_site or obs.site
     found: dict[str, Miner] = {}  # service (or "unknown") -> miner
     weak: list[tuple[str | None, str, str | None]] = []  # (service, signal, key)
 
-    def add(service: str | None, signal: str, site_key: str | None = None, wallet: str | None = None,
-            pool: str | None = None) -> None:
+    def add(
+        service: str | None,
+        signal: str,
+        site_key: str | None = None,
+        wallet: str | None = None,
+        pool: str | None = None,
+    ) -> None:
         miner = found.setdefault(service or "unknown", Miner(service or "unknown"))
         if signal not in miner.signals:
             miner.signals.append(signal)
@@ -94,8 +106,13 @@ def attribute_miners(obs: Observation, sigs: Signatures, list_hosts: set[str] = 
         if key_type == "miner_wallet" and key:
             key = key.split(".")[0].split("+")[0]
         for signal in sorted(signals):
-            add(service, signal, key if key_type == "miner_site_key" else None,
-                key if key_type == "miner_wallet" else None, ws.url)
+            add(
+                service,
+                signal,
+                key if key_type == "miner_site_key" else None,
+                key if key_type == "miner_wallet" else None,
+                ws.url,
+            )
     for module in obs.wasm:
         named = any(p.search(e) for e in module.exports for p in sigs.wasm_exports)
         if named or (module.sha256 and module.sha256 in sigs.wasm_sha256):

@@ -6,6 +6,7 @@ names as its initiator, wherever that script came from, or the ad frame it was m
 window's main frame inherits from a script only (a window.open of the network's script), never from the page
 before it, so brokers and landing pages are not counted as the network's. A third-party request still
 unnamed that an ad filter list blocks becomes `unknown:<host>` (evidence `list`)."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,6 @@ from crawler.observation import Observation
 from .findings import NetworkHit
 from .lists import FilterLists
 from .signatures import Signatures
-
 
 _HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#\\@]*@)?(\[[^\]/]*\]|[^/?#\\:]*)")
 
@@ -86,7 +86,13 @@ def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | 
         return None
 
     # the hot loop (every request of every visit): locals and the host cache read directly
-    hosts, host_match, cache, lookup, by_pattern = out.hosts, _HOST.match, sigs._host_cache, sigs.host, sigs.network_of_url
+    hosts, host_match, cache, lookup, by_pattern = (
+        out.hosts,
+        _HOST.match,
+        sigs._host_cache,
+        sigs.host,
+        sigs.network_of_url,
+    )
     for request in obs.requests:
         url = request.url
         match = host_match(url)
@@ -97,8 +103,11 @@ def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | 
             record(request, host, network, "host")
             continue
         # a main-frame subresource with no initiator has nothing to inherit from
-        network = parent_network(request) if request.initiator or request.frame not in main_frames or request.navigation \
+        network = (
+            parent_network(request)
+            if request.initiator or request.frame not in main_frames or request.navigation
             else None
+        )
         if network:
             record(request, host, network, "initiator")
         else:

@@ -3,6 +3,7 @@ categories. Loaded once, validated on load (a `SignatureError` names the file an
 into lookups that the pure attribution steps use: a host-family index, regexes, id rules.
 
 The data directory is `--data DIR`, else `MONEYTRAIL_DATA`, else the project's own `data/`."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ except ImportError:  # pragma: no cover
 
 FORMATS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data"
-HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$")
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$"
+)
 ID_SOURCES = ("inline", "url", "attribute", "text")
 
 
@@ -35,7 +38,7 @@ def literal_hint(pattern: re.Pattern) -> str | None:
         return None
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - a private module: any surprise only costs the speed-up
+    except Exception:
         return None
     best, run = "", []
 
@@ -149,7 +152,7 @@ class Signatures:
                 self._network_host[host] = net.name
             for system in net.adstxt:
                 self.adstxt_systems[system] = net.name
-        self._ignored = {host: "-" for host in self.not_networks}
+        self._ignored = dict.fromkeys(self.not_networks, "-")
         for svc in self.services.values():
             for host in svc.hosts:
                 self._miner_host[host] = svc.name
@@ -167,8 +170,11 @@ class Signatures:
         """(ad network, miner service, listed as no network) of `host`'s family; cached per host."""
         found = self._host_cache.get(host)
         if found is None:
-            found = (_family(host, self._network_host), _family(host, self._miner_host),
-                     _family(host, self._ignored) is not None)
+            found = (
+                _family(host, self._network_host),
+                _family(host, self._miner_host),
+                _family(host, self._ignored) is not None,
+            )
             if len(self._host_cache) > 200_000:
                 self._host_cache.clear()
             self._host_cache[host] = found
@@ -209,11 +215,12 @@ def _family(host: str, index: dict[str, str]) -> str | None:
         dot = host.find(".")
         if dot < 0:
             return None
-        host = host[dot + 1:]
+        host = host[dot + 1 :]
     return None
 
 
 # --- loading and validation ---------------------------------------------------------------------------
+
 
 class _Entry:
     """One table of a data file, with errors that say where it is."""
@@ -313,9 +320,16 @@ def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None)
     if source == "attribute":
         name = sub.str("attribute").lower()
         value = sub.regex(sub.data.get("value", ".+"), "value")
-        return IdRule(id_type, source, re.compile(f"^(?:{value.pattern})$"), network, name,
-                      (sub.str("element", False) or "").lower() or None, sub.str("class", False),
-                      sub.bool("src"))
+        return IdRule(
+            id_type,
+            source,
+            re.compile(f"^(?:{value.pattern})$"),
+            network,
+            name,
+            (sub.str("element", False) or "").lower() or None,
+            sub.str("class", False),
+            sub.bool("src"),
+        )
     if "value" in sub.data or "element" in sub.data or "src" in sub.data:
         sub.fail("value, element and src go with attribute only")
     pattern = sub.regex(sub.data[source], source, group=True)
@@ -325,8 +339,9 @@ def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None)
 def load(directory: str | os.PathLike | None = None) -> Signatures:
     """Load and validate the signature data of `directory` (see module doc for the default)."""
     root = Path(directory or os.environ.get("MONEYTRAIL_DATA") or DEFAULT_DIR)
-    ids_path, net_path, miner_path, cat_path = (root / f for f in
-                                                ("ids.toml", "networks.toml", "miners.toml", "categories.toml"))
+    ids_path, net_path, miner_path, cat_path = (
+        root / f for f in ("ids.toml", "networks.toml", "miners.toml", "categories.toml")
+    )
     ids_data = _read(ids_path)
     id_types: dict[str, dict] = {}
     for entry in _tables(ids_path, ids_data, "types"):
@@ -335,8 +350,10 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         if id_type in id_types:
             entry.fail("declared twice", "type")
         id_types[id_type] = {"strong": entry.bool("strong"), "label": entry.str("label", False) or id_type}
-    extractors = tuple(_id_rule(_Entry(ids_path, "extractors", {}), f"extractors[{i}]", e, id_types, None)
-                       for i, e in enumerate(ids_data.get("extractors", [])))
+    extractors = tuple(
+        _id_rule(_Entry(ids_path, "extractors", {}), f"extractors[{i}]", e, id_types, None)
+        for i, e in enumerate(ids_data.get("extractors", []))
+    )
 
     networks: dict[str, Network] = {}
     claimed: dict[str, str] = {}
@@ -347,8 +364,9 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         entry.str("reason")
         ignored.update(entry.hosts("hosts", required=True))
     for entry in _tables(net_path, net_data, "networks"):
-        entry.only("name", "aliases", "company", "entities", "country", "formats", "hosts", "adstxt", "urls",
-                   "inline", "ids")
+        entry.only(
+            "name", "aliases", "company", "entities", "country", "formats", "hosts", "adstxt", "urls", "inline", "ids"
+        )
         name = entry.str("name")
         if name in networks:
             entry.fail("a network of this name is already defined", "name")
@@ -370,10 +388,18 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         if not isinstance(rules, list):
             entry.fail("must be an array of tables", "ids")
         networks[name] = Network(
-            name=name, formats=formats, hosts=hosts, aliases=entry.strings("aliases"),
-            company=entry.str("company", False), entities=entry.strings("entities"), country=country,
-            adstxt=entry.hosts("adstxt"), urls=entry.regexes("urls"), inline=entry.regexes("inline"),
-            ids=tuple(_id_rule(entry, f"ids[{i}]", r, id_types, name) for i, r in enumerate(rules)))
+            name=name,
+            formats=formats,
+            hosts=hosts,
+            aliases=entry.strings("aliases"),
+            company=entry.str("company", False),
+            entities=entry.strings("entities"),
+            country=country,
+            adstxt=entry.hosts("adstxt"),
+            urls=entry.regexes("urls"),
+            inline=entry.regexes("inline"),
+            ids=tuple(_id_rule(entry, f"ids[{i}]", r, id_types, name) for i, r in enumerate(rules)),
+        )
 
     miner_data = _read(miner_path)
     services: dict[str, MinerService] = {}
@@ -392,9 +418,19 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         key_type = entry.str("key_type")
         if key_type not in id_types:
             entry.fail(f"unknown id type {key_type!r}", "key_type")
-        protocols.append(Protocol(entry.str("id"), entry.str("field"), entry.str("auth"), entry.str("job"),
-                                  entry.str("submit"), entry.str("key"), key_type, entry.strings("job_blob"),
-                                  entry.strings("submit_params")))
+        protocols.append(
+            Protocol(
+                entry.str("id"),
+                entry.str("field"),
+                entry.str("auth"),
+                entry.str("job"),
+                entry.str("submit"),
+                entry.str("key"),
+                key_type,
+                entry.strings("job_blob"),
+                entry.strings("submit_params"),
+            )
+        )
     wasm_exports: tuple[re.Pattern, ...] = ()
     wasm_sha: set[str] = set()
     for entry in _tables(miner_path, miner_data, "wasm"):
@@ -408,7 +444,24 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
     categories = []
     for entry in _tables(cat_path, _read(cat_path), "categories"):
         entry.only("name", "high_risk", "label", "domains", "keywords")
-        categories.append(Category(entry.str("name"), entry.bool("high_risk"), entry.str("label", False) or "",
-                                   entry.hosts("domains"), entry.regexes("keywords")))
-    return Signatures(networks, id_types, extractors, services, tuple(protocols), wasm_exports,
-                      frozenset(wasm_sha), tuple(categories), root, not_networks=frozenset(ignored))
+        categories.append(
+            Category(
+                entry.str("name"),
+                entry.bool("high_risk"),
+                entry.str("label", False) or "",
+                entry.hosts("domains"),
+                entry.regexes("keywords"),
+            )
+        )
+    return Signatures(
+        networks,
+        id_types,
+        extractors,
+        services,
+        tuple(protocols),
+        wasm_exports,
+        frozenset(wasm_sha),
+        tuple(categories),
+        root,
+        not_networks=frozenset(ignored),
+    )

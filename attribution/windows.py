@@ -10,6 +10,7 @@ kind comes from what was observed, narrowed by the network's formats in data/net
   without it, a pop-up (else pop-under);
 - a link in an ad frame: display (else native); a link a script injected into the page: push if the
   network asked for notification permission, else native (else push, display)."""
+
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -61,8 +62,14 @@ def _link(obs: Observation, window: WindowRecord) -> AdLink | None:
     return next((a for a in obs.ad_links if a.url == first), None) if first else None
 
 
-def _candidates(obs: Observation, window: WindowRecord, call: WindowOpenCall | None, site: str,
-                network: str | None, sigs: Signatures) -> list[str]:
+def _candidates(
+    obs: Observation,
+    window: WindowRecord,
+    call: WindowOpenCall | None,
+    site: str,
+    network: str | None,
+    sigs: Signatures,
+) -> list[str]:
     if window.kind == "tabunder":
         return ["tabunder"]
     link = _link(obs, window) if call is None else None
@@ -71,14 +78,25 @@ def _candidates(obs: Observation, window: WindowRecord, call: WindowOpenCall | N
     if link is not None and link.width * link.height >= OVERLAY_ANCHOR_AREA:
         return ["popunder", "popup"]  # an invisible anchor laid over the page or the player
     if link is not None:
-        prompted = any(n.kind == "notification_prompt" and n.caller and sigs.network_of_host(fast_host(n.caller)) == network
-                       for n in obs.notices) if network else False
+        prompted = (
+            any(
+                n.kind == "notification_prompt" and n.caller and sigs.network_of_host(fast_host(n.caller)) == network
+                for n in obs.notices
+            )
+            if network
+            else False
+        )
         return ["push", "native", "display"] if prompted else ["native", "push", "display"]
     if call is not None and call.frame_url and registrable_domain(fast_host(call.frame_url)) not in (site, ""):
         return ["overlay", "popunder", "popup"]
     opener = window.opener_page if window.opener_page is not None else 0
-    focused = any(n.kind == "focus" and n.page == opener and n.at is not None
-                  and window.opened_at - FOCUS_BEFORE <= n.at <= window.opened_at + FOCUS_AFTER for n in obs.notices)
+    focused = any(
+        n.kind == "focus"
+        and n.page == opener
+        and n.at is not None
+        and window.opened_at - FOCUS_BEFORE <= n.at <= window.opened_at + FOCUS_AFTER
+        for n in obs.notices
+    )
     return ["popunder", "popup"] if focused else ["popup", "popunder"]
 
 
@@ -87,8 +105,14 @@ def _kind(candidates: list[str], network: str | None, sigs: Signatures) -> str:
     return next((k for k in candidates if k in formats), candidates[0])
 
 
-def _responsible(obs: Observation, window: WindowRecord, call: WindowOpenCall | None, rn: RequestNetworks,
-                 sigs: Signatures, site: str) -> str | None:
+def _responsible(
+    obs: Observation,
+    window: WindowRecord,
+    call: WindowOpenCall | None,
+    rn: RequestNetworks,
+    sigs: Signatures,
+    site: str,
+) -> str | None:
     link = _link(obs, window) if call is None else None
     if link is not None and link.where == "frame":
         found = rn.network_of_url(link.frame_url, sigs)
@@ -96,7 +120,9 @@ def _responsible(obs: Observation, window: WindowRecord, call: WindowOpenCall | 
             return found
     if call is not None:
         # the outermost network script of the stack: the handler that decided to open, not a helper it used
-        found = next((n for n in (rn.network_of_url(u, sigs) for u in reversed(call.stack or [call.caller])) if n), None)
+        found = next(
+            (n for n in (rn.network_of_url(u, sigs) for u in reversed(call.stack or [call.caller])) if n), None
+        )
         if found is None and call.frame_url and registrable_domain(fast_host(call.frame_url)) != site:
             found = rn.network_of_url(call.frame_url, sigs)
         if found:
@@ -128,15 +154,27 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
                 role = "advertiser"
             elif domain == site:
                 role = "site"
-            elif (sigs.network_of_host(host) or rn.by_url.get(hop.url) or sigs.network_of_url(hop.url)
-                  or rn.by_host.get(host)):
+            elif (
+                sigs.network_of_host(host)
+                or rn.by_url.get(hop.url)
+                or sigs.network_of_url(hop.url)
+                or rn.by_host.get(host)
+            ):
                 role = "network"
             else:
                 role = "broker"
             chain.append(Hop(host, hop.via, role))
-        in_chain = [(h.host, rn.by_url.get(u.url) or sigs.network_of_host(h.host) or sigs.network_of_url(u.url)
-                     or rn.by_host.get(h.host))
-                    for h, u in zip(chain, window.chain) if h.role == "network"]
+        in_chain = [
+            (
+                h.host,
+                rn.by_url.get(u.url)
+                or sigs.network_of_host(h.host)
+                or sigs.network_of_url(u.url)
+                or rn.by_host.get(h.host),
+            )
+            for h, u in zip(chain, window.chain)
+            if h.role == "network"
+        ]
         if network is None and in_chain:
             network = in_chain[0][1]
         if network is None:
@@ -152,6 +190,18 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
             hits.append(NetworkHit(network, "chain", network.removeprefix("unknown:")))
         brokers = list(dict.fromkeys(registrable_domain(h.host) for h in chain if h.role == "broker"))
         kind = _kind(_candidates(obs, window, call, site, network, sigs), network, sigs)
-        links.append(Link(network, advertiser, kind, category(sigs, advertiser, window.landing_title, landing),
-                          brokers, chain, landing, window.landing_title, window.page, window.screenshot))
+        links.append(
+            Link(
+                network,
+                advertiser,
+                kind,
+                category(sigs, advertiser, window.landing_title, landing),
+                brokers,
+                chain,
+                landing,
+                window.landing_title,
+                window.page,
+                window.screenshot,
+            )
+        )
     return links, hits

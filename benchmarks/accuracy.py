@@ -7,6 +7,7 @@ miners, publisher ids and operator clusters (pairs of sites), decoys flagged, an
 (see sandbox/scoring.py). Aims: networks and links precision >= 0.99 and recall >= 0.98; miners exact with
 no decoy flagged; clusters exact.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,19 +46,42 @@ def main() -> None:
     moneytrail = [sys.executable, "-m", "crawler"]
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
         started = time.monotonic()
-        crawl = subprocess.run([*moneytrail, "crawl", "-w", str(watchlist), "--db", db, "--proxy", sandbox.address,
-                                "--pages", str(args.pages), "--no-progress", "--log", str(home / "crawl.log")],
-                               env=env, capture_output=True, text=True)
+        crawl = subprocess.run(
+            [
+                *moneytrail,
+                "crawl",
+                "-w",
+                str(watchlist),
+                "--db",
+                db,
+                "--proxy",
+                sandbox.address,
+                "--pages",
+                str(args.pages),
+                "--no-progress",
+                "--log",
+                str(home / "crawl.log"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.monotonic() - started
     if crawl.returncode != 0:
         raise SystemExit(f"crawl failed ({crawl.returncode}):\n{crawl.stderr[-3000:]}")
-    export = subprocess.run([*moneytrail, "export", "all", "--db", db, "--out", str(home / "export")], env=env,
-                            capture_output=True, text=True)
+    export = subprocess.run(
+        [*moneytrail, "export", "all", "--db", db, "--out", str(home / "export")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if export.returncode != 0:
         raise SystemExit(f"export failed:\n{export.stderr[-3000:]}")
     result = score(home / "export", build_truth(world))
-    print(f"crawled the sandbox ({len(world.sites)} sites, home + {args.pages} page(s) each) in {seconds:.0f} s; "
-          f"exports in {home / 'export'}\n")
+    print(
+        f"crawled the sandbox ({len(world.sites)} sites, home + {args.pages} page(s) each) in {seconds:.0f} s; "
+        f"exports in {home / 'export'}\n"
+    )
     print(table(result))
     for measure, r in result.items():
         if measure != "decoys" and (r["false_positives"] or r["misses"]):

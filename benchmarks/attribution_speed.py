@@ -14,6 +14,7 @@ best pass is the figure, the spread says how noisy the machine was. Then both ru
 pass after pass, as in a long crawl). Coverage: how many requests EasyList calls ads, and how many
 of those the signatures name. Rates are only comparable within one run of this script (noisy machines).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,16 +36,21 @@ SHARED = ROOT.parent / "shared" / "lists"
 def observations(rows: list[dict]):
     from crawler.domains import site_of
     from crawler.observation import FrameRecord, Observation, RequestRecord
+
     pages: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         pages[row["frameUrl"]].append(row)
     out = []
     for n, (page, items) in enumerate(pages.items()):
         site = site_of(page)
-        obs = Observation(f"bench-{n}", page, site, "home", "2026-01-01T00:00:00+00:00", final_url=page, final_site=site)
+        obs = Observation(
+            f"bench-{n}", page, site, "home", "2026-01-01T00:00:00+00:00", final_url=page, final_site=site
+        )
         obs.frames = [FrameRecord(0, 0, None, page)]
-        obs.requests = [RequestRecord(i, r["url"], "GET", r["cpt"], 0, 0, r["cpt"] == "document", 1, 0.0)
-                        for i, r in enumerate(items)]
+        obs.requests = [
+            RequestRecord(i, r["url"], "GET", r["cpt"], 0, 0, r["cpt"] == "document", 1, 0.0)
+            for i, r in enumerate(items)
+        ]
         out.append(obs)
     return out
 
@@ -114,18 +120,28 @@ def main() -> None:
     for r in named:
         by_network[sigs.network_of_host(fast_host(r["url"])) or sigs.network_of_url(r["url"])] += 1
     print(f"{n:,} real requests on {len(obs)} pages; signatures + EasyList loaded in {load_seconds:.2f} s")
-    print(f"bare adblock engine (EasyList + EasyPrivacy): best {n / min(bare):,.0f} requests/s, worst {n / max(bare):,.0f}")
-    print(f"moneytrail attribution (whole step: networks, initiators, ids, chains, miners; EasyList for unknown "
-          f"networks): best {n / min(runs):,.0f} requests/s, worst {n / max(runs):,.0f}")
+    print(
+        f"bare adblock engine (EasyList + EasyPrivacy): best {n / min(bare):,.0f} requests/s, worst {n / max(bare):,.0f}"
+    )
+    print(
+        f"moneytrail attribution (whole step: networks, initiators, ids, chains, miners; EasyList for unknown "
+        f"networks): best {n / min(runs):,.0f} requests/s, worst {n / max(runs):,.0f}"
+    )
     print(f"ratio attribution / bare engine (best passes): {min(bare) / min(runs):.2f}x")
-    print(f"warm (engine and lists reused, as in a long crawl): bare engine best {n / min(warm_bare):,.0f} requests/s, "
-          f"attribution best {n / min(warm_runs):,.0f} requests/s, ratio {min(warm_bare) / min(warm_runs):.2f}x")
-    print(f"coverage: EasyList calls {len(ads):,} requests ({len(ads) / n:.1%}) ads; the signatures name "
-          f"{len(named):,} of them ({len(named) / max(1, len(ads)):.1%}): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(by_network.items(), key=lambda kv: -kv[1])))
+    print(
+        f"warm (engine and lists reused, as in a long crawl): bare engine best {n / min(warm_bare):,.0f} requests/s, "
+        f"attribution best {n / min(warm_runs):,.0f} requests/s, ratio {min(warm_bare) / min(warm_runs):.2f}x"
+    )
+    print(
+        f"coverage: EasyList calls {len(ads):,} requests ({len(ads) / n:.1%}) ads; the signatures name "
+        f"{len(named):,} of them ({len(named) / max(1, len(ads)):.1%}): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(by_network.items(), key=lambda kv: -kv[1]))
+    )
     unknown = {h.network for h in hits if h.network.startswith("unknown:")}
-    print(f"network sightings: {len(hits):,} ({len(unknown)} distinct unknown:<host> networks named by EasyList "
-          "alone, for an analyst to review)")
+    print(
+        f"network sightings: {len(hits):,} ({len(unknown)} distinct unknown:<host> networks named by EasyList "
+        "alone, for an analyst to review)"
+    )
 
 
 if __name__ == "__main__":

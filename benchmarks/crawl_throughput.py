@@ -11,6 +11,7 @@ the PSS of the whole process tree (crawler and Chromium processes), sampled ever
 compares the mean of the last third of the samples with the first third. Figures are machine-dependent:
 compare the ratio, not the absolute rates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,10 +87,31 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     db = f"sqlite:///{home / 'bench.db'}"
     env = dict(os.environ, MONEYTRAIL_HOME=str(home))
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "-w", str(watchlist), "--db", db, "--proxy",
-                             address, "--pages", str(pages), "--concurrency", str(concurrency), "--no-progress",
-                             "--log", str(home / "bench.log")], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "-w",
+            str(watchlist),
+            "--db",
+            db,
+            "--proxy",
+            address,
+            "--pages",
+            str(pages),
+            "--concurrency",
+            str(concurrency),
+            "--no-progress",
+            "--log",
+            str(home / "bench.log"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     with Sampler(proc.pid) as sampler:
         output, _ = proc.communicate()
     seconds = time.monotonic() - started
@@ -97,12 +119,14 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
         raise SystemExit(f"crawl failed ({proc.returncode}):\n{output[-3000:]}")
     from crawler.store import open_store
     from crawler.store.writer import load_observations
+
     observations = load_observations(open_store(db, home / "shots"))
     return observations, seconds, sampler.figures()
 
 
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
     from playwright.async_api import async_playwright
+
     from crawler.browser import QUIET_ARGS
     from crawler.domains import site_of
     from crawler.visit import visit_url
@@ -110,7 +134,9 @@ def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
     async def loop():
         results = []
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=chromium, args=list(QUIET_ARGS), proxy={"server": address})
+            browser = await p.chromium.launch(
+                executable_path=chromium, args=list(QUIET_ARGS), proxy={"server": address}
+            )
             for i, (url, kind) in enumerate(visits):
                 rec = await visit_url(browser, url, visit_id=f"b{i}", site=site_of(url), page_kind=kind)
                 results.append(rec.result)
@@ -148,11 +174,15 @@ def main() -> None:
     rate = len(observations) / seconds * 60
     base_rate = len(base_results) / base_seconds * 60
     popups = sum(len(o.windows) for o in observations)
-    print(f"moneytrail crawl: {len(observations)} visits ({len(ok)} ok, {popups} windows recorded) in {seconds:.0f} s "
-          f"= {rate:.1f} visits/min at concurrency {args.concurrency}; peak PSS {peak:.0f} MB, memory growth "
-          f"first->last third {growth:+.1f}%")
-    print(f"baseline (sequential plain Playwright, same visits and captures): {len(base_results)} visits in "
-          f"{base_seconds:.0f} s = {base_rate:.1f} visits/min; peak PSS {base_peak:.0f} MB, growth {base_growth:+.1f}%")
+    print(
+        f"moneytrail crawl: {len(observations)} visits ({len(ok)} ok, {popups} windows recorded) in {seconds:.0f} s "
+        f"= {rate:.1f} visits/min at concurrency {args.concurrency}; peak PSS {peak:.0f} MB, memory growth "
+        f"first->last third {growth:+.1f}%"
+    )
+    print(
+        f"baseline (sequential plain Playwright, same visits and captures): {len(base_results)} visits in "
+        f"{base_seconds:.0f} s = {base_rate:.1f} visits/min; peak PSS {base_peak:.0f} MB, growth {base_growth:+.1f}%"
+    )
     print(f"ratio: {rate / base_rate:.2f}x the baseline")
 
 

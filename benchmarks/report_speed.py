@@ -8,6 +8,7 @@ quarter 2026-Q3 (its numbers: SQL + pandas, with the previous quarter and the tr
 record), and the HTML rendering apart. Growth: time at each size over time at the smallest, against the
 size ratio (linear growth gives the same ratio). Aim: under 30 s at 1M visits, linear or better.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,11 @@ def main() -> None:
         if not path.exists():
             print(f"building {path} ...", flush=True)
             built = build(path, size, 20, max(1000, size // 100), progress=None)
-            print(f"  {built['visits']:,} visits, {built['requests']:,} requests, {built['links']:,} links, "
-                  f"{built['bytes'] / 1e9:.2f} GB in {built['seconds']:.0f} s", flush=True)
+            print(
+                f"  {built['visits']:,} visits, {built['requests']:,} requests, {built['links']:,} links, "
+                f"{built['bytes'] / 1e9:.2f} GB in {built['seconds']:.0f} s",
+                flush=True,
+            )
         store = open_store(f"sqlite:///{path}", args.dir / "shots")
         timings = []
         for _ in range(2):  # the second run has the file in the page cache, as a report run twice would
@@ -57,13 +61,18 @@ def main() -> None:
         render = time.perf_counter() - started
         visits = int(report.meta["visits"])
         results.append((size, min(timings), timings[0], render, visits))
-        print(f"{size:>9,} visits on record ({visits:,} in {period.label}): exposure report {min(timings):.1f} s "
-              f"(first run {timings[0]:.1f} s), HTML rendering {render:.1f} s", flush=True)
+        print(
+            f"{size:>9,} visits on record ({visits:,} in {period.label}): exposure report {min(timings):.1f} s "
+            f"(first run {timings[0]:.1f} s), HTML rendering {render:.1f} s",
+            flush=True,
+        )
         store.engine.dispose()
     base = results[0]
     for size, best, _first, _render, _ in results[1:]:
-        print(f"growth {base[0]:,} -> {size:,} visits ({size / base[0]:.1f}x): time x{best / base[1]:.2f} "
-              f"({'linear or better' if best / base[1] <= size / base[0] * 1.1 else 'worse than linear'})")
+        print(
+            f"growth {base[0]:,} -> {size:,} visits ({size / base[0]:.1f}x): time x{best / base[1]:.2f} "
+            f"({'linear or better' if best / base[1] <= size / base[0] * 1.1 else 'worse than linear'})"
+        )
 
 
 if __name__ == "__main__":

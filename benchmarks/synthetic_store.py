@@ -8,6 +8,7 @@ spread over the 12 months before 2026-11, ~88% reached; each visit has `--reques
 a miner on 4% of the sites, two publisher ids; sites share ids in small operator clusters. Written with
 sqlite3's executemany in large transactions (the ORM would take hours at this size).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,20 +19,43 @@ import sqlite3
 import sys
 import time
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-NETWORKS = ["PopAds", "PopCash", "PropellerAds", "Adsterra", "ExoClick", "JuicyAds", "TrafficStars", "Clickadu",
-            "HilltopAds", "Adcash", "MGID", "A-ADS", "Google AdSense", "RollerAds", "Galaksion"]
+NETWORKS = [
+    "PopAds",
+    "PopCash",
+    "PropellerAds",
+    "Adsterra",
+    "ExoClick",
+    "JuicyAds",
+    "TrafficStars",
+    "Clickadu",
+    "HilltopAds",
+    "Adcash",
+    "MGID",
+    "A-ADS",
+    "Google AdSense",
+    "RollerAds",
+    "Galaksion",
+]
 KINDS = [("popunder", 40), ("display", 25), ("native", 12), ("push", 10), ("popup", 6), ("tabunder", 5), ("overlay", 2)]
-CATEGORIES = [("gambling", 25), ("adult", 20), ("scam", 15), ("mainstream", 15), ("vpn", 8), ("dating", 7),
-              ("crypto", 5), ("other", 5)]
+CATEGORIES = [
+    ("gambling", 25),
+    ("adult", 20),
+    ("scam", 15),
+    ("mainstream", 15),
+    ("vpn", 8),
+    ("dating", 7),
+    ("crypto", 5),
+    ("other", 5),
+]
 RESOURCE_TYPES = ["script", "image", "xhr", "stylesheet", "font", "document", "fetch"]
-START = datetime(2025, 11, 1, tzinfo=timezone.utc)
+START = datetime(2025, 11, 1, tzinfo=UTC)
 DAYS = 365
 
 
@@ -41,6 +65,7 @@ def weighted(rng: random.Random, table):
 
 def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, progress=print) -> dict:
     from crawler.store import open_store
+
     if path.exists():
         path.unlink()
     open_store(f"sqlite:///{path}", path.parent / "shots").engine.dispose()  # the real schema, migrated
@@ -51,11 +76,16 @@ def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, pro
     now = "2026-11-01 00:00:00.000000"
     db.execute("INSERT INTO watchlists (id, name, source, created_at) VALUES (1, 'synthetic', NULL, ?)", (now,))
     domains = [f"site{i:06d}.test" for i in range(sites)]
-    db.executemany("INSERT INTO sites (id, watchlist_id, domain, url, name, category, country, tags, monthly_visits, added_at) "
-                   "VALUES (?, 1, ?, ?, NULL, 'film', 'FR', '[]', ?, ?)",
-                   [(i + 1, d, f"https://{d}/", rng.randint(20_000, 3_000_000), now) for i, d in enumerate(domains)])
-    db.execute("INSERT INTO runs (id, watchlist_id, started_at, ended_at, state, profile, options, sites, counts) "
-               "VALUES (1, 1, ?, ?, 'finished', '{}', '{}', ?, '{}')", (now, now, sites))
+    db.executemany(
+        "INSERT INTO sites (id, watchlist_id, domain, url, name, category, country, tags, monthly_visits, added_at) "
+        "VALUES (?, 1, ?, ?, NULL, 'film', 'FR', '[]', ?, ?)",
+        [(i + 1, d, f"https://{d}/", rng.randint(20_000, 3_000_000), now) for i, d in enumerate(domains)],
+    )
+    db.execute(
+        "INSERT INTO runs (id, watchlist_id, started_at, ended_at, state, profile, options, sites, counts) "
+        "VALUES (1, 1, ?, ?, 'finished', '{}', '{}', ?, '{}')",
+        (now, now, sites),
+    )
     site_networks = [rng.sample(NETWORKS, rng.randint(1, 4)) for _ in range(sites)]
     miners = {i for i in range(sites) if rng.random() < 0.04}
     advertisers = [f"adv{i:05d}.test" for i in range(3000)]
@@ -70,14 +100,55 @@ def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, pro
             domain = domains[s]
             when = START + timedelta(seconds=rng.randrange(DAYS * 86400))
             ok = rng.random() < 0.88
-            rows_v.append((vid, f"syn{vid:09d}", 1, s + 1, f"https://{domain}/", "home" if vid % 2 else "inner",
-                           "ok" if ok else "dead", None, 200 if ok else None, f"https://{domain}/" if ok else "",
-                           domain if ok else "", domain, when.strftime("%Y-%m-%d %H:%M:%S.%f"), 8.0, "{}", None, "[]",
-                           requests, 0, 0, 0, 1, blob))
+            rows_v.append(
+                (
+                    vid,
+                    f"syn{vid:09d}",
+                    1,
+                    s + 1,
+                    f"https://{domain}/",
+                    "home" if vid % 2 else "inner",
+                    "ok" if ok else "dead",
+                    None,
+                    200 if ok else None,
+                    f"https://{domain}/" if ok else "",
+                    domain if ok else "",
+                    domain,
+                    when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    8.0,
+                    "{}",
+                    None,
+                    "[]",
+                    requests,
+                    0,
+                    0,
+                    0,
+                    1,
+                    blob,
+                )
+            )
             for n in range(requests):
-                host = domain if n % 3 == 0 else f"cdn{n % 7}.{site_networks[s][n % len(site_networks[s])].lower().replace(' ', '')}.example"
-                rows_r.append((vid, n, f"https://{host}/r/{vid}/{n}.js", host, "GET", RESOURCE_TYPES[n % 7], 0, n == 0,
-                               None, 200, None, 1))
+                host = (
+                    domain
+                    if n % 3 == 0
+                    else f"cdn{n % 7}.{site_networks[s][n % len(site_networks[s])].lower().replace(' ', '')}.example"
+                )
+                rows_r.append(
+                    (
+                        vid,
+                        n,
+                        f"https://{host}/r/{vid}/{n}.js",
+                        host,
+                        "GET",
+                        RESOURCE_TYPES[n % 7],
+                        0,
+                        n == 0,
+                        None,
+                        200,
+                        None,
+                        1,
+                    )
+                )
             if not ok:
                 continue
             for network in site_networks[s]:
@@ -85,31 +156,70 @@ def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, pro
                     rows_n.append((vid, domain, network, "host", f"{network.lower().replace(' ', '')}.example"))
             for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
                 adv = advertisers[int(rng.paretovariate(1.2)) % len(advertisers)]
-                rows_l.append((vid, domain, rng.choice(site_networks[s]), adv, weighted(rng, KINDS), weighted(rng, CATEGORIES),
-                               '["broker.test"]', '[]', f"https://{adv}/lp", "Landing", 1, None))
+                rows_l.append(
+                    (
+                        vid,
+                        domain,
+                        rng.choice(site_networks[s]),
+                        adv,
+                        weighted(rng, KINDS),
+                        weighted(rng, CATEGORIES),
+                        '["broker.test"]',
+                        "[]",
+                        f"https://{adv}/lp",
+                        "Landing",
+                        1,
+                        None,
+                    )
+                )
             if s in miners:
                 rows_m.append((vid, domain, "Coinhive", f"key{s // 3:06d}", None, None, '["pool_auth"]'))
             rows_i.append((vid, domain, "ga4", f"G-{s // 4:08d}", "inline"))  # operators of 4 sites
             rows_i.append((vid, domain, "exoclick_zone", f"{s:07d}", "attribute"))
-        db.executemany("INSERT INTO visits (id, uid, run_id, site_id, url, page_kind, status, error, http_status, final_url, "
-                       "final_site, title, started_at, duration, profile, screenshot, hostile, n_requests, n_windows, "
-                       "n_websockets, n_wasm, schema, observation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows_v)
-        db.executemany("INSERT INTO requests (visit_id, n, url, host, method, resource_type, page, navigation, initiator, "
-                       "status, failure, step) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows_r)
-        db.executemany("INSERT INTO finding_links (visit_id, site, network, advertiser, kind, category, brokers, chain, "
-                       "landing_url, landing_title, page, screenshot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows_l)
-        db.executemany("INSERT INTO finding_networks (visit_id, adstxt_id, site, network, evidence, host) "
-                       "VALUES (?,NULL,?,?,?,?)", rows_n)
-        db.executemany("INSERT INTO finding_miners (visit_id, site, service, site_key, wallet, pool, signals) "
-                       "VALUES (?,?,?,?,?,?,?)", rows_m)
-        db.executemany("INSERT INTO finding_ids (visit_id, adstxt_id, site, id_type, id_value, source, network) "
-                       "VALUES (?,NULL,?,?,?,?,NULL)", rows_i)
+        db.executemany(
+            "INSERT INTO visits (id, uid, run_id, site_id, url, page_kind, status, error, http_status, final_url, "
+            "final_site, title, started_at, duration, profile, screenshot, hostile, n_requests, n_windows, "
+            "n_websockets, n_wasm, schema, observation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows_v,
+        )
+        db.executemany(
+            "INSERT INTO requests (visit_id, n, url, host, method, resource_type, page, navigation, initiator, "
+            "status, failure, step) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows_r,
+        )
+        db.executemany(
+            "INSERT INTO finding_links (visit_id, site, network, advertiser, kind, category, brokers, chain, "
+            "landing_url, landing_title, page, screenshot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows_l,
+        )
+        db.executemany(
+            "INSERT INTO finding_networks (visit_id, adstxt_id, site, network, evidence, host) VALUES (?,NULL,?,?,?,?)",
+            rows_n,
+        )
+        db.executemany(
+            "INSERT INTO finding_miners (visit_id, site, service, site_key, wallet, pool, signals) "
+            "VALUES (?,?,?,?,?,?,?)",
+            rows_m,
+        )
+        db.executemany(
+            "INSERT INTO finding_ids (visit_id, adstxt_id, site, id_type, id_value, source, network) "
+            "VALUES (?,NULL,?,?,?,?,NULL)",
+            rows_i,
+        )
         db.commit()
-        for key, rows in (("visits", rows_v), ("requests", rows_r), ("links", rows_l), ("networks", rows_n),
-                          ("miners", rows_m), ("ids", rows_i)):
+        for key, rows in (
+            ("visits", rows_v),
+            ("requests", rows_r),
+            ("links", rows_l),
+            ("networks", rows_n),
+            ("miners", rows_m),
+            ("ids", rows_i),
+        ):
             counts[key] += len(rows)
         if progress and (first // batch) % 10 == 9:
-            progress(f"  {counts['visits']:,} visits, {counts['requests']:,} requests ({time.monotonic() - started:.0f} s)")
+            progress(
+                f"  {counts['visits']:,} visits, {counts['requests']:,} requests ({time.monotonic() - started:.0f} s)"
+            )
     db.execute("ANALYZE")
     db.commit()
     db.close()

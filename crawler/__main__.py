@@ -1,4 +1,5 @@
 """`python -m crawler` is the `moneytrail` command."""
+
 from .cli import main
 
 main()

@@ -1,4 +1,5 @@
 """Finding and launching the Chromium moneytrail drives."""
+
 from __future__ import annotations
 
 import os
@@ -6,11 +7,19 @@ import shutil
 from pathlib import Path
 
 # Debian's /usr/bin/chromium is a wrapper script; the real binary is beside the libraries.
-SYSTEM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/lib/chromium-browser/chromium-browser",
-                     "/snap/chromium/current/usr/lib/chromium-browser/chrome", "/usr/bin/google-chrome")
+SYSTEM_CANDIDATES = (
+    "/usr/lib/chromium/chromium",
+    "/usr/lib/chromium-browser/chromium-browser",
+    "/snap/chromium/current/usr/lib/chromium-browser/chrome",
+    "/usr/bin/google-chrome",
+)
 # Chromium's own calls home go to a dead local port; site isolation trials off (measured faster).
-QUIET_ARGS = ("--component-updater=url-source=http://127.0.0.1:9/", "--gaia-url=http://127.0.0.1:9/",
-              "--disable-site-isolation-trials", "--disable-quic")
+QUIET_ARGS = (
+    "--component-updater=url-source=http://127.0.0.1:9/",
+    "--gaia-url=http://127.0.0.1:9/",
+    "--disable-site-isolation-trials",
+    "--disable-quic",
+)
 
 
 class BrowserNotFound(RuntimeError):
@@ -52,5 +61,7 @@ def find_chromium() -> str:
     which = shutil.which("chromium") or shutil.which("chromium-browser")
     if which and not _is_script(which):  # Debian's /usr/bin/chromium is a shell wrapper Playwright cannot drive
         return which
-    raise BrowserNotFound("no Chromium found: run `make browser` (installs Debian's chromium as root), or "
-                          "`apt-get install chromium`, or `playwright install chromium`, or set MONEYTRAIL_CHROMIUM")
+    raise BrowserNotFound(
+        "no Chromium found: run `make browser` (installs Debian's chromium as root), or "
+        "`apt-get install chromium`, or `playwright install chromium`, or set MONEYTRAIL_CHROMIUM"
+    )

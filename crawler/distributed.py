@@ -11,6 +11,7 @@ it rebuilds the browser context (proxy included) from its own profiles and envir
 
 Keys, per run: mt:run:N:queue (list), mt:run:N:seen (duplicate filter), mt:run:N:workers (set),
 mt:run:N:alive:W (heartbeat), mt:run:N:doing:W (processing list); mt:runs (active runs, oldest first)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,6 +39,7 @@ def keys(run: int) -> dict[str, str]:
 
 def connect(url: str):
     import redis
+
     server = redis.Redis.from_url(url)
     server.ping()
     return server
@@ -58,7 +60,9 @@ class ReliableQueue(Base):
 
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer or picklecompat)
-        self.worker = getattr(spider, "worker_id", None) or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.worker = (
+            getattr(spider, "worker_id", None) or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        )
         self.base = key.rsplit(":", 1)[0]
         self.doing = f"{self.base}:doing:{self.worker}"
         self.alive = f"{self.base}:alive:{self.worker}"
@@ -178,6 +182,7 @@ class WorkerScheduler(Scheduler):
         super().open(spider)
         spider.work_queue = self.queue
         from twisted.internet import task
+
         self._beat = task.LoopingCall(self.queue.heartbeat)
         self._beat.start(10, now=True)
 
@@ -190,10 +195,17 @@ class WorkerScheduler(Scheduler):
 
 def worker_settings(redis_url: str, run: int) -> dict:
     k = keys(run)
-    return {"SCHEDULER": "crawler.distributed.WorkerScheduler", "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
-            "SCHEDULER_QUEUE_KEY": k["queue"], "SCHEDULER_DUPEFILTER_KEY": k["seen"],
-            "DUPEFILTER_CLASS": "crawler.distributed.SharedDupeFilter", "SCHEDULER_PERSIST": True,
-            "SCHEDULER_FLUSH_ON_START": False, "SCHEDULER_IDLE_BEFORE_CLOSE": 0, "REDIS_URL": redis_url}
+    return {
+        "SCHEDULER": "crawler.distributed.WorkerScheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+        "SCHEDULER_QUEUE_KEY": k["queue"],
+        "SCHEDULER_DUPEFILTER_KEY": k["seen"],
+        "DUPEFILTER_CLASS": "crawler.distributed.SharedDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_FLUSH_ON_START": False,
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
+        "REDIS_URL": redis_url,
+    }
 
 
 def on_idle(spider) -> None:
@@ -207,6 +219,7 @@ def on_idle(spider) -> None:
     if queue.busy() > 0:
         raise DontCloseSpider
     from .store.writer import finish_run, stored_counts
+
     run = spider.resumed.run_id
     finish_run(spider.store, run, "finished", stored_counts(spider.store, run))
     queue.server.zrem(ACTIVE, run)

@@ -1,4 +1,5 @@
 """Host names and registrable domains, with no network access (tldextract's bundled suffix list only)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,11 +6,13 @@
   through Python), and the page's HTML is not serialised into the response (a 20 MB page or a page that
   never answers again must not stall the download): the Observation is the visit's result.
 """
+
 from __future__ import annotations
 
 import asyncio
 
-from playwright.async_api import Browser, Error as PlaywrightError
+from playwright.async_api import Browser
+from playwright.async_api import Error as PlaywrightError
 from scrapy.http import HtmlResponse
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
@@ -25,8 +27,14 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
         shared = SharedBrowserProvider._shared
         if not shared:
             await super().start()
-            shared.update(manager=self.playwright_context_manager, playwright=self.playwright,
-                          browser_type=self.browser_type, users=0, browser=None, lock=asyncio.Lock())
+            shared.update(
+                manager=self.playwright_context_manager,
+                playwright=self.playwright,
+                browser_type=self.browser_type,
+                users=0,
+                browser=None,
+                lock=asyncio.Lock(),
+            )
         shared["users"] += 1
         self.playwright_context_manager = shared["manager"]
         self.playwright, self.browser_type = shared["playwright"], shared["browser_type"]
@@ -59,6 +67,7 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _download_request_with_page(self, request, page, spider):
         request.meta["playwright_page"] = page  # the errback needs it too
         await page.unroute("**")
-        status = await navigate(page, request.url, float(request.meta.get("navigation_timeout", 20.0)),
-                                request.meta.get("recorder"))  # NavigationFailed reaches the errback
+        status = await navigate(
+            page, request.url, float(request.meta.get("navigation_timeout", 20.0)), request.meta.get("recorder")
+        )  # NavigationFailed reaches the errback
         return HtmlResponse(url=page.url, status=status or 200, body=b"", request=request, flags=["playwright"])

@@ -2,6 +2,7 @@
 
 Referred to by its import path in request.meta, so that requests stay serialisable (a shared Redis
 queue can carry them); the visit's settings come from `meta["visit"]`."""
+
 from __future__ import annotations
 
 from .limits import Limits
@@ -10,9 +11,16 @@ from .recorder import Recorder
 
 async def init_page(page, request) -> None:
     visit = request.meta["visit"]
-    recorder = Recorder(page.context, visit_id=visit["uid"], url=request.url, site=visit["site"],
-                        page_kind=visit["page_kind"], profile=visit.get("profile"),
-                        limits=Limits(**visit.get("limits", {})), stealth=visit.get("stealth", True))
+    recorder = Recorder(
+        page.context,
+        visit_id=visit["uid"],
+        url=request.url,
+        site=visit["site"],
+        page_kind=visit["page_kind"],
+        profile=visit.get("profile"),
+        limits=Limits(**visit.get("limits", {})),
+        stealth=visit.get("stealth", True),
+    )
     await recorder.attach()
     await recorder.add_page(page)
     recorder.begin_step("load", request.url)

@@ -1,4 +1,5 @@
 """What spiders hand to the pipelines."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

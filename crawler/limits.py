@@ -1,4 +1,5 @@
 """Hard limits of one visit: no page can hang the crawl or fill the disk."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -28,7 +29,7 @@ class Limits:
     history_spam: int = 20  # this many history.pushState calls make a visit hostile
 
     @classmethod
-    def from_settings(cls, settings) -> "Limits":
+    def from_settings(cls, settings) -> Limits:
         """MONEYTRAIL_LIMITS = {"visit_timeout": 90, ...} in Scrapy settings."""
         given = dict(settings.getdict("MONEYTRAIL_LIMITS") or {})
         names = {f.name: f.type for f in fields(cls)}

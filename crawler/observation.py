@@ -4,6 +4,7 @@ Nothing here imports Playwright or Scrapy. An Observation is built by `crawler.r
 (`to_dict`) by the store, read back (`from_dict`) by attribution and `reanalyze`. Times are seconds since
 the visit started. Pages are numbered in the visit (0 = the page visited); frames likewise.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -64,6 +65,7 @@ class Hop:
 @dataclass
 class WindowRecord:
     """A page of the visit other than the one visited, or the visited one once it navigated away."""
+
     page: int
     kind: str  # popup (a new window or tab), tabunder (the visited tab sent elsewhere), ad_link (followed)
     step: int  # the step during which it was opened
@@ -135,6 +137,7 @@ class InlineScript:
 @dataclass
 class Element:
     """A tag of the visited page (scripts with src, iframes, ins, elements with ad-tag data attributes)."""
+
     tag: str
     attrs: dict[str, str] = field(default_factory=dict)
 
@@ -179,6 +182,7 @@ class DownloadRecord:
 @dataclass
 class Notice:
     """A console error, a notification-permission prompt, a beforeunload handler, a page crash..."""
+
     kind: str
     text: str
     page: int | None = None
@@ -226,12 +230,13 @@ class Observation:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Observation":
+    def from_dict(cls, data: dict) -> Observation:
         return _build(cls, data)
 
     # small conveniences for readers of observations
     def hosts(self) -> set[str]:
         from .domains import host_of
+
         return {host_of(r.url) for r in self.requests}
 
     def window(self, page: int) -> WindowRecord | None:

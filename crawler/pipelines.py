@@ -1,5 +1,6 @@
 """The store pipeline: records the crawl run, and writes each visit (with all its observations and the
 findings attribution makes of them, in one transaction) and each ads.txt / sellers.json fetch as it arrives."""
+
 from __future__ import annotations
 
 import logging
@@ -30,16 +31,22 @@ class StorePipeline:
         self.store = spider.store
         settings = self.crawler.settings
         from attribution.analyzer import Analyzer
+
         self.analyzer = Analyzer.from_options(settings.get("MONEYTRAIL_DATA"), settings.get("MONEYTRAIL_LISTS"))
         if spider.resumed is not None:  # crawl --resume: the same run goes on, its counts too
             self.run_id = spider.resumed.run_id
             self.counts.update(spider.resumed.counts)
         else:
-            options = {"watchlist": spider.watchlist, "pages": spider.pages, "stealth": spider.stealth,
-                       "adstxt": spider.fetch_adstxt, "profiles": spider.profile_names,
-                       "locale": (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale"),
-                       "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
-                       "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY"))}
+            options = {
+                "watchlist": spider.watchlist,
+                "pages": spider.pages,
+                "stealth": spider.stealth,
+                "adstxt": spider.fetch_adstxt,
+                "profiles": spider.profile_names,
+                "locale": (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale"),
+                "concurrency": settings.getint("MONEYTRAIL_CONCURRENCY"),
+                "proxy": redact_proxy(settings.get("MONEYTRAIL_PROXY")),
+            }
             self.run_id = start_run(self.store, spider.watchlist_row.id, len(spider.sites), spider.profile, options)
         self.crawler.stats.set_value("moneytrail/run_id", self.run_id)
         self.crawler.stats.set_value("moneytrail/sites", len(spider.sites))
@@ -47,8 +54,14 @@ class StorePipeline:
     def process_item(self, item, spider=None):
         if isinstance(item, VisitItem):
             obs = item.observation
-            write_visit(self.store, obs, run_id=self.run_id, site_id=item.site_id, screenshots=item.screenshots,
-                        attribute=self._attribute)
+            write_visit(
+                self.store,
+                obs,
+                run_id=self.run_id,
+                site_id=item.site_id,
+                screenshots=item.screenshots,
+                attribute=self._attribute,
+            )
             self._ack(spider or self.crawler.spider, item.ack)
             self.counts["visits"] += 1
             self.counts[f"visits_{obs.status}"] += 1
@@ -58,10 +71,21 @@ class StorePipeline:
             if obs.page_kind == "home":
                 self.counts[f"sites_{obs.status}"] += 1
         elif isinstance(item, AdsTxtItem):
-            write_adstxt(self.store, run_id=self.run_id, site_id=item.site_id, domain=item.domain, kind=item.kind,
-                         url=item.url, outcome=item.outcome, final_url=item.final_url, http_status=item.http_status,
-                         error=item.error, size=item.size, body=item.body,
-                         findings=self._guarded(self.analyzer.adstxt, item.domain, item.kind, item.outcome, item.body))
+            write_adstxt(
+                self.store,
+                run_id=self.run_id,
+                site_id=item.site_id,
+                domain=item.domain,
+                kind=item.kind,
+                url=item.url,
+                outcome=item.outcome,
+                final_url=item.final_url,
+                http_status=item.http_status,
+                error=item.error,
+                size=item.size,
+                body=item.body,
+                findings=self._guarded(self.analyzer.adstxt, item.domain, item.kind, item.outcome, item.body),
+            )
             self._ack(spider or self.crawler.spider, item.ack)
             self.counts[f"{item.kind}_{item.outcome}"] += 1
         for key, value in self.counts.items():

@@ -4,6 +4,7 @@ visit records of its profile (`Profile.record()`) never holds them.
 
 The file is `--profiles FILE`, else `MONEYTRAIL_PROFILES`, else `<data home>/profiles.toml`, else the
 project's example `data/profiles.toml`."""
+
 from __future__ import annotations
 
 import os
@@ -59,10 +60,16 @@ class Profile:
 
     def context_options(self) -> dict:
         """Playwright context options for a visit with this profile."""
-        options = {"ignore_https_errors": True, "accept_downloads": False, "java_script_enabled": True,
-                   "viewport": dict(self.device.viewport), "device_scale_factor": self.device.device_scale_factor,
-                   "is_mobile": self.device.is_mobile, "has_touch": self.device.has_touch,
-                   "locale": self.locale or "en-US"}
+        options = {
+            "ignore_https_errors": True,
+            "accept_downloads": False,
+            "java_script_enabled": True,
+            "viewport": dict(self.device.viewport),
+            "device_scale_factor": self.device.device_scale_factor,
+            "is_mobile": self.device.is_mobile,
+            "has_touch": self.device.has_touch,
+            "locale": self.locale or "en-US",
+        }
         if self.user_agent or self.device.user_agent:
             options["user_agent"] = self.user_agent or self.device.user_agent
         if self.timezone:
@@ -88,9 +95,14 @@ def load_devices(path: Path = DATA / "devices.toml") -> dict[str, Device]:
     for name, entry in _read(path).items():
         try:
             viewport = {"width": int(entry["viewport"]["width"]), "height": int(entry["viewport"]["height"])}
-            devices[name] = Device(name, viewport, float(entry.get("device_scale_factor", 1)),
-                                   bool(entry.get("is_mobile", False)), bool(entry.get("has_touch", False)),
-                                   str(entry.get("user_agent", "")))
+            devices[name] = Device(
+                name,
+                viewport,
+                float(entry.get("device_scale_factor", 1)),
+                bool(entry.get("is_mobile", False)),
+                bool(entry.get("has_touch", False)),
+                str(entry.get("user_agent", "")),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"{path}: [{name}]: needs viewport = {{width, height}} and numbers ({exc})") from None
     return devices
@@ -102,6 +114,7 @@ def profiles_file(path: str | os.PathLike | None = None) -> Path:
     if os.environ.get("MONEYTRAIL_PROFILES"):
         return Path(os.environ["MONEYTRAIL_PROFILES"])
     from .store.db import data_home
+
     home = data_home() / "profiles.toml"
     return home if home.is_file() else DATA / "profiles.toml"
 
@@ -140,10 +153,12 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ProfileError(f"{where}.timezone: {timezone!r} is no IANA time zone (such as Europe/Paris)") from None
+                raise ProfileError(
+                    f"{where}.timezone: {timezone!r} is no IANA time zone (such as Europe/Paris)"
+                ) from None
         accept = entry.get("accept_language")
         if accept is not None and not re.fullmatch(r"[A-Za-z0-9*,;=.\- ]{1,200}", accept):
-            raise ProfileError(f"{where}.accept_language: an Accept-Language value such as \"fr-FR,fr;q=0.9\"")
+            raise ProfileError(f'{where}.accept_language: an Accept-Language value such as "fr-FR,fr;q=0.9"')
         template = entry.get("proxy")
         proxy = None
         if template:
@@ -156,9 +171,20 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
                 parts.port  # noqa: B018 - raises on a bad port
                 browser_proxy(proxy)
             except ValueError:  # never echo the URL: it holds the secret
-                raise ProfileError(f"{where}.proxy: not a proxy URL such as http://user:${{PASSWORD}}@host:port") from None
-        out[name] = Profile(name, devices[device], locale, entry.get("accept_language"), entry.get("timezone"),
-                            country, proxy, template, entry.get("user_agent"))
+                raise ProfileError(
+                    f"{where}.proxy: not a proxy URL such as http://user:${{PASSWORD}}@host:port"
+                ) from None
+        out[name] = Profile(
+            name,
+            devices[device],
+            locale,
+            entry.get("accept_language"),
+            entry.get("timezone"),
+            country,
+            proxy,
+            template,
+            entry.get("user_agent"),
+        )
     return out
 
 
@@ -166,8 +192,9 @@ def choose(names: list[str], path: str | os.PathLike | None = None) -> list[Prof
     profiles = load_profiles(path)
     unknown = [n for n in names if n not in profiles]
     if unknown:
-        raise ProfileError(f"{profiles_file(path)}: no profile {', '.join(map(repr, unknown))} "
-                           f"(there: {', '.join(profiles)})")
+        raise ProfileError(
+            f"{profiles_file(path)}: no profile {', '.join(map(repr, unknown))} (there: {', '.join(profiles)})"
+        )
     return [profiles[n] for n in dict.fromkeys(names)]
 
 

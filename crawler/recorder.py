@@ -6,6 +6,7 @@ popup, the popup's first navigation included), one CDP session per page (request
 of each navigation, window openings with their user gesture), and the in-page script `instrument.js`
 (window.open callers, WebAssembly bytes, workers, prompts, traps). Everything is bounded by `Limits`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,23 +14,43 @@ import base64
 import json
 import time
 from collections import defaultdict, deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from playwright.async_api import BrowserContext, Error as PlaywrightError, Page
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 
 from . import wasm
 from .domains import site_of
 from .limits import Limits
-from .observation import (DownloadRecord, Dialog, FrameRecord, Hop, Notice, Observation, RequestRecord, Step,
-                          WasmModule, WebSocketRecord, WindowOpenCall, WindowRecord, WorkerRecord)
+from .observation import (
+    Dialog,
+    DownloadRecord,
+    FrameRecord,
+    Hop,
+    Notice,
+    Observation,
+    RequestRecord,
+    Step,
+    WasmModule,
+    WebSocketRecord,
+    WindowOpenCall,
+    WindowRecord,
+    WorkerRecord,
+)
 
 INSTRUMENT_JS = resources.files("crawler").joinpath("instrument.js").read_text()
 MAX_FRAMES, MAX_WASM_RECORDS, MAX_DOWNLOADS = 500, 50, 20
 CHAIN_QUIET = 0.7  # seconds without a navigation after which a window's chain has landed
-NAV_REASONS = {"metaTagRefresh": "meta", "scriptInitiated": "js", "formSubmissionPost": "form",
-               "formSubmissionGet": "form", "anchorClick": "link", "httpHeaderRefresh": "http"}
+NAV_REASONS = {
+    "metaTagRefresh": "meta",
+    "scriptInitiated": "js",
+    "formSubmissionPost": "form",
+    "formSubmissionGet": "form",
+    "anchorClick": "link",
+    "httpHeaderRefresh": "http",
+}
 
 
 def _clip(text: str | None, n: int) -> str:
@@ -52,15 +73,30 @@ def _initiator_url(initiator: dict) -> str | None:
 class Recorder:
     """Records one visit. `attach()` before navigating; `observation()` once the visit is over."""
 
-    def __init__(self, context: BrowserContext, *, visit_id: str, url: str, site: str, page_kind: str,
-                 profile: dict | None = None, limits: Limits | None = None, stealth: bool = True):
+    def __init__(
+        self,
+        context: BrowserContext,
+        *,
+        visit_id: str,
+        url: str,
+        site: str,
+        page_kind: str,
+        profile: dict | None = None,
+        limits: Limits | None = None,
+        stealth: bool = True,
+    ):
         self.context = context
         self.limits = limits or Limits()
         self.stealth = stealth
         self.t0 = time.monotonic()
-        self.obs = Observation(visit_id=visit_id, url=url, site=site, page_kind=page_kind,
-                               started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                               profile=dict(profile or {}))
+        self.obs = Observation(
+            visit_id=visit_id,
+            url=url,
+            site=site,
+            page_kind=page_kind,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            profile=dict(profile or {}),
+        )
         self.step = 0
         self.last_activity = self.t0
         self.screenshots: dict[str, bytes] = {}  # name -> JPEG bytes (written by the store)
@@ -170,8 +206,10 @@ class Recorder:
     async def _cdp(self, page: Page, pid: int) -> None:
         session = await self.context.new_cdp_session(page)
         session.on("Network.requestWillBeSent", self._on_cdp_request)
-        session.on("Page.frameRequestedNavigation", lambda e: self._bounded(self._nav_reasons, e.get("url", ""),
-                                                                            e.get("reason", "")))
+        session.on(
+            "Page.frameRequestedNavigation",
+            lambda e: self._bounded(self._nav_reasons, e.get("url", ""), e.get("reason", "")),
+        )
         session.on("Page.windowOpen", lambda e: self._bounded(self._gestures, e.get("url", ""), e.get("userGesture")))
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
@@ -203,8 +241,15 @@ class Recorder:
                 return None
             fid = self._frames[frame] = len(self._frames)
             parent = frame.parent_frame
-            self.obs.frames.append(FrameRecord(fid, self._pages.get(frame.page, -1), self._frames.get(parent) if parent else None,
-                                               self.url(frame.url), _clip(frame.name, 200)))
+            self.obs.frames.append(
+                FrameRecord(
+                    fid,
+                    self._pages.get(frame.page, -1),
+                    self._frames.get(parent) if parent else None,
+                    self.url(frame.url),
+                    _clip(frame.name, 200),
+                )
+            )
         return fid
 
     # --- network -----------------------------------------------------------------------------------
@@ -225,10 +270,18 @@ class Recorder:
         previous = self._requests.get(request.redirected_from) if request.redirected_from else None
         if previous is not None and page is None:
             page, frame = previous.page, previous.frame
-        record = RequestRecord(id=len(self._requests), url=self.url(request.url), method=request.method,
-                               resource_type=request.resource_type, page=page, frame=frame,
-                               navigation=request.is_navigation_request(), step=self.step, started=self.now(),
-                               redirected_from=previous.id if previous else None)
+        record = RequestRecord(
+            id=len(self._requests),
+            url=self.url(request.url),
+            method=request.method,
+            resource_type=request.resource_type,
+            page=page,
+            frame=frame,
+            navigation=request.is_navigation_request(),
+            step=self.step,
+            started=self.now(),
+            redirected_from=previous.id if previous else None,
+        )
         self._requests[request] = record
         self.obs.requests.append(record)
         if page is None and f is not None:
@@ -244,8 +297,9 @@ class Recorder:
         record.status = response.status
         headers = response.headers
         record.mime = _clip(headers.get("content-type", "").split(";")[0].strip(), 100) or None
-        if (record.mime == "application/wasm" or record.url.split("?")[0].endswith(".wasm")) \
-                and len(self.obs.wasm) < MAX_WASM_RECORDS:
+        if (record.mime == "application/wasm" or record.url.split("?")[0].endswith(".wasm")) and len(
+            self.obs.wasm
+        ) < MAX_WASM_RECORDS:
             self._spawn(self._wasm_from_response(response, record, headers))
         elif record.page == 0 and record.navigation and record.frame == 0 and 200 <= response.status < 300:
             self._spawn(self._document(response, headers))
@@ -316,10 +370,18 @@ class Recorder:
         if kind == "window_open":
             if len(self.obs.window_opens) < self.limits.max_popups * 4:
                 stack = data.get("stack") if isinstance(data.get("stack"), list) else []
-                self.obs.window_opens.append(WindowOpenCall(page, frame_url, self.url(str(data.get("url", ""))),
-                                                            _clip(str(data.get("target", "")), 100), caller,
-                                                            self.step, self.now(),
-                                                            stack=[self.url(str(u)) for u in stack[:8]]))
+                self.obs.window_opens.append(
+                    WindowOpenCall(
+                        page,
+                        frame_url,
+                        self.url(str(data.get("url", ""))),
+                        _clip(str(data.get("target", "")), 100),
+                        caller,
+                        self.step,
+                        self.now(),
+                        stack=[self.url(str(u)) for u in stack[:8]],
+                    )
+                )
             else:
                 self._over("window_opens")
         elif kind == "wasm":
@@ -332,12 +394,23 @@ class Recorder:
             elif len(self.obs.wasm) >= MAX_WASM_RECORDS:
                 self._over("wasm")
             elif data.get("op") == "instantiate_module":
-                self.obs.wasm.append(WasmModule(None, 0, "module", frame_url=frame_url, caller=caller,
-                                                exports=[_clip(str(e), 200) for e in list(data.get("exports") or [])[:1000]],
-                                                imports=[_clip(str(i), 200) for i in list(data.get("imports") or [])[:1000]]))
+                self.obs.wasm.append(
+                    WasmModule(
+                        None,
+                        0,
+                        "module",
+                        frame_url=frame_url,
+                        caller=caller,
+                        exports=[_clip(str(e), 200) for e in list(data.get("exports") or [])[:1000]],
+                        imports=[_clip(str(i), 200) for i in list(data.get("imports") or [])[:1000]],
+                    )
+                )
             else:
-                self.obs.wasm.append(WasmModule(None, int(data.get("size") or 0), str(data.get("op")),
-                                                frame_url=frame_url, caller=caller))
+                self.obs.wasm.append(
+                    WasmModule(
+                        None, int(data.get("size") or 0), str(data.get("op")), frame_url=frame_url, caller=caller
+                    )
+                )
         elif kind == "worker":
             self._on_worker(str(data.get("url", "")), str(data.get("kind", "worker")), page, caller)
         elif kind == "notification_prompt":
@@ -349,9 +422,9 @@ class Recorder:
         elif kind == "history":
             self._history = max(self._history, int(data.get("count") or 0))
         elif kind == "meta_refresh":
-            self._bounded(self._meta_refresh, str(data.get("url", ""))[:self.limits.max_url_chars])
+            self._bounded(self._meta_refresh, str(data.get("url", ""))[: self.limits.max_url_chars])
         elif kind == "form_submit":
-            self._bounded(self._form_submits, str(data.get("url", ""))[:self.limits.max_url_chars])
+            self._bounded(self._form_submits, str(data.get("url", ""))[: self.limits.max_url_chars])
 
     def _on_worker(self, url: str, kind: str, page: int | None, caller: str | None) -> None:
         url = self.url(url)
@@ -411,8 +484,9 @@ class Recorder:
             except PlaywrightError:
                 pass
             return
-        self.obs.downloads.append(DownloadRecord(self.url(download.url), _clip(download.suggested_filename, 200),
-                                                 self.step, pid))
+        self.obs.downloads.append(
+            DownloadRecord(self.url(download.url), _clip(download.suggested_filename, 200), self.step, pid)
+        )
         try:
             await download.cancel()
         except PlaywrightError:
@@ -431,7 +505,7 @@ class Recorder:
     async def _close(page: Page) -> None:
         try:
             await asyncio.wait_for(page.close(), 5)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             pass
 
     # --- followed ad links and screenshots ---------------------------------------------------------
@@ -493,15 +567,22 @@ class Recorder:
         for pid, page in self._page_objects.items():
             if page.is_closed() or pid in self._over_limit or (pid == 0 and site_of(page.url) == self.obs.final_site):
                 continue
-            if page.url in self._form_submits or page.url in self._meta_refresh or now - last.get(pid, -99) < CHAIN_QUIET:
+            if (
+                page.url in self._form_submits
+                or page.url in self._meta_refresh
+                or now - last.get(pid, -99) < CHAIN_QUIET
+            ):
                 return True
         return False
 
     def _chain(self, pid: int, after: float = -1.0) -> list[Hop]:
         page = self._page_objects[pid]
         main = self._frames.get(page.main_frame)
-        navs = [r for r in self.obs.requests
-                if r.page == pid and r.navigation and (r.frame == main or r.frame is None) and r.started > after]
+        navs = [
+            r
+            for r in self.obs.requests
+            if r.page == pid and r.navigation and (r.frame == main or r.frame is None) and r.started > after
+        ]
         hops: list[Hop] = []
         for i, r in enumerate(navs):
             if i == 0:
@@ -529,17 +610,19 @@ class Recorder:
         window.landing_url = self.url(page.url)
         try:
             window.landing_title = _clip(await asyncio.wait_for(page.title(), self.limits.action_timeout), 300)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             pass
         if window.landing_url in shots:
             window.screenshot = await shots[window.landing_url]
             return
         shots[window.landing_url] = done = asyncio.get_running_loop().create_future()
         try:
-            shot = await asyncio.wait_for(page.screenshot(type="jpeg", quality=50, timeout=self.limits.action_timeout * 1000),
-                                          self.limits.action_timeout + 1)
+            shot = await asyncio.wait_for(
+                page.screenshot(type="jpeg", quality=50, timeout=self.limits.action_timeout * 1000),
+                self.limits.action_timeout + 1,
+            )
             window.screenshot = self.keep_screenshot(f"{self.obs.visit_id}-w{pid}.jpg", shot)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             pass
         finally:
             done.set_result(window.screenshot)
@@ -551,25 +634,45 @@ class Recorder:
         for pid, page in self._page_objects.items():
             if pid == 0:
                 hops = self._chain(0, after=load_step_end)
-                if not hops or site_of(hops[0].url) == site_of(visited_final_url) and all(
-                        site_of(h.url) == site_of(visited_final_url) for h in hops):
+                if (
+                    not hops
+                    or site_of(hops[0].url) == site_of(visited_final_url)
+                    and all(site_of(h.url) == site_of(visited_final_url) for h in hops)
+                ):
                     continue
-                kind, opener, step = "tabunder", None, next(
-                    (r.step for r in self.obs.requests if r.page == 0 and r.navigation and r.started > load_step_end), self.step)
+                kind, opener, step = (
+                    "tabunder",
+                    None,
+                    next(
+                        (
+                            r.step
+                            for r in self.obs.requests
+                            if r.page == 0 and r.navigation and r.started > load_step_end
+                        ),
+                        self.step,
+                    ),
+                )
             else:
                 hops = self._chain(pid)
                 kind = "ad_link" if pid in self._followed else "popup"
                 opener_page = None
                 try:
                     opener_page = await asyncio.wait_for(page.opener(), 2) if not page.is_closed() else None
-                except (PlaywrightError, asyncio.TimeoutError):
+                except (TimeoutError, PlaywrightError):
                     pass
                 opener = self._pages.get(opener_page) if opener_page else None
                 first = next((r for r in self.obs.requests if r.page == pid), None)
                 step = first.step if first else self.step
-            window = WindowRecord(pid, kind, step, hops[0].at if hops else self.now(), opener, hops,
-                                  over_limit=pid in self._over_limit,
-                                  unsettled=not page.is_closed() and page.url in self._form_submits)
+            window = WindowRecord(
+                pid,
+                kind,
+                step,
+                hops[0].at if hops else self.now(),
+                opener,
+                hops,
+                over_limit=pid in self._over_limit,
+                unsettled=not page.is_closed() and page.url in self._form_submits,
+            )
             if hops:
                 window.landing_url = hops[-1].url
             self.obs.windows.append(window)

@@ -1,4 +1,5 @@
 """Running a crawl in this process (what `moneytrail crawl` does), and reading back its summary."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ from pathlib import Path
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from scrapy.crawler import CrawlerProcess  # noqa: E402
-from scrapy.settings import Settings  # noqa: E402
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 
 
 @dataclass
@@ -46,9 +47,14 @@ class CrawlResult:
 def settings_for(options: CrawlOptions) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    values = {"MONEYTRAIL_CONCURRENCY": options.concurrency, "PLAYWRIGHT_MAX_CONTEXTS": options.concurrency,
-              "CONCURRENT_REQUESTS": options.concurrency + 4, "MONEYTRAIL_PROGRESS": options.progress,
-              "EXTENSIONS": {"crawler.progress.CrawlProgress": 500}, "MONEYTRAIL_LIMITS": options.limits}
+    values = {
+        "MONEYTRAIL_CONCURRENCY": options.concurrency,
+        "PLAYWRIGHT_MAX_CONTEXTS": options.concurrency,
+        "CONCURRENT_REQUESTS": options.concurrency + 4,
+        "MONEYTRAIL_PROGRESS": options.progress,
+        "EXTENSIONS": {"crawler.progress.CrawlProgress": 500},
+        "MONEYTRAIL_LIMITS": options.limits,
+    }
     if options.db:
         values["MONEYTRAIL_DB"] = options.db
     if options.proxy:
@@ -65,6 +71,7 @@ def settings_for(options: CrawlOptions) -> Settings:
         values["MONEYTRAIL_PROFILES"] = options.profiles_file
     if options.redis:
         from .distributed import worker_settings
+
         values.update(worker_settings(options.redis, options.resume))
     if options.log_file:
         Path(options.log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +82,7 @@ def settings_for(options: CrawlOptions) -> Settings:
 
 def default_log_file() -> str:
     from .store import data_home
+
     return str(data_home() / "logs" / f"crawl-{datetime.now():%Y%m%d-%H%M%S}.log")
 
 
@@ -82,12 +90,27 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl the watchlist (blocking). Once per process: Twisted's reactor does not restart."""
     process = CrawlerProcess(settings_for(options))
     crawler = process.create_crawler("watchlist")
-    process.crawl(crawler, watchlist=options.watchlist, stealth=options.stealth, pages=options.pages,
-                  adstxt=options.adstxt, profiles=",".join(options.profiles), resume=options.resume or "",
-                  worker="1" if options.redis else "")
+    process.crawl(
+        crawler,
+        watchlist=options.watchlist,
+        stealth=options.stealth,
+        pages=options.pages,
+        adstxt=options.adstxt,
+        profiles=",".join(options.profiles),
+        resume=options.resume or "",
+        worker="1" if options.redis else "",
+    )
     process.start()
     stats = crawler.stats.get_stats()
-    counts = {k.split("/", 1)[1]: v for k, v in stats.items()
-              if k.startswith("moneytrail/") and k not in ("moneytrail/run_id", "moneytrail/state", "moneytrail/sites")}
-    return CrawlResult(stats.get("moneytrail/run_id"), stats.get("moneytrail/state", "failed"),
-                       stats.get("moneytrail/sites", 0), counts, options.log_file)
+    counts = {
+        k.split("/", 1)[1]: v
+        for k, v in stats.items()
+        if k.startswith("moneytrail/") and k not in ("moneytrail/run_id", "moneytrail/state", "moneytrail/sites")
+    }
+    return CrawlResult(
+        stats.get("moneytrail/run_id"),
+        stats.get("moneytrail/state", "failed"),
+        stats.get("moneytrail/sites", 0),
+        counts,
+        options.log_file,
+    )

@@ -8,6 +8,7 @@ starts each due crawl as a `moneytrail crawl` process and records the outcome.
   times make one run); without, they are recorded as `missed` and the schedule waits for its next due time.
 - The schedule table is read again every `--sync` seconds: schedules added, changed or removed while the
   daemon runs take effect without a restart."""
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,12 +35,12 @@ class ScheduleError(ValueError):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def aware(value: datetime | None) -> datetime | None:
     """Datetimes read back from SQLite are naive (stored as UTC): make them aware."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def parse_every(text: str) -> int:
@@ -75,6 +76,7 @@ def cron_trigger(cron: str):
     one matching fires (APScheduler would want both)."""
     from apscheduler.triggers.combining import OrTrigger
     from apscheduler.triggers.cron import CronTrigger
+
     fields = cron.split()
     if len(fields) != 5:
         raise ValueError(f"wrong number of fields; got {len(fields)}, expected 5")
@@ -83,6 +85,7 @@ def cron_trigger(cron: str):
 
     def make(d, w):
         return CronTrigger(minute=minute, hour=hour, day=d, month=month, day_of_week=w, timezone="UTC")
+
     if day != "*" and weekday != "*":
         return OrTrigger([make(day, "*"), make("*", names)])
     return make(day, names)
@@ -91,6 +94,7 @@ def cron_trigger(cron: str):
 def trigger(schedule: Schedule):
     """The APScheduler trigger of a schedule (cron in UTC, or an interval from its creation)."""
     from apscheduler.triggers.interval import IntervalTrigger
+
     if schedule.cron:
         return cron_trigger(schedule.cron)
     return IntervalTrigger(seconds=schedule.every_seconds, start_date=aware(schedule.created_at), timezone="UTC")
@@ -142,11 +146,14 @@ class Daemon:
 
     def __init__(self, store, db_url: str, sync_seconds: float = 30.0, crawl_args: list[str] | None = None):
         from apscheduler.schedulers.background import BackgroundScheduler
+
         self.store, self.db_url, self.sync_seconds = store, db_url, sync_seconds
         self.crawl_args = crawl_args or []
-        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
-                                                                           "misfire_grace_time": 60})
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
         from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
         self.scheduler.add_listener(self.skipped, EVENT_JOB_MAX_INSTANCES)
         self.known: dict[int, tuple] = {}
         self.stopping = threading.Event()
@@ -157,7 +164,9 @@ class Daemon:
     def sync(self, starting: bool = False) -> None:
         with self.store.session() as s:
             schedules = {sch.id: sch for sch in s.scalars(select(Schedule).where(Schedule.enabled.is_(True)))}
-            last = dict(s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at).order_by(ScheduleRun.due_at)).all())
+            last = dict(
+                s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at).order_by(ScheduleRun.due_at)).all()
+            )
         for sid in set(self.known) - set(schedules):
             self.scheduler.remove_job(str(sid))
             del self.known[sid]
@@ -170,8 +179,12 @@ class Daemon:
                 self.scheduler.remove_job(str(sid))
             self.scheduler.add_job(self.fire, trigger(sch), args=[sid], id=str(sid), name=sch.name)
             self.known[sid] = shape
-            logger.info("schedule %s (%s): next run %s", sch.name, sch.cron or f"every {sch.every_seconds}s",
-                        trigger(sch).get_next_fire_time(None, utcnow()))
+            logger.info(
+                "schedule %s (%s): next run %s",
+                sch.name,
+                sch.cron or f"every {sch.every_seconds}s",
+                trigger(sch).get_next_fire_time(None, utcnow()),
+            )
             if starting:
                 due = missed(sch, last.get(sid), utcnow())
                 if due is not None:
@@ -204,8 +217,12 @@ class Daemon:
             sch = s.get(Schedule, sid)
             if sch is None or not sch.enabled:
                 return
-            busy = [r for r in s.scalars(select(ScheduleRun).where(ScheduleRun.schedule_id == sid,
-                                                                     ScheduleRun.state == "running"))]
+            busy = [
+                r
+                for r in s.scalars(
+                    select(ScheduleRun).where(ScheduleRun.schedule_id == sid, ScheduleRun.state == "running")
+                )
+            ]
         if any(alive(r.pid) for r in busy):  # another scheduler (or a run started by hand) is on it
             self.record(sid, due, "skipped", message="the previous run of this schedule is still going")
             return
@@ -214,8 +231,19 @@ class Daemon:
                 for r in busy:
                     row = s.get(ScheduleRun, r.id)
                     row.state, row.ended_at, row.message = "failed", utcnow(), "its process disappeared"
-        args = [sys.executable, "-m", "crawler", "crawl", "-w", sch.watchlist, "--no-progress",
-                "--pages", str(sch.pages), *[a for p in sch.profiles or [] for a in ("--profile", p)], *self.crawl_args]
+        args = [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "-w",
+            sch.watchlist,
+            "--no-progress",
+            "--pages",
+            str(sch.pages),
+            *[a for p in sch.profiles or [] for a in ("--profile", p)],
+            *self.crawl_args,
+        ]
         started = utcnow()
         try:  # claim this due time: a second scheduler on the same store finds it taken
             row_id = self.record(sid, due, "running", pid=os.getpid())
@@ -223,8 +251,13 @@ class Daemon:
             logger.info("schedule %s: the run due %s is another scheduler's", sch.name, due)
             return
         # the store's URL (and its password) by environment, never on a command line others can read
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                 env=dict(os.environ, MONEYTRAIL_DB=self.db_url))
+        child = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=dict(os.environ, MONEYTRAIL_DB=self.db_url),
+        )
         self.children.add(child)
         with self.store.session() as s, s.begin():
             s.get(ScheduleRun, row_id).pid = child.pid
@@ -232,9 +265,12 @@ class Daemon:
         code = child.wait()
         self.children.discard(child)
         with self.store.session() as s, s.begin():
-            run = s.scalars(select(Run).join(Watchlist, Watchlist.id == Run.watchlist_id)
-                            .where(Watchlist.name == sch.watchlist, Run.started_at >= started)
-                            .order_by(Run.id)).first()
+            run = s.scalars(
+                select(Run)
+                .join(Watchlist, Watchlist.id == Run.watchlist_id)
+                .where(Watchlist.name == sch.watchlist, Run.started_at >= started)
+                .order_by(Run.id)
+            ).first()
             row = s.get(ScheduleRun, row_id)
             row.ended_at, row.exit_code, row.run_id = utcnow(), code, run.id if run else None
             row.state = {0: "finished", 3: "nothing_reached"}.get(code, "failed")
@@ -246,6 +282,7 @@ class Daemon:
     def run(self) -> None:
         def stop(*_):
             self.stopping.set()
+
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.sync(starting=True)

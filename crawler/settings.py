@@ -10,6 +10,7 @@ moneytrail's own settings (all optional; `moneytrail crawl` sets them from its o
   MONEYTRAIL_DATA        signature data directory (default: env MONEYTRAIL_DATA, else the project's data/)
   MONEYTRAIL_LISTS       directory of ABP filter lists (default: the `moneytrail lists update` cache, if filled)
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,7 @@ CONCURRENT_REQUESTS = MONEYTRAIL_CONCURRENCY + 4  # plain ads.txt requests need 
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 1
-USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/140.0.0.0 Safari/537.36")
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 LOG_LEVEL = "INFO"
 DOWNLOAD_WARNSIZE = 0
@@ -45,6 +45,7 @@ DOWNLOAD_WARNSIZE = 0
 def launch_options(settings) -> dict:
     """Playwright launch options: the Chromium found, quiet flags, the proxy (credentials apart)."""
     from .browser import QUIET_ARGS, find_chromium
+
     options = {"executable_path": find_chromium(), "args": list(QUIET_ARGS), "headless": True}
     proxy = settings.get("MONEYTRAIL_PROXY")
     if proxy:
@@ -82,4 +83,5 @@ def redact_proxy(url: str | None) -> str | None:
 
 def store_from_settings(settings):
     from .store import open_store
+
     return open_store(settings.get("MONEYTRAIL_DB") or None, settings.get("MONEYTRAIL_SCREENSHOTS") or None)

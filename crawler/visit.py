@@ -2,6 +2,7 @@
 page centre and the body (each a numbered step), let popups and their chains land, follow the ad links
 a visitor would click, then hand back an Observation. Every interaction is bounded; a page that stops
 answering ends its visit as hostile ("unresponsive"), never the crawl."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,8 @@ import time
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
-from playwright.async_api import Error as PlaywrightError, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
 
 from .domains import site_of
 from .observation import AdFrame, AdLink, Element, InlineScript, Observation
@@ -20,7 +22,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCRIPT_CHARS = 256 * 1024
 INLINE_EXCERPT = 2000  # characters of each inline script kept (whitespace collapsed): where tags keep their ids
 
-SNAPSHOT_JS = """(max) => {
+SNAPSHOT_JS = (
+    """(max) => {
   const out = {scripts: [], anchors: [], title: document.title};
   for (const s of document.scripts) {
     if (s.src || out.scripts.length >= max) continue;
@@ -45,7 +48,9 @@ SNAPSHOT_JS = """(max) => {
     out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height)]);
   }
   return out;
-}""" % MAX_SCRIPT_CHARS
+}"""
+    % MAX_SCRIPT_CHARS
+)
 
 PLAYER_JS = """() => {
   const sel = 'video, [id*=player i], [class*=player i], iframe[src*=embed i], iframe[src*=player i], .jwplayer, .plyr, .video-js, object, embed';
@@ -92,7 +97,7 @@ class Visit:
         allowed = min(self.limits.action_timeout, max(self.left(), 0.1))
         try:
             return await asyncio.wait_for(coro, allowed)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if allowed < self.limits.action_timeout:  # the visit's own time is up, not the page's fault
                 self.rec._notice("visit_time_limit", f"{what}: the visit reached its time limit", 0)
             else:
@@ -134,7 +139,7 @@ class Visit:
         try:
             await asyncio.wait_for(rec.drain(), max(1.0, min(5.0, self.left() + 5)))
             await asyncio.wait_for(rec.windows(obs.final_url, load_end), 20)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             rec._notice("visit_error", "windows could not all be read in time", 0)
         observation = rec.observation()
         if observation.status == "ok" and observation.hostile:
@@ -183,8 +188,9 @@ class Visit:
         per_frame: dict = {}
         for frame in page.frames:
             try:
-                per_frame[frame] = await self.act(frame.evaluate(SNAPSHOT_JS, self.limits.max_inline_scripts),
-                                                  "read a frame")
+                per_frame[frame] = await self.act(
+                    frame.evaluate(SNAPSHOT_JS, self.limits.max_inline_scripts), "read a frame"
+                )
             except PlaywrightError:
                 continue
             for length, text in per_frame[frame]["scripts"]:
@@ -192,17 +198,20 @@ class Visit:
                 if digest in seen_scripts or len(obs.inline_scripts) >= self.limits.max_inline_scripts:
                     continue
                 seen_scripts.add(digest)
-                obs.inline_scripts.append(InlineScript(digest, length, _clip(" ".join(text.split()), INLINE_EXCERPT),
-                                                       rec.url(frame.url)))
+                obs.inline_scripts.append(
+                    InlineScript(digest, length, _clip(" ".join(text.split()), INLINE_EXCERPT), rec.url(frame.url))
+                )
         main = page.main_frame
         obs.title = _clip(per_frame.get(main, {}).get("title", ""), 300)
-        obs.elements = [Element(_clip(item[0], 40), {_clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
-                        for item in per_frame.get(main, {}).get("elements", [])[:300]
-                        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)
-                        and isinstance(item[0], str)]
+        obs.elements = [
+            Element(_clip(item[0], 40), {_clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
+            for item in per_frame.get(main, {}).get("elements", [])[:300]
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict) and isinstance(item[0], str)
+        ]
         site = obs.final_site
-        obs.page_links = list(dict.fromkeys(h for h, *_ in per_frame.get(main, {}).get("anchors", [])
-                                            if site_of(h) == site))[:300]
+        obs.page_links = list(
+            dict.fromkeys(h for h, *_ in per_frame.get(main, {}).get("anchors", []) if site_of(h) == site)
+        )[:300]
 
         def links_under(frame) -> list[str]:
             found = [h for h, *_ in per_frame.get(frame, {}).get("anchors", [])]
@@ -220,15 +229,25 @@ class Visit:
                 continue
             clicks = [h for h in dict.fromkeys(links_under(frame)) if site_of(h) != site][:10]
             fid = rec._frame_id(frame)
-            obs.ad_frames.append(AdFrame(fid, rec.url(frame.url), round(box["width"]), round(box["height"]),
-                                         round(box["x"]), round(box["y"]), [rec.url(c) for c in clicks]))
+            obs.ad_frames.append(
+                AdFrame(
+                    fid,
+                    rec.url(frame.url),
+                    round(box["width"]),
+                    round(box["height"]),
+                    round(box["x"]),
+                    round(box["y"]),
+                    [rec.url(c) for c in clicks],
+                )
+            )
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
         served = self.served_links()
         for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and href not in served and width * height > 0:
-                obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected", width=int(width),
-                                           height=int(height)))
+                obs.ad_links.append(
+                    AdLink(rec.url(href), rec.url(main.url), "injected", width=int(width), height=int(height))
+                )
         unique = {}
         for link in obs.ad_links:
             unique.setdefault(link.url, link)
@@ -267,7 +286,7 @@ class Visit:
                 rec.opening -= 1
                 link.followed = True
                 await page.goto(link.url, wait_until="commit", timeout=self.limits.action_timeout * 2000)
-            except (PlaywrightError, asyncio.TimeoutError):
+            except (TimeoutError, PlaywrightError):
                 pass
             finally:
                 rec.opening = max(0, rec.opening - (0 if link.followed else 1))
@@ -285,13 +304,13 @@ async def navigate(page: Page, url: str, timeout: float, recorder: Recorder | No
     slow subresource (an ad server that never answers) is noted, and the visit goes on. Returns the status."""
     try:
         response = await asyncio.wait_for(page.goto(url, wait_until="commit", timeout=timeout * 1000), timeout + 5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise NavigationFailed(f"Timeout {timeout * 1000:.0f}ms exceeded (the page stopped answering)") from None
     except PlaywrightError as exc:
         raise NavigationFailed(str(exc).splitlines()[0]) from None
     try:
         await asyncio.wait_for(page.wait_for_load_state("load", timeout=timeout * 1000), timeout + 5)
-    except (PlaywrightError, asyncio.TimeoutError):
+    except (TimeoutError, PlaywrightError):
         if recorder is not None:
             recorder._notice("load_incomplete", f"no load event within {timeout:g} s: a resource never finished", 0)
     return response.status if response else None
@@ -301,18 +320,41 @@ def context_options(profile: dict | None = None) -> dict:
     """Options of the fresh browser context of a desktop visit with this profile's locale, time zone and user
     agent (the same as a named profile's: crawler/profiles.py)."""
     from .profiles import Profile, load_devices
+
     profile = profile or {}
-    return Profile("default", load_devices()["desktop"], profile.get("locale"), timezone=profile.get("timezone"),
-                   user_agent=profile.get("user_agent")).context_options()
+    return Profile(
+        "default",
+        load_devices()["desktop"],
+        profile.get("locale"),
+        timezone=profile.get("timezone"),
+        user_agent=profile.get("user_agent"),
+    ).context_options()
 
 
-async def visit_url(browser, url: str, *, visit_id: str, site: str, page_kind: str = "home",
-                    profile: dict | None = None, limits=None, stealth: bool = True) -> Recorder:
+async def visit_url(
+    browser,
+    url: str,
+    *,
+    visit_id: str,
+    site: str,
+    page_kind: str = "home",
+    profile: dict | None = None,
+    limits=None,
+    stealth: bool = True,
+) -> Recorder:
     """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
     Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
     context = await browser.new_context(**context_options(profile))
-    rec = Recorder(context, visit_id=visit_id, url=url, site=site, page_kind=page_kind, profile=profile,
-                   limits=limits, stealth=stealth)
+    rec = Recorder(
+        context,
+        visit_id=visit_id,
+        url=url,
+        site=site,
+        page_kind=page_kind,
+        profile=profile,
+        limits=limits,
+        stealth=stealth,
+    )
     try:
         await rec.attach()
         page = await context.new_page()
@@ -326,6 +368,6 @@ async def visit_url(browser, url: str, *, visit_id: str, site: str, page_kind: s
     finally:
         try:
             await asyncio.wait_for(context.close(), 10)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             pass
     return rec

@@ -1,4 +1,5 @@
 """Reading a WebAssembly module's interface (import and export names) from its bytes, without running it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ class _Reader:
         if self.pos + size > self.end:
             raise ValueError("truncated name")
         self.pos += size
-        return self.data[self.pos - size:self.pos].decode("utf-8", "replace")
+        return self.data[self.pos - size : self.pos].decode("utf-8", "replace")
 
     def limits(self) -> None:
         flags = self.byte()

@@ -4,6 +4,7 @@
 Parsing never stops at a bad row: each one is reported with its line number and skipped, and rows that
 name the same registrable domain are merged into one site (the first URL wins, the other fields fill in).
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,7 @@ class Entry:
     tags: list[str] = field(default_factory=list)
     monthly_visits: int | None = None
 
-    def merge(self, other: "Entry") -> None:
+    def merge(self, other: Entry) -> None:
         for attr in ("name", "category", "country", "monthly_visits"):
             if getattr(self, attr) is None:
                 setattr(self, attr, getattr(other, attr))
@@ -104,10 +105,16 @@ def _entry(line: int, row: dict[str, str]) -> Entry:
             raise RowError(f"monthly_visits {visits_text[:20]!r} is not a whole number")
         visits = int(visits_text)
     tags = [t.strip() for t in _TAG_SPLIT.split(row.get("tags") or "") if t.strip()]
-    return Entry(url=url, domain=registrable_domain(host), line=line,
-                 name=(row.get("name") or "").strip() or None,
-                 category=(row.get("category") or "").strip().lower() or None, country=country, tags=tags,
-                 monthly_visits=visits)
+    return Entry(
+        url=url,
+        domain=registrable_domain(host),
+        line=line,
+        name=(row.get("name") or "").strip() or None,
+        category=(row.get("category") or "").strip().lower() or None,
+        country=country,
+        tags=tags,
+        monthly_visits=visits,
+    )
 
 
 def _looks_like_csv(first: str) -> bool:

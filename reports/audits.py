@@ -1,6 +1,7 @@
 """Per-network reports (with the notice pack an analyst sends to a network's compliance team) and
 advertiser audits (where a brand's ads appeared, through whom). Both list their evidence line by line:
 visit time, profile, chain, landing page, screenshot."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,8 +13,21 @@ from . import queries
 from .model import Chart, Figure, Report
 from .periods import Period
 
-EVIDENCE_COLUMNS = ["time", "site", "profile", "network", "brokers", "chain", "advertiser", "category", "kind",
-                    "landing_url", "landing_title", "screenshot", "visit"]
+EVIDENCE_COLUMNS = [
+    "time",
+    "site",
+    "profile",
+    "network",
+    "brokers",
+    "chain",
+    "advertiser",
+    "category",
+    "kind",
+    "landing_url",
+    "landing_title",
+    "screenshot",
+    "visit",
+]
 
 
 def _profile(value) -> str:
@@ -44,26 +58,45 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     links = queries.links(store, start, end, where)
     seen = queries.networks(store, start, end, queries.FindingNetwork.network == name)
     net = sigs.networks.get(name)
-    report = Report("network", f"network-{_safe(name)}", f"Ad network report: {name}",
-                    period.label if period else "all visits on record")
-    report.meta = {"network": name, "company": (net.company or "") if net else "",
-                   "legal entities": "; ".join(net.entities) if net else "", "country": (net.country or "") if net else "",
-                   "period": f"{period.first}..{period.last}" if period else "all"}
+    report = Report(
+        "network",
+        f"network-{_safe(name)}",
+        f"Ad network report: {name}",
+        period.label if period else "all visits on record",
+    )
+    report.meta = {
+        "network": name,
+        "company": (net.company or "") if net else "",
+        "legal entities": "; ".join(net.entities) if net else "",
+        "country": (net.country or "") if net else "",
+        "period": f"{period.first}..{period.last}" if period else "all",
+    }
     sites = pd.concat([seen[["site", "first_seen", "last_seen"]], links[["site", "first_seen", "last_seen"]]])
-    per_site = sites.groupby("site", as_index=False).agg(first_seen=("first_seen", "min"), last_seen=("last_seen", "max"))
-    visits = queries.network_visits(store, start, end, name).groupby("site", as_index=False).agg(visits=("visit", "nunique"))
+    per_site = sites.groupby("site", as_index=False).agg(
+        first_seen=("first_seen", "min"), last_seen=("last_seen", "max")
+    )
+    visits = (
+        queries.network_visits(store, start, end, name).groupby("site", as_index=False).agg(visits=("visit", "nunique"))
+    )
     per_site = per_site.merge(visits, on="site", how="left").fillna({"visits": 0}).astype({"visits": int})
     formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
     per_site["formats"] = per_site["site"].map(formats).fillna("")
     ops = clusters(store, Scope(since=start, until=end), sigs)
-    per_site["operator"] = per_site["site"].map(ops.set_index("site")["cluster"] if len(ops) else {}).fillna(0).astype(int)
+    per_site["operator"] = (
+        per_site["site"].map(ops.set_index("site")["cluster"] if len(ops) else {}).fillna(0).astype(int)
+    )
     for column in ("first_seen", "last_seen"):
         per_site[column] = pd.to_datetime(per_site[column]).dt.strftime("%Y-%m-%d")
     per_site = per_site.sort_values(["visits", "site"], ascending=[False, True])
-    report.table("sites", "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
-                 per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]])
+    report.table(
+        "sites",
+        "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
+        per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]],
+    )
     advs = links.groupby(["advertiser", "category"], as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
-    report.table("advertisers", "Advertisers it served", advs.sort_values(["ads", "advertiser"], ascending=[False, True]))
+    report.table(
+        "advertisers", "Advertisers it served", advs.sort_values(["ads", "advertiser"], ascending=[False, True])
+    )
     kinds = links.groupby("kind", as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
     report.table("formats", "Formats", kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
@@ -72,19 +105,31 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0
-    report.figures = [Figure("sites", "sites where seen", len(per_site)),
-                      Figure("visits", "visits with its tags or ads", int(per_site["visits"].sum()) if len(per_site) else 0),
-                      Figure("ads", "ads followed to an advertiser", ads),
-                      Figure("advertisers", "advertisers", int(advs["advertiser"].nunique()) if len(advs) else 0),
-                      Figure("high_risk", "high-risk ads (adult, gambling, scam)",
-                             (int(links.loc[links["category"].isin(high), "ads"].sum()) / ads) if ads else None, unit="%")]
-    report.charts = [Chart("formats", "Ads by format", "bar", "formats", "kind", ["ads"]),
-                     Chart("advertisers", "Ads per advertiser", "barh", "advertisers", "advertiser", ["ads"])]
-    report.notes = [f"Every line of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
-                    f"chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshot."]
+    report.figures = [
+        Figure("sites", "sites where seen", len(per_site)),
+        Figure("visits", "visits with its tags or ads", int(per_site["visits"].sum()) if len(per_site) else 0),
+        Figure("ads", "ads followed to an advertiser", ads),
+        Figure("advertisers", "advertisers", int(advs["advertiser"].nunique()) if len(advs) else 0),
+        Figure(
+            "high_risk",
+            "high-risk ads (adult, gambling, scam)",
+            (int(links.loc[links["category"].isin(high), "ads"].sum()) / ads) if ads else None,
+            unit="%",
+        ),
+    ]
+    report.charts = [
+        Chart("formats", "Ads by format", "bar", "formats", "kind", ["ads"]),
+        Chart("advertisers", "Ads per advertiser", "barh", "advertisers", "advertiser", ["ads"]),
+    ]
+    report.notes = [
+        f"Every line of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
+        f"chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshot."
+    ]
     if len(shown) < ads:
-        report.notes.append(f"The evidence table shows {len(shown)} of the {ads} ads (the latest 20 of each site); "
-                            "the counts above cover them all.")
+        report.notes.append(
+            f"The evidence table shows {len(shown)} of the {ads} ads (the latest 20 of each site); "
+            "the counts above cover them all."
+        )
     return report
 
 
@@ -92,22 +137,26 @@ def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
     """(CSV of sites with evidence references, a short text) for the network's compliance team."""
     name = report.meta["network"]
     sites, ev = report.tables["sites"], report.tables["evidence"]
-    refs = ev.groupby("site").agg(evidence=("visit", lambda v: "; ".join(list(dict.fromkeys(v))[:10])),
-                                  screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
-                                  advertisers=("advertiser", lambda v: ", ".join(sorted(set(v)))))
+    refs = ev.groupby("site").agg(
+        evidence=("visit", lambda v: "; ".join(list(dict.fromkeys(v))[:10])),
+        screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
+        advertisers=("advertiser", lambda v: ", ".join(sorted(set(v)))),
+    )
     pack = sites.merge(refs, left_on="site", right_index=True, how="left").fillna("")
-    lines = [f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
-             "",
-             f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
-             "that make copyrighted works available without authorisation (see the attached list).",
-             f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
-             f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
-             f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
-             "Each line of the attached CSV names the site, when it was seen, the formats, and references to the "
-             "evidence (visit ids and screenshots), which we keep and can send on request.",
-             "",
-             "We ask you to stop serving ads on these sites and to stop paying them, in line with the "
-             "'follow the money' principles of self-regulation against piracy."]
+    lines = [
+        f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
+        "",
+        f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
+        "that make copyrighted works available without authorisation (see the attached list).",
+        f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
+        f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
+        f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
+        "Each line of the attached CSV names the site, when it was seen, the formats, and references to the "
+        "evidence (visit ids and screenshots), which we keep and can send on request.",
+        "",
+        "We ask you to stop serving ads on these sites and to stop paying them, in line with the "
+        "'follow the money' principles of self-regulation against piracy.",
+    ]
     return pack, "\n".join(lines) + "\n"
 
 
@@ -119,6 +168,7 @@ def brand_domain(text: str) -> str:
     """What an advertiser audit matches: the registrable domain of a domain or URL, in ASCII (IDNA)."""
     from attribution.signatures import HOST_RE
     from crawler.domains import host_of, registrable_domain
+
     text = text.strip()
     host = host_of(text if "://" in text else f"https://{text}")
     try:
@@ -133,46 +183,69 @@ def brand_domain(text: str) -> str:
 
 def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None) -> Report:
     from sqlalchemy import or_
+
     start, end = _window(period)
     domains = sorted({brand_domain(d) for d in domains if d.strip()})
-    where = or_(*[queries.FindingLink.advertiser == d for d in domains],
-                *[queries.FindingLink.advertiser.endswith(f".{d}", autoescape=True) for d in domains])
+    where = or_(
+        *[queries.FindingLink.advertiser == d for d in domains],
+        *[queries.FindingLink.advertiser.endswith(f".{d}", autoescape=True) for d in domains],
+    )
     rows = evidence(queries.link_rows(store, start, end, where))
     totals = queries.link_totals(store, start, end, where)
     monitored = queries.visits_per_site(store, start, end)
     reached = int(monitored["ok"].sum()) if len(monitored) else 0
     first, last = (queries.first_visit(store), None) if period is None else (period.start, period.end)
-    report = Report("advertiser", f"advertiser-{_safe(brand)}", f"Advertiser audit: {brand}",
-                    f"{', '.join(domains)}; " + (period.label if period else "all visits on record"))
-    report.meta = {"brand": brand, "domains": ", ".join(domains),
-                   "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
-                   "sites monitored": str(len(monitored)),
-                   "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0)}
+    report = Report(
+        "advertiser",
+        f"advertiser-{_safe(brand)}",
+        f"Advertiser audit: {brand}",
+        f"{', '.join(domains)}; " + (period.label if period else "all visits on record"),
+    )
+    report.meta = {
+        "brand": brand,
+        "domains": ", ".join(domains),
+        "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
+        "sites monitored": str(len(monitored)),
+        "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0),
+    }
     hits = int(totals["ads"].sum()) if len(totals) else 0
     reached_sites = int((monitored["ok"] > 0).sum()) if len(monitored) else 0
     report.meta["visits that reached their page"] = str(reached)
-    report.figures = [Figure("hits", "ads of the brand seen", hits),
-                      Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
-                      Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
-                      Figure("monitored", "sites monitored", len(monitored)),
-                      Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0)]
+    report.figures = [
+        Figure("hits", "ads of the brand seen", hits),
+        Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
+        Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
+        Figure("monitored", "sites monitored", len(monitored)),
+        Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0),
+    ]
     report.table("where", "Where the brand's ads appeared (site, time, profile, network and brokers, screenshot)", rows)
-    report.table("by_site", "Ads per site and network", totals[["site", "network", "ads", "visits"]]
-                 .sort_values(["ads", "site"], ascending=[False, True]))
+    report.table(
+        "by_site",
+        "Ads per site and network",
+        totals[["site", "network", "ads", "visits"]].sort_values(["ads", "site"], ascending=[False, True]),
+    )
     if hits:
         report.charts = [Chart("by_site", "Ads of the brand per site", "barh", "by_site", "site", ["ads"])]
-        report.notes = ["Each line is one ad of the brand seen by a crawler visit, with the chain of intermediaries "
-                        "from the ad network to the brand's landing page."]
+        report.notes = [
+            "Each line is one ad of the brand seen by a crawler visit, with the chain of intermediaries "
+            "from the ad network to the brand's landing page."
+        ]
         if len(rows) < hits:
-            report.notes.append(f"The table shows {len(rows)} of the {hits} ads (the latest 20 of each site); the "
-                                "counts cover them all.")
+            report.notes.append(
+                f"The table shows {len(rows)} of the {hits} ads (the latest 20 of each site); the "
+                "counts cover them all."
+            )
     elif reached:
-        report.notes = [f"No ad of {brand} ({', '.join(domains)}) was seen on the {reached_sites} site(s) reached, in "
-                        f"{reached} visit(s) that reached their page ({report.meta['period']}). A clean result: those "
-                        "sites were visited, their ads followed to their advertisers, and none was this brand."]
+        report.notes = [
+            f"No ad of {brand} ({', '.join(domains)}) was seen on the {reached_sites} site(s) reached, in "
+            f"{reached} visit(s) that reached their page ({report.meta['period']}). A clean result: those "
+            "sites were visited, their ads followed to their advertisers, and none was this brand."
+        ]
     else:
-        report.notes = [f"No visit reached a monitored site ({report.meta['period']}): nothing can be said of {brand} "
-                        "from this store."]
+        report.notes = [
+            f"No visit reached a monitored site ({report.meta['period']}): nothing can be said of {brand} "
+            "from this store."
+        ]
     return report
 
 
@@ -180,5 +253,8 @@ def _safe(name: str) -> str:
     """A file-name stem from a network or brand name (never a path); names that had to be changed get a
     short digest of the name, so `Pop Ads` and `Pop/Ads` do not overwrite each other."""
     import hashlib
-    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
+
+    stem = (
+        "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
+    )
     return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"

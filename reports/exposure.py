@@ -1,6 +1,7 @@
 """The periodic exposure report: how exposed visitors of the monitored sites were, this period against the
 previous one, with trends over every period on record and an estimate of the ad revenue of sites and
 networks (monthly traffic x ads per visit x CPM, always labelled as an estimate)."""
+
 from __future__ import annotations
 
 import tomllib
@@ -31,7 +32,7 @@ class Cpm:
     path: Path
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Cpm":
+    def load(cls, path: str | Path | None = None) -> Cpm:
         path = Path(path) if path else DEFAULT_DIR / "cpm.toml"
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -43,8 +44,9 @@ class Cpm:
         for kind, rate in rates.items():
             if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
                 raise CpmError(f"{path}: cpm.{kind}: must be a number >= 0, not {rate!r}")
-        return cls({k: float(v) for k, v in rates.items()}, str(data.get("currency", "USD")),
-                   str(data.get("source", "")), path)
+        return cls(
+            {k: float(v) for k, v in rates.items()}, str(data.get("currency", "USD")), str(data.get("source", "")), path
+        )
 
 
 def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
@@ -64,47 +66,91 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
     # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
     merged = summary.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
     merged = merged[(merged["ok"] > 0) & merged["monthly_visits"].notna()]
-    merged = merged.assign(revenue=merged["monthly_visits"].astype(float) * period.months * merged["ads"]
-                           / merged["ok"].astype(float) * merged["kind"].map(cpm.rates).fillna(0.0) / 1000)
-    return {"period": period, "sites": sites, "summary": summary, "miners": miners, "reachable": reachable,
-            "ok_visits": ok_visits, "ads": ads, "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", "revenue"]],
-            "monitored": len(sites), "share_ads": share(set(summary["site"]) | with_networks),
-            "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
-            "share_adult": share(set(summary.loc[summary["adult"] > 0, "site"])),
-            "share_miners": share(set(miners["site"])),
-            "ads_per_visit": ads / ok_visits if ok_visits else float("nan"),
-            "high_risk": int(summary["high_risk"].sum()) / ads if ads else float("nan"),
-            "mainstream": int(summary["mainstream"].sum()) / ads if ads else float("nan")}
+    merged = merged.assign(
+        revenue=merged["monthly_visits"].astype(float)
+        * period.months
+        * merged["ads"]
+        / merged["ok"].astype(float)
+        * merged["kind"].map(cpm.rates).fillna(0.0)
+        / 1000
+    )
+    return {
+        "period": period,
+        "sites": sites,
+        "summary": summary,
+        "miners": miners,
+        "reachable": reachable,
+        "ok_visits": ok_visits,
+        "ads": ads,
+        "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", "revenue"]],
+        "monitored": len(sites),
+        "share_ads": share(set(summary["site"]) | with_networks),
+        "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
+        "share_adult": share(set(summary.loc[summary["adult"] > 0, "site"])),
+        "share_miners": share(set(miners["site"])),
+        "ads_per_visit": ads / ok_visits if ok_visits else float("nan"),
+        "high_risk": int(summary["high_risk"].sum()) / ads if ads else float("nan"),
+        "mainstream": int(summary["mainstream"].sum()) / ads if ads else float("nan"),
+    }
 
 
 def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     now, before = _numbers(store, period, sigs, cpm), _numbers(store, period.previous(), sigs, cpm)
-    report = Report("exposure", f"exposure-{period.label.replace('..', '_to_')}",
-                    f"Exposure report {period.label}", f"{period.first} to {period.last}, against {before['period'].label}")
-    report.meta = {"period": f"{period.first}..{period.last}", "previous period": before["period"].label,
-                   "sites monitored": str(now["monitored"]), "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0)}
-    for key, label, unit in (("monitored", "sites monitored", ""), ("reachable", "sites reachable", ""),
-                             ("share_ads", "sites with ads", "%"), ("share_pop", "sites with pop-ups / pop-unders", "%"),
-                             ("share_adult", "sites with adult ads", "%"), ("share_miners", "sites with a cryptominer", "%"),
-                             ("ads_per_visit", "ads per visit", ""), ("mainstream", "mainstream ads (share of ads)", "%"),
-                             ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%")):
-        value = lambda n: len(n[key]) if key == "reachable" else n[key]  # noqa: E731
+    report = Report(
+        "exposure",
+        f"exposure-{period.label.replace('..', '_to_')}",
+        f"Exposure report {period.label}",
+        f"{period.first} to {period.last}, against {before['period'].label}",
+    )
+    report.meta = {
+        "period": f"{period.first}..{period.last}",
+        "previous period": before["period"].label,
+        "sites monitored": str(now["monitored"]),
+        "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0),
+    }
+    for key, label, unit in (
+        ("monitored", "sites monitored", ""),
+        ("reachable", "sites reachable", ""),
+        ("share_ads", "sites with ads", "%"),
+        ("share_pop", "sites with pop-ups / pop-unders", "%"),
+        ("share_adult", "sites with adult ads", "%"),
+        ("share_miners", "sites with a cryptominer", "%"),
+        ("ads_per_visit", "ads per visit", ""),
+        ("mainstream", "mainstream ads (share of ads)", "%"),
+        ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%"),
+    ):
+        value = lambda n: len(n[key]) if key == "reachable" else n[key]
         report.figures.append(Figure(key, label, value(now), value(before), unit))
     total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
-    report.figures.append(Figure("revenue", "estimated ad revenue of the sites", total,
-                                 float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0, cpm.currency))
+    report.figures.append(
+        Figure(
+            "revenue",
+            "estimated ad revenue of the sites",
+            total,
+            float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0,
+            cpm.currency,
+        )
+    )
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
     links = queries.links(store, period.start, period.end, detail=False)
     nets = queries.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
-    classes = links.assign(group=links["category"].map(lambda c: "high-risk" if c in high else
-                                                       "mainstream" if c == "mainstream" else "other"))
-    split = classes.groupby("group", as_index=False)["ads"].sum() if len(links) else pd.DataFrame(columns=["group", "ads"])
+    classes = links.assign(
+        group=links["category"].map(
+            lambda c: "high-risk" if c in high else "mainstream" if c == "mainstream" else "other"
+        )
+    )
+    split = (
+        classes.groupby("group", as_index=False)["ads"].sum() if len(links) else pd.DataFrame(columns=["group", "ads"])
+    )
     split["share"] = split["ads"] / split["ads"].sum() if len(split) else []
     report.table("split", "Mainstream vs high-risk ads", split.sort_values("group"))
-    by_cat = links.groupby("category", as_index=False)["ads"].sum().sort_values(["ads", "category"], ascending=[False, True]) \
-        if len(links) else pd.DataFrame(columns=["category", "ads"])
+    by_cat = (
+        links.groupby("category", as_index=False)["ads"].sum().sort_values(["ads", "category"], ascending=[False, True])
+        if len(links)
+        else pd.DataFrame(columns=["category", "ads"])
+    )
     report.table("categories", "Ads by advertiser category", by_cat)
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
@@ -114,11 +160,14 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     old_advs = queries.seen_before(store, queries.FindingLink.advertiser, set(links["advertiser"]), period.start)
     reached_pairs = net_sites[net_sites["site"].isin(now["reachable"])]
     top_nets = reached_pairs.groupby("network", as_index=False).agg(sites=("site", "nunique"))
-    ads_by_net = links.groupby("network", as_index=False).agg(ads=("ads", "sum"),
-                                                              kinds=("kind", lambda k: ", ".join(sorted(set(k)))))
+    ads_by_net = links.groupby("network", as_index=False).agg(
+        ads=("ads", "sum"), kinds=("kind", lambda k: ", ".join(sorted(set(k))))
+    )
     # a site's revenue of a kind, shared between its networks by their ads of that kind
     per_kind = now["revenue"].rename(columns={"ads": "kind_ads"})[["site", "kind", "kind_ads", "revenue"]]
-    shares = links.groupby(["site", "kind", "network"], as_index=False)["ads"].sum().merge(per_kind, on=["site", "kind"])
+    shares = (
+        links.groupby(["site", "kind", "network"], as_index=False)["ads"].sum().merge(per_kind, on=["site", "kind"])
+    )
     shares["revenue"] = shares["revenue"] * shares["ads"] / shares["kind_ads"]
     rev_by_net = shares.groupby("network", as_index=False)["revenue"].sum()
     top_nets = top_nets.merge(ads_by_net, on="network", how="left").merge(rev_by_net, on="network", how="left")
@@ -126,18 +175,31 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     top_nets["share_of_sites"] = top_nets["sites"] / max(1, len(now["reachable"]))
     top_nets["new"] = ~top_nets["network"].isin(old_nets)
     top_nets = top_nets.sort_values(["sites", "ads", "network"], ascending=[False, False, True])
-    report.table("networks", "Top ad networks (sites where seen, ads followed, estimated revenue)",
-                 top_nets[["network", "sites", "share_of_sites", "ads", "kinds", "revenue", "new"]].head(TOP * 4))
+    report.table(
+        "networks",
+        "Top ad networks (sites where seen, ads followed, estimated revenue)",
+        top_nets[["network", "sites", "share_of_sites", "ads", "kinds", "revenue", "new"]].head(TOP * 4),
+    )
 
     advs = links.groupby(["advertiser"], as_index=False).agg(
-        category=("category", lambda c: c.mode().sort_values().iloc[0]), ads=("ads", "sum"), sites=("site", "nunique"),
-        networks=("network", lambda n: ", ".join(sorted(set(n)))))
+        category=("category", lambda c: c.mode().sort_values().iloc[0]),
+        ads=("ads", "sum"),
+        sites=("site", "nunique"),
+        networks=("network", lambda n: ", ".join(sorted(set(n)))),
+    )
     advs["new"] = ~advs["advertiser"].isin(old_advs)
     advs = advs.sort_values(["ads", "advertiser"], ascending=[False, True])
     report.table("advertisers", "Top advertisers", advs.head(TOP * 4))
-    report.table("new", "Networks and advertisers new this period",
-                 pd.concat([pd.DataFrame({"what": "network", "name": top_nets.loc[top_nets["new"], "network"]}),
-                            pd.DataFrame({"what": "advertiser", "name": advs.loc[advs["new"], "advertiser"]})]))
+    report.table(
+        "new",
+        "Networks and advertisers new this period",
+        pd.concat(
+            [
+                pd.DataFrame({"what": "network", "name": top_nets.loc[top_nets["new"], "network"]}),
+                pd.DataFrame({"what": "advertiser", "name": advs.loc[advs["new"], "advertiser"]}),
+            ]
+        ),
+    )
 
     sites = now["sites"].rename(columns={"visits": "visits", "ok": "reached"})
     per_site_ads = links.groupby("site", as_index=False).agg(ads=("ads", "sum"))
@@ -147,17 +209,25 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     sites["miner"] = sites["site"].isin(set(now["miners"]["site"]))
     sites = sites.fillna({"ads": 0, "revenue": 0.0}).astype({"ads": int})
     sites["ads_per_visit"] = (sites["ads"] / sites["reached"].where(sites["reached"] > 0)).round(3)
-    report.table("sites", "Sites (estimated revenue for the period)",
-                 sites.sort_values(["revenue", "site"], ascending=[False, True])
-                 [["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", "revenue"]])
+    report.table(
+        "sites",
+        "Sites (estimated revenue for the period)",
+        sites.sort_values(["revenue", "site"], ascending=[False, True])[
+            ["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", "revenue"]
+        ],
+    )
 
     profiles = queries.by_profile(store, period.start, period.end, high)
     profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
-    report.table("profiles", "By visitor profile and country (ads differ by country, device and language)",
-                 profiles.sort_values(["profile", "country"]))
+    report.table(
+        "profiles",
+        "By visitor profile and country (ads differ by country, device and language)",
+        profiles.sort_values(["profile", "country"]),
+    )
 
     from attribution.exports import Scope, clusters
+
     ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
     report.table("operators", "Operators: sites bound by shared publisher ids", ops)
 
@@ -165,19 +235,43 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     first = queries.first_visit(store)
     for p in series(first.date() if first else period.first, period):
         n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm)
-        trend_rows.append({"period": p.label, "sites_reachable": len(n["reachable"]), "share_ads": n["share_ads"],
-                           "share_popunders": n["share_pop"], "share_adult": n["share_adult"],
-                           "share_miners": n["share_miners"], "ads_per_visit": n["ads_per_visit"],
-                           "high_risk": n["high_risk"]})
+        trend_rows.append(
+            {
+                "period": p.label,
+                "sites_reachable": len(n["reachable"]),
+                "share_ads": n["share_ads"],
+                "share_popunders": n["share_pop"],
+                "share_adult": n["share_adult"],
+                "share_miners": n["share_miners"],
+                "ads_per_visit": n["ads_per_visit"],
+                "high_risk": n["high_risk"],
+            }
+        )
     report.table("trends", "Trends over the periods on record", pd.DataFrame(trend_rows))
-    report.table("cpm", f"CPM used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
-                 pd.DataFrame(sorted(cpm.rates.items()), columns=["kind", "cpm"]))
+    report.table(
+        "cpm",
+        f"CPM used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
+        pd.DataFrame(sorted(cpm.rates.items()), columns=["kind", "cpm"]),
+    )
     report.charts = [
-        Chart("trends", "Share of reachable sites, by period", "line", "trends", "period",
-              ["share_ads", "share_popunders", "share_adult", "share_miners"]),
+        Chart(
+            "trends",
+            "Share of reachable sites, by period",
+            "line",
+            "trends",
+            "period",
+            ["share_ads", "share_popunders", "share_adult", "share_miners"],
+        ),
         Chart("split", "Mainstream vs high-risk ads", "bar", "split", "group", ["ads"]),
         Chart("networks", "Sites per ad network (top 15)", "barh", "networks", "network", ["sites"]),
-        Chart("revenue", f"Estimated revenue per network ({cpm.currency}, estimate)", "barh", "networks", "network", ["revenue"]),
+        Chart(
+            "revenue",
+            f"Estimated revenue per network ({cpm.currency}, estimate)",
+            "barh",
+            "networks",
+            "network",
+            ["revenue"],
+        ),
     ]
     report.notes = [
         "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of each "

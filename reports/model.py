@@ -1,6 +1,7 @@
 """A report as plain numbers, before any rendering: headline figures (with the previous period's), tables
 (pandas DataFrames), charts (which table and columns to draw) and notes (assumptions, what was monitored).
 Every format (HTML, PDF, CSV, XLSX, JSON) renders this one object, so they all carry the same numbers."""
+
 from __future__ import annotations
 
 import math
@@ -62,16 +63,33 @@ class Report:
         return frame
 
     def figure_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"figure": f.label, "value": f.value, "previous": f.previous, "unit": f.unit}
-                             for f in self.figures], columns=["figure", "value", "previous", "unit"])
+        return pd.DataFrame(
+            [{"figure": f.label, "value": f.value, "previous": f.previous, "unit": f.unit} for f in self.figures],
+            columns=["figure", "value", "previous", "unit"],
+        )
 
     def to_dict(self) -> dict:
         def records(frame: pd.DataFrame) -> list[dict]:
             return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-        return {"kind": self.kind, "title": self.title, "subtitle": self.subtitle, "meta": self.meta,
-                "figures": [{"key": f.key, "label": f.label, "value": _plain(f.value), "previous": _plain(f.previous),
-                             "unit": f.unit} for f in self.figures],
-                "tables": {k: records(v) for k, v in self.tables.items()}, "notes": self.notes}
+
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "meta": self.meta,
+            "figures": [
+                {
+                    "key": f.key,
+                    "label": f.label,
+                    "value": _plain(f.value),
+                    "previous": _plain(f.previous),
+                    "unit": f.unit,
+                }
+                for f in self.figures
+            ],
+            "tables": {k: records(v) for k, v in self.tables.items()},
+            "notes": self.notes,
+        }
 
 
 def _plain(value):

@@ -1,11 +1,12 @@
 """Reporting periods: a month (`2026-10`), a quarter (`2026-Q4`), a year (`2026`) or a range
 (`2026-10-01..2026-12-31`, both days included). Each knows the period before it (the same length, just
 before) and its months, for revenue estimates from monthly traffic."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 
 class PeriodError(ValueError):
@@ -21,12 +22,12 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.first, time.min, tzinfo=UTC)
 
     @property
     def end(self) -> datetime:
         """The instant just after the period (exclusive bound)."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=UTC)
 
     @property
     def days(self) -> int:
@@ -37,7 +38,7 @@ class Period:
         """Length in months (30.44 days each), for monthly traffic figures."""
         return self.days / 30.436875
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         if self.kind == "month":
             return month(self.first - timedelta(days=1))
         if self.kind == "quarter":
@@ -79,8 +80,10 @@ def parse(text: str) -> Period:
         if isinstance(exc, PeriodError):
             raise
         raise PeriodError(f"{text!r}: {exc}") from None
-    raise PeriodError(f"{text!r} is not a period: give 2026-10 (a month), 2026-Q4 (a quarter), 2026 (a year) "
-                      "or 2026-10-01..2026-12-31 (a range)")
+    raise PeriodError(
+        f"{text!r} is not a period: give 2026-10 (a month), 2026-Q4 (a quarter), 2026 (a year) "
+        "or 2026-10-01..2026-12-31 (a range)"
+    )
 
 
 def series(first_seen: date, period: Period, most: int = 36) -> list[Period]:

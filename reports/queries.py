@@ -1,6 +1,7 @@
 """The SQL behind the reports: aggregates over visits and findings of a time range, computed by the database
 (GROUP BY) so a report over a million visits moves thousands of rows, not millions. A visit's site is the
 site it reached (after mirror redirects), else the watchlist site."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,6 @@ import pandas as pd
 from sqlalchemy import and_, case, func, literal, select
 
 from crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
-
 
 REACHED = ("ok", "hostile")
 
@@ -36,61 +36,109 @@ def visits_per_site(store, start, end) -> pd.DataFrame:
     """site, visits, ok (visits that reached the page: status ok, or hostile, which loaded and then fought
     the visitor), monthly_visits (the watchlist's traffic figure)."""
     key = site_key().label("site")
-    query = (select(key, func.count(Visit.id).label("visits"),
-                    func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("ok"),
-                    func.max(Site.monthly_visits).label("monthly_visits"))
-             .select_from(Visit).join(Site, Site.id == Visit.site_id, isouter=True)
-             .where(_in(start, end)).group_by(key))
+    query = (
+        select(
+            key,
+            func.count(Visit.id).label("visits"),
+            func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("ok"),
+            func.max(Site.monthly_visits).label("monthly_visits"),
+        )
+        .select_from(Visit)
+        .join(Site, Site.id == Visit.site_id, isouter=True)
+        .where(_in(start, end))
+        .group_by(key)
+    )
     return frame(store, query)
 
 
 def links(store, start, end, *where, detail: bool = True) -> pd.DataFrame:
     """site, network, advertiser, kind, category, ads (links seen); with `detail`, also visits (visits with
     it), first_seen and last_seen."""
-    extra = [func.count(func.distinct(FindingLink.visit_id)).label("visits"),
-             func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen")] if detail else []
-    query = (select(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
-                    FindingLink.category, func.count(FindingLink.id).label("ads"), *extra)
-             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
-             .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind,
-                       FindingLink.category))
+    extra = (
+        [
+            func.count(func.distinct(FindingLink.visit_id)).label("visits"),
+            func.min(Visit.started_at).label("first_seen"),
+            func.max(Visit.started_at).label("last_seen"),
+        ]
+        if detail
+        else []
+    )
+    query = (
+        select(
+            FindingLink.site,
+            FindingLink.network,
+            FindingLink.advertiser,
+            FindingLink.kind,
+            FindingLink.category,
+            func.count(FindingLink.id).label("ads"),
+            *extra,
+        )
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end), *where)
+        .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind, FindingLink.category)
+    )
     return frame(store, query)
 
 
 def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
     """Per site and ad kind: ads, and how many were adult, high-risk, mainstream (a few rows per site)."""
+
     def count_if(condition, name):
         return func.sum(case((condition, 1), else_=0)).label(name)
-    query = (select(FindingLink.site, FindingLink.kind, func.count(FindingLink.id).label("ads"),
-                    count_if(FindingLink.category == "adult", "adult"),
-                    count_if(FindingLink.category.in_(sorted(high_risk) or [""]), "high_risk"),
-                    count_if(FindingLink.category == "mainstream", "mainstream"))
-             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end))
-             .group_by(FindingLink.site, FindingLink.kind))
+
+    query = (
+        select(
+            FindingLink.site,
+            FindingLink.kind,
+            func.count(FindingLink.id).label("ads"),
+            count_if(FindingLink.category == "adult", "adult"),
+            count_if(FindingLink.category.in_(sorted(high_risk) or [""]), "high_risk"),
+            count_if(FindingLink.category == "mainstream", "mainstream"),
+        )
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end))
+        .group_by(FindingLink.site, FindingLink.kind)
+    )
     return frame(store, query)
 
 
 def sites_with_networks(store, start, end) -> set[str]:
-    query = (select(FindingNetwork.site).join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end))
-             .group_by(FindingNetwork.site))
+    query = (
+        select(FindingNetwork.site)
+        .join(Visit, Visit.id == FindingNetwork.visit_id)
+        .where(_in(start, end))
+        .group_by(FindingNetwork.site)
+    )
     with store.session() as s:
         return set(s.scalars(query))
 
 
 def networks(store, start, end, *where) -> pd.DataFrame:
     """site, network, visits (with a sighting of it), first_seen, last_seen: sightings in pages, not ads.txt."""
-    query = (select(FindingNetwork.site, FindingNetwork.network,
-                    func.count(func.distinct(FindingNetwork.visit_id)).label("visits"),
-                    func.min(Visit.started_at).label("first_seen"), func.max(Visit.started_at).label("last_seen"))
-             .join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end), *where)
-             .group_by(FindingNetwork.site, FindingNetwork.network))
+    query = (
+        select(
+            FindingNetwork.site,
+            FindingNetwork.network,
+            func.count(func.distinct(FindingNetwork.visit_id)).label("visits"),
+            func.min(Visit.started_at).label("first_seen"),
+            func.max(Visit.started_at).label("last_seen"),
+        )
+        .join(Visit, Visit.id == FindingNetwork.visit_id)
+        .where(_in(start, end), *where)
+        .group_by(FindingNetwork.site, FindingNetwork.network)
+    )
     return frame(store, query)
 
 
 def miners(store, start, end) -> pd.DataFrame:
-    query = (select(FindingMiner.site, FindingMiner.service, func.count(func.distinct(FindingMiner.visit_id)).label("visits"))
-             .join(Visit, Visit.id == FindingMiner.visit_id).where(_in(start, end))
-             .group_by(FindingMiner.site, FindingMiner.service))
+    query = (
+        select(
+            FindingMiner.site, FindingMiner.service, func.count(func.distinct(FindingMiner.visit_id)).label("visits")
+        )
+        .join(Visit, Visit.id == FindingMiner.visit_id)
+        .where(_in(start, end))
+        .group_by(FindingMiner.site, FindingMiner.service)
+    )
     return frame(store, query)
 
 
@@ -101,8 +149,13 @@ def seen_before(store, column, names, before: datetime) -> set[str]:
     found = set()
     with store.session() as s:
         for name in names:
-            query = (select(literal(1)).select_from(table).join(Visit, Visit.id == table.visit_id)
-                     .where(column == name, Visit.started_at < before).limit(1))
+            query = (
+                select(literal(1))
+                .select_from(table)
+                .join(Visit, Visit.id == table.visit_id)
+                .where(column == name, Visit.started_at < before)
+                .limit(1)
+            )
             if s.scalar(query):
                 found.add(name)
     return found
@@ -117,33 +170,70 @@ def link_rows(store, start, end, *where, per_site: int = 20, limit: int = 5000) 
     """Links as evidence: when, on which site, from which profile, through which chain, to which landing page,
     with the screenshot of the landing page (or the visit's). The `per_site` latest of each site, so every
     site keeps its evidence however many ads others have, and `limit` in all."""
-    rank = func.row_number().over(partition_by=FindingLink.site,
-                                  order_by=(Visit.started_at.desc(), FindingLink.id.desc())).label("rank")
-    inner = (select(Visit.uid.label("visit"), Visit.started_at.label("time"), FindingLink.site, Visit.profile,
-                    FindingLink.network, FindingLink.advertiser, FindingLink.category, FindingLink.kind,
-                    FindingLink.brokers, FindingLink.chain, FindingLink.landing_url, FindingLink.landing_title,
-                    func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"), FindingLink.id, rank)
-             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where).subquery())
-    query = (select(*[c for c in inner.c if c.name not in ("rank", "id")]).where(inner.c.rank <= per_site)
-             .order_by(inner.c.site, inner.c.time, inner.c.id).limit(limit))
+    rank = (
+        func.row_number()
+        .over(partition_by=FindingLink.site, order_by=(Visit.started_at.desc(), FindingLink.id.desc()))
+        .label("rank")
+    )
+    inner = (
+        select(
+            Visit.uid.label("visit"),
+            Visit.started_at.label("time"),
+            FindingLink.site,
+            Visit.profile,
+            FindingLink.network,
+            FindingLink.advertiser,
+            FindingLink.category,
+            FindingLink.kind,
+            FindingLink.brokers,
+            FindingLink.chain,
+            FindingLink.landing_url,
+            FindingLink.landing_title,
+            func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"),
+            FindingLink.id,
+            rank,
+        )
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end), *where)
+        .subquery()
+    )
+    query = (
+        select(*[c for c in inner.c if c.name not in ("rank", "id")])
+        .where(inner.c.rank <= per_site)
+        .order_by(inner.c.site, inner.c.time, inner.c.id)
+        .limit(limit)
+    )
     return frame(store, query)
 
 
 def link_totals(store, start, end, *where) -> pd.DataFrame:
     """site, network, ads, visits: what the evidence lines stand for, counted whole."""
-    query = (select(FindingLink.site, FindingLink.network, func.count(FindingLink.id).label("ads"),
-                    func.count(func.distinct(FindingLink.visit_id)).label("visits"))
-             .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), *where)
-             .group_by(FindingLink.site, FindingLink.network))
+    query = (
+        select(
+            FindingLink.site,
+            FindingLink.network,
+            func.count(FindingLink.id).label("ads"),
+            func.count(func.distinct(FindingLink.visit_id)).label("visits"),
+        )
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end), *where)
+        .group_by(FindingLink.site, FindingLink.network)
+    )
     return frame(store, query)
 
 
 def network_visits(store, start, end, name: str) -> pd.DataFrame:
     """site, visit: every visit with a sighting or an ad of the network (each once)."""
-    sightings = (select(FindingNetwork.site, FindingNetwork.visit_id.label("visit"))
-                 .join(Visit, Visit.id == FindingNetwork.visit_id).where(_in(start, end), FindingNetwork.network == name))
-    ads = (select(FindingLink.site, FindingLink.visit_id.label("visit"))
-           .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end), FindingLink.network == name))
+    sightings = (
+        select(FindingNetwork.site, FindingNetwork.visit_id.label("visit"))
+        .join(Visit, Visit.id == FindingNetwork.visit_id)
+        .where(_in(start, end), FindingNetwork.network == name)
+    )
+    ads = (
+        select(FindingLink.site, FindingLink.visit_id.label("visit"))
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end), FindingLink.network == name)
+    )
     return frame(store, sightings.union(ads))
 
 
@@ -151,12 +241,29 @@ def by_profile(store, start, end, high_risk: set[str]) -> pd.DataFrame:
     """Per visitor profile (name, country): visits, reached visits, ads, high-risk and pop ads."""
     name = func.coalesce(Visit.profile["name"].as_string(), "default").label("profile")
     country = func.coalesce(Visit.profile["country"].as_string(), "").label("country")
-    visits = (select(name, country, func.count(Visit.id).label("visits"),
-                     func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("reached"))
-              .where(_in(start, end)).group_by(name, country))
-    ads = (select(name, country, func.count(FindingLink.id).label("ads"),
-                  func.sum(case((FindingLink.category.in_(sorted(high_risk) or [""]), 1), else_=0)).label("high_risk_ads"),
-                  func.sum(case((FindingLink.kind.in_(("popunder", "popup", "tabunder")), 1), else_=0)).label("pop_ads"))
-           .join(Visit, Visit.id == FindingLink.visit_id).where(_in(start, end)).group_by(name, country))
+    visits = (
+        select(
+            name,
+            country,
+            func.count(Visit.id).label("visits"),
+            func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("reached"),
+        )
+        .where(_in(start, end))
+        .group_by(name, country)
+    )
+    ads = (
+        select(
+            name,
+            country,
+            func.count(FindingLink.id).label("ads"),
+            func.sum(case((FindingLink.category.in_(sorted(high_risk) or [""]), 1), else_=0)).label("high_risk_ads"),
+            func.sum(case((FindingLink.kind.in_(("popunder", "popup", "tabunder")), 1), else_=0)).label("pop_ads"),
+        )
+        .join(Visit, Visit.id == FindingLink.visit_id)
+        .where(_in(start, end))
+        .group_by(name, country)
+    )
     out = frame(store, visits).merge(frame(store, ads), on=["profile", "country"], how="left")
-    return out.fillna({"ads": 0, "high_risk_ads": 0, "pop_ads": 0}).astype({"ads": int, "high_risk_ads": int, "pop_ads": int})
+    return out.fillna({"ads": 0, "high_risk_ads": 0, "pop_ads": 0}).astype(
+        {"ads": int, "high_risk_ads": int, "pop_ads": int}
+    )

@@ -2,6 +2,7 @@
 nothing fetched), PDF (that HTML printed by Chromium), CSV (a folder, one file a table), XLSX (one sheet a
 table) and JSON. Every string that came from a crawled page goes through Jinja2's autoescape in HTML and
 through the formula guard in CSV and XLSX."""
+
 from __future__ import annotations
 
 import base64
@@ -26,6 +27,7 @@ os.environ.setdefault("MPLCONFIGDIR", str(Path.home() / ".cache" / "moneytrail-m
 def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
     """The chart as a base64 PNG (None when there is nothing to draw)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -38,8 +40,13 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
     labels = [str(v)[:40] for v in data[chart.x]]
     if chart.kind == "line":
         for i, column in enumerate(chart.y):
-            ax.plot(labels, data[column].astype(float) * 100, marker="o", label=column.replace("_", " "),
-                    color=COLOURS[i % len(COLOURS)])
+            ax.plot(
+                labels,
+                data[column].astype(float) * 100,
+                marker="o",
+                label=column.replace("_", " "),
+                color=COLOURS[i % len(COLOURS)],
+            )
         ax.set_ylabel("% of reachable sites")
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="best")
@@ -66,6 +73,7 @@ def thumbnail(screenshots: Path | None, relative: str | None) -> str | None:
     if root not in path.parents or not path.is_file() or path.stat().st_size > 20 * 1024 * 1024:
         return None
     from PIL import Image
+
     try:
         with Image.open(path) as image:
             image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
@@ -121,6 +129,7 @@ def html(report: Report, screenshots: Path | None = None) -> str:
 def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = None) -> Path:
     """Write the report as `fmt` in `out_dir`; returns the file (or folder, for csv) written."""
     from attribution.exports import spreadsheet_safe
+
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         path = out_dir / f"{report.name}.html"
@@ -130,7 +139,9 @@ def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = No
         pdf(html(report, screenshots), path)
     elif fmt == "json":
         path = out_dir / f"{report.name}.json"
-        path.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
     elif fmt == "csv":
         path = out_dir / report.name
         path.mkdir(exist_ok=True)
@@ -162,11 +173,20 @@ def pdf(document: str, path: Path) -> None:
             browser = await p.chromium.launch(executable_path=find_chromium(), args=["--no-sandbox"])
             try:
                 page = await browser.new_page()
-                await page.route("**/*", lambda route: route.abort() if not route.request.url.startswith(("data:", "about:"))
-                                 else route.continue_())
+                await page.route(
+                    "**/*",
+                    lambda route: (
+                        route.abort() if not route.request.url.startswith(("data:", "about:")) else route.continue_()
+                    ),
+                )
                 await page.set_content(document, wait_until="load", timeout=60_000)
-                await page.pdf(path=str(path), format="A4", print_background=True,
-                               margin={"top": "14mm", "bottom": "14mm", "left": "10mm", "right": "10mm"})
+                await page.pdf(
+                    path=str(path),
+                    format="A4",
+                    print_background=True,
+                    margin={"top": "14mm", "bottom": "14mm", "left": "10mm", "right": "10mm"},
+                )
             finally:
                 await browser.close()
+
     asyncio.run(run())

@@ -13,6 +13,7 @@ A site's `adstxt` in the world is its file's state:
 - `oversized`: a valid file over 5 MiB (its reseller block repeated), built on first request, once.
 `adstxt_truth()` lists exactly the records a correct parser extracts from each file.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,10 +27,19 @@ GOOGLE_CERT = "f08c47fec0942fa0"  # Google's TAG certification authority id
 
 # The ad system domain each network's publishers write in ads.txt (its registrable business domain).
 AD_SYSTEMS = {
-    "popads": "popads.net", "popcash": "popcash.net", "propellerads": "propellerads.com",
-    "monetag": "propellerads.com", "adsterra": "adsterra.com", "exoclick": "exoclick.com",
-    "juicyads": "juicyads.com", "trafficstars": "trafficstars.com", "clickadu": "clickadu.com",
-    "hilltopads": "hilltopads.net", "adcash": "adcash.com", "mgid": "mgid.com", "a-ads": "a-ads.com",
+    "popads": "popads.net",
+    "popcash": "popcash.net",
+    "propellerads": "propellerads.com",
+    "monetag": "propellerads.com",
+    "adsterra": "adsterra.com",
+    "exoclick": "exoclick.com",
+    "juicyads": "juicyads.com",
+    "trafficstars": "trafficstars.com",
+    "clickadu": "clickadu.com",
+    "hilltopads": "hilltopads.net",
+    "adcash": "adcash.com",
+    "mgid": "mgid.com",
+    "a-ads": "a-ads.com",
     "adsense": "google.com",
 }
 # Ad systems that publish a sellers.json, and the hosts serving it (`www.` variant included).
@@ -44,6 +54,7 @@ SELLERS_JSON = {
 @dataclass(frozen=True)
 class Record:
     """One data line of ads.txt."""
+
     ad_system: str
     account_id: str
     relationship: str  # DIRECT | RESELLER
@@ -92,14 +103,23 @@ def listed_records(world: World, site: Site) -> tuple[list[Record], list[Record]
 
 # --- the files ----------------------------------------------------------------------------------------------
 
+
 def _header(site: Site) -> list[str]:
     return [f"# ads.txt file for {site.domain}", f"contact=adops@{site.domain}", f"subdomain=m.{site.domain}"]
 
 
 def valid_text(world: World, site: Site) -> str:
     direct, resellers = listed_records(world, site)
-    return "\n".join(_header(site) + ["", "# our accounts"] + [r.line() for r in direct]
-                     + ["", "# resellers"] + [r.line() for r in resellers]) + "\n"
+    return (
+        "\n".join(
+            _header(site)
+            + ["", "# our accounts"]
+            + [r.line() for r in direct]
+            + ["", "# resellers"]
+            + [r.line() for r in resellers]
+        )
+        + "\n"
+    )
 
 
 def malformed_bytes(world: World, site: Site) -> bytes:
@@ -149,6 +169,7 @@ def adstxt_bytes(world: World, site: Site) -> bytes:
 
 # --- sellers.json -------------------------------------------------------------------------------------------
 
+
 def seller_name(world: World, site: Site) -> str:
     operator = world.operators.get(site.operator) if site.operator else None
     return operator.seller_name if operator else site.name.upper()
@@ -166,16 +187,29 @@ def sellers(world: World) -> dict[str, list[dict]]:
             key = (record.ad_system, record.account_id)
             if record.ad_system in out and key not in seen:
                 seen.add(key)
-                out[record.ad_system].append({
-                    "seller_id": record.account_id, "name": seller_name(world, site), "domain": site.domain,
-                    "seller_type": "PUBLISHER", "is_confidential": 0})
+                out[record.ad_system].append(
+                    {
+                        "seller_id": record.account_id,
+                        "name": seller_name(world, site),
+                        "domain": site.domain,
+                        "seller_type": "PUBLISHER",
+                        "is_confidential": 0,
+                    }
+                )
     exchange = POOLED[0]
-    out[exchange.ad_system].append({"seller_id": exchange.account_id, "name": "BIG EXCHANGE LTD (fictional)",
-                                    "domain": "big-exchange.test", "seller_type": "INTERMEDIARY",
-                                    "is_confidential": 0})
+    out[exchange.ad_system].append(
+        {
+            "seller_id": exchange.account_id,
+            "name": "BIG EXCHANGE LTD (fictional)",
+            "domain": "big-exchange.test",
+            "seller_type": "INTERMEDIARY",
+            "is_confidential": 0,
+        }
+    )
     for domain, entries in out.items():
-        entries.append({"seller_id": str(stable_int(domain, "confidential") % 10**7), "seller_type": "BOTH",
-                        "is_confidential": 1})
+        entries.append(
+            {"seller_id": str(stable_int(domain, "confidential") % 10**7), "seller_type": "BOTH", "is_confidential": 1}
+        )
     return out
 
 
@@ -184,6 +218,7 @@ def sellers_json(domain: str, entries: list[dict]) -> dict:
 
 
 # --- serving and truth --------------------------------------------------------------------------------------
+
 
 def register(app: SandboxApp, world: World) -> None:
     """Serve /ads.txt on the sites that have one (and on their `m.` subdomain, which the file names),
@@ -198,8 +233,13 @@ def register(app: SandboxApp, world: World) -> None:
             app.static(site.domain, "/ads.txt", not_found)
             continue
         for host in (site.domain, f"m.{site.domain}"):
-            app.http(host, "/ads.txt", lambda req, site=site: Response(
-                body=adstxt_bytes(world, site), content_type="text/plain; charset=utf-8"))
+            app.http(
+                host,
+                "/ads.txt",
+                lambda req, site=site: Response(
+                    body=adstxt_bytes(world, site), content_type="text/plain; charset=utf-8"
+                ),
+            )
     for domain, entries in sellers(world).items():
         document = Response.json(sellers_json(domain, entries))
         for host in SELLERS_JSON[domain]:
@@ -214,12 +254,17 @@ def adstxt_truth(world: World, site: Site) -> dict | None:
     if not site.adstxt:
         return None
     direct, resellers = listed_records(world, site)
-    names = {(domain, e["seller_id"]): e.get("name") for domain, entries in sellers(world).items()
-             for e in entries}
+    names = {(domain, e["seller_id"]): e.get("name") for domain, entries in sellers(world).items() for e in entries}
     return {
         "state": site.adstxt,
         "url": f"https://{site.domain}/ads.txt",
-        "direct": [{"ad_system": r.ad_system, "account_id": r.account_id,
-                    "seller_name": names.get((r.ad_system, r.account_id))} for r in direct],
+        "direct": [
+            {
+                "ad_system": r.ad_system,
+                "account_id": r.account_id,
+                "seller_name": names.get((r.ad_system, r.account_id)),
+            }
+            for r in direct
+        ],
         "pooled": [{"ad_system": r.ad_system, "account_id": r.account_id} for r in resellers],
     }

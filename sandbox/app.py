@@ -1,12 +1,14 @@
 """Virtual hosts and routes of the simulated web: who answers which host and path."""
+
 from __future__ import annotations
 
 import inspect
 import re
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Union
+from typing import Union
 
 from .http import Request, Response, WebSocket
 

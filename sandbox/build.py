@@ -1,4 +1,5 @@
 """Assemble the sandbox: one SandboxApp serving every host of the world."""
+
 from __future__ import annotations
 
 from . import adstxt, chains, decoys, hostile, miners, networks, sites

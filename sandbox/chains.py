@@ -6,6 +6,7 @@ sends the visitor on, hop by hop (`/r/<campaign>/<step>`), to the advertiser's l
 (`/lp/<campaign>`). Each hop sends on the way the data says: an HTTP 302, a meta refresh, a script
 `location.replace`, or an auto-submitted POST form.
 """
+
 from __future__ import annotations
 
 import html
@@ -60,12 +61,16 @@ def send_on(via: str, target: str) -> Response:
     if via == "http":
         return Response.redirect(target, 302)
     if via == "meta":
-        return Response.html(f'<html><head><meta http-equiv="refresh" content="0;url={quoted}">'
-                             f'<title>Redirecting</title></head><body>Loading...</body></html>')
+        return Response.html(
+            f'<html><head><meta http-equiv="refresh" content="0;url={quoted}">'
+            f"<title>Redirecting</title></head><body>Loading...</body></html>"
+        )
     if via == "js":
-        return Response.html(f"<html><head><title>Please wait</title></head><body>Please wait..."
-                             f"<script>setTimeout(function(){{location.replace({json.dumps(target)})}},50)"
-                             f"</script></body></html>")
+        return Response.html(
+            f"<html><head><title>Please wait</title></head><body>Please wait..."
+            f"<script>setTimeout(function(){{location.replace({json.dumps(target)})}},50)"
+            f"</script></body></html>"
+        )
     if via == "form":
         split = urlsplit(target)
         action = html.escape(target, quote=True)
@@ -73,7 +78,8 @@ def send_on(via: str, target: str) -> Response:
             f'<html><head><title>Verifying</title></head><body><form method="POST" action="{action}">'
             f'<input type="hidden" name="token" value="{stable_int(split.path) % 10**8}">'
             f'<input type="hidden" name="src" value="{html.escape(split.query, quote=True)}"></form>'
-            f"<script>document.forms[0].submit()</script></body></html>")
+            f"<script>document.forms[0].submit()</script></body></html>"
+        )
     raise ValueError(f"unknown hop type {via!r}")
 
 
@@ -125,8 +131,7 @@ class Chains:
         if found is None:
             return Response.html("<!doctype html><title>No ad</title><p>No ad available.</p>")
         site, campaign = found
-        self.app.log("click", network=campaign.network, campaign=campaign.id, site=site.domain,
-                     country=req.country)
+        self.app.log("click", network=campaign.network, campaign=campaign.id, site=site.domain, country=req.country)
         return send_on(campaign.hops[0].via, hop_url(self.world, campaign, 1, site))
 
     def hop(self, req: Request) -> Response:
@@ -150,7 +155,8 @@ class Chains:
             f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(adv.title)}</title></head>"
             f"<body style='font-family:sans-serif;background:#111;color:#eee;text-align:center'>"
             f"<h1>{html.escape(adv.name)}</h1><p>{html.escape(copy)}</p>"
-            f"<a href='/signup' style='font-size:2em;color:#ff0'>Continue</a></body></html>")
+            f"<a href='/signup' style='font-size:2em;color:#ff0'>Continue</a></body></html>"
+        )
 
 
 def register(app: SandboxApp, world: World) -> None:

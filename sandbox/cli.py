@@ -1,4 +1,5 @@
 """`moneytrail sandbox ...`: serve the simulated piracy web, write its watchlist and its ground truth."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,6 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,7 +21,7 @@ app = typer.Typer(help="The simulated piracy web that tests, demo and benchmarks
 DEFAULT_STATE = Path.home() / ".cache" / "moneytrail" / "sandbox"
 
 
-def _world(path: Optional[Path]):
+def _world(path: Path | None):
     try:
         return load_world(path)
     except (WorldError, OSError) as exc:
@@ -34,11 +34,17 @@ def serve(
     port: int = typer.Option(8899, help="TCP port to listen on (0: any free port)."),
     host: str = typer.Option("127.0.0.1", help="Address to bind (keep it on loopback)."),
     state_dir: Path = typer.Option(DEFAULT_STATE, help="Where the sandbox keeps its CA and certificates."),
-    require_proxy_auth: bool = typer.Option(False, help="Answer 407 until the client sends proxy credentials; "
-                                            "a user name containing country-XX sets the visitor's country."),
-    world_file: Optional[Path] = typer.Option(None, "--world", help="Another world file (default: the built-in one)."),
-    events: Optional[Path] = typer.Option(None, help="Append what the sandbox saw (ad clicks, landings, miner "
-                                          "shares, downloads) to this file, one JSON object a line."),
+    require_proxy_auth: bool = typer.Option(
+        False,
+        help="Answer 407 until the client sends proxy credentials; "
+        "a user name containing country-XX sets the visitor's country.",
+    ),
+    world_file: Path | None = typer.Option(None, "--world", help="Another world file (default: the built-in one)."),
+    events: Path | None = typer.Option(
+        None,
+        help="Append what the sandbox saw (ad clicks, landings, miner "
+        "shares, downloads) to this file, one JSON object a line.",
+    ),
     verbose: bool = typer.Option(False, "-v", help="Log every connection problem."),
 ) -> None:
     """Serve every site, ad network, broker, advertiser and miner pool of the sandbox on one port.
@@ -63,8 +69,11 @@ def serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        typer.echo(f"sandbox ready on {server.address} ({len(world.sites)} sites, {len(world.networks)} ad "
-                   f"network tags); CA certificate: {server.ca.ca_cert_path}", err=False)
+        typer.echo(
+            f"sandbox ready on {server.address} ({len(world.sites)} sites, {len(world.networks)} ad "
+            f"network tags); CA certificate: {server.ca.ca_cert_path}",
+            err=False,
+        )
         sys.stdout.flush()
         await stop.wait()
         await server.stop()
@@ -75,8 +84,8 @@ def serve(
 
 @app.command()
 def watchlist(
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
-    world_file: Optional[Path] = typer.Option(None, "--world"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    world_file: Path | None = typer.Option(None, "--world"),
 ) -> None:
     """Write the sandbox's watchlist as CSV (url, name, category, country, tags, monthly_visits)."""
     if out:
@@ -102,8 +111,8 @@ def write_watchlist(world, path: Path) -> int:
 
 @app.command()
 def truth(
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
-    world_file: Optional[Path] = typer.Option(None, "--world"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    world_file: Path | None = typer.Option(None, "--world"),
 ) -> None:
     """Write the sandbox's ground truth as JSON (see README, "Ground truth")."""
     text = json.dumps(build_truth(_world(world_file)), indent=1, ensure_ascii=False)

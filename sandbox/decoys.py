@@ -10,6 +10,7 @@
 
 The kinds are world.DECOYS.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,15 +29,25 @@ PALETTE = [[24, 24, 32], [220, 60, 50], [250, 250, 250], [90, 90, 110]]  # index
 CHAT_ROOM = "general"
 CHAT_DELAY = 0.15  # seconds between two chat messages
 SHARE_PATH = "/share"
-SHARE_POPUP = ("<div class='unlock' id='share-unlock'>Partagez pour debloquer la HD / Share to unlock HD</div>"
-               "<script>document.getElementById('share-unlock').addEventListener('click',function(){"
-               f"window.open('{SHARE_PATH}?u='+encodeURIComponent(location.href),'share','width=600,height=420');"
-               "this.remove();});</script>")
+SHARE_POPUP = (
+    "<div class='unlock' id='share-unlock'>Partagez pour debloquer la HD / Share to unlock HD</div>"
+    "<script>document.getElementById('share-unlock').addEventListener('click',function(){"
+    f"window.open('{SHARE_PATH}?u='+encodeURIComponent(location.href),'share','width=600,height=420');"
+    "this.remove();});</script>"
+)
 CHAT_LINES = {
-    "en": [("mike_77", "anyone else buffering?"), ("sara", "stream is fine here"), ("mod_bot", "be nice in chat"),
-           ("jj", "what a goal!!")],
-    "fr": [("kevin93", "ca lag chez vous ?"), ("lea", "nickel ici"), ("mod_bot", "restez polis dans le chat"),
-           ("yanis", "quel but !!")],
+    "en": [
+        ("mike_77", "anyone else buffering?"),
+        ("sara", "stream is fine here"),
+        ("mod_bot", "be nice in chat"),
+        ("jj", "what a goal!!"),
+    ],
+    "fr": [
+        ("kevin93", "ca lag chez vous ?"),
+        ("lea", "nickel ici"),
+        ("mod_bot", "restez polis dans le chat"),
+        ("yanis", "quel but !!"),
+    ],
 }
 
 
@@ -82,8 +93,7 @@ def decoy_snippet(world: World, site: Site, decoy: str) -> str:
     if decoy == "wasm_decoder":
         rle = base64.b64encode(rle_encode(thumbnail())).decode()
         js = render_asset("decoy-thumbs.js", url=THUMBS_PATH, rle=rle, size=THUMB_SIZE, palette=PALETTE)
-        return (f'<canvas id="thumb-decoder" width="{THUMB_SIZE}" height="{THUMB_SIZE}"></canvas>\n'
-                f"<script>{js}</script>")
+        return f'<canvas id="thumb-decoder" width="{THUMB_SIZE}" height="{THUMB_SIZE}"></canvas>\n<script>{js}</script>'
     if decoy == "share_popup":
         return SHARE_POPUP
     js = render_asset("decoy-chat.js", url=chat_url(site), room=CHAT_ROOM)
@@ -100,8 +110,9 @@ def decoy_truth(world: World, site: Site, decoy: str) -> dict:
 
 
 def share_page(req: Request) -> Response:
-    return Response.html("<!doctype html><title>Share</title><h3>Share this page</h3>"
-                         f"<p>{html.escape(req.query.get('u', ''))}</p>")
+    return Response.html(
+        f"<!doctype html><title>Share</title><h3>Share this page</h3><p>{html.escape(req.query.get('u', ''))}</p>"
+    )
 
 
 def _chat_room(site: Site):

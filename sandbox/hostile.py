@@ -5,11 +5,12 @@ Each site of kind "hostile" in the world has a `behaviour`; `register()` serves 
 Pages that load at all look like small piracy pages (title, links, a player) so that only the behaviour,
 not the page, is unusual.
 """
+
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .app import SandboxApp, VirtualHost
 from .http import Request, Response
@@ -80,6 +81,7 @@ window.addEventListener('load', function () {{
 
 # --- pages --------------------------------------------------------------------------------------------------
 
+
 def site_name(site: Site) -> str:
     """A brand for the page ('loopflix.test' -> 'Loopflix')."""
     return site.domain.removesuffix(".test").replace("-", " ").title()
@@ -98,11 +100,19 @@ def page(site: Site, heading: str, *, script: str = "", player: str | None = Non
         f'<a href="/series/1">Series</a></nav></header>\n'
         f"<main><h1>{html.escape(heading)}</h1>\n{player}\n<ul>{links}</ul>{extra}</main>\n"
         + (f"<script>{script}</script>\n" if script else "")
-        + "</body></html>\n")
+        + "</body></html>\n"
+    )
 
 
-def serve_pages(app: SandboxApp, site: Site, *, script: str = "", player: str | None = None,
-                home_delay: float = 0.0, home: Callable[[], bytes] | None = None) -> VirtualHost:
+def serve_pages(
+    app: SandboxApp,
+    site: Site,
+    *,
+    script: str = "",
+    player: str | None = None,
+    home_delay: float = 0.0,
+    home: Callable[[], bytes] | None = None,
+) -> VirtualHost:
     """Serve `/` (after `home_delay` seconds; `home()` builds its body if given) and the inner pages of
     `site`, each carrying `script`. Any other path is a 404."""
     vhost = app.host(site.domain)
@@ -114,6 +124,7 @@ def serve_pages(app: SandboxApp, site: Site, *, script: str = "", player: str | 
 
 
 # --- behaviours ---------------------------------------------------------------------------------------------
+
 
 def _refuse(app: SandboxApp, site: Site) -> None:
     app.host(site.domain).refuse = True
@@ -155,11 +166,16 @@ def _redirect_loop(app: SandboxApp, site: Site) -> None:
 
 
 def _file_download(app: SandboxApp, site: Site) -> None:
-    player = (f'<div id="player"><a href="{DOWNLOAD_PATH}">&#9654; Play - install the HD codec first '
-              f"(player_setup.exe)</a></div>")
+    player = (
+        f'<div id="player"><a href="{DOWNLOAD_PATH}">&#9654; Play - install the HD codec first '
+        f"(player_setup.exe)</a></div>"
+    )
     vhost = serve_pages(app, site, script=FILE_DOWNLOAD_JS, player=player)
-    installer = Response(body=FAKE_INSTALLER, content_type="application/octet-stream",
-                         headers=[("Content-Disposition", 'attachment; filename="player_setup.exe"')])
+    installer = Response(
+        body=FAKE_INSTALLER,
+        content_type="application/octet-stream",
+        headers=[("Content-Disposition", 'attachment; filename="player_setup.exe"')],
+    )
 
     def download(req: Request) -> Response:
         app.log("hostile_download", host=req.host, path=req.path)
@@ -184,7 +200,7 @@ def _build_huge_page(site: Site) -> bytes:
     head = page(site, "Full catalogue", extra=f"<ul>{rows}</ul>").encode()
     head, tail = head.rsplit(b"</body>", 1)
     item = b'{"id":123456,"title":"Film streaming VF HD","poster":"/img/poster.jpg","quality":"1080p"},'
-    open_, close = b'<script type="application/json" id="catalogue">[', b'{}]</script>\n</body>'
+    open_, close = b'<script type="application/json" id="catalogue">[', b"{}]</script>\n</body>"
     count = -(-(HUGE_PAGE_BYTES - len(head) - len(open_) - len(close) - len(tail)) // len(item))
     return b"".join((head, open_, item * count, close, tail))
 
@@ -202,28 +218,39 @@ class Behaviour:
 
 BEHAVIOURS: dict[str, Behaviour] = {
     "connection_refused": Behaviour(
-        "dead", "proxy answers 502 'sandbox: connection refused' (to CONNECT too); record dead, move on", _refuse),
+        "dead", "proxy answers 502 'sandbox: connection refused' (to CONNECT too); record dead, move on", _refuse
+    ),
     "no_such_host": Behaviour(
-        "dead", "proxy answers 502 'sandbox: no such host' (to CONNECT too); record dead, move on", _no_such_host),
+        "dead", "proxy answers 502 'sandbox: no such host' (to CONNECT too); record dead, move on", _no_such_host
+    ),
     "server_error": Behaviour("dead", "HTTP 500 on every path; record dead", _server_error),
     "slow_response": Behaviour(
-        "hostile", f"home page answers after {SLOW_SECONDS:.0f} s; time out and record it", _slow_response),
+        "hostile", f"home page answers after {SLOW_SECONDS:.0f} s; time out and record it", _slow_response
+    ),
     "infinite_loop": Behaviour(
-        "hostile", "page loads, then a script spins forever; bound evaluation, close the page",
-        _script_site(INFINITE_LOOP_JS)),
+        "hostile",
+        "page loads, then a script spins forever; bound evaluation, close the page",
+        _script_site(INFINITE_LOOP_JS),
+    ),
     "dialog_storm": Behaviour(
-        "hostile", f"{DIALOG_ROUNDS * 3} alert/confirm/prompt dialogs on load and on click; dismiss them all",
-        _script_site(DIALOG_STORM_JS)),
+        "hostile",
+        f"{DIALOG_ROUNDS * 3} alert/confirm/prompt dialogs on load and on click; dismiss them all",
+        _script_site(DIALOG_STORM_JS),
+    ),
     "popup_storm": Behaviour(
-        "hostile", f"{POPUPS_ON_LOAD} popups on load, {POPUPS_ON_CLICK} on the first click; cap and close them",
-        _popup_storm),
-    "redirect_loop": Behaviour("hostile", "/ -> /a -> /b -> / (302) forever; stop at a redirect limit",
-                               _redirect_loop),
+        "hostile",
+        f"{POPUPS_ON_LOAD} popups on load, {POPUPS_ON_CLICK} on the first click; cap and close them",
+        _popup_storm,
+    ),
+    "redirect_loop": Behaviour("hostile", "/ -> /a -> /b -> / (302) forever; stop at a redirect limit", _redirect_loop),
     "beforeunload_trap": Behaviour(
-        "hostile", "beforeunload asks to stay, history pushState spam; leave without running beforeunload",
-        _script_site(BEFOREUNLOAD_TRAP_JS)),
+        "hostile",
+        "beforeunload asks to stay, history pushState spam; leave without running beforeunload",
+        _script_site(BEFOREUNLOAD_TRAP_JS),
+    ),
     "file_download": Behaviour(
-        "hostile", "auto-starts a fake codec .exe download; record it, never save or open it", _file_download),
+        "hostile", "auto-starts a fake codec .exe download; record it, never save or open it", _file_download
+    ),
     "huge_page": Behaviour("hostile", "a 20 MiB HTML page; cap what is kept, still finish the visit", _huge_page),
 }
 

@@ -1,4 +1,5 @@
 """Plain HTTP/1.1 and WebSocket primitives for the sandbox server (no third-party web framework)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -63,28 +64,28 @@ class Response:
     delay: float = 0.0  # seconds to wait before answering (slow servers)
 
     @classmethod
-    def html(cls, text: str, **kw) -> "Response":
+    def html(cls, text: str, **kw) -> Response:
         return cls(body=text, **kw)
 
     @classmethod
-    def js(cls, text: str, **kw) -> "Response":
+    def js(cls, text: str, **kw) -> Response:
         return cls(body=text, content_type="application/javascript; charset=utf-8", **kw)
 
     @classmethod
-    def text(cls, text: str, **kw) -> "Response":
+    def text(cls, text: str, **kw) -> Response:
         return cls(body=text, content_type="text/plain; charset=utf-8", **kw)
 
     @classmethod
-    def json(cls, obj, **kw) -> "Response":
+    def json(cls, obj, **kw) -> Response:
         return cls(body=json.dumps(obj, indent=1), content_type="application/json", **kw)
 
     @classmethod
-    def redirect(cls, location: str, status: int = 302, **kw) -> "Response":
+    def redirect(cls, location: str, status: int = 302, **kw) -> Response:
         headers = [("Location", location)] + kw.pop("headers", [])
         return cls(status=status, body=f'<a href="{html.escape(location)}">moved</a>', headers=headers, **kw)
 
     @classmethod
-    def not_found(cls) -> "Response":
+    def not_found(cls) -> Response:
         return cls(status=404, body="<h1>404 Not Found</h1>")
 
     def encode(self, head_only: bool = False, close: bool = False) -> bytes:

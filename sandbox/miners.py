@@ -14,6 +14,7 @@ For each miner service of the world this serves
 The first burst of hashing starts as soon as a Worker has both the module and a job (a share within about
 a second of page load, throttled or not); later bursts come every `PAUSE_MS / (1 - throttle)`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,13 @@ FIRST_PARTY = "first-party"
 FIRST_PARTY_PATH = "/static/js/player-stats.js"
 LINEAGE = {"coinhive": "cryptonight", "stratum": "cn"}  # protocol -> wasm module kind
 WASM_FILE = {"cryptonight": "cryptonight.wasm", "cn": "cn.wasm"}  # served next to the library
-GLOBALS = {"coinhive": "CoinHive", "coinimp": "Client", "minero": "Minero", "cryptoloot": "CRLT",
-           "selfhosted": "PlayerStats"}  # the library's global object, per service id
+GLOBALS = {
+    "coinhive": "CoinHive",
+    "coinimp": "Client",
+    "minero": "Minero",
+    "cryptoloot": "CRLT",
+    "selfhosted": "PlayerStats",
+}  # the library's global object, per service id
 PAUSE_MS = 1000  # between two bursts of an unthrottled Worker
 BLOB_LEN = 76
 NONCE_OFFSET = 39  # where the 4 nonce bytes go in the blob (as in Monero block blobs)
@@ -45,6 +51,7 @@ MAX_JOBS = 16  # jobs a pool connection remembers for late submits
 
 
 # --- JS assets ---------------------------------------------------------------------------------------
+
 
 @cache
 def _asset_text(name: str) -> str:
@@ -60,6 +67,7 @@ def render_asset(name: str, **values) -> str:
 
 
 # --- where things are ---------------------------------------------------------------------------------
+
 
 def global_name(service: MinerService) -> str:
     return GLOBALS.get(service.id) or "".join(ch for ch in service.id.title() if ch.isalnum())
@@ -93,6 +101,7 @@ def _script_bases(world: World, service: MinerService) -> set[str]:
 
 # --- what pages include, and the truth about it --------------------------------------------------------
 
+
 def miner_snippet(world: World, site: Site, placement: MinerPlacement) -> str:
     """The HTML that runs `placement` on a page of `site`: script tag plus init call, or an obfuscated
     inline loader (string array, char codes, atob, createElement('script')) when `placement.obfuscated`."""
@@ -102,7 +111,7 @@ def miner_snippet(world: World, site: Site, placement: MinerPlacement) -> str:
     if placement.obfuscated:
         b64 = lambda text: base64.b64encode(text.encode()).decode()
         url = b64(src)
-        parts = [b64("script"), url[:len(url) // 2], url[len(url) // 2:], b64(name), b64("Anonymous"), b64(key[::-1])]
+        parts = [b64("script"), url[: len(url) // 2], url[len(url) // 2 :], b64(name), b64("Anonymous"), b64(key[::-1])]
         return f"<script>{render_asset('loader.js', parts=parts, throttle=throttle)}</script>"
     init = f"new {name}.Anonymous({json.dumps(key)},{{throttle:{json.dumps(throttle)}}}).start();"
     return f'<script src="{src}"></script>\n<script>{init}</script>'
@@ -126,13 +135,21 @@ def miner_truth(world: World, site: Site, placement: MinerPlacement) -> dict:
 
 def library_js(service: MinerService) -> str:
     kind = lineage(service)
-    config = {"name": global_name(service), "proto": service.protocol, "pool": service.pool,
-              "wasm": WASM_FILE[kind], "fn": MINER_ENTRY[kind], "nonceAt": NONCE_OFFSET, "pause": PAUSE_MS,
-              "agent": f"{global_name(service)}/1.0"}
+    config = {
+        "name": global_name(service),
+        "proto": service.protocol,
+        "pool": service.pool,
+        "wasm": WASM_FILE[kind],
+        "fn": MINER_ENTRY[kind],
+        "nonceAt": NONCE_OFFSET,
+        "pause": PAUSE_MS,
+        "agent": f"{global_name(service)}/1.0",
+    }
     return render_asset("library.js", config=config, worker=_asset_text("worker.js"))
 
 
 # --- pools ----------------------------------------------------------------------------------------------
+
 
 def share_is_valid(blob: bytes, nonce_hex: str, result_hex: str) -> bool:
     """True when `result_hex` is the hash of `blob` with the nonce in place and meets the target."""
@@ -142,13 +159,14 @@ def share_is_valid(blob: bytes, nonce_hex: str, result_hex: str) -> bool:
         return False
     if len(nonce) != 4 or not isinstance(result_hex, str):
         return False
-    digest = miner_hash(blob[:NONCE_OFFSET] + nonce + blob[NONCE_OFFSET + 4:])
+    digest = miner_hash(blob[:NONCE_OFFSET] + nonce + blob[NONCE_OFFSET + 4 :])
     return digest.hex() == result_hex.lower() and int.from_bytes(digest[28:], "little") < TARGET
 
 
 @dataclass
 class Session:
     """One pool connection: who it is, and the jobs it was given."""
+
     service: str
     site: str | None
     key: str | None = None
@@ -160,7 +178,7 @@ class Session:
         self.issued += 1
         seed = f"{self.service}|{self.site}|{self.key}|{self.issued}".encode()
         blob = bytearray((hashlib.sha256(seed).digest() * 3)[:BLOB_LEN])
-        blob[NONCE_OFFSET:NONCE_OFFSET + 4] = bytes(4)
+        blob[NONCE_OFFSET : NONCE_OFFSET + 4] = bytes(4)
         job_id = hashlib.sha256(seed + b"job").hexdigest()[:16]
         self.jobs[job_id] = bytes(blob)
         while len(self.jobs) > MAX_JOBS:
@@ -197,8 +215,10 @@ class Pool:
         params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
         if msg.get("type") == "auth":
             self._auth(session, params.get("site_key"))
-            return [{"type": "authed", "params": {"token": "", "hashes": 0}},
-                    {"type": "job", "params": session.new_job()}]
+            return [
+                {"type": "authed", "params": {"token": "", "hashes": 0}},
+                {"type": "job", "params": session.new_job()},
+            ]
         if msg.get("type") == "submit":
             if self._check(session, params):
                 reply = {"type": "hash_accepted", "params": {"hashes": session.accepted * (1 << 32) // TARGET}}

@@ -4,14 +4,15 @@ Each network's `behaviour` (world data) picks an entry of BEHAVIOURS: how its ta
 page and which hosts a visit requests without any click (and after a scroll); what triggers its ad is
 world.AD_BEHAVIOURS. The scripts are in `assets/networks/`, written for the sandbox.
 """
+
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from .app import SandboxApp
@@ -47,21 +48,27 @@ def _attr(value: str) -> str:
 
 # --- how each behaviour's tag is written into a page ---------------------------------------------
 
+
 def _popads(net, site, zone):
-    return (f"<script>var _pop = _pop || [];_pop.push(['siteId', {js_string(zone)}]);_pop.push(['minBid', 0]);"
-            f"_pop.push(['popundersPerIP', 0]);_pop.push(['default', false]);</script>\n"
-            f'<script async src="{_attr(net.tag)}"></script>')
+    return (
+        f"<script>var _pop = _pop || [];_pop.push(['siteId', {js_string(zone)}]);_pop.push(['minBid', 0]);"
+        f"_pop.push(['popundersPerIP', 0]);_pop.push(['default', false]);</script>\n"
+        f'<script async src="{_attr(net.tag)}"></script>'
+    )
 
 
 def _popcash(net, site, zone):
     wid = str(100000 + stable_int(site.domain, "popcash_wid") % 900000)
-    return (f"<script>var uid = {js_string(zone)}; var wid = '{wid}'; var pop_fback = 'up';</script>\n"
-            f'<script async src="{_attr(net.tag)}"></script>')
+    return (
+        f"<script>var uid = {js_string(zone)}; var wid = '{wid}'; var pop_fback = 'up';</script>\n"
+        f'<script async src="{_attr(net.tag)}"></script>'
+    )
 
 
 def _script_with_zone(attribute):
     def write(net, site, zone):
         return f'<script async src="{_attr(net.tag)}" {attribute}="{_attr(zone)}"></script>'
+
     return write
 
 
@@ -75,41 +82,54 @@ def _obfuscated_loader(net, site, zone):
         "_0x1.charCodeAt(i))%2147483647}for(var j=0;j<8;j++){_0x7+=_0x8[(_0x6>>(j*3))%26]}"
         "_0x7+=(_0x6%100<10?'0':'')+(_0x6%100)+'.'+_0x2;var _0x9=document[_0x3.apply(null,_0x4)]('script');"
         "_0x9.src='//'+_0x7+'/'+_0x1+_0x3.apply(null,_0x5);_0x9.async=!0;document.head.appendChild(_0x9)})"
-        f"({js_string(zone)},'c'+'o'+'m');</script>")
+        f"({js_string(zone)},'c'+'o'+'m');</script>"
+    )
 
 
 def _exoclick(net, site, zone):
-    return (f'<ins class="eas6a97888e" data-zoneid="{_attr(zone)}"></ins>\n'
-            f'<script async src="{_attr(net.tag)}"></script>\n'
-            '<script>(AdProvider = window.AdProvider || []).push({"serve": {}});</script>')
+    return (
+        f'<ins class="eas6a97888e" data-zoneid="{_attr(zone)}"></ins>\n'
+        f'<script async src="{_attr(net.tag)}"></script>\n'
+        '<script>(AdProvider = window.AdProvider || []).push({"serve": {}});</script>'
+    )
 
 
 def _juicyads(net, site, zone):
-    return (f'<div id="jz{_attr(zone)}" class="ad-slot"></div>\n'
-            f'<script src="{_attr(net.tag)}?c={_attr(zone)}&amp;u=https%3A%2F%2F{_attr(site.domain)}"'
-            f' data-zone="{_attr(zone)}"></script>')
+    return (
+        f'<div id="jz{_attr(zone)}" class="ad-slot"></div>\n'
+        f'<script src="{_attr(net.tag)}?c={_attr(zone)}&amp;u=https%3A%2F%2F{_attr(site.domain)}"'
+        f' data-zone="{_attr(zone)}"></script>'
+    )
 
 
 def _hilltop(net, site, zone):
-    return (f"<script>window.htCfg = {{site: {js_string(zone)}}};(function (d) {{ var s = d.createElement('script');"
-            f" s.src = {js_string(net.tag)}; s.async = true; d.head.appendChild(s); }})(document);</script>")
+    return (
+        f"<script>window.htCfg = {{site: {js_string(zone)}}};(function (d) {{ var s = d.createElement('script');"
+        f" s.src = {js_string(net.tag)}; s.async = true; d.head.appendChild(s); }})(document);</script>"
+    )
 
 
 def _mgid(net, site, zone):
-    return (f'<div data-type="_mgwidget" data-widget-id="{_attr(zone)}"></div>\n'
-            f'<script async src="{_attr(net.tag)}"></script>')
+    return (
+        f'<div data-type="_mgwidget" data-widget-id="{_attr(zone)}"></div>\n'
+        f'<script async src="{_attr(net.tag)}"></script>'
+    )
 
 
 def _aads(net, site, zone):
-    return (f'<iframe data-aa="{_attr(zone)}" src="https://ad.a-ads.com/{_attr(zone)}?size=728x90" '
-            'style="width:728px;height:90px;border:0;padding:0;overflow:hidden" scrolling="no"></iframe>')
+    return (
+        f'<iframe data-aa="{_attr(zone)}" src="https://ad.a-ads.com/{_attr(zone)}?size=728x90" '
+        'style="width:728px;height:90px;border:0;padding:0;overflow:hidden" scrolling="no"></iframe>'
+    )
 
 
 def _adsense(net, site, zone):
     slot = str(1_000_000_000 + stable_int(site.domain, "adsense-slot") % 8_999_999_999)
-    return (f'<script async src="{_attr(net.tag)}?client={_attr(zone)}" crossorigin="anonymous"></script>\n'
-            f'<ins class="adsbygoogle" style="display:block" data-ad-client="{_attr(zone)}" '
-            f'data-ad-slot="{slot}"></ins>\n<script>(adsbygoogle = window.adsbygoogle || []).push({{}});</script>')
+    return (
+        f'<script async src="{_attr(net.tag)}?client={_attr(zone)}" crossorigin="anonymous"></script>\n'
+        f'<ins class="adsbygoogle" style="display:block" data-ad-client="{_attr(zone)}" '
+        f'data-ad-slot="{slot}"></ins>\n<script>(adsbygoogle = window.adsbygoogle || []).push({{}});</script>'
+    )
 
 
 @dataclass(frozen=True)
@@ -160,12 +180,15 @@ def native_items(world: World, network: Network) -> list[int]:
 
 # --- what the networks' hosts serve -------------------------------------------------------------
 
+
 def banner_svg(text: str, width: int, height: int, seed: str) -> str:
     hue = stable_int(seed) % 360
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
-            f'<rect width="100%" height="100%" fill="hsl({hue},70%,40%)"/>'
-            f'<text x="50%" y="55%" font-family="sans-serif" font-size="{max(12, height // 6)}" fill="#fff" '
-            f'text-anchor="middle">{html.escape(text)}</text></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
+        f'<rect width="100%" height="100%" fill="hsl({hue},70%,40%)"/>'
+        f'<text x="50%" y="55%" font-family="sans-serif" font-size="{max(12, height // 6)}" fill="#fff" '
+        f'text-anchor="middle">{html.escape(text)}</text></svg>'
+    )
 
 
 class Networks:
@@ -202,6 +225,7 @@ class Networks:
             if not req.path.endswith("/invoke.js"):
                 return Response.not_found()
             return Response.js(tag_script("popunder_obfuscated_payload", net, req.host, zone=key))
+
         return serve
 
     def image(self, req: Request) -> Response:
@@ -217,7 +241,8 @@ class Networks:
         return Response.html(
             "<html><body style='margin:0'>"
             f"<iframe src='/creative.php?idzone={zone}&amp;s={site}' width='300' height='250' "
-            "frameborder='0' scrolling='no'></iframe></body></html>")
+            "frameborder='0' scrolling='no'></iframe></body></html>"
+        )
 
     def _placement(self, network_id: str, req: Request) -> tuple[Site, AdPlacement] | None:
         site = site_of(req, self.world)
@@ -240,7 +265,9 @@ class Networks:
             return Response.html(
                 "<html><body style='margin:0'>"
                 f"<a href='{_attr(click_url(self.world, net, site, zone))}' target='_blank' class='ad-link'>"
-                f"<img src='{_attr(img)}' width='{width}' height='{height}' alt='ad'></a></body></html>")
+                f"<img src='{_attr(img)}' width='{width}' height='{height}' alt='ad'></a></body></html>"
+            )
+
         return serve
 
     def ts_overlay(self, req: Request) -> Response:
@@ -256,7 +283,8 @@ class Networks:
             "<div style='position:absolute;bottom:8px;left:8px'>Advertisement</div>"
             f"<script>document.addEventListener('click', function () {{ var w = window.open({js_string(url)}, '_blank');"
             " try { window.top.focus(); } catch (e) {} parent.postMessage('ts-close', '*'); }, {once: true});"
-            "</script></body></html>")
+            "</script></body></html>"
+        )
 
     def mgid_items(self, req: Request) -> Response:
         found = self._placement("mgid", req)
@@ -267,11 +295,13 @@ class Networks:
         items = []
         for index in native_items(self.world, net):
             adv = self.world.advertisers[net.campaigns[index].advertiser]
-            items.append({
-                "title": adv.title,
-                "img": f"https://s-img.mgid.com/img/{net.campaigns[index].id}.svg?a={adv.domain}&w=160&h=90",
-                "url": click_url(self.world, net, site, site.publisher_id(net.id_type), item=index),
-            })
+            items.append(
+                {
+                    "title": adv.title,
+                    "img": f"https://s-img.mgid.com/img/{net.campaigns[index].id}.svg?a={adv.domain}&w=160&h=90",
+                    "url": click_url(self.world, net, site, site.publisher_id(net.id_type), item=index),
+                }
+            )
         return Response.json(items)
 
 

@@ -4,6 +4,7 @@ For a crawl by the default visitor (stealth on, no country, English): precision 
 site-network pairs, site-network-advertiser links, links with their kind, miners (site, service, key or
 wallet), publisher ids (site, type, value) and operator clusters (pairs of sites put together); and how many
 decoys were flagged (a miner on a site whose only miner-like thing is a decoy, a link from a share box)."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,12 @@ def applicable(when: dict, *, country: str | None = None, language: str = "en") 
 
 def truth_sets(truth: dict, *, country: str | None = None, language: str = "en") -> dict[str, set]:
     ok = [s for s in truth["sites"] if s["status"] == "ok"]
-    links = [(s["domain"], link) for s in ok for link in s["links"]
-             if applicable(link["when"], country=country, language=language)]
+    links = [
+        (s["domain"], link)
+        for s in ok
+        for link in s["links"]
+        if applicable(link["when"], country=country, language=language)
+    ]
     pairs = set()
     for op in truth["operators"]:
         pairs |= set(combinations(sorted(op["sites"]), 2))
@@ -75,8 +80,10 @@ def decoys_flagged(truth: dict, predicted: dict[str, set]) -> tuple[int, int, li
             if decoy["kind"] in ("wasm_decoder", "chat_websocket"):
                 if site["domain"] in miner_sites and site["domain"] not in truth_miner_sites:
                     flagged.append((site["domain"], decoy["kind"]))
-            elif any(link[0] == site["domain"] and link not in truth_links and link[2] == site["domain"]
-                     for link in predicted["links"]):
+            elif any(
+                link[0] == site["domain"] and link not in truth_links and link[2] == site["domain"]
+                for link in predicted["links"]
+            ):
                 flagged.append((site["domain"], decoy["kind"]))
     return len(flagged), total, flagged
 
@@ -88,9 +95,15 @@ def score(directory: str | Path, truth: dict, **visitor) -> dict:
     for measure, want in expected.items():
         got = found[measure]
         tp = len(want & got)
-        out[measure] = {"precision": tp / len(got) if got else 1.0, "recall": tp / len(want) if want else 1.0,
-                        "tp": tp, "fp": len(got - want), "fn": len(want - got),
-                        "false_positives": sorted(got - want), "misses": sorted(want - got)}
+        out[measure] = {
+            "precision": tp / len(got) if got else 1.0,
+            "recall": tp / len(want) if want else 1.0,
+            "tp": tp,
+            "fp": len(got - want),
+            "fn": len(want - got),
+            "false_positives": sorted(got - want),
+            "misses": sorted(want - got),
+        }
     n, total, what = decoys_flagged(truth, found)
     out["decoys"] = {"flagged": n, "total": total, "which": what}
     return out

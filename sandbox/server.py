@@ -6,6 +6,7 @@
 - WebSocket upgrades on any of those (ws and wss).
 Nothing is ever forwarded outside: every host is virtual, an unknown host answers 502.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .app import SandboxApp
-from .http import (MAX_HEADER_BYTES, BadRequest, Request, Response, WebSocket, read_body, read_request_head,
-                   websocket_accept)
+from .http import (
+    MAX_HEADER_BYTES,
+    BadRequest,
+    Request,
+    Response,
+    WebSocket,
+    read_body,
+    read_request_head,
+    websocket_accept,
+)
 from .tls import CertificateAuthority
 
 log = logging.getLogger("moneytrail.sandbox")
@@ -54,8 +63,9 @@ def parse_port(text: str, default: int) -> int:
 
 
 class SandboxServer:
-    def __init__(self, app: SandboxApp, state_dir: Path, host: str = "127.0.0.1", port: int = 0,
-                 require_proxy_auth: bool = False):
+    def __init__(
+        self, app: SandboxApp, state_dir: Path, host: str = "127.0.0.1", port: int = 0, require_proxy_auth: bool = False
+    ):
         self.app = app
         self.bind_host = host
         self.port = port
@@ -91,11 +101,11 @@ class SandboxServer:
         except BadRequest as exc:
             log.debug("bad request: %s", exc)
             with contextlib.suppress(Exception):
-                writer.write(Response(status=400, body=f"bad request: {exc}", content_type="text/plain")
-                             .encode(close=True))
+                writer.write(
+                    Response(status=400, body=f"bad request: {exc}", content_type="text/plain").encode(close=True)
+                )
                 await asyncio.wait_for(writer.drain(), 2)
-        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                asyncio.TimeoutError) as exc:
+        except (TimeoutError, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             log.debug("connection ended: %s", exc)
         except asyncio.CancelledError:
             pass
@@ -139,8 +149,10 @@ class SandboxServer:
                     return
                 parts = urlsplit(target)
                 scheme, host = parts.scheme, parts.hostname or ""
-                port = parse_port(parts.netloc.rpartition(":")[2] if ":" in parts.netloc else "",
-                                  443 if scheme in ("https", "wss") else 80)
+                port = parse_port(
+                    parts.netloc.rpartition(":")[2] if ":" in parts.netloc else "",
+                    443 if scheme in ("https", "wss") else 80,
+                )
                 target = parts.path or "/"
                 if parts.query:
                     target += "?" + parts.query
@@ -149,8 +161,15 @@ class SandboxServer:
                 host, _, port_text = host_header.partition(":")
                 scheme = tunnel[2] if tunnel else "http"
                 port = parse_port(port_text, tunnel[1] if tunnel else 80)
-            req = Request(method=method, scheme=scheme, host=host.lower(), port=port, target=target,
-                          headers=headers, country=country)
+            req = Request(
+                method=method,
+                scheme=scheme,
+                host=host.lower(),
+                port=port,
+                target=target,
+                headers=headers,
+                country=country,
+            )
             if headers.get("upgrade", "").lower() == "websocket":
                 await self._websocket(req, reader, writer)
                 return
@@ -188,8 +207,13 @@ class SandboxServer:
     async def _authorised(self, headers: dict[str, str], writer) -> bool:
         if not self.require_proxy_auth or headers.get("proxy-authorization"):
             return True
-        writer.write(Response(status=407, body="proxy credentials needed",
-                              headers=[("Proxy-Authenticate", 'Basic realm="moneytrail sandbox"')]).encode(close=True))
+        writer.write(
+            Response(
+                status=407,
+                body="proxy credentials needed",
+                headers=[("Proxy-Authenticate", 'Basic realm="moneytrail sandbox"')],
+            ).encode(close=True)
+        )
         await writer.drain()
         return False
 
@@ -201,9 +225,12 @@ class SandboxServer:
             writer.write((refusal or Response(status=404, body="no websocket here")).encode(close=True))
             await writer.drain()
             return
-        writer.write((
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {websocket_accept(key)}\r\n\r\n").encode())
+        writer.write(
+            (
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Accept: {websocket_accept(key)}\r\n\r\n"
+            ).encode()
+        )
         await writer.drain()
         ws = WebSocket(reader, writer)
         try:

@@ -3,6 +3,7 @@
 A page carries what the world says of its site: analytics ids, ad tags (home and/or inner pages),
 miners, decoys; a cloaked site only writes its tags for browsers that do not look automated.
 """
+
 from __future__ import annotations
 
 import html
@@ -15,29 +16,89 @@ from .networks import js_string
 from .world import Site, World, stable_int
 
 TITLES = {
-    "series": ["Les Gardiens du Nord", "Nuit Blanche", "The Salt Road", "Iron Harbor", "Crown of Ash",
-               "Midnight Dispatch", "Kitsune High", "Le Bureau des Ombres"],
-    "film": ["Le Dernier Train", "Solar Drift", "The Quiet Coast", "Neon Harvest", "Operation Tempest",
-             "La Maison du Lac", "Glass Mountain", "Paper Wolves"],
-    "ddl": ["Le Dernier Train 1080p", "Solar Drift MULTI", "Iron Harbor S02 pack", "Office Suite 2026",
-            "Racing Legends PC", "Neon Harvest 4K", "Glass Mountain VOSTFR", "Crown of Ash S01"],
-    "torrent": ["The Quiet Coast 2160p", "Nuit Blanche S03E05", "Operation Tempest WEB-DL",
-                "Paper Wolves BluRay", "Kitsune High S01", "Photo Editor Pro 2026", "Neon Harvest x265",
-                "Midnight Dispatch S02"],
-    "sports": ["Paris Atlantique vs Olympique Sud", "Real Costa vs Atletico Norte", "Finale Coupe des Lacs",
-               "Grand Prix de la Riviera", "Derby du Nord", "Lakers Bay vs Boston Pines", "Open de Tennis",
-               "Rugby: Bleus vs Verts"],
-    "iptv": ["Abonnement 3 mois", "Abonnement 6 mois", "Abonnement 12 mois", "Pack Sport 4K",
-             "Pack Cinema", "Essai 24h", "Multi-ecrans x2", "Revendeur 100 credits"],
-    "clean": ["Documentaire: Les oceans", "Journal du soir", "Metropolis (1927)", "Nosferatu (1922)",
-              "Concert du nouvel an", "Magazine sante", "The General (1926)", "Debat politique"],
+    "series": [
+        "Les Gardiens du Nord",
+        "Nuit Blanche",
+        "The Salt Road",
+        "Iron Harbor",
+        "Crown of Ash",
+        "Midnight Dispatch",
+        "Kitsune High",
+        "Le Bureau des Ombres",
+    ],
+    "film": [
+        "Le Dernier Train",
+        "Solar Drift",
+        "The Quiet Coast",
+        "Neon Harvest",
+        "Operation Tempest",
+        "La Maison du Lac",
+        "Glass Mountain",
+        "Paper Wolves",
+    ],
+    "ddl": [
+        "Le Dernier Train 1080p",
+        "Solar Drift MULTI",
+        "Iron Harbor S02 pack",
+        "Office Suite 2026",
+        "Racing Legends PC",
+        "Neon Harvest 4K",
+        "Glass Mountain VOSTFR",
+        "Crown of Ash S01",
+    ],
+    "torrent": [
+        "The Quiet Coast 2160p",
+        "Nuit Blanche S03E05",
+        "Operation Tempest WEB-DL",
+        "Paper Wolves BluRay",
+        "Kitsune High S01",
+        "Photo Editor Pro 2026",
+        "Neon Harvest x265",
+        "Midnight Dispatch S02",
+    ],
+    "sports": [
+        "Paris Atlantique vs Olympique Sud",
+        "Real Costa vs Atletico Norte",
+        "Finale Coupe des Lacs",
+        "Grand Prix de la Riviera",
+        "Derby du Nord",
+        "Lakers Bay vs Boston Pines",
+        "Open de Tennis",
+        "Rugby: Bleus vs Verts",
+    ],
+    "iptv": [
+        "Abonnement 3 mois",
+        "Abonnement 6 mois",
+        "Abonnement 12 mois",
+        "Pack Sport 4K",
+        "Pack Cinema",
+        "Essai 24h",
+        "Multi-ecrans x2",
+        "Revendeur 100 credits",
+    ],
+    "clean": [
+        "Documentaire: Les oceans",
+        "Journal du soir",
+        "Metropolis (1927)",
+        "Nosferatu (1922)",
+        "Concert du nouvel an",
+        "Magazine sante",
+        "The General (1926)",
+        "Debat politique",
+    ],
 }
 PATHS = {
-    ("series", "fr"): "/serie/{slug}/saison-1/episode-{n}", ("series", "*"): "/series/{slug}/season-1/episode-{n}",
-    ("film", "fr"): "/film/{slug}", ("film", "*"): "/movie/{slug}",
-    ("ddl", "fr"): "/telecharger/{slug}", ("ddl", "*"): "/download/{slug}",
-    ("torrent", "*"): "/torrent/{n}/{slug}", ("sports", "*"): "/match/{slug}",
-    ("iptv", "fr"): "/abonnement/{slug}", ("iptv", "*"): "/plan/{slug}", ("clean", "*"): "/video/{slug}",
+    ("series", "fr"): "/serie/{slug}/saison-1/episode-{n}",
+    ("series", "*"): "/series/{slug}/season-1/episode-{n}",
+    ("film", "fr"): "/film/{slug}",
+    ("film", "*"): "/movie/{slug}",
+    ("ddl", "fr"): "/telecharger/{slug}",
+    ("ddl", "*"): "/download/{slug}",
+    ("torrent", "*"): "/torrent/{n}/{slug}",
+    ("sports", "*"): "/match/{slug}",
+    ("iptv", "fr"): "/abonnement/{slug}",
+    ("iptv", "*"): "/plan/{slug}",
+    ("clean", "*"): "/video/{slug}",
 }
 INNER_PAGES_PER_SITE = 2
 STYLE = """body{margin:0;font-family:Arial,sans-serif;background:#14161c;color:#ddd}a{color:#7cc4ff}
@@ -70,18 +131,24 @@ def analytics_snippet(site: Site) -> str:
     parts = []
     ga = site.ids.get("ga", "")
     if ga.startswith("G-"):
-        parts.append(f'<script async src="https://www.googletagmanager.com/gtag/js?id={html.escape(ga)}"></script>'
-                     "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
-                     f"gtag('js',new Date());gtag('config',{js_string(ga)});</script>")
+        parts.append(
+            f'<script async src="https://www.googletagmanager.com/gtag/js?id={html.escape(ga)}"></script>'
+            "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
+            f"gtag('js',new Date());gtag('config',{js_string(ga)});</script>"
+        )
     if ga.startswith("UA-"):
-        parts.append("<script>window.ga=window.ga||function(){(ga.q=ga.q||[]).push(arguments)};"
-                     f"ga('create',{js_string(ga)},'auto');ga('send','pageview');</script>"
-                     '<script async src="https://www.google-analytics.com/analytics.js"></script>')
+        parts.append(
+            "<script>window.ga=window.ga||function(){(ga.q=ga.q||[]).push(arguments)};"
+            f"ga('create',{js_string(ga)},'auto');ga('send','pageview');</script>"
+            '<script async src="https://www.google-analytics.com/analytics.js"></script>'
+        )
     if "gtm" in site.ids:
-        parts.append("<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),"
-                     "event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;"
-                     f"j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);}})"
-                     f"(window,document,'script','dataLayer',{js_string(site.ids['gtm'])});</script>")
+        parts.append(
+            "<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),"
+            "event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;"
+            f"j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);}})"
+            f"(window,document,'script','dataLayer',{js_string(site.ids['gtm'])});</script>"
+        )
     return "\n".join(parts)
 
 
@@ -106,7 +173,7 @@ def page(world: World, site: Site, page_kind: str, heading: str, content: str) -
 <main><h2>{html.escape(heading)}</h2>
 <div class="ads top">{ads_html(world, site, page_kind)}</div>
 {content}
-{''.join(extras)}
+{"".join(extras)}
 </main><footer>{html.escape(site.domain)} - aucun fichier n'est heberge sur ce serveur / no files hosted here</footer>
 </body></html>"""
 
@@ -118,8 +185,10 @@ def home(world: World, site: Site) -> str:
     for i, path in enumerate(inner_paths(site)):
         title = titles[(start + i) % len(titles)]
         img = f"/img/{slugify(title)}.svg"
-        cards.append(f'<div class="card"><a href="{html.escape(path)}"><img src="{img}" alt=""></a>'
-                     f'<span><a href="{html.escape(path)}">{html.escape(title)}</a></span></div>')
+        cards.append(
+            f'<div class="card"><a href="{html.escape(path)}"><img src="{img}" alt=""></a>'
+            f'<span><a href="{html.escape(path)}">{html.escape(title)}</a></span></div>'
+        )
     return page(world, site, "home", "Nouveautes / Latest", f'<div class="grid">{"".join(cards)}</div>')
 
 
@@ -127,14 +196,16 @@ def inner(world: World, site: Site, path: str) -> str:
     title = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").title()
     extra = {
         "ddl": "<p><a href='https://uploadhaven-files.test/f/abc'>Lien 1 (1fichier)</a> "
-               "<a href='https://uploadhaven-files.test/f/def'>Lien 2 (Uptobox)</a></p>",
+        "<a href='https://uploadhaven-files.test/f/def'>Lien 2 (Uptobox)</a></p>",
         "torrent": f"<p><a href='magnet:?xt=urn:btih:{stable_int(path):040x}'>Magnet</a> Seeders: 1423</p>",
         "iptv": "<p>Prix: 59 EUR / 12 mois. Paiement PayPal, carte, crypto.</p>",
     }.get(site.kind, "")
-    player = (f'<div id="player" class="video-player"><video width="800" height="450" poster="/img/{slugify(title)}.svg">'
-              '</video><button class="play" aria-label="Play">&#9654;</button></div>'
-              "<script>document.querySelector('#player .play').addEventListener('click',function(){"
-              "this.textContent='...';});</script>")
+    player = (
+        f'<div id="player" class="video-player"><video width="800" height="450" poster="/img/{slugify(title)}.svg">'
+        '</video><button class="play" aria-label="Play">&#9654;</button></div>'
+        "<script>document.querySelector('#player .play').addEventListener('click',function(){"
+        "this.textContent='...';});</script>"
+    )
     content = f"{player}{extra}<p>Episode / film: {html.escape(title)}. Qualite HD, VF et VOSTFR.</p>"
     return page(world, site, "inner", title, content)
 
@@ -173,9 +244,14 @@ class Sites:
         if site.mirror_from["via"] == "http":
             self.app.http(old, "/*", lambda req: Response.redirect(f"https://{site.domain}{req.target}", 301))
         else:
-            self.app.http(old, "/*", lambda req: Response.html(
-                f"<title>Nouvelle adresse</title><p>Nous avons demenage: {html.escape(site.domain)}</p>"
-                f"<script>location.replace('https://{site.domain}' + location.pathname)</script>"))
+            self.app.http(
+                old,
+                "/*",
+                lambda req: Response.html(
+                    f"<title>Nouvelle adresse</title><p>Nous avons demenage: {html.escape(site.domain)}</p>"
+                    f"<script>location.replace('https://{site.domain}' + location.pathname)</script>"
+                ),
+            )
 
 
 def register(app: SandboxApp, world: World) -> None:

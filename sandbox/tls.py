@@ -2,6 +2,7 @@
 
 The CA signs certificates for any name the sandbox serves, real ad-network hostnames included: trust it
 only in a throwaway browser profile, or use `--ignore-certificate-errors` (as the tests do)."""
+
 from __future__ import annotations
 
 import datetime
@@ -9,8 +10,8 @@ import hashlib
 import os
 import ssl
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,8 +20,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "moneytrail sandbox"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "moneytrail sandbox"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -31,14 +36,23 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _pem_key(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _usage(cert_sign: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                         data_encipherment=False, key_agreement=False, key_cert_sign=cert_sign,
-                         crl_sign=cert_sign, encipher_only=False, decipher_only=False)
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 class CertificateAuthority:
@@ -67,17 +81,20 @@ class CertificateAuthority:
             except x509.ExtensionNotFound:
                 pass
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(_name("moneytrail sandbox CA"))
-            .issuer_name(_name("moneytrail sandbox CA")).public_key(key.public_key())
+            x509.CertificateBuilder()
+            .subject_name(_name("moneytrail sandbox CA"))
+            .issuer_name(_name("moneytrail sandbox CA"))
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_usage(cert_sign=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+            .sign(key, hashes.SHA256())
+        )
         _write_private(key_path, _pem_key(key))
         self.ca_cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return key, cert
@@ -91,10 +108,13 @@ class CertificateAuthority:
             return ctx
 
     def _issue(self, hostname: str) -> ssl.SSLContext:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(_name(hostname)).issuer_name(self._cert.subject)
-            .public_key(self._leaf_key.public_key()).serial_number(x509.random_serial_number())
+            x509.CertificateBuilder()
+            .subject_name(_name(hostname))
+            .issuer_name(self._cert.subject)
+            .public_key(self._leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=365))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
@@ -102,12 +122,16 @@ class CertificateAuthority:
             .add_extension(_usage(cert_sign=False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(self._leaf_key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
-                           critical=False)
-            .sign(self._key, hashes.SHA256()))
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()), critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
         path = self.directory / f"leaf-{hashlib.sha256(hostname.encode()).hexdigest()[:32]}.pem"
-        _write_private(path, cert.public_bytes(serialization.Encoding.PEM)
-                       + self._cert.public_bytes(serialization.Encoding.PEM) + _pem_key(self._leaf_key))
+        _write_private(
+            path,
+            cert.public_bytes(serialization.Encoding.PEM)
+            + self._cert.public_bytes(serialization.Encoding.PEM)
+            + _pem_key(self._leaf_key),
+        )
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(path)
         ctx.set_alpn_protocols(["http/1.1"])

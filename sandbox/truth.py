@@ -3,6 +3,7 @@
 Derived from the world data alone (the same data the server renders), so the two cannot disagree.
 `moneytrail sandbox truth` writes it as JSON; its shape is documented in README ("Ground truth").
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -60,10 +61,11 @@ def site_requests(world: World, site: Site) -> list[dict]:
     out = []
     for ad in site.ads:
         net = world.networks[ad.network]
-        for on, hosts in (("load", networks.load_hosts(world, site, ad)),
-                          ("scroll", networks.scroll_hosts(world, ad))):
-            out += [{"network": net.name, "host": h, "on": on, "pages": list(ad.pages), "when": cloaked(site)}
-                    for h in hosts]
+        for on, hosts in (("load", networks.load_hosts(world, site, ad)), ("scroll", networks.scroll_hosts(world, ad))):
+            out += [
+                {"network": net.name, "host": h, "on": on, "pages": list(ad.pages), "when": cloaked(site)}
+                for h in hosts
+            ]
     return out
 
 
@@ -89,17 +91,37 @@ def publisher_ids(world: World, site: Site, ads_txt: dict | None) -> list[dict]:
 
 def site_truth(world: World, site: Site) -> dict:
     start = f"https://{site.start_domain}/"
-    base = {"domain": site.domain, "url": start, "kind": site.kind, "lang": site.lang, "title": site.title,
-            "operator": site.operator, "mirror_from": site.mirror_from}
+    base = {
+        "domain": site.domain,
+        "url": start,
+        "kind": site.kind,
+        "lang": site.lang,
+        "title": site.title,
+        "operator": site.operator,
+        "mirror_from": site.mirror_from,
+    }
     if site.hostile:
-        return {**base, **hostile.hostile_truth(world, site), "final_url": None, "inner_pages": [],
-                "networks": [], "requests": [], "links": [], "miners": [], "publisher_ids": [],
-                "decoys": [], "cloaking": [], "adstxt": None}
+        return {
+            **base,
+            **hostile.hostile_truth(world, site),
+            "final_url": None,
+            "inner_pages": [],
+            "networks": [],
+            "requests": [],
+            "links": [],
+            "miners": [],
+            "publisher_ids": [],
+            "decoys": [],
+            "cloaking": [],
+            "adstxt": None,
+        }
     ads_txt = adstxt.adstxt_truth(world, site)
     return {
-        **base, "status": "ok", "behaviour": None,
+        **base,
+        "status": "ok",
+        "behaviour": None,
         "final_url": f"https://{site.domain}/",
-        "inner_pages": [f"https://{site.domain}{p}" for p in sites.inner_paths(site)[:sites.INNER_PAGES_PER_SITE]],
+        "inner_pages": [f"https://{site.domain}{p}" for p in sites.inner_paths(site)[: sites.INNER_PAGES_PER_SITE]],
         "networks": sorted({world.networks[a.network].name for a in site.ads}),
         "requests": site_requests(world, site),
         "links": site_links(world, site),
@@ -125,10 +147,18 @@ def operators(world: World, site_entries: list[dict]) -> tuple[list[dict], list[
     out = []
     for op in world.operators.values():
         members = sorted(s["domain"] for s in site_entries if s["operator"] == op.id)
-        binding = sorted(k for k, domains in where.items()
-                         if len(domains) > 1 and domains <= set(members) and k not in pooled)
-        out.append({"id": op.id, "name": op.name, "seller_name": op.seller_name, "sites": members,
-                    "binding_ids": [{"type": t, "value": v} for t, v in binding]})
+        binding = sorted(
+            k for k, domains in where.items() if len(domains) > 1 and domains <= set(members) and k not in pooled
+        )
+        out.append(
+            {
+                "id": op.id,
+                "name": op.name,
+                "seller_name": op.seller_name,
+                "sites": members,
+                "binding_ids": [{"type": t, "value": v} for t, v in binding],
+            }
+        )
     pooled_out = [{"type": t, "value": v, "sites": sorted(d)} for (t, v), d in sorted(pooled.items())]
     return out, pooled_out
 
@@ -138,14 +168,16 @@ def build_truth(world: World) -> dict:
     ops, pooled = operators(world, entries)
     return {
         "schema": SCHEMA_VERSION,
-        "networks": {n.name: {"hosts": sorted({h for m in world.networks.values() if m.name == n.name
-                                               for h in m.hosts}),
-                              "host_pattern": n.host_pattern or None}
-                     for n in world.networks.values()},
+        "networks": {
+            n.name: {
+                "hosts": sorted({h for m in world.networks.values() if m.name == n.name for h in m.hosts}),
+                "host_pattern": n.host_pattern or None,
+            }
+            for n in world.networks.values()
+        },
         "brokers": list(world.brokers),
         "advertisers": {a.domain: {"name": a.name, "category": a.category} for a in world.advertisers.values()},
-        "miner_services": {m.name: {"hosts": m.hosts, "protocol": m.protocol}
-                           for m in world.miner_services.values()},
+        "miner_services": {m.name: {"hosts": m.hosts, "protocol": m.protocol} for m in world.miner_services.values()},
         "sites": entries,
         "operators": ops,
         "pooled_ids": pooled,
@@ -154,7 +186,14 @@ def build_truth(world: World) -> dict:
 
 def watchlist_rows(world: World) -> list[dict]:
     """The sandbox watchlist: what an analyst would have on file (old domains for mirrors)."""
-    return [{"url": f"https://{s.start_domain}/", "name": s.name, "category": s.kind,
-             "country": {"fr": "FR", "de": "DE", "es": "ES"}.get(s.lang, ""),
-             "tags": "sandbox", "monthly_visits": 20_000 + stable_int(s.domain, "visits") % 3_000_000}
-            for s in world.sites]
+    return [
+        {
+            "url": f"https://{s.start_domain}/",
+            "name": s.name,
+            "category": s.kind,
+            "country": {"fr": "FR", "de": "DE", "es": "ES"}.get(s.lang, ""),
+            "tags": "sandbox",
+            "monthly_visits": 20_000 + stable_int(s.domain, "visits") % 3_000_000,
+        }
+        for s in world.sites
+    ]

@@ -12,6 +12,7 @@ CryptoNight: it must not heat the test machines. `miner_hash` is its Python refe
 check submitted results. Module bytes are built from constants only: the same bytes, hence the same
 SHA-256, on every run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,15 +73,35 @@ def section(kind: str, payload: bytes) -> bytes:
 # mnemonic -> (opcode, immediate): "local" index, "i32" constant, "func" index, "label" depth,
 # "block" (empty block type), or a memory access with its natural alignment (log2 of the width)
 OPS: dict[str, tuple[int, str | None]] = {
-    "block": (0x02, "block"), "loop": (0x03, "block"), "if": (0x04, "block"), "else": (0x05, None),
-    "end": (0x0B, None), "br": (0x0C, "label"), "br_if": (0x0D, "label"), "return": (0x0F, None),
-    "call": (0x10, "func"), "drop": (0x1A, None),
-    "local.get": (0x20, "local"), "local.set": (0x21, "local"), "local.tee": (0x22, "local"),
-    "i32.load": (0x28, "mem2"), "i32.load8_u": (0x2D, "mem0"), "i32.store": (0x36, "mem2"),
-    "i32.store8": (0x3A, "mem0"), "i32.const": (0x41, "i32"),
-    "i32.eqz": (0x45, None), "i32.lt_u": (0x49, None), "i32.ge_u": (0x4F, None),
-    "i32.add": (0x6A, None), "i32.sub": (0x6B, None), "i32.mul": (0x6C, None), "i32.div_u": (0x6E, None),
-    "i32.rem_u": (0x70, None), "i32.and": (0x71, None), "i32.xor": (0x73, None), "i32.shl": (0x74, None),
+    "block": (0x02, "block"),
+    "loop": (0x03, "block"),
+    "if": (0x04, "block"),
+    "else": (0x05, None),
+    "end": (0x0B, None),
+    "br": (0x0C, "label"),
+    "br_if": (0x0D, "label"),
+    "return": (0x0F, None),
+    "call": (0x10, "func"),
+    "drop": (0x1A, None),
+    "local.get": (0x20, "local"),
+    "local.set": (0x21, "local"),
+    "local.tee": (0x22, "local"),
+    "i32.load": (0x28, "mem2"),
+    "i32.load8_u": (0x2D, "mem0"),
+    "i32.store": (0x36, "mem2"),
+    "i32.store8": (0x3A, "mem0"),
+    "i32.const": (0x41, "i32"),
+    "i32.eqz": (0x45, None),
+    "i32.lt_u": (0x49, None),
+    "i32.ge_u": (0x4F, None),
+    "i32.add": (0x6A, None),
+    "i32.sub": (0x6B, None),
+    "i32.mul": (0x6C, None),
+    "i32.div_u": (0x6E, None),
+    "i32.rem_u": (0x70, None),
+    "i32.and": (0x71, None),
+    "i32.xor": (0x73, None),
+    "i32.shl": (0x74, None),
     "i32.rotl": (0x77, None),
 }
 
@@ -88,6 +109,7 @@ OPS: dict[str, tuple[int, str | None]] = {
 @dataclass(frozen=True)
 class Func:
     """One function: i32 parameters and locals named `$x` in `body`, zero or one i32 result."""
+
     name: str
     params: tuple[str, ...]
     body: str
@@ -143,28 +165,43 @@ def encode_module(module_name: str, funcs: list[Func], exports: dict[str, str], 
     export_entries += [wname(name) + bytes([FUNC]) + uleb(func_index[target]) for name, target in exports.items()]
     shown = {target: name for name, target in exports.items()}
     names = vec([uleb(i) + wname(shown.get(f.name, f.name)) for i, f in enumerate(funcs)])
-    name_payload = (wname("name") + b"\x00" + uleb(len(wname(module_name))) + wname(module_name)
-                    + b"\x01" + uleb(len(names)) + names)
-    return b"".join([
-        b"\x00asm\x01\x00\x00\x00",
-        section("type", vec(type_entries)),
-        section("function", vec([uleb(signatures.index((len(f.params), f.result))) for f in funcs])),
-        section("memory", vec([b"\x00" + uleb(pages)])),
-        section("export", vec(export_entries)),
-        section("code", vec(code_entries)),
-        section("custom", name_payload),
-    ])
+    name_payload = (
+        wname("name")
+        + b"\x00"
+        + uleb(len(wname(module_name)))
+        + wname(module_name)
+        + b"\x01"
+        + uleb(len(names))
+        + names
+    )
+    return b"".join(
+        [
+            b"\x00asm\x01\x00\x00\x00",
+            section("type", vec(type_entries)),
+            section("function", vec([uleb(signatures.index((len(f.params), f.result))) for f in funcs])),
+            section("memory", vec([b"\x00" + uleb(pages)])),
+            section("export", vec(export_entries)),
+            section("code", vec(code_entries)),
+            section("custom", name_payload),
+        ]
+    )
 
 
 # --- the functions ------------------------------------------------------------------------------------
 
-MALLOC = Func("malloc", ("size",), locals=("p",), result=True, body=f"""
+MALLOC = Func(
+    "malloc",
+    ("size",),
+    locals=("p",),
+    result=True,
+    body=f"""
     i32.const 0 i32.load local.tee $p i32.eqz
     if i32.const {HEAP_START} local.set $p end
     i32.const 0                                  ;; heap pointer := align8(p + size)
     local.get $p local.get $size i32.add i32.const 7 i32.add i32.const -8 i32.and
     i32.store
-    local.get $p""")
+    local.get $p""",
+)
 
 FREE = Func("free", ("ptr",), body="")  # a bump allocator never gives memory back
 
@@ -172,7 +209,11 @@ CREATE = Func("create", (), result=True, body=f"i32.const {CTX_SIZE} call $mallo
 
 DESTROY = Func("destroy", ("ctx",), body="local.get $ctx call $free")
 
-HASH = Func("hash", ("ctx", "inp", "out", "len"), locals=("i", "n", "p"), body=f"""
+HASH = Func(
+    "hash",
+    ("ctx", "inp", "out", "len"),
+    locals=("i", "n", "p"),
+    body=f"""
     loop                                         ;; out[i] = (i + 1) * GOLDEN for the 8 lanes
       local.get $out local.get $i i32.const 2 i32.shl i32.add
       local.get $i i32.const 1 i32.add i32.const {GOLDEN} i32.mul
@@ -192,9 +233,15 @@ HASH = Func("hash", ("ctx", "inp", "out", "len"), locals=("i", "n", "p"), body=f
       i32.add
       i32.store
       local.get $i i32.const 1 i32.add local.tee $i local.get $n i32.lt_u br_if 0
-    end""")
+    end""",
+)
 
-DECODE_RLE = Func("decode_rle", ("src", "len", "dst"), locals=("i", "o", "c", "v"), result=True, body="""
+DECODE_RLE = Func(
+    "decode_rle",
+    ("src", "len", "dst"),
+    locals=("i", "o", "c", "v"),
+    result=True,
+    body="""
     block loop                                   ;; (count, value) byte pairs
       local.get $i i32.const 1 i32.add local.get $len i32.ge_u br_if 1
       local.get $src local.get $i i32.add i32.load8_u local.set $c
@@ -209,13 +256,22 @@ DECODE_RLE = Func("decode_rle", ("src", "len", "dst"), locals=("i", "o", "c", "v
       local.get $i i32.const 2 i32.add local.set $i
       br 0
     end end
-    local.get $o""")
+    local.get $o""",
+)
 
 # kind -> (module name, functions, exports); the miner kinds also name their (create, hash) entry points
 MODULES = {
-    "cryptonight": ("cryptonight", [MALLOC, FREE, CREATE, DESTROY, HASH], {
-        "_cryptonight_create": "create", "_cryptonight_hash": "hash", "_cryptonight_destroy": "destroy",
-        "_malloc": "malloc", "_free": "free"}),
+    "cryptonight": (
+        "cryptonight",
+        [MALLOC, FREE, CREATE, DESTROY, HASH],
+        {
+            "_cryptonight_create": "create",
+            "_cryptonight_hash": "hash",
+            "_cryptonight_destroy": "destroy",
+            "_malloc": "malloc",
+            "_free": "free",
+        },
+    ),
     "cn": ("cn", [MALLOC, CREATE, HASH], {"cn_init": "create", "cn_hash": "hash"}),
     "thumbs": ("thumbs", [MALLOC, DECODE_RLE], {"alloc": "malloc", "decode_rle": "decode_rle"}),
 }
@@ -234,6 +290,7 @@ def module_sha256(kind: str) -> str:
 
 
 # --- Python references ---------------------------------------------------------------------------------
+
 
 def miner_hash(data: bytes) -> bytes:
     """The 32-byte result of the miner modules' hash of `data` (same arithmetic as HASH)."""

@@ -1,4 +1,5 @@
 """The sandbox world, loaded from `sandbox/data/world.toml` and checked on load."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,16 +18,34 @@ DECOYS = ("wasm_decoder", "chat_websocket", "share_popup")
 # Ad-network tag behaviours (sandbox/networks.py) and what triggers each one's ad: `click` anywhere on the
 # page, `click_player` on the video player (inner pages only), `click_ad` on the ad itself.
 AD_BEHAVIOURS = {
-    "popunder_window_open": "click", "popunder_overlay_anchor": "click", "tabunder": "click",
-    "popunder_obfuscated_loader": "click", "popup_delayed": "click", "popunder_capped": "click",
-    "popunder_injected_links": "click_player", "popunder_from_ad_iframe": "click_player",
-    "push_prompt_and_banner": "click_ad", "display_nested_iframes": "click_ad",
-    "display_lazy_after_scroll": "click_ad", "native_widget": "click_ad", "display_iframe_unit": "click_ad",
+    "popunder_window_open": "click",
+    "popunder_overlay_anchor": "click",
+    "tabunder": "click",
+    "popunder_obfuscated_loader": "click",
+    "popup_delayed": "click",
+    "popunder_capped": "click",
+    "popunder_injected_links": "click_player",
+    "popunder_from_ad_iframe": "click_player",
+    "push_prompt_and_banner": "click_ad",
+    "display_nested_iframes": "click_ad",
+    "display_lazy_after_scroll": "click_ad",
+    "native_widget": "click_ad",
+    "display_iframe_unit": "click_ad",
     "display_adsense": "click_ad",
 }
-HOSTILE_BEHAVIOURS = ("connection_refused", "no_such_host", "server_error", "slow_response", "infinite_loop",
-                      "dialog_storm", "popup_storm", "redirect_loop", "beforeunload_trap", "file_download",
-                      "huge_page")
+HOSTILE_BEHAVIOURS = (
+    "connection_refused",
+    "no_such_host",
+    "server_error",
+    "slow_response",
+    "infinite_loop",
+    "dialog_storm",
+    "popup_storm",
+    "redirect_loop",
+    "beforeunload_trap",
+    "file_download",
+    "huge_page",
+)
 TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
 CLOAKING = ("webdriver", *TARGETING)
 PROTOCOLS = ("coinhive", "stratum")
@@ -173,8 +192,9 @@ class World:
         self.advertisers = self._index([Advertiser(**x) for x in raw.get("advertisers", [])], "domain", "advertiser")
         self.brokers = [b["host"] for b in raw.get("brokers", [])]
         self.operators = self._index([Operator(**x) for x in raw.get("operators", [])], "id", "operator")
-        self.miner_services = self._index([MinerService(**x) for x in raw.get("miner_services", [])], "id",
-                                          "miner service")
+        self.miner_services = self._index(
+            [MinerService(**x) for x in raw.get("miner_services", [])], "id", "miner service"
+        )
         networks = []
         for entry in raw.get("networks", []):
             entry = dict(entry)
@@ -184,8 +204,9 @@ class World:
         self.sites: list[Site] = []
         for entry in raw.get("sites", []):
             entry = dict(entry)
-            ads = [AdPlacement(**{**a, "pages": tuple(a.get("pages", ("home", "inner")))})
-                   for a in entry.pop("ads", [])]
+            ads = [
+                AdPlacement(**{**a, "pages": tuple(a.get("pages", ("home", "inner")))}) for a in entry.pop("ads", [])
+            ]
             miners = [MinerPlacement(**m) for m in entry.pop("miners", [])]
             self.sites.append(Site(ads=ads, miners=miners, **entry))
         self._validate()
@@ -242,7 +263,9 @@ class World:
                     if hop.via not in HOP_VIAS:
                         self._fail(where, f"campaign {c.index}: hop via {hop.via!r} is not one of {HOP_VIAS}")
                     if hop.host not in broker_set and hop.host not in net.hosts and hop.host != THROWAWAY:
-                        self._fail(where, f"campaign {c.index}: hop host {hop.host!r} is neither a broker nor the network's")
+                        self._fail(
+                            where, f"campaign {c.index}: hop host {hop.host!r} is neither a broker nor the network's"
+                        )
         for adv in self.advertisers.values():
             if adv.category not in CATEGORIES:
                 self._fail(f"advertiser {adv.domain!r}", f"category {adv.category!r} is not one of {CATEGORIES}")
@@ -257,8 +280,12 @@ class World:
         """Check one site; `seen` collects the domains of the sites checked so far."""
         where = f"site {site.domain!r}"
         mirror = site.mirror_from
-        if mirror is not None and not (isinstance(mirror, dict) and set(mirror) == {"domain", "via"}
-                                       and isinstance(mirror["domain"], str) and mirror["via"] in MIRROR_VIAS):
+        if mirror is not None and not (
+            isinstance(mirror, dict)
+            and set(mirror) == {"domain", "via"}
+            and isinstance(mirror["domain"], str)
+            and mirror["via"] in MIRROR_VIAS
+        ):
             self._fail(where, f"mirror_from needs a `domain` and a `via` in {MIRROR_VIAS}")
         for domain in {site.domain, site.start_domain}:
             if domain in seen:
@@ -292,10 +319,13 @@ class World:
             if set(ad.pages) - {"home", "inner"}:
                 self._fail(where, "ad pages are home and/or inner")
             if AD_BEHAVIOURS[net.behaviour] == "click_player" and ad.pages != ("inner",):
-                self._fail(where, f"network {ad.network!r} acts on the player: its pages must be [\"inner\"]")
+                self._fail(where, f'network {ad.network!r} acts on the player: its pages must be ["inner"]')
             if net.tag == "obfuscated" and not re.fullmatch(net.host_pattern, self.throwaway_host(site)):
-                self._fail(where, f"throwaway host {self.throwaway_host(site)} does not match network "
-                                  f"{net.id!r}'s host_pattern {net.host_pattern!r}")
+                self._fail(
+                    where,
+                    f"throwaway host {self.throwaway_host(site)} does not match network "
+                    f"{net.id!r}'s host_pattern {net.host_pattern!r}",
+                )
         own_ids = {*SHARED_ID_TYPES, *(self.networks[ad.network].id_type for ad in site.ads)}
         for key in site.ids:
             if key not in own_ids:
@@ -320,8 +350,9 @@ class World:
     def _by_domain(self) -> dict[str, Site]:
         return {s.domain: s for s in self.sites}
 
-    def campaign_for(self, site: Site, ad: AdPlacement, country: str | None = None,
-                     language: str | None = None) -> Campaign:
+    def campaign_for(
+        self, site: Site, ad: AdPlacement, country: str | None = None, language: str | None = None
+    ) -> Campaign:
         """The campaign a visitor of `site` gets from `ad`'s network (targeting applied)."""
         net = self.networks[ad.network]
         if ad.targeting == "country" and country:

@@ -3,13 +3,14 @@ a fresh browser context, plus the site's ads.txt, app-ads.txt and the sellers.js
 
     scrapy crawl watchlist -a watchlist=NAME|FILE [-a pages=1] [-s MONEYTRAIL_PROXY=URL] [-s MONEYTRAIL_DB=URL]
 """
+
 from __future__ import annotations
 
 import asyncio
 import re
 import uuid
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
@@ -19,15 +20,18 @@ from crawler.domains import site_of
 from crawler.items import AdsTxtItem, VisitItem
 from crawler.limits import Limits
 from crawler.observation import Observation
+from crawler.profiles import Profile, choose, load_devices
 from crawler.settings import launch_options, proxy_for_requests, store_from_settings
 from crawler.store.writer import resolve_watchlist, resume_run
-from crawler.profiles import Profile, choose, load_devices
 from crawler.visit import Visit, classify
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
-CONTENT = re.compile(r"/(episodes?|saison|season|series?|films?|movies?|peliculas?|watch|match|live|direct|stream|"
-                     r"streaming|download|telecharger|ddl|torrents?|video|regarder|ver|anime|manga|chapitre|chapter|"
-                     r"replay|tv|sport|ep|iptv|abonnement|plans?|subscriptions?|pricing|channels?|chaines?)(?:[/_-]|\d|$)", re.I)
+CONTENT = re.compile(
+    r"/(episodes?|saison|season|series?|films?|movies?|peliculas?|watch|match|live|direct|stream|"
+    r"streaming|download|telecharger|ddl|torrents?|video|regarder|ver|anime|manga|chapitre|chapter|"
+    r"replay|tv|sport|ep|iptv|abonnement|plans?|subscriptions?|pricing|channels?|chaines?)(?:[/_-]|\d|$)",
+    re.I,
+)
 ADSTXT_MAX = 2 * 1024 * 1024
 SELLERS_MAX = 8 * 1024 * 1024
 MAX_SELLERS_PER_SITE = 20
@@ -53,9 +57,17 @@ def content_links(links: list[str], current: str, n: int) -> list[str]:
 class WatchlistSpider(scrapy.Spider):
     name = "watchlist"
 
-    def __init__(self, watchlist: str | None = None, pages: int | str = 1, stealth: str | bool = True,
-                 adstxt: str | bool = True, profiles: str | list | None = None, resume: int | str | None = None,
-                 worker: str | bool = False, **kwargs):
+    def __init__(
+        self,
+        watchlist: str | None = None,
+        pages: int | str = 1,
+        stealth: str | bool = True,
+        adstxt: str | bool = True,
+        profiles: str | list | None = None,
+        resume: int | str | None = None,
+        worker: str | bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if not watchlist:
             raise ValueError("give a watchlist: -a watchlist=NAME or -a watchlist=FILE")
@@ -87,12 +99,16 @@ class WatchlistSpider(scrapy.Spider):
         else:  # one visitor: --locale, and the browser-wide --proxy
             locale = (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale")
             spider.visitors = [Profile("default", load_devices()["desktop"], locale)]
-        spider.profile = spider.visitors[0].record() if len(spider.visitors) == 1 else \
-            {"profiles": [v.record() for v in spider.visitors]}
+        spider.profile = (
+            spider.visitors[0].record()
+            if len(spider.visitors) == 1
+            else {"profiles": [v.record() for v in spider.visitors]}
+        )
         spider.proxy = proxy_for_requests(settings) or spider.visitors[0].proxy
         spider.resumed = resume_run(spider.store, spider.resume, details=not spider.worker) if spider.resume else None
         if spider.worker:
             from crawler.distributed import on_idle
+
             crawler.signals.connect(on_idle, signal=scrapy.signals.spider_idle)
         spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
         for problem in problems:
@@ -114,7 +130,9 @@ class WatchlistSpider(scrapy.Spider):
                     yield self.visit_request(site.url, site.id, site.domain, "home", visitor)
                     continue
                 # resuming: the home visit is stored; what it led to is asked for again, minus what is stored too
-                for request in self._follow_up(home, {"site_id": site.id, "site": site.domain, "visitor": visitor.name}):
+                for request in self._follow_up(
+                    home, {"site_id": site.id, "site": site.domain, "visitor": visitor.name}
+                ):
                     yield request
                 self._visit_finished(site.domain)
 
@@ -127,6 +145,7 @@ class WatchlistSpider(scrapy.Spider):
         from sqlalchemy import select
 
         from crawler.store.schema import Visit as VisitRow
+
         with self.store.session() as s:
             return s.scalar(select(VisitRow.id).where(VisitRow.uid == visit["uid"])) is not None
 
@@ -144,8 +163,12 @@ class WatchlistSpider(scrapy.Spider):
 
     def _follow_up(self, observation, visit):
         """After a home visit: its content pages (not already stored when resuming), and the site's ads.txt."""
-        if not (re.search(r"[a-z]", observation.final_site) and ":" not in observation.final_site
-                and observation.status in ("ok", "hostile") and observation.final_site):
+        if not (
+            re.search(r"[a-z]", observation.final_site)
+            and ":" not in observation.final_site
+            and observation.status in ("ok", "hostile")
+            and observation.final_site
+        ):
             return
         visitor = next(v for v in self.visitors if v.name == visit["visitor"])
         stored = self.resumed.visits if self.resumed else set()
@@ -159,8 +182,9 @@ class WatchlistSpider(scrapy.Spider):
             self._adstxt_asked.add(visit["site"])
             for kind in ("ads.txt", "app-ads.txt"):
                 if (visit["site"], kind) not in self._adstxt_done:
-                    yield self.plain_request(f"https://{observation.final_site}/{kind}", kind, visit["site_id"],
-                                             ADSTXT_MAX)
+                    yield self.plain_request(
+                        f"https://{observation.final_site}/{kind}", kind, visit["site_id"], ADSTXT_MAX
+                    )
 
     def _visit_finished(self, site: str) -> None:
         if site not in self._pending:  # scale-out: the site's other visits are other workers'
@@ -169,25 +193,50 @@ class WatchlistSpider(scrapy.Spider):
         if self._pending[site] == 0:
             self.sites_done += 1
 
-    def visit_request(self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile,
-                      run: int | None = None) -> scrapy.Request:
+    def visit_request(
+        self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile, run: int | None = None
+    ) -> scrapy.Request:
         run = run or (self.resumed.run_id if getattr(self, "resumed", None) is not None and self.worker else None)
         # a worker's visit has the same id however many times it is queued: stored once, found stored after
-        uid = uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}").hex \
-            if run else uuid.uuid4().hex
+        uid = (
+            uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}").hex
+            if run
+            else uuid.uuid4().hex
+        )
         limits = asdict(self.limits)
-        return scrapy.Request(url, callback=self.visited, errback=self.failed, dont_filter=not run, meta={
-            "playwright": True, "playwright_context": uid, "playwright_include_page": True,
-            "playwright_context_kwargs": visitor.context_options(),
-            "playwright_page_init_callback": "crawler.hooks.init_page",
-            "navigation_timeout": self.limits.navigation_timeout, "dont_retry": True, "handle_httpstatus_all": True,
-            "visit": {"uid": uid, "site_id": site_id, "site": site, "page_kind": page_kind, "profile": visitor.record(),
-                      "visitor": visitor.name, "limits": limits, "stealth": self.stealth},
-        })
+        return scrapy.Request(
+            url,
+            callback=self.visited,
+            errback=self.failed,
+            dont_filter=not run,
+            meta={
+                "playwright": True,
+                "playwright_context": uid,
+                "playwright_include_page": True,
+                "playwright_context_kwargs": visitor.context_options(),
+                "playwright_page_init_callback": "crawler.hooks.init_page",
+                "navigation_timeout": self.limits.navigation_timeout,
+                "dont_retry": True,
+                "handle_httpstatus_all": True,
+                "visit": {
+                    "uid": uid,
+                    "site_id": site_id,
+                    "site": site,
+                    "page_kind": page_kind,
+                    "profile": visitor.record(),
+                    "visitor": visitor.name,
+                    "limits": limits,
+                    "stealth": self.stealth,
+                },
+            },
+        )
 
     def plain_request(self, url: str, kind: str, site_id: int | None, maxsize: int) -> scrapy.Request:
-        meta = {"adstxt": {"kind": kind, "site_id": site_id}, "download_maxsize": maxsize,
-                "handle_httpstatus_all": True}
+        meta = {
+            "adstxt": {"kind": kind, "site_id": site_id},
+            "download_maxsize": maxsize,
+            "handle_httpstatus_all": True,
+        }
         if self.proxy:
             meta["proxy"] = self.proxy
         return scrapy.Request(url, callback=self.fetched, errback=self.fetch_failed, meta=meta)
@@ -218,15 +267,20 @@ class WatchlistSpider(scrapy.Spider):
 
     async def _observe(self, page, recorder, url, visit, status, error):
         if recorder is None:  # the browser could not open or instrument a page
-            obs = Observation(visit_id=visit["uid"], url=url, site=visit["site"], page_kind=visit["page_kind"],
-                              started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                              profile=visit.get("profile") or {})
+            obs = Observation(
+                visit_id=visit["uid"],
+                url=url,
+                site=visit["site"],
+                page_kind=visit["page_kind"],
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                profile=visit.get("profile") or {},
+            )
             obs.error = error or "the browser could not open or instrument a page"
             obs.status, obs.hostile = classify(obs.error, status)
             return obs, {}
         try:
             obs = await asyncio.wait_for(Visit(page, recorder).run(status, error), self.limits.visit_timeout + 30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             recorder.unresponsive = True
             obs = recorder.observation()
             obs.status, obs.error = "timeout", obs.error or "the visit went over its time limit"
@@ -238,7 +292,7 @@ class WatchlistSpider(scrapy.Spider):
             return
         try:
             await asyncio.wait_for(page.context.close(), 15)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             pass
 
     # --- ads.txt, app-ads.txt, sellers.json --------------------------------------------------------
@@ -246,10 +300,18 @@ class WatchlistSpider(scrapy.Spider):
         info = response.meta["adstxt"]
         body = response.body.decode("utf-8", "replace")
         ok = 200 <= response.status < 300
-        yield AdsTxtItem(info["site_id"], urlsplit(response.request.url).hostname or "", info["kind"],
-                         response.request.url, "ok" if ok else "http_error", final_url=response.url,
-                         http_status=response.status, size=len(response.body), body=body if ok else None,
-                         ack=response.request.meta.get("_mt_raw"))
+        yield AdsTxtItem(
+            info["site_id"],
+            urlsplit(response.request.url).hostname or "",
+            info["kind"],
+            response.request.url,
+            "ok" if ok else "http_error",
+            final_url=response.url,
+            http_status=response.status,
+            size=len(response.body),
+            body=body if ok else None,
+            ack=response.request.meta.get("_mt_raw"),
+        )
         if ok and info["kind"] in ("ads.txt", "app-ads.txt"):
             for system in ad_systems(body)[:MAX_SELLERS_PER_SITE]:
                 yield self.plain_request(f"https://{system}/sellers.json", "sellers.json", None, SELLERS_MAX)
@@ -259,8 +321,15 @@ class WatchlistSpider(scrapy.Spider):
         info = request.meta["adstxt"]
         message = str(failure.value) or type(failure.value).__name__
         outcome = "too_large" if "max size" in message or "maxsize" in message else "failed"
-        yield AdsTxtItem(info["site_id"], urlsplit(request.url).hostname or "", info["kind"], request.url, outcome,
-                         error=message[:500], ack=request.meta.get("_mt_raw"))
+        yield AdsTxtItem(
+            info["site_id"],
+            urlsplit(request.url).hostname or "",
+            info["kind"],
+            request.url,
+            outcome,
+            error=message[:500],
+            ack=request.meta.get("_mt_raw"),
+        )
 
 
 def ad_systems(adstxt: str) -> list[str]:

@@ -1,4 +1,5 @@
 """Shared fixtures: the sandbox served from a background thread, its world and truth."""
+
 from __future__ import annotations
 
 import os
@@ -11,12 +12,14 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 @pytest.fixture(scope="session")
 def world():
     from sandbox.world import load_world
+
     return load_world()
 
 
 @pytest.fixture(scope="session")
 def truth(world):
     from sandbox.truth import build_truth
+
     return build_truth(world)
 
 
@@ -25,6 +28,7 @@ def sandbox(world, tmp_path_factory):
     """The whole sandbox, listening on a free loopback port, for the test session."""
     from sandbox.build import build_app
     from sandbox.server import SandboxServer, SandboxThread
+
     server = SandboxServer(build_app(world), tmp_path_factory.mktemp("sandbox"))
     with SandboxThread(server) as running:
         yield running
@@ -33,4 +37,5 @@ def sandbox(world, tmp_path_factory):
 @pytest.fixture(scope="session")
 def chromium_path():
     from crawler.browser import find_chromium
+
     return find_chromium()

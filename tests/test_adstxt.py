@@ -1,5 +1,6 @@
 """ads.txt and sellers.json in the sandbox, fetched through its proxy with Playwright's HTTP client and parsed
 with a small reference parser written from the IAB ads.txt spec."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,8 +51,7 @@ def playwright():
 
 def http_client(playwright, server):
     """Playwright's HTTP client (no browser) going through the sandbox proxy."""
-    return playwright.request.new_context(proxy={"server": server.address}, ignore_https_errors=True,
-                                          timeout=15_000)
+    return playwright.request.new_context(proxy={"server": server.address}, ignore_https_errors=True, timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +78,11 @@ def test_adstxt_parses_as_the_truth_says(http, site):
     body = response.body()
     records, variables, invalid = parse_adstxt(body)
     assert {(r[0], r[1]) for r in records if r[2] == "DIRECT"} == {
-        (d["ad_system"], d["account_id"]) for d in truth["direct"]}
+        (d["ad_system"], d["account_id"]) for d in truth["direct"]
+    }
     assert {(r[0], r[1]) for r in records if r[2] == "RESELLER"} == {
-        (d["ad_system"], d["account_id"]) for d in truth["pooled"]}
+        (d["ad_system"], d["account_id"]) for d in truth["pooled"]
+    }
     assert (adstxt.POOLED[0].ad_system, adstxt.POOLED[0].account_id, "RESELLER") in records
     if site.adstxt == "valid":
         assert invalid == 0 and variables["contact"] == f"adops@{site.domain}"

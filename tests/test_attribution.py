@@ -1,4 +1,5 @@
 """Attribution rules, one by one, on small hand-made observations (including the deceptive cases)."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,8 +11,21 @@ from attribution.clusters import operators
 from attribution.ids import adstxt_findings, parse_adstxt, sellers
 from attribution.lists import FilterLists
 from attribution.signatures import DEFAULT_DIR, SignatureError, load
-from crawler.observation import (AdLink, Element, FrameRecord, Hop, InlineScript, Notice, Observation, RequestRecord,
-                                 WasmModule, WebSocketRecord, WindowOpenCall, WindowRecord, WorkerRecord)
+from crawler.observation import (
+    AdLink,
+    Element,
+    FrameRecord,
+    Hop,
+    InlineScript,
+    Notice,
+    Observation,
+    RequestRecord,
+    WasmModule,
+    WebSocketRecord,
+    WindowOpenCall,
+    WindowRecord,
+    WorkerRecord,
+)
 
 SITE = "https://piracy.test/"
 
@@ -25,25 +39,56 @@ class Visit:
     """Builds an observation of piracy.test request by request."""
 
     def __init__(self):
-        self.obs = Observation("v", SITE, "piracy.test", "home", "2026-11-01T00:00:00+00:00", final_url=SITE,
-                               final_site="piracy.test")
+        self.obs = Observation(
+            "v", SITE, "piracy.test", "home", "2026-11-01T00:00:00+00:00", final_url=SITE, final_site="piracy.test"
+        )
         self.obs.frames = [FrameRecord(0, 0, None, SITE)]
         self.request(SITE, "document", navigation=True)
 
-    def request(self, url, rtype="script", *, page=0, frame=0, navigation=False, initiator=None, itype=None,
-                redirected_from=None):
-        r = RequestRecord(len(self.obs.requests), url, "GET", rtype, page, frame, navigation, 1,
-                          0.1 * len(self.obs.requests), initiator=initiator, initiator_type=itype,
-                          redirected_from=redirected_from)
+    def request(
+        self,
+        url,
+        rtype="script",
+        *,
+        page=0,
+        frame=0,
+        navigation=False,
+        initiator=None,
+        itype=None,
+        redirected_from=None,
+    ):
+        r = RequestRecord(
+            len(self.obs.requests),
+            url,
+            "GET",
+            rtype,
+            page,
+            frame,
+            navigation,
+            1,
+            0.1 * len(self.obs.requests),
+            initiator=initiator,
+            initiator_type=itype,
+            redirected_from=redirected_from,
+        )
         self.obs.requests.append(r)
         return r
 
     def popup(self, page, urls, vias, *, kind="popup", opened_at=5.0, landing_title=""):
         for i, url in enumerate(urls):
             self.request(url, "document", page=page, frame=None, navigation=True)
-        self.obs.windows.append(WindowRecord(page, kind, 3, opened_at, 0 if kind != "tabunder" else None,
-                                             [Hop(u, v) for u, v in zip(urls, vias)], landing_url=urls[-1],
-                                             landing_title=landing_title))
+        self.obs.windows.append(
+            WindowRecord(
+                page,
+                kind,
+                3,
+                opened_at,
+                0 if kind != "tabunder" else None,
+                [Hop(u, v) for u, v in zip(urls, vias)],
+                landing_url=urls[-1],
+                landing_title=landing_title,
+            )
+        )
 
 
 def test_a_network_host_and_its_subdomains(sigs):
@@ -52,18 +97,24 @@ def test_a_network_host_and_its_subdomains(sigs):
     v.request("https://www.popads.net/x.gif", "image")
     found = attribute(v.obs, sigs)
     assert {(h.network, h.evidence, h.host) for h in found.networks} == {
-        ("PopAds", "host", "c1.popadscdn.net"), ("PopAds", "host", "www.popads.net")}
+        ("PopAds", "host", "c1.popadscdn.net"),
+        ("PopAds", "host", "www.popads.net"),
+    }
 
 
 def test_a_throwaway_host_by_url_pattern_and_what_its_script_loads(sigs):
     v = Visit()
     tag = v.request("https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js", initiator=SITE, itype="parser")
     v.request("https://cdn-rotating-9.net/p.js", initiator=tag.url, itype="script")  # loaded by the network's script
-    v.request("https://cdn-rotating-9.net/img.gif", "image", initiator="https://cdn-rotating-9.net/p.js", itype="script")
+    v.request(
+        "https://cdn-rotating-9.net/img.gif", "image", initiator="https://cdn-rotating-9.net/p.js", itype="script"
+    )
     v.request("https://unrelated-cdn.test/lib.js", initiator=SITE, itype="parser")
     found = attribute(v.obs, sigs)
     assert {(h.host, h.evidence) for h in found.networks if h.network == "Adsterra"} == {
-        ("qwxyzabc12.com", "host"), ("cdn-rotating-9.net", "initiator")}
+        ("qwxyzabc12.com", "host"),
+        ("cdn-rotating-9.net", "initiator"),
+    }
     assert not any(h.host == "unrelated-cdn.test" for h in found.networks)
     assert ("adsterra_key", "a3f9c2e1d4b5") in {(i.id_type, i.id_value) for i in found.ids}
 
@@ -75,15 +126,32 @@ def test_a_popunder_from_the_handler_script_not_the_helper_it_borrowed(sigs):
     v.request("https://a.exosrv.com/ad-provider.js")
     v.request("https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js")
     click = "https://qwxyzabc12.com/click?z=1"
-    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://a.exosrv.com/ad-provider.js", 3, 4.9,
-                                             stack=["https://a.exosrv.com/ad-provider.js",
-                                                    "https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js"]))
+    v.obs.window_opens.append(
+        WindowOpenCall(
+            0,
+            SITE,
+            click,
+            "_blank",
+            "https://a.exosrv.com/ad-provider.js",
+            3,
+            4.9,
+            stack=["https://a.exosrv.com/ad-provider.js", "https://qwxyzabc12.com/a3f9c2e1d4b5/invoke.js"],
+        )
+    )
     v.obs.notices.append(Notice("focus", SITE, 0, "https://a.exosrv.com/ad-provider.js", 5.0))
-    v.popup(1, [click, "https://trk.broker.test/r", "https://casino-winner.test/lp"], ["open", "http", "meta"],
-            landing_title="Casino: 200 free spins")
+    v.popup(
+        1,
+        [click, "https://trk.broker.test/r", "https://casino-winner.test/lp"],
+        ["open", "http", "meta"],
+        landing_title="Casino: 200 free spins",
+    )
     (link,) = attribute(v.obs, sigs).links
-    assert (link.network, link.advertiser, link.kind, link.category) == ("Adsterra", "casino-winner.test", "popunder",
-                                                                         "gambling")
+    assert (link.network, link.advertiser, link.kind, link.category) == (
+        "Adsterra",
+        "casino-winner.test",
+        "popunder",
+        "gambling",
+    )
     assert [h.role for h in link.chain] == ["network", "broker", "advertiser"] and link.brokers == ["broker.test"]
 
 
@@ -92,8 +160,13 @@ def test_a_window_without_focus_back_is_a_popup_and_brokers_are_not_the_networks
     v.request("https://hilltopads.net/ht.js")
     click = "https://hilltopads.com/click?s=1"
     v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://hilltopads.net/ht.js", 3, 6.4))
-    v.popup(1, [click, "https://go.tds.test/x", "https://fake-antivirus.test/"], ["open", "js", "http"], opened_at=6.5,
-            landing_title="WARNING! Your computer is infected")
+    v.popup(
+        1,
+        [click, "https://go.tds.test/x", "https://fake-antivirus.test/"],
+        ["open", "js", "http"],
+        opened_at=6.5,
+        landing_title="WARNING! Your computer is infected",
+    )
     # the broker's and the landing page's requests are navigations from a document: never the network's
     v.obs.requests[-2].initiator, v.obs.requests[-2].initiator_type = click, "script"
     found = attribute(v.obs, sigs)
@@ -107,8 +180,14 @@ def test_ad_frames_links_and_what_frames_load(sigs):
     v.obs.frames.append(FrameRecord(1, 0, 0, "https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77"))
     v.obs.frames.append(FrameRecord(2, 0, 1, "https://creatives.cdn.test/c.html"))
     v.request("https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77", "document", frame=1, navigation=True)
-    v.request("https://creatives.cdn.test/c.html", "document", frame=2, navigation=True,
-              initiator="https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77", itype="parser")
+    v.request(
+        "https://creatives.cdn.test/c.html",
+        "document",
+        frame=2,
+        navigation=True,
+        initiator="https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77",
+        itype="parser",
+    )
     v.request("https://creatives.cdn.test/banner.jpg", "image", frame=2)
     click = "https://syndication.exdynsrv.com/click?x=1"
     v.obs.ad_links.append(AdLink(click, "https://creatives.cdn.test/c.html", "frame", followed=True))
@@ -127,9 +206,16 @@ def test_injected_links_push_native_and_click_traps(sigs):
     v.request("https://jsc.mgid.com/widget.js")
     v.request("https://cdn.popcash.net/show.js")
     v.obs.notices.append(Notice("notification_prompt", SITE, 0, "https://propu.sh/pfe/current/tag.min.js", 1.0))
-    push, native, trap = "https://oclaserver.com/click?z=5", "https://clck.mgid.com/c?i=2", "https://ct.popcash.net/click?u=3"
-    v.obs.ad_links += [AdLink(push, SITE, "injected", True, 320, 40), AdLink(native, SITE, "injected", True, 160, 110),
-                       AdLink(trap, SITE, "injected", False, 1280, 900)]
+    push, native, trap = (
+        "https://oclaserver.com/click?z=5",
+        "https://clck.mgid.com/c?i=2",
+        "https://ct.popcash.net/click?u=3",
+    )
+    v.obs.ad_links += [
+        AdLink(push, SITE, "injected", True, 320, 40),
+        AdLink(native, SITE, "injected", True, 160, 110),
+        AdLink(trap, SITE, "injected", False, 1280, 900),
+    ]
     v.popup(1, [push, "https://crypto-pump.test/"], ["open", "http"], kind="ad_link", landing_title="Bitcoin 100x")
     v.popup(2, [native, "https://shop.test/"], ["open", "http"], kind="ad_link")
     v.popup(3, [trap, "https://dating-site.test/"], ["open", "http"], landing_title="Meet singles")
@@ -141,17 +227,40 @@ def test_overlays_tabunders_and_first_party_windows(sigs):
     v = Visit()
     v.obs.frames.append(FrameRecord(1, 0, 0, "https://tsyndicate.com/iframes2/overlay.html?spot=9"))
     v.request("https://tsyndicate.com/iframes2/overlay.html?spot=9", "document", frame=1, navigation=True)
-    v.obs.window_opens.append(WindowOpenCall(0, "https://tsyndicate.com/iframes2/overlay.html?spot=9",
-                                             "https://tsyndicate.com/click", "_blank", None, 3, 4.0))
+    v.obs.window_opens.append(
+        WindowOpenCall(
+            0,
+            "https://tsyndicate.com/iframes2/overlay.html?spot=9",
+            "https://tsyndicate.com/click",
+            "_blank",
+            None,
+            3,
+            4.0,
+        )
+    )
     v.popup(1, ["https://tsyndicate.com/click", "https://cams.test/"], ["open", "http"], opened_at=4.1)
     v.request("https://onclkds.com/tag.js")
     v.obs.window_opens.append(WindowOpenCall(0, SITE, SITE, "_blank", "https://onclkds.com/tag.js", 3, 4.0))
     v.popup(2, [SITE], ["open"])  # the page re-opened in a new tab: first party, no ad
-    tab = v.request("https://oclaserver.com/click?z=1", "document", navigation=True, initiator="https://onclkds.com/tag.js",
-                    itype="script")
+    tab = v.request(
+        "https://oclaserver.com/click?z=1",
+        "document",
+        navigation=True,
+        initiator="https://onclkds.com/tag.js",
+        itype="script",
+    )
     v.request("https://bet-now.test/", "document", navigation=True, initiator=tab.url, itype="script")
-    v.obs.windows.append(WindowRecord(0, "tabunder", 3, 4.2, None, [Hop(tab.url, "js"), Hop("https://bet-now.test/", "http")],
-                                      landing_url="https://bet-now.test/"))
+    v.obs.windows.append(
+        WindowRecord(
+            0,
+            "tabunder",
+            3,
+            4.2,
+            None,
+            [Hop(tab.url, "js"), Hop("https://bet-now.test/", "http")],
+            landing_url="https://bet-now.test/",
+        )
+    )
     v.obs.window_opens.append(WindowOpenCall(0, SITE, "/share?u=1", "share", SITE, 3, 7.0))
     v.popup(3, ["https://piracy.test/share?u=1"], ["open"], opened_at=7.0)  # a first-party share box
     links = {(l.network, l.kind, l.advertiser) for l in attribute(v.obs, sigs).links}
@@ -173,22 +282,40 @@ def _miner_ws(url, sent, received):
 def test_miners_by_pool_protocol_with_key_or_wallet(sigs):
     v = Visit()
     v.request("https://coinhive.com/lib/coinhive.min.js")
-    v.obs.inline_scripts.append(InlineScript("x", 60, 'new CoinHive.Anonymous("SiteKey123456789",{throttle:0}).start();', SITE))
-    v.obs.websockets.append(_miner_ws("wss://ws014.coinhive.com/proxy",
-                                      ['{"type":"auth","params":{"site_key":"SiteKey123456789","type":"anonymous"}}',
-                                       '{"type":"submit","params":{"job_id":"1","nonce":"ab","result":"cd"}}'],
-                                      ['{"type":"job","params":{"job_id":"1","blob":"0707","target":"ffff"}}']))
+    v.obs.inline_scripts.append(
+        InlineScript("x", 60, 'new CoinHive.Anonymous("SiteKey123456789",{throttle:0}).start();', SITE)
+    )
+    v.obs.websockets.append(
+        _miner_ws(
+            "wss://ws014.coinhive.com/proxy",
+            [
+                '{"type":"auth","params":{"site_key":"SiteKey123456789","type":"anonymous"}}',
+                '{"type":"submit","params":{"job_id":"1","nonce":"ab","result":"cd"}}',
+            ],
+            ['{"type":"job","params":{"job_id":"1","blob":"0707","target":"ffff"}}'],
+        )
+    )
     (miner,) = attribute(v.obs, sigs).miners
     assert (miner.service, miner.site_key) == ("Coinhive", "SiteKey123456789")
     assert {"pool_auth", "pool_job", "pool_submit", "miner_host", "inline_key"} <= set(miner.signals)
 
     v = Visit()  # self-hosted: no known host, stratum with a wallet, a cn wasm module
     wallet = "4" + "A" * 94
-    v.obs.websockets.append(_miner_ws("wss://node.metrics.test/socket",
-                                      ['{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"%s.rig1","pass":"x"}}' % wallet],
-                                      ['{"id":1,"result":{"id":"w","job":{"blob":"0707","job_id":"1"},"status":"OK"}}',
-                                       '{"jsonrpc":"2.0","method":"job","params":{"blob":"0808","job_id":"2"}}']))
-    v.obs.wasm.append(WasmModule("ab" * 32, 900, "network", "https://piracy.test/static/cn.wasm", exports=["memory", "cn_init", "cn_hash"]))
+    v.obs.websockets.append(
+        _miner_ws(
+            "wss://node.metrics.test/socket",
+            ['{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"%s.rig1","pass":"x"}}' % wallet],
+            [
+                '{"id":1,"result":{"id":"w","job":{"blob":"0707","job_id":"1"},"status":"OK"}}',
+                '{"jsonrpc":"2.0","method":"job","params":{"blob":"0808","job_id":"2"}}',
+            ],
+        )
+    )
+    v.obs.wasm.append(
+        WasmModule(
+            "ab" * 32, 900, "network", "https://piracy.test/static/cn.wasm", exports=["memory", "cn_init", "cn_hash"]
+        )
+    )
     found = attribute(v.obs, sigs)
     (miner,) = found.miners
     assert (miner.service, miner.wallet, miner.site_key) == ("unknown", wallet, None)
@@ -198,10 +325,22 @@ def test_miners_by_pool_protocol_with_key_or_wallet(sigs):
 
 def test_decoys_are_not_miners(sigs):
     v = Visit()
-    v.obs.websockets.append(_miner_ws("wss://chat.piracy.test/socket", ['{"type":"join","room":"general","nick":"g1"}'],
-                                      ['{"type":"msg","user":"sara","text":"stream is fine"}']))
-    v.obs.wasm.append(WasmModule("cd" * 32, 300, "network", "https://piracy.test/static/wasm/thumbs.wasm",
-                                 exports=["memory", "alloc", "decode_rle"]))
+    v.obs.websockets.append(
+        _miner_ws(
+            "wss://chat.piracy.test/socket",
+            ['{"type":"join","room":"general","nick":"g1"}'],
+            ['{"type":"msg","user":"sara","text":"stream is fine"}'],
+        )
+    )
+    v.obs.wasm.append(
+        WasmModule(
+            "cd" * 32,
+            300,
+            "network",
+            "https://piracy.test/static/wasm/thumbs.wasm",
+            exports=["memory", "alloc", "decode_rle"],
+        )
+    )
     v.obs.workers.append(WorkerRecord("https://piracy.test/static/js/thumbs-worker.js", "worker", 0, SITE))
     assert attribute(v.obs, sigs).miners == []
 
@@ -209,56 +348,94 @@ def test_decoys_are_not_miners(sigs):
 def test_publisher_ids_from_tags_of_the_site_only(sigs):
     v = Visit()
     v.obs.inline_scripts.append(InlineScript("a", 90, "var _pop = _pop || [];_pop.push(['siteId', 4412331]);", SITE))
-    v.obs.inline_scripts.append(InlineScript("b", 60, "gtag('config','G-LUM3R1E42X');ga('create','UA-88123456-1','auto');", SITE))
+    v.obs.inline_scripts.append(
+        InlineScript("b", 60, "gtag('config','G-LUM3R1E42X');ga('create','UA-88123456-1','auto');", SITE)
+    )
     v.obs.inline_scripts.append(InlineScript("c", 40, "var id='UA-99999999-1';", "https://ad-creative.test/frame.html"))
     v.request("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js?client=ca-pub-4213377201944519")
     v.request("https://propu.sh/pfe/current/tag.min.js")
-    v.obs.elements = [Element("ins", {"class": "adsbygoogle", "data-ad-client": "ca-pub-4213377201944519"}),
-                      Element("script", {"src": "https://propu.sh/pfe/current/tag.min.js", "data-zone": "3502240"}),
-                      Element("script", {"src": "https://own-cdn.test/x.js", "data-zone": "111111"}),  # not a network's
-                      Element("div", {"data-type": "_mgwidget", "data-widget-id": "5566778"})]
+    v.obs.elements = [
+        Element("ins", {"class": "adsbygoogle", "data-ad-client": "ca-pub-4213377201944519"}),
+        Element("script", {"src": "https://propu.sh/pfe/current/tag.min.js", "data-zone": "3502240"}),
+        Element("script", {"src": "https://own-cdn.test/x.js", "data-zone": "111111"}),  # not a network's
+        Element("div", {"data-type": "_mgwidget", "data-widget-id": "5566778"}),
+    ]
     found = attribute(v.obs, sigs)
     ids = {(i.id_type, i.id_value) for i in found.ids}
-    assert ids == {("popads_site_id", "4412331"), ("ga4", "G-LUM3R1E42X"), ("ua", "UA-88123456-1"),
-                   ("adsense", "ca-pub-4213377201944519"), ("propeller_zone", "3502240"), ("mgid_widget", "5566778")}
+    assert ids == {
+        ("popads_site_id", "4412331"),
+        ("ga4", "G-LUM3R1E42X"),
+        ("ua", "UA-88123456-1"),
+        ("adsense", "ca-pub-4213377201944519"),
+        ("propeller_zone", "3502240"),
+        ("mgid_widget", "5566778"),
+    }
     assert {"PopAds", "MGID"} <= {h.network for h in found.networks if h.evidence == "inline"}
 
 
 def test_adstxt_lines_are_read_as_the_iab_spec_says(sigs):
-    text = ("\ufeffgoogle.com, pub-4213377201944519, DIRECT, f08c47fec0942fa0\r\n<html><p>Oops, not found, sorry</p>\r\n"
-            "contact=ops@x.test\r\npopads.net, 1\r\nexoclick.com, 99, DIRECTE\r\npubmatic.com; 1; RESELLER\r\n"
-            "openx.com, 5, RESELLER # a comment\r\n" + "A" * 20000 + "\r\n")
+    text = (
+        "\ufeffgoogle.com, pub-4213377201944519, DIRECT, f08c47fec0942fa0\r\n<html><p>Oops, not found, sorry</p>\r\n"
+        "contact=ops@x.test\r\npopads.net, 1\r\nexoclick.com, 99, DIRECTE\r\npubmatic.com; 1; RESELLER\r\n"
+        "openx.com, 5, RESELLER # a comment\r\n" + "A" * 20000 + "\r\n"
+    )
     records, skipped = parse_adstxt(text)
     assert [(r.ad_system, r.account_id, r.relationship) for r in records] == [
-        ("google.com", "pub-4213377201944519", "DIRECT"), ("openx.com", "5", "RESELLER")]
+        ("google.com", "pub-4213377201944519", "DIRECT"),
+        ("openx.com", "5", "RESELLER"),
+    ]
     assert skipped == [2, 4, 5, 6, 8]
     hits, ids, _ = adstxt_findings(text, sigs)
     assert [(h.network, h.evidence) for h in hits] == [("Google AdSense", "adstxt")]
     assert [i.id_value for i in ids] == ["google.com:pub-4213377201944519"]  # RESELLER lines bind nothing
     assert sellers('{"sellers":[{"seller_id":"pub-1","name":"LUMIERE MEDIA LTD","seller_type":"PUBLISHER"}]}') == {
-        "pub-1": {"name": "LUMIERE MEDIA LTD", "seller_type": "PUBLISHER"}}
+        "pub-1": {"name": "LUMIERE MEDIA LTD", "seller_type": "PUBLISHER"}
+    }
     assert sellers("<html>") == {} and sellers('{"sellers": 3}') == {}
 
 
 def test_operator_clusters_and_pooled_ids(sigs):
-    rows = [("a.test", "adsense", "ca-pub-1"), ("b.test", "adsense", "ca-pub-1"), ("b.test", "ga4", "G-B"),
-            ("c.test", "ga4", "G-B"), ("d.test", "ua", "UA-1-1"),  # d alone
-            ("e.test", "gtm", "GTM-E"), ("f.test", "gtm", "GTM-E"), ("g.test", "gtm", "GTM-G"), ("h.test", "gtm", "GTM-G"),
-            ("x.test", "exoclick_zone", "5"), ("y.test", "exoclick_zone", "5")]  # a slot id: never binds
+    rows = [
+        ("a.test", "adsense", "ca-pub-1"),
+        ("b.test", "adsense", "ca-pub-1"),
+        ("b.test", "ga4", "G-B"),
+        ("c.test", "ga4", "G-B"),
+        ("d.test", "ua", "UA-1-1"),  # d alone
+        ("e.test", "gtm", "GTM-E"),
+        ("f.test", "gtm", "GTM-E"),
+        ("g.test", "gtm", "GTM-G"),
+        ("h.test", "gtm", "GTM-G"),
+        ("x.test", "exoclick_zone", "5"),
+        ("y.test", "exoclick_zone", "5"),
+    ]  # a slot id: never binds
     # one id on three groups other ids already bind: pooled, binds nothing
     rows += [(s, "adstxt_account", "bigexchange.com:1") for s in ("a.test", "e.test", "g.test")]
     ops = operators(rows, sigs.strong)
-    assert [c.sites for c in ops.clusters] == [["a.test", "b.test", "c.test"], ["e.test", "f.test"], ["g.test", "h.test"]]
+    assert [c.sites for c in ops.clusters] == [
+        ["a.test", "b.test", "c.test"],
+        ["e.test", "f.test"],
+        ["g.test", "h.test"],
+    ]
     assert ops.clusters[0].binding_ids == [("adsense", "ca-pub-1"), ("ga4", "G-B")]
     assert ops.pooled == {("adstxt_account", "bigexchange.com:1"): ["a.test", "e.test", "g.test"]}
     # an operator's id joining single sites to one group is not pooled
-    ops = operators([("a.test", "ua", "U-1"), ("b.test", "ua", "U-1"), ("c.test", "ua", "U-1"), ("a.test", "gtm", "G"),
-                     ("b.test", "gtm", "G")], sigs.strong)
+    ops = operators(
+        [
+            ("a.test", "ua", "U-1"),
+            ("b.test", "ua", "U-1"),
+            ("c.test", "ua", "U-1"),
+            ("a.test", "gtm", "G"),
+            ("b.test", "gtm", "G"),
+        ],
+        sigs.strong,
+    )
     assert not ops.pooled and [c.sites for c in ops.clusters] == [["a.test", "b.test", "c.test"]]
 
 
 def test_filter_lists_name_unknown_networks_only(sigs, tmp_path):
-    (tmp_path / "easylist.txt").write_text("[Adblock Plus 2.0]\n! test list\n||adnet-new.test^\n||popads.net^\n/banners/*\n")
+    (tmp_path / "easylist.txt").write_text(
+        "[Adblock Plus 2.0]\n! test list\n||adnet-new.test^\n||popads.net^\n/banners/*\n"
+    )
     (tmp_path / "easyprivacy.txt").write_text("||tracker.test^\n")
     lists = FilterLists.load(tmp_path)
     v = Visit()
@@ -272,6 +449,7 @@ def test_filter_lists_name_unknown_networks_only(sigs, tmp_path):
 
 def test_categories_from_data_and_landing_page(sigs):
     from attribution.windows import category
+
     assert category(sigs, "luckyspin-casino.test", "", "https://luckyspin-casino.test/") == "gambling"
     assert category(sigs, "x.test", "Hot singles near you (18+)", "") == "adult"
     assert category(sigs, "x.test", "MeetLocal - find singles in your town", "") == "dating"
@@ -279,17 +457,55 @@ def test_categories_from_data_and_landing_page(sigs):
     assert category(sigs, "x.test", "FreshBrew coffee subscriptions", "") == "other"
 
 
-@pytest.mark.parametrize("file, old, new, message", [
-    ("networks.toml", 'formats = ["popunder", "popup"]', 'formats = ["popunder", "banner"]', "networks[0] (PopAds).formats: unknown format 'banner'"),
-    ("networks.toml", 'hosts = ["popcash.net"]', 'hosts = ["popads.net"]', "networks[1] (PopCash).hosts: host 'popads.net' already belongs to PopAds"),
-    ("networks.toml", 'urls = ["^https?://[^/]+/', 'urls = ["^https?://([^/]+/', "networks[3] (Adsterra).urls[0]: bad regular expression"),
-    ("networks.toml", 'type = "popcash_uid"', 'type = "popcash_id"', "unknown id type 'popcash_id'"),
-    ("networks.toml", 'hosts = ["juicyads.com"]', 'hosts = ["juicy ads.com"]', "networks[5] (JuicyAds).hosts: 'juicy ads.com' is not a host name"),
-    ("miners.toml", 'key_type = "miner_wallet"', 'key_type = "wallet"', "protocols[1] (stratum).key_type: unknown id type"),
-    ("categories.toml", 'high_risk = true\nlabel = "adult content"', 'high_risk = "yes"\nlabel = "adult content"', "categories[1] (adult).high_risk: must be true or false"),
-    ("ids.toml", '[[types]]\ntype = "adsense"', '[[types]]\ntype = "adsense"\nweight = 3', "types[0] (adsense): unknown field(s) weight"),
-    ("ids.toml", 'text = "\\\\b(UA-[0-9]{4,10}-[0-9]{1,4})\\\\b"', 'text = "UA-[0-9]+"', "needs a capture group"),
-])
+@pytest.mark.parametrize(
+    "file, old, new, message",
+    [
+        (
+            "networks.toml",
+            'formats = ["popunder", "popup"]',
+            'formats = ["popunder", "banner"]',
+            "networks[0] (PopAds).formats: unknown format 'banner'",
+        ),
+        (
+            "networks.toml",
+            'hosts = ["popcash.net"]',
+            'hosts = ["popads.net"]',
+            "networks[1] (PopCash).hosts: host 'popads.net' already belongs to PopAds",
+        ),
+        (
+            "networks.toml",
+            'urls = ["^https?://[^/]+/',
+            'urls = ["^https?://([^/]+/',
+            "networks[3] (Adsterra).urls[0]: bad regular expression",
+        ),
+        ("networks.toml", 'type = "popcash_uid"', 'type = "popcash_id"', "unknown id type 'popcash_id'"),
+        (
+            "networks.toml",
+            'hosts = ["juicyads.com"]',
+            'hosts = ["juicy ads.com"]',
+            "networks[5] (JuicyAds).hosts: 'juicy ads.com' is not a host name",
+        ),
+        (
+            "miners.toml",
+            'key_type = "miner_wallet"',
+            'key_type = "wallet"',
+            "protocols[1] (stratum).key_type: unknown id type",
+        ),
+        (
+            "categories.toml",
+            'high_risk = true\nlabel = "adult content"',
+            'high_risk = "yes"\nlabel = "adult content"',
+            "categories[1] (adult).high_risk: must be true or false",
+        ),
+        (
+            "ids.toml",
+            '[[types]]\ntype = "adsense"',
+            '[[types]]\ntype = "adsense"\nweight = 3',
+            "types[0] (adsense): unknown field(s) weight",
+        ),
+        ("ids.toml", 'text = "\\\\b(UA-[0-9]{4,10}-[0-9]{1,4})\\\\b"', 'text = "UA-[0-9]+"', "needs a capture group"),
+    ],
+)
 def test_bad_signature_data_is_named(tmp_path, file, old, new, message):
     data = tmp_path / "data"
     shutil.copytree(DEFAULT_DIR, data)
@@ -320,7 +536,7 @@ def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
     served.mkdir()
     (served / "easylist.txt").write_text("[Adblock Plus 2.0]\n||adnet-new.test^\n")
     (served / "page.html").write_text("<html><body>captive portal</body></html>")
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(served), **k)  # noqa: E731
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(served), **k)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -343,10 +559,20 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
     """A miner key is whatever the page sends its pool: one shaped like a formula is no key, and CSV cells
     that would start a formula are defused."""
     import pandas as pd
+
     from attribution.exports import write
+
     v = Visit()
-    v.obs.websockets.append(_miner_ws("wss://pool.test/", ['{"type":"auth","params":{"site_key":"=HYPERLINK(\\"http://x\\")"}}',
-                                                          '{"type":"submit","params":{"job_id":"1","nonce":"1","result":"ab"}}'], []))
+    v.obs.websockets.append(
+        _miner_ws(
+            "wss://pool.test/",
+            [
+                '{"type":"auth","params":{"site_key":"=HYPERLINK(\\"http://x\\")"}}',
+                '{"type":"submit","params":{"job_id":"1","nonce":"1","result":"ab"}}',
+            ],
+            [],
+        )
+    )
     (miner,) = attribute(v.obs, sigs).miners
     assert miner.site_key is None and "pool_submit" in miner.signals
     write(pd.DataFrame([{"site": "a.test", "site_key": "=1+1", "n": 3}]), "csv", tmp_path / "x.csv")
@@ -356,8 +582,13 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
 def test_hostile_shapes_from_review(sigs):
     """Cases a review found: deep JSON, a chat that says "submit", other pages' ids, loose URL spellings."""
     v = Visit()
-    v.obs.websockets.append(_miner_ws("wss://chat.piracy.test/", ["[" * 3000, '{"method":"submit","params":{"text":"hi"}}'],
-                                      ['{"params":{"blob":"not a job"}}']))
+    v.obs.websockets.append(
+        _miner_ws(
+            "wss://chat.piracy.test/",
+            ["[" * 3000, '{"method":"submit","params":{"text":"hi"}}'],
+            ['{"params":{"blob":"not a job"}}'],
+        )
+    )
     assert attribute(v.obs, sigs).miners == []  # no crash, and chat words are no pool protocol
     assert sellers("[" * 3000) == {}
 
@@ -374,7 +605,9 @@ def test_hostile_shapes_from_review(sigs):
 
     v = Visit()  # window.open("https://Adv-Shop.test") lands as https://adv-shop.test/ ; relative URLs resolve
     v.request("https://c1.popadscdn.net/pop.js")
-    v.obs.window_opens.append(WindowOpenCall(0, SITE, "https://Adv-Shop.test", "_blank", "https://c1.popadscdn.net/pop.js", 3, 5.0))
+    v.obs.window_opens.append(
+        WindowOpenCall(0, SITE, "https://Adv-Shop.test", "_blank", "https://c1.popadscdn.net/pop.js", 3, 5.0)
+    )
     v.popup(1, ["https://adv-shop.test/"], ["open"])
     v.obs.window_opens.append(WindowOpenCall(0, SITE, "lp?id=1", "_blank", SITE, 3, 6.0))  # first party, relative
     v.popup(2, ["https://piracy.test/lp?id=1"], ["open"], opened_at=6.0)
@@ -385,6 +618,7 @@ def test_hostile_shapes_from_review(sigs):
 
 def test_category_keywords_do_not_overreach(sigs):
     from attribution.windows import category
+
     assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "other"
     assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "other"
     assert category(sigs, "news.test", "The Nobel Prize in Physics", "") == "other"
@@ -392,8 +626,10 @@ def test_category_keywords_do_not_overreach(sigs):
 
 
 def test_literal_hints_are_never_wrong():
-    from attribution.signatures import literal_hint
     import re
+
+    from attribution.signatures import literal_hint
+
     assert literal_hint(re.compile(r"[?&]idzone=([0-9]+)")) == "idzone="
     assert literal_hint(re.compile(r"[?&](?i:IDZONE)=([0-9]+)")) is None  # a case-blind group
     assert literal_hint(re.compile(r"(?i)casino")) is None

@@ -1,4 +1,5 @@
 """Finding the Chromium to drive."""
+
 from __future__ import annotations
 
 import pytest

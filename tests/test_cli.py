@@ -1,4 +1,5 @@
 """The `moneytrail sandbox` commands as a user runs them."""
+
 from __future__ import annotations
 
 import csv
@@ -44,16 +45,20 @@ def test_a_broken_world_file_is_a_clear_error(tmp_path):
 
 def test_serve_prints_its_address_serves_and_stops_cleanly(tmp_path):
     events = tmp_path / "events.jsonl"
-    proc = subprocess.Popen([*MONEYTRAIL, "sandbox", "serve", "--port", "0", "--state-dir", str(tmp_path),
-                             "--events", str(events)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*MONEYTRAIL, "sandbox", "serve", "--port", "0", "--state-dir", str(tmp_path), "--events", str(events)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("sandbox ready on http://127.0.0.1:"), line + proc.stderr.read()
         address = line.split()[3]
         ca = ssl.create_default_context(cafile=str(tmp_path / "tls" / "sandbox-ca.pem"))
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": address, "https": address}),
-                                             urllib.request.HTTPSHandler(context=ca))
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({"http": address, "https": address}), urllib.request.HTTPSHandler(context=ca)
+        )
         with opener.open("http://streamvf.test/", timeout=10) as resp:  # the mirror: 301 to https
             assert resp.status == 200 and resp.url == "https://streamvf-hd.test/"
             assert b"StreamVF HD" in resp.read()
@@ -71,6 +76,7 @@ def test_serve_prints_its_address_serves_and_stops_cleanly(tmp_path):
 
 def test_serve_on_a_busy_port_says_so(tmp_path):
     import socket
+
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -1,5 +1,6 @@
 """The crawler against the sandbox's truth: `moneytrail crawl` (Scrapy + scrapy-playwright + real Chromium)
 crawls the whole sandbox through its proxy into SQLite; what it stored is checked item by item."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,37 +22,64 @@ from sandbox.scoring import applicable
 pytestmark = pytest.mark.timeout(900)
 
 # hostile behaviours -> (status, the signal the visit must carry)
-HOSTILE = {"slow_response": ("timeout", None), "infinite_loop": ("hostile", "unresponsive"),
-           "dialog_storm": ("hostile", "dialog_storm"), "popup_storm": ("hostile", "popup_storm"),
-           "redirect_loop": ("hostile", "redirect_loop"), "beforeunload_trap": ("hostile", "beforeunload_trap"),
-           "file_download": ("hostile", "forced_download"), "huge_page": ("hostile", "oversized_page")}
+HOSTILE = {
+    "slow_response": ("timeout", None),
+    "infinite_loop": ("hostile", "unresponsive"),
+    "dialog_storm": ("hostile", "dialog_storm"),
+    "popup_storm": ("hostile", "popup_storm"),
+    "redirect_loop": ("hostile", "redirect_loop"),
+    "beforeunload_trap": ("hostile", "beforeunload_trap"),
+    "file_download": ("hostile", "forced_download"),
+    "huge_page": ("hostile", "oversized_page"),
+}
 VISITOR_TRIGGERS = ("click", "click_player")  # what a visit pulls by itself; click_ad is reached by following
 
 
 def run_cli(*args, env_extra=None, timeout=600):
     env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
 def crawled(sandbox, world, tmp_path_factory):
     from sandbox.cli import write_watchlist
+
     home = tmp_path_factory.mktemp("crawl")
     watchlist = home / "sandbox.csv"
     write_watchlist(world, watchlist)
     db = f"sqlite:///{home / 'store.db'}"
     started = time.monotonic()
-    result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--proxy", sandbox.address, "--pages", "1",
-                     "--no-progress", "--log", str(home / "crawl.log"), env_extra={"MONEYTRAIL_HOME": str(home)})
+    result = run_cli(
+        "crawl",
+        "-w",
+        str(watchlist),
+        "--db",
+        db,
+        "--proxy",
+        sandbox.address,
+        "--pages",
+        "1",
+        "--no-progress",
+        "--log",
+        str(home / "crawl.log"),
+        env_extra={"MONEYTRAIL_HOME": str(home)},
+    )
     seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]
     store = open_store(db, home / "screenshots")
     visits = {}
     for obs in load_observations(store):
         visits.setdefault((obs.site, obs.page_kind), obs)
-    return {"visits": visits, "store": store, "seconds": seconds, "stdout": result.stdout, "home": home,
-            "log": (home / "crawl.log").read_text()}
+    return {
+        "visits": visits,
+        "store": store,
+        "seconds": seconds,
+        "stdout": result.stdout,
+        "home": home,
+        "log": (home / "crawl.log").read_text(),
+    }
 
 
 def _visits(crawled, site):
@@ -141,8 +169,16 @@ def test_popup_and_tabunder_chains_are_recorded_hop_by_hop(crawled, truth):
                 checked += 1
                 windows = [w for w in obs.windows if w.kind in ("popup", "tabunder")]
                 if not any(_chain_matches(w, link) for w in windows):
-                    missing.append((site["domain"], kind, link["network"], link["kind"], link["landing"],
-                                    [[(host_of(h.url), h.via) for h in w.chain] for w in windows]))
+                    missing.append(
+                        (
+                            site["domain"],
+                            kind,
+                            link["network"],
+                            link["kind"],
+                            link["landing"],
+                            [[(host_of(h.url), h.via) for h in w.chain] for w in windows],
+                        )
+                    )
     assert checked >= 30
     assert not missing, "\n".join(map(str, missing))
 
@@ -171,7 +207,9 @@ def test_display_native_and_push_ads_are_followed_to_their_advertiser(crawled, t
         for link in site["links"]:
             if link["trigger"] != "click_ad" or not applicable(link["when"]):
                 continue
-            windows = [w for kind in link["pages"] if kind in visits for w in visits[kind].windows if w.kind == "ad_link"]
+            windows = [
+                w for kind in link["pages"] if kind in visits for w in visits[kind].windows if w.kind == "ad_link"
+            ]
             if not any(_chain_matches(w, link) for w in windows):
                 missing.append((site["domain"], link["network"], link["kind"], link["landing"]))
     assert not missing, "\n".join(map(str, missing))
@@ -215,8 +253,12 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
     requests = [r for v in visits for r in v.requests]
     assert all(r.started >= 0 and r.step >= 1 for r in requests)
     assert sum(1 for r in requests if r.initiator) >= len(requests) // 2
-    by_script = [(v, r) for v in visits for r in v.requests
-                 if r.initiator in {q.url for q in v.requests if q.resource_type == "script"}]
+    by_script = [
+        (v, r)
+        for v in visits
+        for r in v.requests
+        if r.initiator in {q.url for q in v.requests if q.resource_type == "script"}
+    ]
     assert len(by_script) >= 20, "requests made by scripts name the script"
     assert any(r.initiator_type == "window.open" for _, r in by_script)  # a popup's first request: its opener
     assert any(r.initiator_type == "worker" for v in visits for r in v.requests)  # a miner's worker: its creator
@@ -228,7 +270,9 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
 
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
     from sqlalchemy import func, select
+
     from crawler.store.schema import AdsTxt, Request, Run, Visit, Window
+
     with crawled["store"].session() as s:
         run = s.scalars(select(Run)).one()
         assert run.state == "finished" and run.sites == len(truth["sites"]) and run.ended_at
@@ -257,9 +301,14 @@ def export_all(db: str, out: Path, *extra: str) -> Path:
 
 def test_findings_are_stored_as_visits_arrive(crawled):
     from sqlalchemy import func, select
+
     from crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
+
     with crawled["store"].session() as s:
-        counts = {t.__tablename__: s.scalar(select(func.count(t.id))) for t in (FindingLink, FindingMiner, FindingNetwork, FindingId)}
+        counts = {
+            t.__tablename__: s.scalar(select(func.count(t.id)))
+            for t in (FindingLink, FindingMiner, FindingNetwork, FindingId)
+        }
         linked = s.scalar(select(func.count(func.distinct(FindingLink.visit_id))))
         visits = s.scalar(select(func.count(Visit.id)).where(Visit.status == "ok"))
     assert all(counts.values()), counts  # written by the crawl's pipeline: no reanalyze has run yet
@@ -271,9 +320,17 @@ def test_attribution_matches_the_truth(crawled, truth, tmp_path):
     """The accuracy aims of the attribution issue, on the whole sandbox: networks and links precision >= 0.99
     and recall >= 0.98, miners exact with no decoy flagged, operator clusters exact."""
     from sandbox.scoring import score, table
+
     result = score(export_all(crawled["store"].url, tmp_path / "export"), truth)
-    report = table(result) + "\n" + "\n".join(f"{m}: false positives {r['false_positives'][:5]}, missed {r['misses'][:5]}"
-                                               for m, r in result.items() if m != "decoys")
+    report = (
+        table(result)
+        + "\n"
+        + "\n".join(
+            f"{m}: false positives {r['false_positives'][:5]}, missed {r['misses'][:5]}"
+            for m, r in result.items()
+            if m != "decoys"
+        )
+    )
     for measure in ("networks", "links", "link kinds", "publisher ids"):
         assert result[measure]["precision"] >= 0.99 and result[measure]["recall"] >= 0.98, report
     for measure in ("miners", "clusters (pairs)"):
@@ -283,11 +340,13 @@ def test_attribution_matches_the_truth(crawled, truth, tmp_path):
 
 def test_exports_in_every_format_carry_the_same_rows(crawled, tmp_path):
     import pandas as pd
+
     db = crawled["store"].url
     export_all(db, tmp_path / "csv")
     export_all(db, tmp_path / "parquet", "--format", "parquet")
     export_all(db, tmp_path / "json", "--format", "json")
     from attribution.exports import COLUMNS
+
     for kind, columns in COLUMNS.items():
         frame = pd.read_csv(tmp_path / "csv" / f"{kind}.csv", keep_default_na=False)
         assert list(frame.columns) == columns
@@ -303,7 +362,9 @@ def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     """Without crawling again: the same data gives the same findings; a network taken out of the data
     becomes unknown:<click server>; put back, the findings come back."""
     import shutil
+
     from attribution.signatures import DEFAULT_DIR
+
     db = crawled["store"].url
     before = (export_all(db, tmp_path / "before") / "links.csv").read_text()
     assert run_cli("reanalyze", "--db", db, "--no-progress").returncode == 0
@@ -312,7 +373,7 @@ def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     shutil.copytree(DEFAULT_DIR, data)
     text = (data / "networks.toml").read_text()
     start = text.index('[[networks]]\nname = "HilltopAds"')
-    (data / "networks.toml").write_text(text[:start] + text[text.index("[[networks]]", start + 10):])
+    (data / "networks.toml").write_text(text[:start] + text[text.index("[[networks]]", start + 10) :])
     try:
         changed = run_cli("reanalyze", "--db", db, "--data", str(data), "--no-progress", "--since", "2000-01-01")
         assert changed.returncode == 0 and "visit(s)" in changed.stdout, changed.stderr
@@ -334,14 +395,22 @@ def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_pa
 
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
     from playwright.async_api import async_playwright
+
     from crawler.browser import QUIET_ARGS
     from crawler.visit import visit_url
+
     server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS), proxy=server)
         try:
-            rec = await visit_url(browser, url, visit_id="t", site=site_of(url), stealth=stealth,
-                                  profile={"locale": locale} if locale else None)
+            rec = await visit_url(
+                browser,
+                url,
+                visit_id="t",
+                site=site_of(url),
+                stealth=stealth,
+                profile={"locale": locale} if locale else None,
+            )
             return rec.result
         finally:
             await browser.close()
@@ -365,19 +434,37 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
         watchlist = tmp_path / "two.txt"
         watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
         db = f"sqlite:///{tmp_path / 'geo.db'}"
-        result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--proxy",
-                         f"http://analyst-country-fr:s3cr3t-pw@{host_port}", "--locale", "de-DE", "--pages", "1",
-                         "--no-progress", "--log", str(tmp_path / "geo.log"), env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+        result = run_cli(
+            "crawl",
+            "-w",
+            str(watchlist),
+            "--db",
+            db,
+            "--proxy",
+            f"http://analyst-country-fr:s3cr3t-pw@{host_port}",
+            "--locale",
+            "de-DE",
+            "--pages",
+            "1",
+            "--no-progress",
+            "--log",
+            str(tmp_path / "geo.log"),
+            env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         others = {
-            "de": asyncio.run(_visit(running.address, chromium_path, by_country["inner_pages"][0], username="analyst-country-de")),
+            "de": asyncio.run(
+                _visit(running.address, chromium_path, by_country["inner_pages"][0], username="analyst-country-de")
+            ),
             None: asyncio.run(_visit(running.address, chromium_path, by_country["inner_pages"][0], username="analyst")),
-            "fr-FR": asyncio.run(_visit(running.address, chromium_path, by_language["url"], locale="fr-FR", username="analyst")),
+            "fr-FR": asyncio.run(
+                _visit(running.address, chromium_path, by_language["url"], locale="fr-FR", username="analyst")
+            ),
             "en-US": asyncio.run(_visit(running.address, chromium_path, by_language["url"], username="analyst")),
         }
     store = open_store(db, tmp_path / "shots")
     observations = load_observations(store)
-    landings = lambda obs: {w.landing_url for w in obs.windows}  # noqa: E731
+    landings = lambda obs: {w.landing_url for w in obs.windows}
     fr_inner = next(o for o in observations if o.url == by_country["inner_pages"][0])
     assert landing(by_country, country="fr") in landings(fr_inner)
     assert landing(by_country, country="de") in landings(others["de"])
@@ -387,7 +474,9 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert landing(by_language, language="fr") in landings(others["fr-FR"])
     assert landing(by_language, language="other") in landings(others["en-US"])
     from sqlalchemy import select
+
     from crawler.store.schema import AdsTxt, Run
+
     with store.session() as s:
         fetched = list(s.scalars(select(AdsTxt)))
         options = s.scalars(select(Run)).one().options
@@ -396,6 +485,7 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert "s3cr3t-pw" not in (tmp_path / "geo.log").read_text() + result.stdout + result.stderr
     # attribution follows the targeting: the French visitor's and the German speaker's advertisers
     from crawler.store.schema import FindingLink
+
     with store.session() as s:
         found = {(f.site, f.network, f.advertiser) for f in s.scalars(select(FindingLink))}
     for site, when in ((by_country, {"country": "fr"}), (by_language, {"language": "de"})):
@@ -422,33 +512,72 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
             f'[profiles.fr-desktop]\ndevice = "desktop"\nlocale = "fr-FR"\ncountry = "FR"\n'
             f'proxy = "http://analyst-country-fr:${{GEO_PW}}@{host_port}"\n\n'
             f'[profiles.de-mobile]\ndevice = "iphone"\nlocale = "de-DE"\ncountry = "DE"\ntimezone = "Europe/Berlin"\n'
-            f'proxy = "http://analyst-country-de:${{GEO_PW}}@{host_port}"\n')
+            f'proxy = "http://analyst-country-de:${{GEO_PW}}@{host_port}"\n'
+        )
         watchlist = tmp_path / "two.txt"
         watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
         db = f"sqlite:///{tmp_path / 'profiles.db'}"
-        result = run_cli("crawl", "-w", str(watchlist), "--db", db, "--profiles", str(tmp_path / "profiles.toml"),
-                         "--profile", "fr-desktop", "--profile", "de-mobile", "--pages", "1", "--no-adstxt",
-                         "--no-progress", "--log", str(tmp_path / "p.log"),
-                         env_extra={"MONEYTRAIL_HOME": str(tmp_path), "GEO_PW": "pr0file-s3cret"})
+        result = run_cli(
+            "crawl",
+            "-w",
+            str(watchlist),
+            "--db",
+            db,
+            "--profiles",
+            str(tmp_path / "profiles.toml"),
+            "--profile",
+            "fr-desktop",
+            "--profile",
+            "de-mobile",
+            "--pages",
+            "1",
+            "--no-adstxt",
+            "--no-progress",
+            "--log",
+            str(tmp_path / "p.log"),
+            env_extra={"MONEYTRAIL_HOME": str(tmp_path), "GEO_PW": "pr0file-s3cret"},
+        )
         assert result.returncode == 0, result.stderr[-3000:]
-        missing = run_cli("crawl", "-w", str(watchlist), "--db", db, "--profiles", str(tmp_path / "profiles.toml"),
-                          "--profile", "fr-desktop", "--no-progress", env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+        missing = run_cli(
+            "crawl",
+            "-w",
+            str(watchlist),
+            "--db",
+            db,
+            "--profiles",
+            str(tmp_path / "profiles.toml"),
+            "--profile",
+            "fr-desktop",
+            "--no-progress",
+            env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+        )
         assert missing.returncode == 2 and "GEO_PW not set" in missing.stderr
     store = open_store(db, tmp_path / "shots")
     with store.session() as s:
         visits = list(s.scalars(select(Visit)))
-        links = {(v.profile["name"], f.site, f.advertiser) for v, f in
-                 s.execute(select(Visit, FindingLink).join(FindingLink, FindingLink.visit_id == Visit.id))}
+        links = {
+            (v.profile["name"], f.site, f.advertiser)
+            for v, f in s.execute(select(Visit, FindingLink).join(FindingLink, FindingLink.visit_id == Visit.id))
+        }
         run = s.scalars(select(Run)).one()
     assert sorted((v.profile["name"], v.page_kind) for v in visits) == sorted(
-        [(p, k) for p in ("fr-desktop", "de-mobile") for k in ("home", "inner") for _ in range(2)])
+        [(p, k) for p in ("fr-desktop", "de-mobile") for k in ("home", "inner") for _ in range(2)]
+    )
     assert {(v.profile["name"], v.profile["device"], v.profile.get("country")) for v in visits} == {
-        ("fr-desktop", "desktop", "FR"), ("de-mobile", "iphone", "DE")}
+        ("fr-desktop", "desktop", "FR"),
+        ("de-mobile", "iphone", "DE"),
+    }
     for profile, country, language in (("fr-desktop", "fr", "fr"), ("de-mobile", "de", "de")):
-        want = {(profile, by_country["domain"], link["advertiser"]) for link in by_country["links"]
-                if link["when"] == {"country": country}}
-        want |= {(profile, by_language["domain"], link["advertiser"]) for link in by_language["links"]
-                 if link["when"] == {"language": language}}
+        want = {
+            (profile, by_country["domain"], link["advertiser"])
+            for link in by_country["links"]
+            if link["when"] == {"country": country}
+        }
+        want |= {
+            (profile, by_language["domain"], link["advertiser"])
+            for link in by_language["links"]
+            if link["when"] == {"language": language}
+        }
         assert want and want <= links, (want, links)
     stored = json.dumps(run.profile) + json.dumps([v.profile for v in visits])
     assert "pr0file-s3cret" not in stored + (tmp_path / "p.log").read_text() + result.stdout + result.stderr
@@ -459,16 +588,38 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
     """kill -9 mid-crawl, then `crawl --resume RUN`: every visit of the run exactly once, none missing."""
     import signal
     import sqlite3
+
     sites = [s for s in ok_sites(truth) if not s["cloaking"] and not s["mirror_from"]][:5]
     watchlist = tmp_path / "five.txt"
     watchlist.write_text("".join(f"{s['url']}\n" for s in sites))
     db_path = tmp_path / "resume.db"
     db = f"sqlite:///{db_path}"
     env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", MONEYTRAIL_HOME=str(tmp_path))
-    crawl = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "-w", str(watchlist), "--db", db, "--proxy",
-                              sandbox.address, "--pages", "1", "--concurrency", "2", "--no-progress",
-                              "--log", str(tmp_path / "first.log")], env=env, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "-w",
+            str(watchlist),
+            "--db",
+            db,
+            "--proxy",
+            sandbox.address,
+            "--pages",
+            "1",
+            "--concurrency",
+            "2",
+            "--no-progress",
+            "--log",
+            str(tmp_path / "first.log"),
+        ],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stored, deadline = 0, time.monotonic() + 240
     while stored < 3 and time.monotonic() < deadline and crawl.poll() is None:
         time.sleep(0.5)
@@ -486,14 +637,26 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
     assert len(before) < 2 * len(sites)
     listed = run_cli("runs", "--db", db)
     assert listed.returncode == 0 and "running" in listed.stdout
-    resumed = run_cli("crawl", "--resume", "1", "--db", db, "--proxy", sandbox.address, "--no-progress",
-                      "--log", str(tmp_path / "second.log"), env_extra={"MONEYTRAIL_HOME": str(tmp_path)})
+    resumed = run_cli(
+        "crawl",
+        "--resume",
+        "1",
+        "--db",
+        db,
+        "--proxy",
+        sandbox.address,
+        "--no-progress",
+        "--log",
+        str(tmp_path / "second.log"),
+        env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     with sqlite3.connect(db_path) as conn:
         urls = [row[0] for row in conn.execute("SELECT url FROM visits WHERE run_id = 1")]
         state, counts = conn.execute("SELECT state, counts FROM runs WHERE id = 1").fetchone()
-        files = conn.execute("SELECT site_id, kind, count(*) FROM adstxt WHERE kind != 'sellers.json' "
-                             "GROUP BY 1, 2 HAVING count(*) > 1").fetchall()
+        files = conn.execute(
+            "SELECT site_id, kind, count(*) FROM adstxt WHERE kind != 'sellers.json' GROUP BY 1, 2 HAVING count(*) > 1"
+        ).fetchall()
     want = [s["url"] for s in sites] + [s["inner_pages"][0] for s in sites]
     assert sorted(urls) == sorted(want)  # each visit exactly once: none repeated, none lost
     assert before <= set(urls)
@@ -507,9 +670,28 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
     watchlist.write_text(f"{site['url']}\nhttps://gone-forever.test/\n")
     db = f"sqlite:///{tmp_path / 'scrapy.db'}"
     env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", MONEYTRAIL_HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "watchlist", "-a", f"watchlist={watchlist}",
-                             "-a", "pages=0", "-s", f"MONEYTRAIL_DB={db}", "-s", f"MONEYTRAIL_PROXY={sandbox.address}"],
-                            capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).parents[1])
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "watchlist",
+            "-a",
+            f"watchlist={watchlist}",
+            "-a",
+            "pages=0",
+            "-s",
+            f"MONEYTRAIL_DB={db}",
+            "-s",
+            f"MONEYTRAIL_PROXY={sandbox.address}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     observations = {o.site: o for o in load_observations(open_store(db, tmp_path / "shots"))}
     assert set(observations) == {site_of(site["url"]), "gone-forever.test"}
@@ -518,7 +700,9 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
 
 
 def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_path):
-    from playwright.async_api import Error as PlaywrightError, async_playwright
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+
     from crawler.browser import QUIET_ARGS
     from crawler.recorder import Recorder
     from crawler.visit import Visit, context_options
@@ -527,8 +711,9 @@ def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_pat
 
     async def crash():
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS),
-                                              proxy={"server": sandbox.address})
+            browser = await p.chromium.launch(
+                executable_path=chromium_path, args=list(QUIET_ARGS), proxy={"server": sandbox.address}
+            )
             context = await browser.new_context(**context_options())
             rec = Recorder(context, visit_id="c", url=url, site=site_of(url), page_kind="home")
             await rec.attach()

@@ -1,4 +1,5 @@
 """Hostile and dead sandbox sites, checked through the sandbox proxy with urllib and a real Chromium."""
+
 from __future__ import annotations
 
 import ssl
@@ -39,8 +40,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def fetch(server, url: str, timeout: float = 10, follow: bool = True) -> tuple[int, dict, bytes]:
     """GET through the sandbox proxy, trusting its CA; 4xx/5xx and unfollowed 30x are returned, not raised."""
-    handlers = [urllib.request.ProxyHandler({"http": server.address, "https": server.address}),
-                urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=server.ca.ca_cert_path))]
+    handlers = [
+        urllib.request.ProxyHandler({"http": server.address, "https": server.address}),
+        urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=server.ca.ca_cert_path)),
+    ]
     opener = urllib.request.build_opener(*handlers, *([] if follow else [_NoRedirect()]))
     try:
         with opener.open(url, timeout=timeout) as resp:
@@ -78,9 +81,15 @@ def test_every_behaviour_is_served_and_has_a_truth():
     assert {s.behaviour for s in hostile_sites} == set(hostile.BEHAVIOURS)
     truths = {s.behaviour: hostile.hostile_truth(WORLD, s) for s in hostile_sites}
     assert {b for b, t in truths.items() if t["status"] == "dead"} == {
-        "connection_refused", "no_such_host", "server_error"}
-    assert all(t["status"] == "hostile" and t["expect"] for b, t in truths.items()
-               if b not in ("connection_refused", "no_such_host", "server_error"))
+        "connection_refused",
+        "no_such_host",
+        "server_error",
+    }
+    assert all(
+        t["status"] == "hostile" and t["expect"]
+        for b, t in truths.items()
+        if b not in ("connection_refused", "no_such_host", "server_error")
+    )
     # over https a crawler only sees the proxy's 502 to CONNECT: its body tells the two dead kinds apart
     assert "'sandbox: connection refused'" in truths["connection_refused"]["expect"]
     assert "'sandbox: no such host'" in truths["no_such_host"]["expect"]
@@ -108,8 +117,12 @@ def test_whole_sandbox_keeps_hostile_sites_hostile(sandbox):
     """Other modules register hosts too: none may revive a dead site or shadow a behaviour."""
     assert sandbox.app.resolve(domain_of("no_such_host")) is None
     assert sandbox.app.resolve(domain_of("connection_refused")).refuse
-    for behaviour, path, status in (("server_error", "/ads.txt", 500), ("redirect_loop", "/", 302),
-                                    ("popup_storm", "/p/3", 200), ("file_download", hostile.DOWNLOAD_PATH, 200)):
+    for behaviour, path, status in (
+        ("server_error", "/ads.txt", 500),
+        ("redirect_loop", "/", 302),
+        ("popup_storm", "/p/3", 200),
+        ("file_download", hostile.DOWNLOAD_PATH, 200),
+    ):
         assert fetch(sandbox, f"http://{domain_of(behaviour)}{path}", follow=False)[0] == status, behaviour
 
 
@@ -184,7 +197,8 @@ def test_popup_storm(server, context):
         popup.wait_for_load_state()
     urls = {p.url for p in popups[1:]}
     assert urls == {f"https://{domain}/p/load-{i}" for i in range(1, hostile.POPUPS_ON_LOAD + 1)} | {
-        f"https://{domain}/p/{i}" for i in range(1, hostile.POPUPS_ON_CLICK + 1)}
+        f"https://{domain}/p/{i}" for i in range(1, hostile.POPUPS_ON_CLICK + 1)
+    }
     assert "Offer 7" in fetch(server, f"http://{domain}/p/7")[2].decode()
 
 

@@ -4,6 +4,7 @@ Every miner kind of the world (Coinhive-style, stratum, throttled, first-party, 
 pool socket, authenticate with its key or wallet, and get a valid share logged by the pool (so the wasm
 compiled and ran in a Worker); the decoys must run and send nothing shaped like mining.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from playwright import sync_api
 
 from crawler.browser import QUIET_ARGS
@@ -23,7 +23,6 @@ from sandbox.http import Request, Response, WebSocket
 from sandbox.server import SandboxServer, SandboxThread
 from sandbox.wasm import MINER_ENTRY, MODULES, encode_module, miner_hash, module_bytes, module_sha256
 from sandbox.world import load_world
-
 
 WORLD = load_world()
 FIRST_SHARE_WITHIN = 4.0  # seconds after navigation (the miners aim at about 1)
@@ -52,7 +51,8 @@ def miner_shaped(message) -> bool:
     return isinstance(message, dict) and (
         message.get("type") in ("auth", "authed", "job", "submit", "hash_accepted")
         or message.get("method") in ("login", "job", "submit")
-        or "site_key" in json.dumps(message))
+        or "site_key" in json.dumps(message)
+    )
 
 
 def page_html(site) -> str:
@@ -78,8 +78,9 @@ def mini_sandbox(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(mini_sandbox, chromium_path):
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS),
-                                     proxy={"server": mini_sandbox[1].address})
+        chromium = p.chromium.launch(
+            executable_path=chromium_path, args=list(QUIET_ARGS), proxy={"server": mini_sandbox[1].address}
+        )
         yield chromium
         chromium.close()
 
@@ -137,6 +138,7 @@ def events(app, kind: str, site: str) -> list[dict]:
 
 # --- wasm ----------------------------------------------------------------------------------------------
 
+
 def test_modules_are_deterministic_and_distinct():
     for kind, (name, funcs, exports) in MODULES.items():
         assert encode_module(name, funcs, exports, pages=2 if kind in MINER_ENTRY else 1) == module_bytes(kind)
@@ -170,9 +172,15 @@ def test_modules_validate_and_compute_like_python_in_chromium(visit):
     page = visit("about:blank").page
     b64 = lambda raw: base64.b64encode(raw).decode()
     data = bytes(range(7, 83))  # a 76-byte blob
-    result = page.evaluate(MODULES_IN_CHROMIUM, {
-        "mods": {kind: b64(module_bytes(kind)) for kind in MODULES}, "entries": MINER_ENTRY,
-        "input": b64(data), "rle": b64(decoys.rle_encode(decoys.thumbnail()))})
+    result = page.evaluate(
+        MODULES_IN_CHROMIUM,
+        {
+            "mods": {kind: b64(module_bytes(kind)) for kind in MODULES},
+            "entries": MINER_ENTRY,
+            "input": b64(data),
+            "rle": b64(decoys.rle_encode(decoys.thumbnail())),
+        },
+    )
     for kind, (_name, _funcs, exports) in MODULES.items():
         assert result[kind]["valid"] is True
         assert set(result[kind]["exports"]) == {"memory", *exports}
@@ -183,10 +191,11 @@ def test_modules_validate_and_compute_like_python_in_chromium(visit):
 
 # --- pools, without a browser --------------------------------------------------------------------------
 
+
 def meeting_nonce(blob: bytes) -> tuple[str, str]:
     for n in range(1000):
         nonce = n.to_bytes(4, "little")
-        digest = miner_hash(blob[:miners.NONCE_OFFSET] + nonce + blob[miners.NONCE_OFFSET + 4:])
+        digest = miner_hash(blob[: miners.NONCE_OFFSET] + nonce + blob[miners.NONCE_OFFSET + 4 :])
         if int.from_bytes(digest[28:], "little") < miners.TARGET:
             return nonce.hex(), digest.hex()
     raise AssertionError("no nonce meets the target")
@@ -224,11 +233,17 @@ def test_stratum_pool_checks_shares():
         nonce, result = meeting_nonce(bytes.fromhex(job["blob"]))
         result = result if not submitted else "00" * 32  # one good share, then a wrong one
         submitted.append(result)
-        return {"id": 2, "jsonrpc": "2.0", "method": "submit",
-                "params": {"id": "w", "job_id": job["job_id"], "nonce": nonce, "result": result}}
+        return {
+            "id": 2,
+            "jsonrpc": "2.0",
+            "method": "submit",
+            "params": {"id": "w", "job_id": job["job_id"], "nonce": nonce, "result": result},
+        }
 
-    ws = ScriptedSocket({"id": 1, "jsonrpc": "2.0", "method": "login",
-                         "params": {"login": "WALLET", "pass": "x", "agent": "test"}}, respond)
+    ws = ScriptedSocket(
+        {"id": 1, "jsonrpc": "2.0", "method": "login", "params": {"login": "WALLET", "pass": "x", "agent": "test"}},
+        respond,
+    )
     req = Request("GET", "wss", "pool", 443, "/", {"origin": "https://site.test"})
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API may hold this thread's event loop
         pool.submit(asyncio.run, miners.Pool(app, service).serve(req, ws)).result(10)
@@ -241,6 +256,7 @@ def test_stratum_pool_checks_shares():
 
 # --- miners in Chromium --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", list(MINER_CASES))
 def test_miner_mines_in_chromium(case, mini_sandbox, visit):
     app = mini_sandbox[0]
@@ -250,8 +266,10 @@ def test_miner_mines_in_chromium(case, mini_sandbox, visit):
     v = visit(f"https://{site.domain}/")
 
     def valid_share():
-        return any(e["valid"] and e["key"] == key and e["service"] == placement.service
-                   for e in events(app, "miner_share", site.domain))
+        return any(
+            e["valid"] and e["key"] == key and e["service"] == placement.service
+            for e in events(app, "miner_share", site.domain)
+        )
 
     assert v.wait_for(valid_share, FIRST_SHARE_WITHIN), f"no valid share from {site.domain} in {FIRST_SHARE_WITHIN} s"
     submitted = lambda: any("submit" in (m.get("type"), m.get("method")) for _, m in v.sent)
@@ -273,12 +291,14 @@ def test_miner_mines_in_chromium(case, mini_sandbox, visit):
 
 # --- decoys in Chromium --------------------------------------------------------------------------------
 
+
 def test_wasm_decoder_decoy_draws_the_thumbnail(mini_sandbox, visit):
     site = find_decoy_site("wasm_decoder")
     v = visit(f"https://{site.domain}/")
     v.page.wait_for_selector('#thumb-decoder[data-decoded="ok"]', timeout=5000)
-    rgba = v.page.evaluate("() => Array.from(document.getElementById('thumb-decoder')"
-                           ".getContext('2d').getImageData(0, 0, 16, 16).data)")
+    rgba = v.page.evaluate(
+        "() => Array.from(document.getElementById('thumb-decoder').getContext('2d').getImageData(0, 0, 16, 16).data)"
+    )
     assert rgba == [c for index in decoys.thumbnail() for c in decoys.PALETTE[index] + [255]]
     assert decoys.decoy_truth(WORLD, site, "wasm_decoder")["url"] in v.requests
     assert v.sockets == [] and not events(mini_sandbox[0], "miner_auth", site.domain)

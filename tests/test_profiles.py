@@ -1,4 +1,5 @@
 """Visitor profiles: the file, its errors, what a visit records and what its browser context gets."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,27 +29,44 @@ def test_a_profile_gives_its_context_and_records_no_secret(tmp_path):
     assert options["locale"] == "fr-FR" and options["timezone_id"] == "Europe/Paris" and options["is_mobile"]
     assert options["viewport"] == {"width": 412, "height": 839} and "Android" in options["user_agent"]
     assert options["extra_http_headers"] == {"Accept-Language": "fr-FR,fr;q=0.9"}
-    assert options["proxy"] == {"server": "http://proxy.example:8000", "username": "user-country-fr", "password": "s3cret"}
+    assert options["proxy"] == {
+        "server": "http://proxy.example:8000",
+        "username": "user-country-fr",
+        "password": "s3cret",
+    }
     record = fr.record()
-    assert record == {"name": "fr", "device": "android", "locale": "fr-FR", "accept_language": "fr-FR,fr;q=0.9",
-                      "timezone": "Europe/Paris", "country": "FR", "proxy": "http://user-country-fr:***@proxy.example:8000"}
+    assert record == {
+        "name": "fr",
+        "device": "android",
+        "locale": "fr-FR",
+        "accept_language": "fr-FR,fr;q=0.9",
+        "timezone": "Europe/Paris",
+        "country": "FR",
+        "proxy": "http://user-country-fr:***@proxy.example:8000",
+    }
     assert "s3cret" not in repr(fr) + str(record)
 
 
-@pytest.mark.parametrize("text, message", [
-    (GOOD.replace('device = "android"', 'device = "nokia"'), "[profiles.fr].device: unknown device 'nokia'"),
-    (GOOD.replace('country = "FR"', 'country = "FRA"'), "[profiles.fr].country: an ISO 3166 alpha-2 code"),
-    (GOOD.replace('locale = "fr-FR"', 'locale = "French"'), "[profiles.fr].locale: a language tag"),
-    (GOOD + 'colour = "blue"\n', "[profiles.fr]: unknown field(s) colour"),
-    (GOOD.replace("${PW}", "${NOT_SET_ANYWHERE}"), "[profiles.fr].proxy: environment variable(s) NOT_SET_ANYWHERE not set"),
-    (GOOD.replace("http://user", "user"), "[profiles.fr].proxy: not a proxy URL"),
-    (GOOD.replace(":8000", ":80o0"), "[profiles.fr].proxy: not a proxy URL"),
-    (GOOD.replace("Europe/Paris", "Europe/Pariss"), "[profiles.fr].timezone: 'Europe/Pariss' is no IANA time zone"),
-    (GOOD.replace('"fr-FR,fr;q=0.9"', '"fr<script>"'), "[profiles.fr].accept_language:"),
-    ("[profiles.fr]\nlocale = 3\n", "[profiles.fr].locale: must be a non-empty string"),
-    ("[other]\n", "no [profiles.NAME] table"),
-    ("[profiles.fr\n", "profiles.toml: "),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (GOOD.replace('device = "android"', 'device = "nokia"'), "[profiles.fr].device: unknown device 'nokia'"),
+        (GOOD.replace('country = "FR"', 'country = "FRA"'), "[profiles.fr].country: an ISO 3166 alpha-2 code"),
+        (GOOD.replace('locale = "fr-FR"', 'locale = "French"'), "[profiles.fr].locale: a language tag"),
+        (GOOD + 'colour = "blue"\n', "[profiles.fr]: unknown field(s) colour"),
+        (
+            GOOD.replace("${PW}", "${NOT_SET_ANYWHERE}"),
+            "[profiles.fr].proxy: environment variable(s) NOT_SET_ANYWHERE not set",
+        ),
+        (GOOD.replace("http://user", "user"), "[profiles.fr].proxy: not a proxy URL"),
+        (GOOD.replace(":8000", ":80o0"), "[profiles.fr].proxy: not a proxy URL"),
+        (GOOD.replace("Europe/Paris", "Europe/Pariss"), "[profiles.fr].timezone: 'Europe/Pariss' is no IANA time zone"),
+        (GOOD.replace('"fr-FR,fr;q=0.9"', '"fr<script>"'), "[profiles.fr].accept_language:"),
+        ("[profiles.fr]\nlocale = 3\n", "[profiles.fr].locale: must be a non-empty string"),
+        ("[other]\n", "no [profiles.NAME] table"),
+        ("[profiles.fr\n", "profiles.toml: "),
+    ],
+)
 def test_bad_profiles_are_named(tmp_path, text, message):
     with pytest.raises(ProfileError) as info:
         load_profiles(write(tmp_path, text), {"PW": "x"})
@@ -75,5 +93,6 @@ def test_choosing_profiles(tmp_path, monkeypatch):
 
 def test_the_example_profiles_load():
     from crawler.profiles import DATA
+
     profiles = load_profiles(DATA / "profiles.toml", {})
     assert {"desktop-en", "desktop-fr", "mobile-fr", "mobile-de"} <= set(profiles)

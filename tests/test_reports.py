@@ -1,5 +1,6 @@
 """Reports against golden numbers from a small hand-built store; every format carries them; the HTML in
 headless Chromium (charts drawn, no script error, a hostile page title shown as text); the PDF's pages."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,20 +27,46 @@ OCTOBER_DAYS = 31
 
 
 def link(network, advertiser, kind, category, title="Landing"):
-    return Link(network, advertiser, kind, category, ["broker.test"],
-                [Hop("click.test", "open", "network"), Hop("broker.test", "http", "broker"), Hop(advertiser, "http", "advertiser")],
-                f"https://{advertiser}/lp", title, 1, None)
+    return Link(
+        network,
+        advertiser,
+        kind,
+        category,
+        ["broker.test"],
+        [
+            Hop("click.test", "open", "network"),
+            Hop("broker.test", "http", "broker"),
+            Hop(advertiser, "http", "advertiser"),
+        ],
+        f"https://{advertiser}/lp",
+        title,
+        1,
+        None,
+    )
 
 
 # (site, day, status, links, network hits, miners, ids)
 VISITS = [
     ("a.test", "2026-09-20", "ok", [link("PopAds", "casino.test", "popunder", "gambling")], ["PopAds"], [], []),
-    ("a.test", "2026-10-02", "ok", [link("PopAds", "casino.test", "popunder", "gambling"),
-                                    link("ExoClick", "cams.test", "display", "adult", XSS)], ["PopAds", "ExoClick"], [],
-     [("ga4", "G-SAME12345")]),
+    (
+        "a.test",
+        "2026-10-02",
+        "ok",
+        [link("PopAds", "casino.test", "popunder", "gambling"), link("ExoClick", "cams.test", "display", "adult", XSS)],
+        ["PopAds", "ExoClick"],
+        [],
+        [("ga4", "G-SAME12345")],
+    ),
     ("a.test", "2026-10-20", "ok", [link("PopAds", "casino.test", "popunder", "gambling")], ["PopAds"], [], []),
-    ("b.test", "2026-10-05", "ok", [link("MGID", "brand.test", "native", "mainstream")], ["MGID"], ["Coinhive"],
-     [("ga4", "G-SAME12345")]),
+    (
+        "b.test",
+        "2026-10-05",
+        "ok",
+        [link("MGID", "brand.test", "native", "mainstream")],
+        ["MGID"],
+        ["Coinhive"],
+        [("ga4", "G-SAME12345")],
+    ),
     ("c.test", "2026-10-06", "ok", [], [], [], []),
     ("d.test", "2026-10-07", "dead", [], [], [], []),
 ]
@@ -50,18 +77,33 @@ def store(tmp_path_factory):
     home = tmp_path_factory.mktemp("reports")
     store = open_store(f"sqlite:///{home / 'r.db'}", home / "shots")
     traffic = {"a.test": 100_000, "b.test": 50_000, "c.test": None, "d.test": 1_000}
-    import_watchlist(store, "golden", [Entry(f"https://{d}/", d, i + 1, monthly_visits=v)
-                                       for i, (d, v) in enumerate(traffic.items())])
+    import_watchlist(
+        store,
+        "golden",
+        [Entry(f"https://{d}/", d, i + 1, monthly_visits=v) for i, (d, v) in enumerate(traffic.items())],
+    )
     wl, sites = watchlist_sites(store, "golden")
     ids = {s.domain: s.id for s in sites}
     run = start_run(store, wl.id, 4, {}, {})
     for n, (site, day, status, links, hits, miners, pids) in enumerate(VISITS):
-        obs = Observation(f"v{n}", f"https://{site}/", site, "home", f"{day}T12:00:00+00:00", status=status,
-                          final_url=f"https://{site}/" if status == "ok" else "", final_site=site if status == "ok" else "",
-                          profile={"name": "desktop-fr", "country": "FR"})
-        found = Findings(site, [NetworkHit(h, "host", f"{h.lower()}.example") for h in hits], links,
-                         [Miner(m, "key123456", None, "wss://pool.test/", ["pool_auth"]) for m in miners],
-                         [PublisherId(t, v, "inline") for t, v in pids])
+        obs = Observation(
+            f"v{n}",
+            f"https://{site}/",
+            site,
+            "home",
+            f"{day}T12:00:00+00:00",
+            status=status,
+            final_url=f"https://{site}/" if status == "ok" else "",
+            final_site=site if status == "ok" else "",
+            profile={"name": "desktop-fr", "country": "FR"},
+        )
+        found = Findings(
+            site,
+            [NetworkHit(h, "host", f"{h.lower()}.example") for h in hits],
+            links,
+            [Miner(m, "key123456", None, "wss://pool.test/", ["pool_auth"]) for m in miners],
+            [PublisherId(t, v, "inline") for t, v in pids],
+        )
         write_visit(store, obs, run_id=run, site_id=ids[site], attribute=lambda _o, f=found: f)
     return store
 
@@ -80,10 +122,18 @@ def test_exposure_golden_numbers(october):
     f = {x.key: x for x in october.figures}
     months = OCTOBER_DAYS / 30.436875
     revenue = 100_000 * months * (2 / 2 * 2.0 + 1 / 2 * 0.5) / 1000 + 50_000 * months * (1 / 1 * 0.6) / 1000
-    golden = {"monitored": (4, 1), "reachable": (3, 1), "share_ads": (2 / 3, 1.0), "share_pop": (1 / 3, 1.0),
-              "share_adult": (1 / 3, 0.0), "share_miners": (1 / 3, 0.0), "ads_per_visit": (1.0, 1.0),
-              "mainstream": (0.25, 0.0), "high_risk": (0.75, 1.0),
-              "revenue": (revenue, 100_000 * (30 / 30.436875) * 2.0 / 1000)}
+    golden = {
+        "monitored": (4, 1),
+        "reachable": (3, 1),
+        "share_ads": (2 / 3, 1.0),
+        "share_pop": (1 / 3, 1.0),
+        "share_adult": (1 / 3, 0.0),
+        "share_miners": (1 / 3, 0.0),
+        "ads_per_visit": (1.0, 1.0),
+        "mainstream": (0.25, 0.0),
+        "high_risk": (0.75, 1.0),
+        "revenue": (revenue, 100_000 * (30 / 30.436875) * 2.0 / 1000),
+    }
     for key, (value, previous) in golden.items():
         assert f[key].value == pytest.approx(value), key
         assert f[key].previous == pytest.approx(previous), key
@@ -94,8 +144,13 @@ def test_exposure_golden_numbers(october):
     assert list(t["trends"]["period"]) == ["2026-09", "2026-10"]
     assert dict(zip(t["split"]["group"], t["split"]["ads"])) == {"high-risk": 3, "mainstream": 1}
     (profile,) = t["profiles"].to_dict(orient="records")
-    assert (profile["profile"], profile["country"], profile["visits"], profile["reached"], profile["ads"]) == \
-        ("desktop-fr", "FR", 5, 4, 4)
+    assert (profile["profile"], profile["country"], profile["visits"], profile["reached"], profile["ads"]) == (
+        "desktop-fr",
+        "FR",
+        5,
+        4,
+        4,
+    )
 
 
 def test_every_format_carries_the_same_numbers(october, tmp_path):
@@ -122,6 +177,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
 
     async def open_all():
         from playwright.async_api import async_playwright
+
         out = []
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
@@ -132,10 +188,18 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
                 page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
                 page.on("request", lambda r: requests.append(r.url))
                 await page.goto(path.as_uri())
-                charts = await page.eval_on_selector_all("img[id^=chart-]", "els => els.map(e => [e.id, e.naturalWidth])")
-                out.append({"errors": errors, "charts": charts, "xss": await page.evaluate("window.__xss"),
-                            "text": await page.inner_text("body"),
-                            "remote": [u for u in requests if not u.startswith(("file:", "data:"))]})
+                charts = await page.eval_on_selector_all(
+                    "img[id^=chart-]", "els => els.map(e => [e.id, e.naturalWidth])"
+                )
+                out.append(
+                    {
+                        "errors": errors,
+                        "charts": charts,
+                        "xss": await page.evaluate("window.__xss"),
+                        "text": await page.inner_text("body"),
+                        "remote": [u for u in requests if not u.startswith(("file:", "data:"))],
+                    }
+                )
             await browser.close()
         return out
 
@@ -149,6 +213,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
 
 def test_pdf_pages_render_with_their_charts(october, tmp_path):
     from PIL import Image
+
     path = write(october, "pdf", tmp_path)
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page-*.png"))
@@ -177,10 +242,18 @@ def test_advertiser_audit_with_and_without_hits(store, sigs):
     assert {x.key: x.value for x in hits.figures}["hits"] == 3
     assert set(hits.tables["where"]["network"]) == {"PopAds"}
     clean = advertiser_report(store, "Nobody", ["nobody.test"], sigs, parse("2026-10"))
-    assert {x.key: x.value for x in clean.figures} == {"hits": 0, "sites": 0, "networks": 0, "monitored": 4, "visits": 5}
+    assert {x.key: x.value for x in clean.figures} == {
+        "hits": 0,
+        "sites": 0,
+        "networks": 0,
+        "monitored": 4,
+        "visits": 5,
+    }
     assert "3 site(s) reached, in 4 visit(s)" in clean.notes[0] and "clean result" in clean.notes[0].lower()
     # what users type: a URL, www, upper case; LIKE wildcards are no wildcards
-    assert {x.key: x.value for x in advertiser_report(store, "Casino", ["HTTPS://www.Casino.test/lp"], sigs).figures}["hits"] == 3
+    assert {x.key: x.value for x in advertiser_report(store, "Casino", ["HTTPS://www.Casino.test/lp"], sigs).figures}[
+        "hits"
+    ] == 3
     assert {x.key: x.value for x in advertiser_report(store, "X", ["c_sino.test"], sigs).figures}["hits"] == 0
     with pytest.raises(ValueError):
         advertiser_report(store, "X", ["not a domain"], sigs)
@@ -190,14 +263,17 @@ def test_review_cases(store, sigs, tmp_path):
     """A control character in a page title, a hostile visit, money in another currency, colliding names."""
     from reports.audits import _safe
     from reports.model import Figure, Report
+
     report = Report("network", "n", "t")
     report.table("evidence", "e", pd.DataFrame([{"landing_title": "Win\x07big =cmd", "n": 1}]))
     write(report, "xlsx", tmp_path)  # openpyxl refuses control characters: they are dropped
     assert pd.read_excel(tmp_path / "n.xlsx", sheet_name="evidence").iloc[0]["landing_title"] == "Winbig =cmd"
     assert Figure("revenue", "r", 1234.4, unit="EUR").text() == "1,234 EUR"
     assert len({_safe("Pop Ads"), _safe("Pop/Ads"), _safe("Pop-Ads")}) == 3 and _safe("PopAds") == "PopAds"
-    from reports.periods import series
     from datetime import date
+
+    from reports.periods import series
+
     points = series(date(2026, 9, 1), parse("2026-10-01..2026-10-15"))
     assert [p.label for p in points][-2:] == ["2026-09-16..2026-09-30", "2026-10-01..2026-10-15"]
 
@@ -214,8 +290,12 @@ def test_periods():
 
 def test_report_commands(store, tmp_path):
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "crawler", "report", *args, "--db", store.url, "--out", str(tmp_path)],
-                              capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "crawler", "report", *args, "--db", store.url, "--out", str(tmp_path)],
+            capture_output=True,
+            text=True,
+        )
+
     done = cli("exposure", "--period", "2026-10", "-f", "json", "-f", "csv")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "exposure-2026-10.json").is_file() and (tmp_path / "exposure-2026-10" / "figures.csv").is_file()
@@ -230,9 +310,12 @@ def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
     """benchmarks/synthetic_store.py (used by the report-speed benchmark) at a tiny size."""
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
     from synthetic_store import build
+
     counts = build(tmp_path / "syn.db", 3000, 5, 100, progress=None)
     assert counts["visits"] == 3000 and counts["requests"] == 15000 and counts["links"] > 2000
-    report = exposure(open_store(f"sqlite:///{tmp_path / 'syn.db'}", tmp_path / "shots"), parse("2026-Q3"), sigs, Cpm.load())
+    report = exposure(
+        open_store(f"sqlite:///{tmp_path / 'syn.db'}", tmp_path / "shots"), parse("2026-Q3"), sigs, Cpm.load()
+    )
     f = {x.key: x.value for x in report.figures}
     assert f["monitored"] == 100 and 0.5 < f["share_ads"] <= 1 and f["revenue"] > 0
     assert len(report.tables["trends"]) == 4  # 2025-Q4 .. 2026-Q3

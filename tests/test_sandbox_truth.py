@@ -1,5 +1,6 @@
 """The sandbox's truth is complete and consistent, and every id it names is served (the browser side of
 the truth is checked through the crawler, in test_crawl.py)."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ def ok_sites(truth):
 
 
 # --- the truth itself ------------------------------------------------------------------------------
+
 
 def test_truth_covers_what_the_sandbox_promises(truth):
     sites = truth["sites"]
@@ -22,7 +24,15 @@ def test_truth_covers_what_the_sandbox_promises(truth):
     assert {h["via"] for link in links for h in link["chain"]} == {"http", "meta", "js", "form"}
     assert {len(link["chain"]) for link in links} >= {1, 2, 3, 4, 5}
     assert all(1 <= len(link["chain"]) <= 5 for link in links)
-    assert {link["category"] for link in links} >= {"mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto"}
+    assert {link["category"] for link in links} >= {
+        "mainstream",
+        "gambling",
+        "adult",
+        "scam",
+        "vpn",
+        "dating",
+        "crypto",
+    }
     miners = [m for s in sites for m in s["miners"]]
     assert {m["protocol"] for m in miners} == {"coinhive", "stratum"}
     assert any(m["service"] == "unknown" for m in miners) and any(m["obfuscated"] for m in miners)
@@ -30,8 +40,18 @@ def test_truth_covers_what_the_sandbox_promises(truth):
     assert {d["kind"] for s in sites for d in s["decoys"]} == {"wasm_decoder", "chat_websocket", "share_popup"}
     assert sum(1 for s in sites if s["kind"] == "clean") >= 2
     assert {s["behaviour"] for s in sites if s["status"] != "ok"} == {
-        "connection_refused", "no_such_host", "server_error", "slow_response", "infinite_loop", "dialog_storm",
-        "popup_storm", "redirect_loop", "beforeunload_trap", "file_download", "huge_page"}
+        "connection_refused",
+        "no_such_host",
+        "server_error",
+        "slow_response",
+        "infinite_loop",
+        "dialog_storm",
+        "popup_storm",
+        "redirect_loop",
+        "beforeunload_trap",
+        "file_download",
+        "huge_page",
+    }
     assert {c for s in sites for c in s["cloaking"]} == {"webdriver", "country", "language"}
     assert {s["adstxt"]["state"] for s in sites if s["adstxt"]} == {"valid", "malformed", "oversized"}
     assert sum(1 for s in sites if s["mirror_from"]) >= 2
@@ -43,13 +63,22 @@ def test_truth_covers_what_the_sandbox_promises(truth):
         assert len(op["sites"]) >= 3 and op["binding_ids"], op["id"]
         assert not pooled & {(b["type"], b["value"]) for b in op["binding_ids"]}
     id_types = {p["type"] for s in sites for p in s["publisher_ids"]}
-    assert id_types >= {"adsense", "ga4", "ua", "gtm", "popads_site_id", "miner_site_key", "miner_wallet",
-                        "adstxt_account"}
+    assert id_types >= {
+        "adsense",
+        "ga4",
+        "ua",
+        "gtm",
+        "popads_site_id",
+        "miner_site_key",
+        "miner_wallet",
+        "adstxt_account",
+    }
     json.dumps(truth)  # serialisable as it is written
 
 
 def test_watchlist_lists_every_site_once(world):
     from sandbox.truth import watchlist_rows
+
     rows = watchlist_rows(world)
     assert len(rows) == len(world.sites) == len({r["url"] for r in rows})
     assert "https://streamvf.test/" in {r["url"] for r in rows}  # the mirror's old domain, as analysts have it
@@ -58,6 +87,7 @@ def test_watchlist_lists_every_site_once(world):
 def test_click_servers_and_images_answer_bad_values_plainly(sandbox):
     import urllib.error
     import urllib.request
+
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": sandbox.address}))
 
     def fetch(url):
@@ -86,7 +116,8 @@ def test_every_publisher_id_of_the_truth_is_in_what_the_site_serves(sandbox, tru
     ca = ssl.create_default_context(cafile=str(sandbox.ca.ca_cert_path))
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({"http": sandbox.address, "https": sandbox.address}),
-        urllib.request.HTTPSHandler(context=ca))
+        urllib.request.HTTPSHandler(context=ca),
+    )
     hidden = {m["site_key"] for s in truth["sites"] for m in s["miners"] if m["obfuscated"]}  # hidden on purpose
     missing = []
     for site in ok_sites(truth):

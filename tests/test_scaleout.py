@@ -2,6 +2,7 @@
 `moneytrail worker` processes crawling the sandbox into PostgreSQL, one of them killed mid-crawl (kill -9):
 the other finishes, every visit is stored exactly once, and the results equal a single-process SQLite crawl
 of the same watchlist. Proxy credentials reach neither Redis, the database nor the logs."""
+
 from __future__ import annotations
 
 import os
@@ -34,10 +35,14 @@ def redis_url(tmp_path_factory):
     server = shutil.which("redis-server")
     assert server, "redis-server is needed (apt-get install redis-server; `make test` installs it as root)"
     port, home = free_port(), tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(home)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     import redis
+
     for _ in range(100):
         try:
             redis.Redis.from_url(url).ping()
@@ -53,36 +58,73 @@ def redis_url(tmp_path_factory):
 def postgres_url():
     assert PG_BIN, "PostgreSQL is needed (apt-get install postgresql; `make test` installs it as root)"
     import tempfile
+
     bin_dir, port = PG_BIN[-1], free_port()
     home = Path(tempfile.mkdtemp(prefix="moneytrail-pg-"))  # outside pytest's folders, which postgres cannot enter
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses root
     if as_postgres:
         shutil.chown(home, "postgres")
     data = home / "data"
-    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-w", "-o",
-                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True,
-                   capture_output=True)
-    subprocess.run([*as_postgres, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                    "moneytrail"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *as_postgres,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(home / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*as_postgres, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "moneytrail"],
+        check=True,
+        capture_output=True,
+    )
     yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/moneytrail"
-    subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                   capture_output=True)
+    subprocess.run(
+        [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True
+    )
     shutil.rmtree(home, ignore_errors=True)
 
 
 def cli(*args, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})),
+    )
 
 
 def outcome(db: str, shots: Path):
     """What a crawl found, comparable across stores: visits (site, kind, url, status) and links."""
     store = open_store(db, shots)
     with store.session() as s:
-        visits = sorted((v.site_id is not None, v.page_kind, v.url, v.status, v.uid)
-                        for v in s.scalars(select(Visit)))
+        visits = sorted((v.site_id is not None, v.page_kind, v.url, v.status, v.uid) for v in s.scalars(select(Visit)))
         links = {(f.site, f.network, f.advertiser, f.kind) for f in s.scalars(select(FindingLink))}
         runs = list(s.scalars(select(Run)))
     store.engine.dispose()
@@ -99,8 +141,23 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
 
     # the reference: one process, SQLite
     single = f"sqlite:///{tmp_path / 'single.db'}"
-    done = cli("crawl", "-w", str(watchlist), "--name", "eight", "--db", single, "--proxy", proxy, "--pages", "1",
-               "--no-progress", "--log", str(tmp_path / "single.log"), env=env)
+    done = cli(
+        "crawl",
+        "-w",
+        str(watchlist),
+        "--name",
+        "eight",
+        "--db",
+        single,
+        "--proxy",
+        proxy,
+        "--pages",
+        "1",
+        "--no-progress",
+        "--log",
+        str(tmp_path / "single.log"),
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     assert cli("watchlist", "import", str(watchlist), "--name", "eight", "--db", postgres_url, env=env).returncode == 0
@@ -108,12 +165,34 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
     assert queued.returncode == 0 and "8 visit(s)" in queued.stdout, queued.stderr
 
     def start(n):
-        return subprocess.Popen([sys.executable, "-m", "crawler", "worker", "--run", "1", "--redis", redis_url, "--db",
-                                 postgres_url, "--proxy", proxy, "--concurrency", "2", "--log", str(tmp_path / f"w{n}.log")],
-                                env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **env), start_new_session=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "worker",
+                "--run",
+                "1",
+                "--redis",
+                redis_url,
+                "--db",
+                postgres_url,
+                "--proxy",
+                proxy,
+                "--concurrency",
+                "2",
+                "--log",
+                str(tmp_path / f"w{n}.log"),
+            ],
+            env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **env),
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     import redis
+
     server = redis.Redis.from_url(redis_url)
     first, second = start(1), start(2)
     store = open_store(postgres_url, tmp_path / "shots")
@@ -153,9 +232,16 @@ def test_queued_requests_carry_no_proxy_secret():
     import scrapy
 
     from crawler.distributed import strip_secrets
-    request = scrapy.Request("https://site.test/ads.txt", headers={"Proxy-Authorization": "Basic YWxpY2U6czNjcmV0"},
-                             meta={"proxy": "http://alice:s3cret@p.test:8000", "_auth_proxy": "http://p.test:8000",
-                                   "playwright_context_kwargs": {"locale": "fr-FR", "proxy": {"password": "s3cret"}}})
+
+    request = scrapy.Request(
+        "https://site.test/ads.txt",
+        headers={"Proxy-Authorization": "Basic YWxpY2U6czNjcmV0"},
+        meta={
+            "proxy": "http://alice:s3cret@p.test:8000",
+            "_auth_proxy": "http://p.test:8000",
+            "playwright_context_kwargs": {"locale": "fr-FR", "proxy": {"password": "s3cret"}},
+        },
+    )
     strip_secrets(request)
     assert b"Proxy-Authorization" not in request.headers and "proxy" not in request.meta
     assert "_auth_proxy" not in request.meta and request.meta["playwright_context_kwargs"] == {"locale": "fr-FR"}

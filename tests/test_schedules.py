@@ -1,6 +1,7 @@
 """Schedules: due times and missed runs (pure), the schedule commands, and the scheduler daemon running
 real crawls of the sandbox: a short interval fires and records its run, a missed run is caught up or
 recorded, one schedule never runs twice at once."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -17,12 +18,17 @@ from crawler.schedules import ScheduleError, check_cron, missed, parse_every
 from crawler.store import open_store
 from crawler.store.schema import Run, Schedule, ScheduleRun
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def cli(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})),
+    )
 
 
 def test_due_times_and_missed_runs():
@@ -40,17 +46,20 @@ def test_due_times_and_missed_runs():
     assert missed(weekly, None, now) == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a Monday
     assert missed(weekly, None, datetime(2026, 11, 1, 12, tzinfo=UTC)) is None  # nothing due yet
     from crawler.schedules import cron_trigger
-    fires = lambda expr: cron_trigger(expr).get_next_fire_time(None, now)  # noqa: E731
+
+    fires = lambda expr: cron_trigger(expr).get_next_fire_time(None, now)
     assert fires("0 3 * * 0") == fires("0 3 * * 7") == datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Sunday, as cron says
     assert fires("30 4 * * 1-5") == datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # Tuesday, the next weekday
     assert fires("0 */6 * * *") == datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
     from crawler.schedules import _weekdays
+
     assert _weekdays("*/2") == "sun,tue,thu,sat" and _weekdays("0-6") == "sun,mon,tue,wed,thu,fri,sat"
     assert _weekdays("5-7") == "sun,fri,sat"
     # day of month and weekday both given: either fires, as in cron (the 1st, or any Monday)
     assert fires("0 3 1 * 1") == datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
-    assert cron_trigger("0 3 1 * 1").get_next_fire_time(None, datetime(2026, 11, 30, 4, tzinfo=UTC)) == \
-        datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert cron_trigger("0 3 1 * 1").get_next_fire_time(None, datetime(2026, 11, 30, 4, tzinfo=UTC)) == datetime(
+        2026, 12, 1, 3, 0, tzinfo=UTC
+    )
     with pytest.raises(ScheduleError):
         check_cron("0 3 * * 8")
 
@@ -82,24 +91,45 @@ def test_the_scheduler_fires_catches_up_and_records(sandbox, truth, tmp_path):
     site = next(s for s in truth["sites"] if s["status"] == "ok" and not s["cloaking"] and not s["mirror_from"])
     (tmp_path / "one.txt").write_text(site["url"] + "\n")
     assert cli("watchlist", "import", str(tmp_path / "one.txt"), "--name", "one", "--db", db, env=env).returncode == 0
-    for args in (("--every", "2s", "--name", "often"), ("--every", "1h", "--name", "late", "--catch-up"),
-                 ("--every", "1h", "--name", "lost", "--skip-missed")):
-        added = cli("schedule", "add", "-w", "one", "--profile", "sandbox", "--pages", "0",
-                    *args, "--db", db, env=env)
+    for args in (
+        ("--every", "2s", "--name", "often"),
+        ("--every", "1h", "--name", "late", "--catch-up"),
+        ("--every", "1h", "--name", "lost", "--skip-missed"),
+    ):
+        added = cli("schedule", "add", "-w", "one", "--profile", "sandbox", "--pages", "0", *args, "--db", db, env=env)
         assert added.returncode == 0, added.stderr
     store = open_store(db, tmp_path / "shots")
     with store.session() as s, s.begin():  # two hourly schedules created 2.5 h ago: their last due time passed
-        s.execute(update(Schedule).where(Schedule.name.in_(("late", "lost")))
-                  .values(created_at=datetime.now(UTC) - timedelta(hours=2, minutes=30)))
-    daemon = subprocess.Popen([sys.executable, "-m", "crawler", "scheduler", "--db", db, "--sync", "0.5",
-                               "--log", str(tmp_path / "scheduler.log")],
-                              env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **env))
+        s.execute(
+            update(Schedule)
+            .where(Schedule.name.in_(("late", "lost")))
+            .values(created_at=datetime.now(UTC) - timedelta(hours=2, minutes=30))
+        )
+    daemon = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "scheduler",
+            "--db",
+            db,
+            "--sync",
+            "0.5",
+            "--log",
+            str(tmp_path / "scheduler.log"),
+        ],
+        env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **env),
+    )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and daemon.poll() is None:
             with store.session() as s:
-                done = {name for name, in s.execute(select(Schedule.name).join(ScheduleRun)
-                                                    .where(ScheduleRun.state == "finished"))}
+                done = {
+                    name
+                    for (name,) in s.execute(
+                        select(Schedule.name).join(ScheduleRun).where(ScheduleRun.state == "finished")
+                    )
+                }
             if {"often", "late"} <= done:
                 break
             time.sleep(1)

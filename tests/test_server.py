@@ -1,4 +1,5 @@
 """The sandbox server as a client sees it: origin, forward proxy, CONNECT + TLS, WebSocket, geo credentials."""
+
 from __future__ import annotations
 
 import base64
@@ -45,7 +46,7 @@ def _raw(server, data: bytes) -> bytes:
         while True:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 break
             if not chunk:
                 break
@@ -103,14 +104,17 @@ def test_unknown_and_refusing_hosts_answer_distinct_502s(server):
         assert reply.startswith(b"HTTP/1.1 502") and reply.endswith(text)
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: -5\r\n\r\n",
-    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: abc\r\n\r\n",
-    b"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    b"CONNECT a.test:abc HTTP/1.1\r\nHost: a.test\r\n\r\n",
-    b"GET http://a.test:99999/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost: a.test:\u00b2\r\n\r\n".encode("latin-1"),
-])
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: -5\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: a.test\r\nContent-Length: abc\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"CONNECT a.test:abc HTTP/1.1\r\nHost: a.test\r\n\r\n",
+        b"GET http://a.test:99999/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.test:\u00b2\r\n\r\n".encode("latin-1"),
+    ],
+)
 def test_malformed_requests_get_a_400(server, request_bytes):
     assert _raw(server, request_bytes).startswith(b"HTTP/1.1 400")
 
@@ -125,7 +129,8 @@ def test_a_failing_handler_answers_500_and_the_connection_lives_on(server):
 
 def test_redirects_neither_split_headers_nor_inject_html(server):
     assert _raw(server, b"GET /go?to=/x%0aSet-Cookie:%20a=1 HTTP/1.1\r\nHost: a.test\r\n\r\n").startswith(
-        b"HTTP/1.1 500")
+        b"HTTP/1.1 500"
+    )
     reply = _raw(server, b'GET /go?to=/"><script>x</script> HTTP/1.1\r\nHost: a.test\r\n\r\n')
     assert b"<script>" not in reply.partition(b"\r\n\r\n")[2]
 
@@ -174,8 +179,10 @@ def _ws_frame(payload: bytes, opcode: int = 1) -> bytes:
 
 def _ws_connect(server):
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    sock.sendall(
+        b"GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
     assert sock.recv(4096).startswith(b"HTTP/1.1 101")
     return sock
 
@@ -201,8 +208,10 @@ def test_websocket_over_tls_through_connect(server):
     assert raw.recv(4096).startswith(b"HTTP/1.1 200")
     ctx = ssl.create_default_context(cafile=str(server.ca.ca_cert_path))
     with ctx.wrap_socket(raw, server_hostname="a.test") as sock:
-        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        sock.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
         head = sock.recv(4096)
         assert head.startswith(b"HTTP/1.1 101") and b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
         big = b"x" * 300
@@ -226,10 +235,16 @@ def test_geo_proxy_asks_for_credentials_and_takes_the_country_from_the_user_name
             assert resp.read() == b"http a.test / fr"
 
 
-@pytest.mark.parametrize("user,country", [
-    ("analyst-country-fr", "fr"), ("country-DE", "de"), ("user_country_es_session-9", "es"),
-    ("analyst", None), ("countryfr", None),
-])
+@pytest.mark.parametrize(
+    "user,country",
+    [
+        ("analyst-country-fr", "fr"),
+        ("country-DE", "de"),
+        ("user_country_es_session-9", "es"),
+        ("analyst", None),
+        ("countryfr", None),
+    ],
+)
 def test_country_from_proxy_credentials(user, country):
     header = "Basic " + base64.b64encode(f"{user}:pw".encode()).decode()
     assert country_from_proxy_auth(header) == country

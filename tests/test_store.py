@@ -1,5 +1,6 @@
 """The store: Alembic migrations from the first table, SQLite in WAL mode, one transaction per visit,
 observations read back exactly as written, screenshot names that cannot escape their folder."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -10,19 +11,48 @@ from sqlalchemy import func, inspect, select
 from crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
 from crawler.store import open_store, redact
 from crawler.store.schema import Request, Visit, Window
-from crawler.store.writer import load_observations, start_run, finish_run, write_visit
+from crawler.store.writer import finish_run, load_observations, start_run, write_visit
 
 
 def sample(uid="v1") -> Observation:
-    obs = Observation(visit_id=uid, url="https://a.test/", site="a.test", page_kind="home",
-                      started_at="2026-11-23T10:00:00+00:00", final_url="https://a.test/", final_site="a.test",
-                      screenshot=f"{uid}.jpg")
-    obs.requests = [RequestRecord(0, "https://a.test/", "GET", "document", 0, 0, True, 1, 0.0, status=200),
-                    RequestRecord(1, "https://ads.test/x.js", "GET", "script", 0, 0, False, 1, 0.2,
-                                  initiator="https://a.test/", initiator_type="parser")]
-    obs.windows = [WindowRecord(1, "popup", 3, 4.0, 0, [Hop("https://click.test/c", "open"),
-                                                        Hop("https://adv.test/lp", "http", status=200)],
-                                landing_url="https://adv.test/lp", screenshot=f"{uid}-w1.jpg")]
+    obs = Observation(
+        visit_id=uid,
+        url="https://a.test/",
+        site="a.test",
+        page_kind="home",
+        started_at="2026-11-23T10:00:00+00:00",
+        final_url="https://a.test/",
+        final_site="a.test",
+        screenshot=f"{uid}.jpg",
+    )
+    obs.requests = [
+        RequestRecord(0, "https://a.test/", "GET", "document", 0, 0, True, 1, 0.0, status=200),
+        RequestRecord(
+            1,
+            "https://ads.test/x.js",
+            "GET",
+            "script",
+            0,
+            0,
+            False,
+            1,
+            0.2,
+            initiator="https://a.test/",
+            initiator_type="parser",
+        ),
+    ]
+    obs.windows = [
+        WindowRecord(
+            1,
+            "popup",
+            3,
+            4.0,
+            0,
+            [Hop("https://click.test/c", "open"), Hop("https://adv.test/lp", "http", status=200)],
+            landing_url="https://adv.test/lp",
+            screenshot=f"{uid}-w1.jpg",
+        )
+    ]
     obs.wasm = [WasmModule("ab" * 32, 100, "network", "https://m.test/x.wasm", exports=["a"])]
     return obs
 
@@ -30,8 +60,20 @@ def sample(uid="v1") -> Observation:
 def test_migrations_wal_and_round_trip(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}", tmp_path / "shots")
     tables = set(inspect(store.engine).get_table_names())
-    assert {"alembic_version", "watchlists", "sites", "runs", "visits", "requests", "windows", "adstxt",
-            "finding_networks", "finding_links", "finding_miners", "finding_ids"} <= tables
+    assert {
+        "alembic_version",
+        "watchlists",
+        "sites",
+        "runs",
+        "visits",
+        "requests",
+        "windows",
+        "adstxt",
+        "finding_networks",
+        "finding_links",
+        "finding_miners",
+        "finding_ids",
+    } <= tables
     with sqlite3.connect(tmp_path / "m.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
@@ -71,8 +113,13 @@ def test_screenshot_names_stay_in_their_folder(tmp_path):
 def test_passwords_are_redacted():
     assert redact("postgresql+psycopg://user:hunter2@db:5432/mt") == "postgresql+psycopg://user:***@db:5432/mt"
     from crawler.settings import browser_proxy, redact_proxy
+
     assert redact_proxy("http://analyst-country-fr:p%40ss@proxy:8080") == "http://analyst-country-fr:***@proxy:8080"
-    assert browser_proxy("http://u:p%40ss@proxy:8080") == {"server": "http://proxy:8080", "username": "u", "password": "p@ss"}
+    assert browser_proxy("http://u:p%40ss@proxy:8080") == {
+        "server": "http://proxy:8080",
+        "username": "u",
+        "password": "p@ss",
+    }
 
 
 def test_the_migrations_build_exactly_the_models(tmp_path):
@@ -82,6 +129,7 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     from alembic.migration import MigrationContext
 
     from crawler.store.schema import Base
+
     store = open_store(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "shots")
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -1,4 +1,5 @@
 """Small pure pieces of the crawler: wasm interfaces, content links, ads.txt systems, visit statuses, limits."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,41 +12,66 @@ from spiders.watchlist import ad_systems, content_links
 
 def test_wasm_interface_reads_imports_and_exports():
     from sandbox.wasm import module_bytes
+
     assert interface(module_bytes("cn")) == (["memory", "cn_init", "cn_hash"], [])
     # a module importing env.log (func) and env.mem (memory), exporting run
-    module = (b"\0asm\x01\0\0\0" + b"\x01\x04\x01\x60\x00\x00"
-              + b"\x02\x16\x02\x03env\x03log\x00\x00\x03env\x03mem\x02\x00\x01"
-              + b"\x03\x02\x01\x00" + b"\x07\x07\x01\x03run\x00\x01" + b"\x0a\x04\x01\x02\x00\x0b")
+    module = (
+        b"\0asm\x01\0\0\0"
+        + b"\x01\x04\x01\x60\x00\x00"
+        + b"\x02\x16\x02\x03env\x03log\x00\x00\x03env\x03mem\x02\x00\x01"
+        + b"\x03\x02\x01\x00"
+        + b"\x07\x07\x01\x03run\x00\x01"
+        + b"\x0a\x04\x01\x02\x00\x0b"
+    )
     assert interface(module) == (["run"], ["env.log", "env.mem"])
     assert interface(b"not wasm") == ([], [])
     assert interface(module[:30]) == ([], ["env.log"])  # truncated: what could be read
 
 
 def test_content_links_prefer_content_pages_in_page_order():
-    links = ["https://s.test/", "https://s.test/films", "https://s.test/about/team", "https://s.test/film/a-b",
-             "https://s.test/serie/x/saison-1/episode-2", "https://s.test/film/a-b#comments"]
-    assert content_links(links, "https://s.test/", 2) == ["https://s.test/film/a-b", "https://s.test/serie/x/saison-1/episode-2"]
+    links = [
+        "https://s.test/",
+        "https://s.test/films",
+        "https://s.test/about/team",
+        "https://s.test/film/a-b",
+        "https://s.test/serie/x/saison-1/episode-2",
+        "https://s.test/film/a-b#comments",
+    ]
+    assert content_links(links, "https://s.test/", 2) == [
+        "https://s.test/film/a-b",
+        "https://s.test/serie/x/saison-1/episode-2",
+    ]
     assert content_links(links, "https://s.test/", 4)[2:] == ["https://s.test/films", "https://s.test/about/team"]
     assert content_links(["https://s.test/"], "https://s.test/", 3) == []
 
 
 def test_ad_systems_named_by_an_adstxt():
-    text = "# comment\ngoogle.com, pub-1, DIRECT, f08c47fec0942fa0\nOWNERDOMAIN=x.test\n" \
-           "Appnexus.com, 12, RESELLER\ngoogle.com, pub-2, RESELLER\n<html>junk\n"
+    text = (
+        "# comment\ngoogle.com, pub-1, DIRECT, f08c47fec0942fa0\nOWNERDOMAIN=x.test\n"
+        "Appnexus.com, 12, RESELLER\ngoogle.com, pub-2, RESELLER\n<html>junk\n"
+    )
     assert ad_systems(text) == ["google.com", "appnexus.com"]
 
 
-@pytest.mark.parametrize("error,status,expected", [
-    (None, 200, ("ok", [])), (None, 503, ("dead", [])), ("net::ERR_NAME_NOT_RESOLVED", None, ("dead", [])),
-    ("Page.goto: Timeout 20000ms exceeded.", None, ("timeout", [])),
-    ("net::ERR_TOO_MANY_REDIRECTS at x", None, ("hostile", ["redirect_loop"]))])
+@pytest.mark.parametrize(
+    "error,status,expected",
+    [
+        (None, 200, ("ok", [])),
+        (None, 503, ("dead", [])),
+        ("net::ERR_NAME_NOT_RESOLVED", None, ("dead", [])),
+        ("Page.goto: Timeout 20000ms exceeded.", None, ("timeout", [])),
+        ("net::ERR_TOO_MANY_REDIRECTS at x", None, ("hostile", ["redirect_loop"])),
+    ],
+)
 def test_visit_status_from_its_navigation(error, status, expected):
     assert classify(error, status) == expected
 
 
 def test_limits_from_settings():
     from scrapy.settings import Settings
-    assert Limits.from_settings(Settings({"MONEYTRAIL_LIMITS": {"visit_timeout": "90", "max_popups": 3}})) == \
-        Limits(visit_timeout=90.0, max_popups=3)
+
+    assert Limits.from_settings(Settings({"MONEYTRAIL_LIMITS": {"visit_timeout": "90", "max_popups": 3}})) == Limits(
+        visit_timeout=90.0, max_popups=3
+    )
     with pytest.raises(ValueError, match="nonsense"):
         Limits.from_settings(Settings({"MONEYTRAIL_LIMITS": {"nonsense": 1}}))

@@ -1,5 +1,6 @@
 """Watchlist files: bad rows are reported with their line number and skipped, the rest is imported,
 sites are merged by registrable domain; and the `watchlist` commands."""
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,13 @@ https://blog.example.co.uk/page?x=1#frag,Blog,,GB,a|b,"3,400"
 def test_csv_bad_rows_are_reported_with_their_line_and_skipped():
     parsed = parse_text(CSV)
     assert [(p.line, p.message.split(" ")[0]) for p in parsed.errors] == [
-        (3, "scheme"), (5, "spaces"), (6, "country"), (7, "monthly_visits"), (8, "invalid"), (9, "8")]
+        (3, "scheme"),
+        (5, "spaces"),
+        (6, "country"),
+        (7, "monthly_visits"),
+        (8, "invalid"),
+        (9, "8"),
+    ]
     assert [e.domain for e in parsed.entries] == ["streamvf.test", "example.co.uk"]
     first, blog = parsed.entries
     assert first.url == "https://www.streamvf.test/" and first.country == "FR" and first.tags == ["vf", "hd"]
@@ -36,15 +43,22 @@ def test_csv_bad_rows_are_reported_with_their_line_and_skipped():
 
 def test_duplicates_merge_by_registrable_domain_and_fill_empty_fields():
     parsed = parse_text("domain,name,tags\nwww.example.com,,a\nhttp://cdn.example.com/x,Example,b\nexample.org,,\n")
-    assert [(e.domain, e.name, e.tags) for e in parsed.entries] == [("example.com", "Example", ["a", "b"]),
-                                                                     ("example.org", None, [])]
+    assert [(e.domain, e.name, e.tags) for e in parsed.entries] == [
+        ("example.com", "Example", ["a", "b"]),
+        ("example.org", None, []),
+    ]
     assert "merged into line 2" in parsed.notices[0].message
 
 
 def test_plain_text_lists_and_comments():
-    parsed = parse_text("# my list\nexample.com\n\n  https://Foo.Bar.org/path  # a note\nhttp://-bad-.com\n\u00e9cole.fr\n")
-    assert [e.url for e in parsed.entries] == ["https://example.com/", "https://foo.bar.org/path",
-                                               "https://xn--cole-9oa.fr/"]
+    parsed = parse_text(
+        "# my list\nexample.com\n\n  https://Foo.Bar.org/path  # a note\nhttp://-bad-.com\n\u00e9cole.fr\n"
+    )
+    assert [e.url for e in parsed.entries] == [
+        "https://example.com/",
+        "https://foo.bar.org/path",
+        "https://xn--cole-9oa.fr/",
+    ]
     assert [(p.line, "invalid host" in p.message) for p in parsed.errors] == [(5, True)]
 
 
@@ -54,8 +68,16 @@ def test_unknown_columns_are_noticed_not_fatal():
 
 
 def test_url_normalisation_rejects_what_is_not_a_site():
-    for bad in ("", "javascript:alert(1)", "http://", "http://1234", "https://a b.com", "http://exa_mple.com",
-                "https://example.com:99999/", "x" * 3000):
+    for bad in (
+        "",
+        "javascript:alert(1)",
+        "http://",
+        "http://1234",
+        "https://a b.com",
+        "http://exa_mple.com",
+        "https://example.com:99999/",
+        "x" * 3000,
+    ):
         try:
             normalise_url(bad)
         except ValueError:

@@ -1,4 +1,5 @@
 """World data: loaded and checked, with errors that name the file and the entry."""
+
 from __future__ import annotations
 
 import json
@@ -18,51 +19,87 @@ def _edited(tmp_path, old: str, new: str):
     return path
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ('advertiser = "safetunnel-vpn.test", chain = ["serve.popads.net http"]',
-     'advertiser = "nobody.test", chain = ["serve.popads.net http"]', "network 'popads'.*unknown advertiser"),
-    ('chain = ["serve.popads.net http"] }', 'chain = ["serve.popads.net teleport"] }', "hop via 'teleport'"),
-    ('chain = ["serve.popads.net http"] }',
-     'chain = ["serve.popads.net http", "trk.adflowhub.test http", "go.clickpath-exchange.test http", '
-     '"r.smartlink-route.test http", "t.zeroclick-arbitrage.test http", "trk.adflowhub.test http"] }', "6 hops"),
-    ('chain = ["serve.popads.net http"] }', 'chain = ["evil.example http"] }', "click server"),
-    ('behaviour = "huge_page"', 'behaviour = "nuke"', "site 'hugepage.test'.*behaviour"),
-    ('operator = "lumiere"', 'operator = "nobody"', "unknown operator 'nobody'"),
-    ('{ network = "popads" }, { network = "adsense" }', '{ network = "popunder-inc" }', "unknown network"),
-    ('domain = "kinoflix-de.test"', 'domain = "kinoflix.de"', "fictional .test"),
-    ('domain = "kinoflix-de.test"', 'domain = "streamvf.test"', "listed twice"),
-    ('lang = "de"', 'lang = "de"\nfavourite_colour = "red"', "favourite_colour"),
-    ('category = "crypto"', 'category = "lottery"', "category 'lottery'"),
-    ('[[sites]]', '[[sites]\n', "world.toml"),
-    ('ids = { adsense = "ca-pub-4213377201944519" }',
-     'ids = { adsense = "ca-pub-4213377201944519", mgid_widget = "1" }', "site 'animevostfr.test'.*id 'mgid_widget'"),
-    ('behaviour = "popunder_window_open"', 'behaviour = "popunder_teleport"',
-     "network 'popads'.*behaviour 'popunder_teleport'"),
-    ('{ network = "trafficstars", pages = ["inner"] }, { network = "mgid" }',
-     '{ network = "trafficstars" }, { network = "mgid" }', "site 'bingewatch-free.test'.*'trafficstars'.*inner"),
-    ('{ advertiser = "coinrocket-exchange.test", chain = ["a-ads.com http"] }',
-     '{ advertiser = "coinrocket-exchange.test", chain = ["a-ads.com http"], when = { country = "fr" } }',
-     "network 'a-ads'.*no default campaign"),
-    ('mirror_from = { domain = "streamvf.test", via = "http" }', 'mirror_from = { via = "http" }',
-     "site 'streamvf-hd.test'.*mirror_from"),
-    ('mirror_from = { domain = "zt-films-ancien.test", via = "js" }',
-     'mirror_from = { domain = "zt-films-ancien.test", via = "dns" }', "site 'zt-films.test'.*mirror_from"),
-    ('host_pattern = "[a-z]{8}[0-9]{2}\\\\.com"', 'host_pattern = "[a-z{8"', "network 'adsterra'.*host_pattern"),
-    ('host_pattern = "[a-z]{8}[0-9]{2}\\\\.com"', 'host_pattern = "[a-z]{8}[0-9]{3}\\\\.com"',
-     "site 'flixbay-stream.test'.*throwaway host"),
-    ('protocol = "coinhive"', 'protocol = "bitcoin"', "miner service 'coinhive'.*protocol 'bitcoin'"),
-    ('adstxt = "oversized"', 'adstxt = "huge"', "site 'ddl-zone.test'.*adstxt 'huge'"),
-    ('when = { language = "de" }', 'when = { browser = "de" }', "network 'popads'.*when"),
-    ('cloaking = ["webdriver"]', 'cloaking = ["headless"]', "site 'cloakedflix.test'.*cloaking 'headless'"),
-    ('lang = "de"', 'lang = "German"', "site 'kinoflix-de.test'.*lang 'German'"),
-    ('throttle = 0.9', 'throttle = 1.5', "site 'streamcomplet.test'.*throttle 1.5"),
-    ('id = "popcash"', 'id = "popads"', "network 'popads'.*listed twice"),
-    ('domain = "parifoot-bet.test"', 'domain = "luckyspin-casino.test"', "advertiser 'luckyspin-casino.test'.*twice"),
-    ('id = "minergang"', 'id = "lumiere"', "operator 'lumiere'.*listed twice"),
-    ('id = "coinimp"', 'id = "coinhive"', "miner service 'coinhive'.*listed twice"),
-    ('ads = [ { network = "popcash", campaign = 1 } ]',
-     'ads = [ { network = "popcash", campaign = 1 }, { network = "popcash" } ]', "site 'telecharger-gratuit.test'.*'popcash' is placed twice"),
-])
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        (
+            'advertiser = "safetunnel-vpn.test", chain = ["serve.popads.net http"]',
+            'advertiser = "nobody.test", chain = ["serve.popads.net http"]',
+            "network 'popads'.*unknown advertiser",
+        ),
+        ('chain = ["serve.popads.net http"] }', 'chain = ["serve.popads.net teleport"] }', "hop via 'teleport'"),
+        (
+            'chain = ["serve.popads.net http"] }',
+            'chain = ["serve.popads.net http", "trk.adflowhub.test http", "go.clickpath-exchange.test http", '
+            '"r.smartlink-route.test http", "t.zeroclick-arbitrage.test http", "trk.adflowhub.test http"] }',
+            "6 hops",
+        ),
+        ('chain = ["serve.popads.net http"] }', 'chain = ["evil.example http"] }', "click server"),
+        ('behaviour = "huge_page"', 'behaviour = "nuke"', "site 'hugepage.test'.*behaviour"),
+        ('operator = "lumiere"', 'operator = "nobody"', "unknown operator 'nobody'"),
+        ('{ network = "popads" }, { network = "adsense" }', '{ network = "popunder-inc" }', "unknown network"),
+        ('domain = "kinoflix-de.test"', 'domain = "kinoflix.de"', "fictional .test"),
+        ('domain = "kinoflix-de.test"', 'domain = "streamvf.test"', "listed twice"),
+        ('lang = "de"', 'lang = "de"\nfavourite_colour = "red"', "favourite_colour"),
+        ('category = "crypto"', 'category = "lottery"', "category 'lottery'"),
+        ("[[sites]]", "[[sites]\n", "world.toml"),
+        (
+            'ids = { adsense = "ca-pub-4213377201944519" }',
+            'ids = { adsense = "ca-pub-4213377201944519", mgid_widget = "1" }',
+            "site 'animevostfr.test'.*id 'mgid_widget'",
+        ),
+        (
+            'behaviour = "popunder_window_open"',
+            'behaviour = "popunder_teleport"',
+            "network 'popads'.*behaviour 'popunder_teleport'",
+        ),
+        (
+            '{ network = "trafficstars", pages = ["inner"] }, { network = "mgid" }',
+            '{ network = "trafficstars" }, { network = "mgid" }',
+            "site 'bingewatch-free.test'.*'trafficstars'.*inner",
+        ),
+        (
+            '{ advertiser = "coinrocket-exchange.test", chain = ["a-ads.com http"] }',
+            '{ advertiser = "coinrocket-exchange.test", chain = ["a-ads.com http"], when = { country = "fr" } }',
+            "network 'a-ads'.*no default campaign",
+        ),
+        (
+            'mirror_from = { domain = "streamvf.test", via = "http" }',
+            'mirror_from = { via = "http" }',
+            "site 'streamvf-hd.test'.*mirror_from",
+        ),
+        (
+            'mirror_from = { domain = "zt-films-ancien.test", via = "js" }',
+            'mirror_from = { domain = "zt-films-ancien.test", via = "dns" }',
+            "site 'zt-films.test'.*mirror_from",
+        ),
+        ('host_pattern = "[a-z]{8}[0-9]{2}\\\\.com"', 'host_pattern = "[a-z{8"', "network 'adsterra'.*host_pattern"),
+        (
+            'host_pattern = "[a-z]{8}[0-9]{2}\\\\.com"',
+            'host_pattern = "[a-z]{8}[0-9]{3}\\\\.com"',
+            "site 'flixbay-stream.test'.*throwaway host",
+        ),
+        ('protocol = "coinhive"', 'protocol = "bitcoin"', "miner service 'coinhive'.*protocol 'bitcoin'"),
+        ('adstxt = "oversized"', 'adstxt = "huge"', "site 'ddl-zone.test'.*adstxt 'huge'"),
+        ('when = { language = "de" }', 'when = { browser = "de" }', "network 'popads'.*when"),
+        ('cloaking = ["webdriver"]', 'cloaking = ["headless"]', "site 'cloakedflix.test'.*cloaking 'headless'"),
+        ('lang = "de"', 'lang = "German"', "site 'kinoflix-de.test'.*lang 'German'"),
+        ("throttle = 0.9", "throttle = 1.5", "site 'streamcomplet.test'.*throttle 1.5"),
+        ('id = "popcash"', 'id = "popads"', "network 'popads'.*listed twice"),
+        (
+            'domain = "parifoot-bet.test"',
+            'domain = "luckyspin-casino.test"',
+            "advertiser 'luckyspin-casino.test'.*twice",
+        ),
+        ('id = "minergang"', 'id = "lumiere"', "operator 'lumiere'.*listed twice"),
+        ('id = "coinimp"', 'id = "coinhive"', "miner service 'coinhive'.*listed twice"),
+        (
+            'ads = [ { network = "popcash", campaign = 1 } ]',
+            'ads = [ { network = "popcash", campaign = 1 }, { network = "popcash" } ]',
+            "site 'telecharger-gratuit.test'.*'popcash' is placed twice",
+        ),
+    ],
+)
 def test_bad_world_data_is_refused_with_a_clear_message(tmp_path, old, new, message):
     with pytest.raises(WorldError, match=message):
         load_world(_edited(tmp_path, old, new))
@@ -80,9 +117,18 @@ def test_behaviour_vocabularies_match_their_tables():
 ODD = "'\"</script><script>alert(1)</script>"
 
 
-@pytest.mark.parametrize("old", ['popads_site_id = "4412331"', 'popcash_uid = "3314159"', 'ga = "G-LUM3R1E42X"',
-                                 'adsterra_key = "a3f9c2e1d4b5"', 'gtm = "GTM-NB7K2QX"', 'ga = "UA-88123456-1"',
-                                 'hilltopads_site = "771204"'])
+@pytest.mark.parametrize(
+    "old",
+    [
+        'popads_site_id = "4412331"',
+        'popcash_uid = "3314159"',
+        'ga = "G-LUM3R1E42X"',
+        'adsterra_key = "a3f9c2e1d4b5"',
+        'gtm = "GTM-NB7K2QX"',
+        'ga = "UA-88123456-1"',
+        'hilltopads_site = "771204"',
+    ],
+)
 def test_odd_ids_are_written_into_scripts_as_string_literals(tmp_path, old):
     key, value = old.split(" = ")
     odd = json.loads(value) + ODD

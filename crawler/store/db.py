@@ -1,5 +1,6 @@
 """Opening a store: where it lives, its engine (SQLite tuned for one writer and many readers), its
 migrations (Alembic, run on open), and a URL safe to print."""
+
 from __future__ import annotations
 
 import os

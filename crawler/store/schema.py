@@ -3,12 +3,24 @@ Alembic migration in `migrations/versions/`.
 
 A visit keeps its whole Observation (compressed JSON, `visits.observation`) so findings can be recomputed
 from it; `requests` and `windows` are the observation's most queried parts, flattened for SQL."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,7 +66,10 @@ class Run(Base):
 
 class Visit(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_site_started", "site_id", "started_at"), Index("ix_visits_started", "started_at", "status", "site_id", "final_site"))
+    __table_args__ = (
+        Index("ix_visits_site_started", "site_id", "started_at"),
+        Index("ix_visits_started", "started_at", "status", "site_id", "final_site"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(40), unique=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
@@ -115,6 +130,7 @@ class Window(Base):
 
 class AdsTxt(Base):
     """ads.txt / app-ads.txt of a site, sellers.json of an ad system, fetched as plain HTTP."""
+
     __tablename__ = "adstxt"
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
@@ -133,11 +149,16 @@ class AdsTxt(Base):
 
 # --- findings (attribution/): recomputed from the observations above by `moneytrail reanalyze` ----------
 
+
 class FindingNetwork(Base):
     """An ad network seen on a site, and how (evidence: host, initiator, inline, chain, adstxt, list)."""
+
     __tablename__ = "finding_networks"
-    __table_args__ = (Index("ix_finding_networks_site", "site", "network"), Index("ix_finding_networks_network", "network"),
-                      Index("ix_finding_networks_period", "visit_id", "site", "network"))
+    __table_args__ = (
+        Index("ix_finding_networks_site", "site", "network"),
+        Index("ix_finding_networks_network", "network"),
+        Index("ix_finding_networks_period", "visit_id", "site", "network"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
@@ -149,10 +170,14 @@ class FindingNetwork(Base):
 
 class FindingLink(Base):
     """An ad followed to its advertiser: site -> network -> (brokers) -> advertiser."""
+
     __tablename__ = "finding_links"
-    __table_args__ = (Index("ix_finding_links_site", "site", "network"), Index("ix_finding_links_advertiser", "advertiser"),
-                      Index("ix_finding_links_network", "network"),
-                      Index("ix_finding_links_period", "visit_id", "site", "kind", "category"))
+    __table_args__ = (
+        Index("ix_finding_links_site", "site", "network"),
+        Index("ix_finding_links_advertiser", "advertiser"),
+        Index("ix_finding_links_network", "network"),
+        Index("ix_finding_links_period", "visit_id", "site", "kind", "category"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     site: Mapped[str] = mapped_column(String(253))
@@ -182,9 +207,12 @@ class FindingMiner(Base):
 
 class FindingId(Base):
     """A publisher id a site carries (in its pages, its miner, or its ads.txt)."""
+
     __tablename__ = "finding_ids"
-    __table_args__ = (Index("ix_finding_ids_value", "id_type", "id_value"),
-                      Index("ix_finding_ids_period", "visit_id", "site", "id_type", "id_value", "source"))
+    __table_args__ = (
+        Index("ix_finding_ids_value", "id_type", "id_value"),
+        Index("ix_finding_ids_period", "visit_id", "site", "id_type", "id_value", "source"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     adstxt_id: Mapped[int | None] = mapped_column(ForeignKey("adstxt.id", ondelete="CASCADE"), index=True)
@@ -196,6 +224,7 @@ class FindingId(Base):
 
 
 # --- schedules (crawler/schedules.py) ---------------------------------------------------------------------
+
 
 class Schedule(Base):
     __tablename__ = "schedules"
@@ -214,6 +243,7 @@ class Schedule(Base):
 class ScheduleRun(Base):
     """One due time of a schedule and what came of it: running, finished, nothing_reached, failed,
     interrupted, skipped (the previous run still going), missed (the scheduler was down)."""
+
     __tablename__ = "schedule_runs"
     __table_args__ = (UniqueConstraint("schedule_id", "due_at"),)  # one run per due time, whatever the schedulers
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,6 @@
 """Writing to the store: watchlists, crawl runs, visits (each with all its observations in one
 transaction), and ads.txt / sellers.json fetches."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import logging
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select
@@ -16,15 +17,25 @@ from ..domains import host_of, site_of
 from ..observation import Observation
 from ..watchlist import Entry
 from .db import Store
-from .schema import (AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Request, Run, Site, Visit, Watchlist,
-                     Window)
-
+from .schema import (
+    AdsTxt,
+    FindingId,
+    FindingLink,
+    FindingMiner,
+    FindingNetwork,
+    Request,
+    Run,
+    Site,
+    Visit,
+    Watchlist,
+    Window,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class NoSuchWatchlist(LookupError):
@@ -32,6 +43,7 @@ class NoSuchWatchlist(LookupError):
 
 
 # --- watchlists ----------------------------------------------------------------------------------
+
 
 def import_watchlist(store: Store, name: str, entries: list[Entry], source: str | None = None) -> tuple[int, int]:
     """Add the entries to watchlist `name` (created if new): returns (sites added, sites updated).
@@ -47,8 +59,19 @@ def import_watchlist(store: Store, name: str, entries: list[Entry], source: str 
         for e in entries:
             site = existing.get(e.domain)
             if site is None:
-                s.add(Site(watchlist_id=wl.id, domain=e.domain, url=e.url, name=e.name, category=e.category,
-                           country=e.country, tags=list(e.tags), monthly_visits=e.monthly_visits, added_at=utcnow()))
+                s.add(
+                    Site(
+                        watchlist_id=wl.id,
+                        domain=e.domain,
+                        url=e.url,
+                        name=e.name,
+                        category=e.category,
+                        country=e.country,
+                        tags=list(e.tags),
+                        monthly_visits=e.monthly_visits,
+                        added_at=utcnow(),
+                    )
+                )
                 added += 1
                 continue
             for attr in ("name", "category", "country", "monthly_visits"):
@@ -69,8 +92,9 @@ def watchlist_sites(store: Store, name: str) -> tuple[Watchlist, list[Site]]:
 
 def list_watchlists(store: Store) -> list[tuple[Watchlist, int]]:
     with store.session() as s:
-        rows = s.execute(select(Watchlist, func.count(Site.id)).outerjoin(Site).group_by(Watchlist.id)
-                         .order_by(Watchlist.name))
+        rows = s.execute(
+            select(Watchlist, func.count(Site.id)).outerjoin(Site).group_by(Watchlist.id).order_by(Watchlist.name)
+        )
         return [(wl, n) for wl, n in rows]
 
 
@@ -94,10 +118,18 @@ def remove(store: Store, name: str, domains: list[str] | None = None) -> int:
 
 # --- runs ----------------------------------------------------------------------------------------
 
+
 def start_run(store: Store, watchlist_id: int | None, sites: int, profile: dict, options: dict) -> int:
     with store.session() as s, s.begin():
-        run = Run(watchlist_id=watchlist_id, started_at=utcnow(), state="running", profile=profile,
-                  options=options, sites=sites, counts={})
+        run = Run(
+            watchlist_id=watchlist_id,
+            started_at=utcnow(),
+            state="running",
+            profile=profile,
+            options=options,
+            sites=sites,
+            counts={},
+        )
         s.add(run)
         s.flush()
         return run.id
@@ -116,6 +148,7 @@ class NoSuchRun(LookupError):
 @dataclass
 class Resumed:
     """What a run already holds, for `crawl --resume`: its options and the visits stored."""
+
     run_id: int
     watchlist: str
     options: dict
@@ -130,13 +163,18 @@ def stored_counts(store: Store, run_id: int) -> dict:
     counts: Counter = Counter()
     with store.session() as s:
         for kind, status, sockets, n in s.execute(
-                select(Visit.page_kind, Visit.status, func.sum(Visit.n_websockets), func.count(Visit.id))
-                .where(Visit.run_id == run_id).group_by(Visit.page_kind, Visit.status)):
+            select(Visit.page_kind, Visit.status, func.sum(Visit.n_websockets), func.count(Visit.id))
+            .where(Visit.run_id == run_id)
+            .group_by(Visit.page_kind, Visit.status)
+        ):
             counts.update({"visits": n, f"visits_{status}": n, "websockets": int(sockets or 0)})
             if kind == "home":
                 counts[f"sites_{status}"] += n
-        counts["popups"] = s.scalar(select(func.count(Window.id)).join(Visit, Visit.id == Window.visit_id)
-                                    .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder"))))
+        counts["popups"] = s.scalar(
+            select(func.count(Window.id))
+            .join(Visit, Visit.id == Window.visit_id)
+            .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder")))
+        )
     return dict(counts)
 
 
@@ -152,14 +190,23 @@ def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
         visits, homes, adstxt = set(), {}, set()
         if details:
             for site_id, url, profile, kind, blob in s.execute(
-                    select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation)
-                    .where(Visit.run_id == run_id)):
+                select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation).where(
+                    Visit.run_id == run_id
+                )
+            ):
                 name = (profile or {}).get("name", "default")
                 visits.add((site_id, name, url))
                 if kind == "home":
                     homes[(site_id, name)] = unpack(blob)
-            adstxt = set(s.execute(select(AdsTxt.site_id, AdsTxt.kind).where(
-                AdsTxt.run_id == run_id, AdsTxt.site_id.is_not(None), AdsTxt.kind.in_(("ads.txt", "app-ads.txt")))).all())
+            adstxt = set(
+                s.execute(
+                    select(AdsTxt.site_id, AdsTxt.kind).where(
+                        AdsTxt.run_id == run_id,
+                        AdsTxt.site_id.is_not(None),
+                        AdsTxt.kind.in_(("ads.txt", "app-ads.txt")),
+                    )
+                ).all()
+            )
         run.state, run.ended_at = "running", None
         name, options = watchlist.name, dict(run.options or {})
     # counts as far as the stored visits tell (a killed crawl never wrote its own)
@@ -177,6 +224,7 @@ def run_options(store: Store, run_id: int) -> tuple[str, dict]:
 
 
 # --- visits --------------------------------------------------------------------------------------
+
 
 def pack(obs: Observation) -> bytes:
     return zlib.compress(json.dumps(obs.to_dict(), separators=(",", ":")).encode(), 6)
@@ -205,23 +253,64 @@ def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | N
     site = findings.site[:253]
     source = {"visit_id": visit_id, "adstxt_id": adstxt_id, "site": site}
     if findings.networks:
-        s.execute(insert(FindingNetwork), [{**source, "network": h.network[:300], "evidence": h.evidence,
-                                            "host": h.host[:253]} for h in findings.networks])
+        s.execute(
+            insert(FindingNetwork),
+            [
+                {**source, "network": h.network[:300], "evidence": h.evidence, "host": h.host[:253]}
+                for h in findings.networks
+            ],
+        )
     if findings.ids:
-        s.execute(insert(FindingId), [{**source, "id_type": i.id_type[:40], "id_value": i.id_value[:300],
-                                       "source": i.source, "network": i.network} for i in findings.ids])
+        s.execute(
+            insert(FindingId),
+            [
+                {
+                    **source,
+                    "id_type": i.id_type[:40],
+                    "id_value": i.id_value[:300],
+                    "source": i.source,
+                    "network": i.network,
+                }
+                for i in findings.ids
+            ],
+        )
     if findings.links:
-        s.execute(insert(FindingLink), [
-            {"visit_id": visit_id, "site": site, "network": link.network[:300], "advertiser": link.advertiser[:253],
-             "kind": link.kind[:20], "category": link.category[:40], "brokers": link.brokers,
-             "chain": [{"host": h.host, "via": h.via, "role": h.role} for h in link.chain],
-             "landing_url": link.landing_url, "landing_title": link.landing_title, "page": link.page,
-             "screenshot": link.screenshot} for link in findings.links])
+        s.execute(
+            insert(FindingLink),
+            [
+                {
+                    "visit_id": visit_id,
+                    "site": site,
+                    "network": link.network[:300],
+                    "advertiser": link.advertiser[:253],
+                    "kind": link.kind[:20],
+                    "category": link.category[:40],
+                    "brokers": link.brokers,
+                    "chain": [{"host": h.host, "via": h.via, "role": h.role} for h in link.chain],
+                    "landing_url": link.landing_url,
+                    "landing_title": link.landing_title,
+                    "page": link.page,
+                    "screenshot": link.screenshot,
+                }
+                for link in findings.links
+            ],
+        )
     if findings.miners:
-        s.execute(insert(FindingMiner), [
-            {"visit_id": visit_id, "site": site, "service": m.service[:200], "site_key": (m.site_key or None) and m.site_key[:300],
-             "wallet": (m.wallet or None) and m.wallet[:300], "pool": m.pool, "signals": m.signals}
-            for m in findings.miners])
+        s.execute(
+            insert(FindingMiner),
+            [
+                {
+                    "visit_id": visit_id,
+                    "site": site,
+                    "service": m.service[:200],
+                    "site_key": (m.site_key or None) and m.site_key[:300],
+                    "wallet": (m.wallet or None) and m.wallet[:300],
+                    "pool": m.pool,
+                    "signals": m.signals,
+                }
+                for m in findings.miners
+            ],
+        )
 
 
 def clear_findings(s, *, visit_ids=None, adstxt_ids=None) -> None:
@@ -233,8 +322,15 @@ def clear_findings(s, *, visit_ids=None, adstxt_ids=None) -> None:
             s.execute(delete(table).where(table.adstxt_id.in_(adstxt_ids)))
 
 
-def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: int | None,
-                screenshots: dict[str, bytes] | None = None, attribute=None) -> int:
+def write_visit(
+    store: Store,
+    obs: Observation,
+    *,
+    run_id: int | None,
+    site_id: int | None,
+    screenshots: dict[str, bytes] | None = None,
+    attribute=None,
+) -> int:
     """Store one visit and all its observations in one transaction; returns the visit's row id.
     `attribute(obs)`, if given, returns its findings, stored in the same transaction."""
     paths = _save_screenshots(store, run_id, screenshots or {})
@@ -242,29 +338,72 @@ def write_visit(store: Store, obs: Observation, *, run_id: int | None, site_id: 
     for w in obs.windows:
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
     with store.session() as s, s.begin():
-        visit = Visit(uid=obs.visit_id, run_id=run_id, site_id=site_id, url=obs.url, page_kind=obs.page_kind,
-                      status=obs.status, error=obs.error, http_status=obs.http_status, final_url=obs.final_url,
-                      final_site=obs.final_site[:253], title=obs.title,
-                      started_at=datetime.fromisoformat(obs.started_at), duration=obs.duration,
-                      profile=obs.profile, screenshot=obs.screenshot, hostile=obs.hostile,
-                      n_requests=len(obs.requests), n_windows=len(obs.windows), n_websockets=len(obs.websockets),
-                      n_wasm=len(obs.wasm), schema=obs.schema, observation=pack(obs))
+        visit = Visit(
+            uid=obs.visit_id,
+            run_id=run_id,
+            site_id=site_id,
+            url=obs.url,
+            page_kind=obs.page_kind,
+            status=obs.status,
+            error=obs.error,
+            http_status=obs.http_status,
+            final_url=obs.final_url,
+            final_site=obs.final_site[:253],
+            title=obs.title,
+            started_at=datetime.fromisoformat(obs.started_at),
+            duration=obs.duration,
+            profile=obs.profile,
+            screenshot=obs.screenshot,
+            hostile=obs.hostile,
+            n_requests=len(obs.requests),
+            n_windows=len(obs.windows),
+            n_websockets=len(obs.websockets),
+            n_wasm=len(obs.wasm),
+            schema=obs.schema,
+            observation=pack(obs),
+        )
         s.add(visit)
         s.flush()
         if obs.requests:
-            s.execute(insert(Request), [
-                {"visit_id": visit.id, "n": r.id, "url": r.url, "host": host_of(r.url)[:253], "method": r.method[:10],
-                 "resource_type": r.resource_type[:30], "page": r.page, "navigation": r.navigation,
-                 "initiator": r.initiator, "status": r.status, "failure": r.failure, "step": r.step}
-                for r in obs.requests])
+            s.execute(
+                insert(Request),
+                [
+                    {
+                        "visit_id": visit.id,
+                        "n": r.id,
+                        "url": r.url,
+                        "host": host_of(r.url)[:253],
+                        "method": r.method[:10],
+                        "resource_type": r.resource_type[:30],
+                        "page": r.page,
+                        "navigation": r.navigation,
+                        "initiator": r.initiator,
+                        "status": r.status,
+                        "failure": r.failure,
+                        "step": r.step,
+                    }
+                    for r in obs.requests
+                ],
+            )
         if obs.windows:
-            s.execute(insert(Window), [
-                {"visit_id": visit.id, "page": w.page, "kind": w.kind, "step": w.step,
-                 "first_url": w.chain[0].url if w.chain else None, "landing_url": w.landing_url,
-                 "landing_site": site_of(w.landing_url)[:253] if w.landing_url else None,
-                 "landing_title": w.landing_title, "screenshot": w.screenshot,
-                 "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain]}
-                for w in obs.windows])
+            s.execute(
+                insert(Window),
+                [
+                    {
+                        "visit_id": visit.id,
+                        "page": w.page,
+                        "kind": w.kind,
+                        "step": w.step,
+                        "first_url": w.chain[0].url if w.chain else None,
+                        "landing_url": w.landing_url,
+                        "landing_site": site_of(w.landing_url)[:253] if w.landing_url else None,
+                        "landing_title": w.landing_title,
+                        "screenshot": w.screenshot,
+                        "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain],
+                    }
+                    for w in obs.windows
+                ],
+            )
         findings = attribute(obs) if attribute is not None else None
         if findings is not None:
             try:
@@ -290,13 +429,38 @@ def load_observations(store: Store, run_id: int | None = None) -> list[Observati
 
 # --- ads.txt and sellers.json --------------------------------------------------------------------
 
-def write_adstxt(store: Store, *, run_id: int | None, site_id: int | None, domain: str, kind: str, url: str,
-                 outcome: str, final_url: str | None = None, http_status: int | None = None,
-                 error: str | None = None, size: int | None = None, body: str | None = None, findings=None) -> None:
+
+def write_adstxt(
+    store: Store,
+    *,
+    run_id: int | None,
+    site_id: int | None,
+    domain: str,
+    kind: str,
+    url: str,
+    outcome: str,
+    final_url: str | None = None,
+    http_status: int | None = None,
+    error: str | None = None,
+    size: int | None = None,
+    body: str | None = None,
+    findings=None,
+) -> None:
     with store.session() as s, s.begin():
-        row = AdsTxt(run_id=run_id, site_id=site_id, domain=domain, kind=kind, url=url, final_url=final_url,
-                     outcome=outcome, http_status=http_status, error=error, size=size, body=body,
-                     fetched_at=utcnow())
+        row = AdsTxt(
+            run_id=run_id,
+            site_id=site_id,
+            domain=domain,
+            kind=kind,
+            url=url,
+            final_url=final_url,
+            outcome=outcome,
+            http_status=http_status,
+            error=error,
+            size=size,
+            body=body,
+            fetched_at=utcnow(),
+        )
         s.add(row)
         if findings is not None:
             s.flush()
@@ -307,6 +471,7 @@ def resolve_watchlist(store: Store, name_or_file: str, name: str | None = None):
     """A watchlist by name, or a watchlist file imported first (under `name`, default the file's stem):
     returns (watchlist, sites, problems with the file's rows)."""
     from ..watchlist import parse_file
+
     path = Path(name_or_file)
     problems: list = []
     if path.is_file():
