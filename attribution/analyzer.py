@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from crawler.domains import registrable_domain
-from crawler.observation import Observation
+from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.observation import Observation
 
 from .attribute import attribute
 from .findings import Findings
@@ -50,8 +50,8 @@ def reanalyze(
 ) -> dict[str, int]:
     """Recompute findings of every stored visit (started at or after `since`) and ads.txt file (fetched at or
     after `since`), in batches, each batch one transaction. Returns counts."""
-    from crawler.store.schema import AdsTxt, Visit
-    from crawler.store.writer import add_findings, clear_findings, unpack
+    from moneytrail.crawler.store.schema import AdsTxt, Visit
+    from moneytrail.crawler.store.writer import add_findings, clear_findings, unpack
 
     with store.session() as s:
         visits = select(Visit.id)

@@ -5,7 +5,7 @@ Networks per request (requests.py), inline tags and publisher ids (ids.py), chai
 
 from __future__ import annotations
 
-from crawler.observation import Observation
+from moneytrail.crawler.observation import Observation
 
 from .findings import EVIDENCE, Findings, NetworkHit
 from .ids import inline_tags, page_ids

@@ -71,7 +71,7 @@ def _joined(values) -> str:
 
 
 def links(store, scope: Scope) -> pd.DataFrame:
-    from crawler.store.schema import FindingLink, Visit
+    from moneytrail.crawler.store.schema import FindingLink, Visit
 
     query = scope.visits(
         select(
@@ -114,7 +114,7 @@ def links(store, scope: Scope) -> pd.DataFrame:
 
 
 def networks(store, scope: Scope) -> pd.DataFrame:
-    from crawler.store.schema import AdsTxt, FindingNetwork, Visit
+    from moneytrail.crawler.store.schema import AdsTxt, FindingNetwork, Visit
 
     rows: dict[tuple, dict] = {}
     with store.session() as s:
@@ -155,7 +155,7 @@ def networks(store, scope: Scope) -> pd.DataFrame:
 
 
 def miners(store, scope: Scope) -> pd.DataFrame:
-    from crawler.store.schema import FindingMiner, Visit
+    from moneytrail.crawler.store.schema import FindingMiner, Visit
 
     rows: dict[tuple, dict] = {}
     query = scope.visits(
@@ -193,7 +193,7 @@ def miners(store, scope: Scope) -> pd.DataFrame:
 
 def _sellers(store, scope: Scope) -> dict[str, dict]:
     """ad system domain -> sellers.json map (the latest readable file of each)."""
-    from crawler.store.schema import AdsTxt
+    from moneytrail.crawler.store.schema import AdsTxt
 
     found: dict[str, dict] = {}
     query = select(AdsTxt.domain, AdsTxt.body).where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")
@@ -207,7 +207,7 @@ def _sellers(store, scope: Scope) -> dict[str, dict]:
 
 def id_rows(store, scope: Scope, types=None) -> list[tuple[str, str, str, str]]:
     """(site, id_type, id_value, source) of every publisher id in scope (of these types only, if given)."""
-    from crawler.store.schema import AdsTxt, FindingId, Visit
+    from moneytrail.crawler.store.schema import AdsTxt, FindingId, Visit
 
     with store.session() as s:
         columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from crawler.domains import registrable_domain
-from crawler.observation import Observation
+from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.observation import Observation
 
 from .findings import Miner, NetworkHit, PublisherId
 from .requests import RequestNetworks, fast_host

@@ -36,7 +36,7 @@ def kind_of(name: str) -> str:
 
 
 def cache_dir() -> Path:
-    from crawler.store.db import data_home
+    from moneytrail.crawler.store.db import data_home
 
     return data_home() / "lists"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 
-from crawler.domains import registrable_domain
-from crawler.observation import Observation
+from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.observation import Observation
 
 from .findings import Miner
 from .requests import fast_host

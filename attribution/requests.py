@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.domains import registrable_domain
-from crawler.observation import Observation
+from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.observation import Observation
 
 from .findings import NetworkHit
 from .lists import FilterLists

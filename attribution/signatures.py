@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moneytrail.data import DATA_DIR
+
 try:  # the regex parser, for literal hints (Python 3.11+: re._parser)
     import re._constants as _sre_constants
     import re._parser as _sre_parse
@@ -20,7 +22,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
 FORMATS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DIR = DATA_DIR
 HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$"
 )

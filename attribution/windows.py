@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from crawler.domains import registrable_domain
-from crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
+from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
 
 from .findings import Hop, Link, NetworkHit
 from .requests import RequestNetworks, fast_host

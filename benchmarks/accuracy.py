@@ -29,12 +29,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the store and the exports in this directory")
     args = parser.parse_args()
 
-    from sandbox.build import build_app
-    from sandbox.cli import write_watchlist
-    from sandbox.scoring import score, table
-    from sandbox.server import SandboxServer, SandboxThread
-    from sandbox.truth import build_truth
-    from sandbox.world import load_world
+    from moneytrail.sandbox.build import build_app
+    from moneytrail.sandbox.cli import write_watchlist
+    from moneytrail.sandbox.scoring import score, table
+    from moneytrail.sandbox.server import SandboxServer, SandboxThread
+    from moneytrail.sandbox.truth import build_truth
+    from moneytrail.sandbox.world import load_world
 
     world = load_world()
     home = args.keep or Path(tempfile.mkdtemp(prefix="moneytrail-accuracy-"))
@@ -43,7 +43,7 @@ def main() -> None:
     write_watchlist(world, watchlist)
     db = f"sqlite:///{home / 'accuracy.db'}"
     env = dict(os.environ, MONEYTRAIL_HOME=str(home))
-    moneytrail = [sys.executable, "-m", "crawler"]
+    moneytrail = [sys.executable, "-m", "moneytrail"]
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
         started = time.monotonic()
         crawl = subprocess.run(

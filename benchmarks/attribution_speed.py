@@ -34,8 +34,8 @@ SHARED = ROOT.parent / "shared" / "lists"
 
 
 def observations(rows: list[dict]):
-    from crawler.domains import site_of
-    from crawler.observation import FrameRecord, Observation, RequestRecord
+    from moneytrail.crawler.domains import site_of
+    from moneytrail.crawler.observation import FrameRecord, Observation, RequestRecord
 
     pages: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -65,11 +65,11 @@ def main() -> None:
         raise SystemExit(f"no request dataset at {args.requests}: nothing to measure")
     import adblock
 
-    from attribution.attribute import attribute
-    from attribution.lists import FilterLists
-    from attribution.requests import fast_host
-    from attribution.signatures import load
-    from crawler.domains import registrable_domain
+    from moneytrail.attribution.attribute import attribute
+    from moneytrail.attribution.lists import FilterLists
+    from moneytrail.attribution.requests import fast_host
+    from moneytrail.attribution.signatures import load
+    from moneytrail.crawler.domains import registrable_domain
 
     rows = [json.loads(line) for line in args.requests.read_text().splitlines() if line.strip()]
     n = len(rows)

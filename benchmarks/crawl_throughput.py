@@ -117,8 +117,8 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed ({proc.returncode}):\n{output[-3000:]}")
-    from crawler.store import open_store
-    from crawler.store.writer import load_observations
+    from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.writer import load_observations
 
     observations = load_observations(open_store(db, home / "shots"))
     return observations, seconds, sampler.figures()
@@ -127,9 +127,9 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
     from playwright.async_api import async_playwright
 
-    from crawler.browser import QUIET_ARGS
-    from crawler.domains import site_of
-    from crawler.visit import visit_url
+    from moneytrail.crawler.browser import QUIET_ARGS
+    from moneytrail.crawler.domains import site_of
+    from moneytrail.crawler.visit import visit_url
 
     async def loop():
         results = []
@@ -156,11 +156,11 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=60, help="visits of the sequential baseline")
     args = parser.parse_args()
 
-    from crawler.browser import find_chromium
-    from sandbox.build import build_app
-    from sandbox.cli import write_watchlist
-    from sandbox.server import SandboxServer, SandboxThread
-    from sandbox.world import load_world
+    from moneytrail.crawler.browser import find_chromium
+    from moneytrail.sandbox.build import build_app
+    from moneytrail.sandbox.cli import write_watchlist
+    from moneytrail.sandbox.server import SandboxServer, SandboxThread
+    from moneytrail.sandbox.world import load_world
 
     world = load_world()
     home = Path(tempfile.mkdtemp(prefix="moneytrail-bench-"))

@@ -31,11 +31,11 @@ def main() -> None:
     args = parser.parse_args()
     from synthetic_store import build
 
-    from attribution.signatures import load
-    from crawler.store import open_store
-    from reports.exposure import Cpm, exposure
-    from reports.periods import parse
-    from reports.render import html
+    from moneytrail.attribution.signatures import load
+    from moneytrail.crawler.store import open_store
+    from moneytrail.reports.exposure import Cpm, exposure
+    from moneytrail.reports.periods import parse
+    from moneytrail.reports.render import html
 
     args.dir.mkdir(parents=True, exist_ok=True)
     sigs, cpm, period = load(), Cpm.load(), parse(args.period)

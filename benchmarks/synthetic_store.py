@@ -64,7 +64,7 @@ def weighted(rng: random.Random, table):
 
 
 def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, progress=print) -> dict:
-    from crawler.store import open_store
+    from moneytrail.crawler.store import open_store
 
     if path.exists():
         path.unlink()

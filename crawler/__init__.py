@@ -1,3 +1,2 @@
-"""moneytrail's crawler: the Scrapy project (settings, browser instrumentation, pipelines) and the CLI."""
-
-__version__ = "0.1.0"
+"""moneytrail's crawler: the Scrapy project (settings, browser instrumentation, the Observation, item
+pipelines) and the store."""

@@ -196,11 +196,11 @@ class WorkerScheduler(Scheduler):
 def worker_settings(redis_url: str, run: int) -> dict:
     k = keys(run)
     return {
-        "SCHEDULER": "crawler.distributed.WorkerScheduler",
-        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+        "SCHEDULER": "moneytrail.crawler.distributed.WorkerScheduler",
+        "SCHEDULER_QUEUE_CLASS": "moneytrail.crawler.distributed.ReliableQueue",
         "SCHEDULER_QUEUE_KEY": k["queue"],
         "SCHEDULER_DUPEFILTER_KEY": k["seen"],
-        "DUPEFILTER_CLASS": "crawler.distributed.SharedDupeFilter",
+        "DUPEFILTER_CLASS": "moneytrail.crawler.distributed.SharedDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_FLUSH_ON_START": False,
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,

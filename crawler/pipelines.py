@@ -30,7 +30,7 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.store = spider.store
         settings = self.crawler.settings
-        from attribution.analyzer import Analyzer
+        from moneytrail.attribution.analyzer import Analyzer
 
         self.analyzer = Analyzer.from_options(settings.get("MONEYTRAIL_DATA"), settings.get("MONEYTRAIL_LISTS"))
         if spider.resumed is not None:  # crawl --resume: the same run goes on, its counts too

@@ -16,8 +16,9 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .settings import browser_proxy, redact_proxy
+from moneytrail.data import DATA_DIR
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = DATA_DIR
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 FIELDS = ("device", "locale", "accept_language", "timezone", "country", "proxy", "user_agent")
 

@@ -40,7 +40,7 @@ from .observation import (
     WorkerRecord,
 )
 
-INSTRUMENT_JS = resources.files("crawler").joinpath("instrument.js").read_text()
+INSTRUMENT_JS = resources.files("moneytrail.crawler").joinpath("instrument.js").read_text()
 MAX_FRAMES, MAX_WASM_RECORDS, MAX_DOWNLOADS = 500, 50, 20
 CHAIN_QUIET = 0.7  # seconds without a navigation after which a window's chain has landed
 NAV_REASONS = {

@@ -46,13 +46,13 @@ class CrawlResult:
 
 def settings_for(options: CrawlOptions) -> Settings:
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("moneytrail.crawler.settings", priority="project")
     values = {
         "MONEYTRAIL_CONCURRENCY": options.concurrency,
         "PLAYWRIGHT_MAX_CONTEXTS": options.concurrency,
         "CONCURRENT_REQUESTS": options.concurrency + 4,
         "MONEYTRAIL_PROGRESS": options.progress,
-        "EXTENSIONS": {"crawler.progress.CrawlProgress": 500},
+        "EXTENSIONS": {"moneytrail.crawler.progress.CrawlProgress": 500},
         "MONEYTRAIL_LIMITS": options.limits,
     }
     if options.db:

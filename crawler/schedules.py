@@ -234,7 +234,7 @@ class Daemon:
         args = [
             sys.executable,
             "-m",
-            "crawler",
+            "moneytrail",
             "crawl",
             "-w",
             sch.watchlist,

@@ -19,16 +19,16 @@ from urllib.parse import unquote, urlsplit
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never download the suffix list
 
 BOT_NAME = "moneytrail"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["moneytrail.spiders"]
+NEWSPIDER_MODULE = "moneytrail.spiders"
 ROBOTSTXT_OBEY = False  # piracy sites are audited, not indexed: every page a visitor sees is in scope
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's remote-control server runs code: never on
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False  # each visit has its own browser context; plain requests need no cookies
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-DOWNLOAD_HANDLERS = {"http": "crawler.handler.VisitDownloadHandler", "https": "crawler.handler.VisitDownloadHandler"}
+DOWNLOAD_HANDLERS = {"http": "moneytrail.crawler.handler.VisitDownloadHandler", "https": "moneytrail.crawler.handler.VisitDownloadHandler"}
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_BROWSER_PROVIDER = "crawler.handler.SharedBrowserProvider"
+PLAYWRIGHT_BROWSER_PROVIDER = "moneytrail.crawler.handler.SharedBrowserProvider"
 PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser's own headers, as a visitor's
 MONEYTRAIL_CONCURRENCY = 4
 PLAYWRIGHT_MAX_CONTEXTS = MONEYTRAIL_CONCURRENCY
@@ -37,7 +37,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 1
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"moneytrail.crawler.pipelines.StorePipeline": 300}
 LOG_LEVEL = "INFO"
 DOWNLOAD_WARNSIZE = 0
 

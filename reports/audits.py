@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from attribution.exports import Scope, clusters
-from attribution.signatures import Signatures
+from moneytrail.attribution.exports import Scope, clusters
+from moneytrail.attribution.signatures import Signatures
 
 from . import queries
 from .model import Chart, Figure, Report
@@ -166,8 +166,8 @@ def _when(period: str) -> str:
 
 def brand_domain(text: str) -> str:
     """What an advertiser audit matches: the registrable domain of a domain or URL, in ASCII (IDNA)."""
-    from attribution.signatures import HOST_RE
-    from crawler.domains import host_of, registrable_domain
+    from moneytrail.attribution.signatures import HOST_RE
+    from moneytrail.crawler.domains import host_of, registrable_domain
 
     text = text.strip()
     host = host_of(text if "://" in text else f"https://{text}")

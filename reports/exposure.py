@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from attribution.signatures import DEFAULT_DIR, Signatures
+from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 
 from . import queries
 from .model import Chart, Figure, Report
@@ -226,7 +226,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         profiles.sort_values(["profile", "country"]),
     )
 
-    from attribution.exports import Scope, clusters
+    from moneytrail.attribution.exports import Scope, clusters
 
     ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
     report.table("operators", "Operators: sites bound by shared publisher ids", ops)

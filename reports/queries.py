@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, select
 
-from crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
+from moneytrail.crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
 
 REACHED = ("ok", "hostile")
 

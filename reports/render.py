@@ -100,7 +100,7 @@ def _cell(value, column: str = "") -> str:
 
 
 def html(report: Report, screenshots: Path | None = None) -> str:
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(loader=PackageLoader("moneytrail.reports", "templates"), autoescape=select_autoescape(default=True))
     charts = []
     for chart in report.charts:
         frame = report.tables.get(chart.table)
@@ -128,7 +128,7 @@ def html(report: Report, screenshots: Path | None = None) -> str:
 
 def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = None) -> Path:
     """Write the report as `fmt` in `out_dir`; returns the file (or folder, for csv) written."""
-    from attribution.exports import spreadsheet_safe
+    from moneytrail.attribution.exports import spreadsheet_safe
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
@@ -166,7 +166,7 @@ def pdf(document: str, path: Path) -> None:
 
     from playwright.async_api import async_playwright
 
-    from crawler.browser import find_chromium
+    from moneytrail.crawler.browser import find_chromium
 
     async def run() -> None:
         async with async_playwright() as p:

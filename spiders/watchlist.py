@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import scrapy
 from playwright.async_api import Error as PlaywrightError
 
-from crawler.domains import site_of
-from crawler.items import AdsTxtItem, VisitItem
-from crawler.limits import Limits
-from crawler.observation import Observation
-from crawler.profiles import Profile, choose, load_devices
-from crawler.settings import launch_options, proxy_for_requests, store_from_settings
-from crawler.store.writer import resolve_watchlist, resume_run
-from crawler.visit import Visit, classify
+from moneytrail.crawler.domains import site_of
+from moneytrail.crawler.items import AdsTxtItem, VisitItem
+from moneytrail.crawler.limits import Limits
+from moneytrail.crawler.observation import Observation
+from moneytrail.crawler.profiles import Profile, choose, load_devices
+from moneytrail.crawler.settings import launch_options, proxy_for_requests, store_from_settings
+from moneytrail.crawler.store.writer import resolve_watchlist, resume_run
+from moneytrail.crawler.visit import Visit, classify
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(
@@ -107,7 +107,7 @@ class WatchlistSpider(scrapy.Spider):
         spider.proxy = proxy_for_requests(settings) or spider.visitors[0].proxy
         spider.resumed = resume_run(spider.store, spider.resume, details=not spider.worker) if spider.resume else None
         if spider.worker:
-            from crawler.distributed import on_idle
+            from moneytrail.crawler.distributed import on_idle
 
             crawler.signals.connect(on_idle, signal=scrapy.signals.spider_idle)
         spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
@@ -144,7 +144,7 @@ class WatchlistSpider(scrapy.Spider):
             return False
         from sqlalchemy import select
 
-        from crawler.store.schema import Visit as VisitRow
+        from moneytrail.crawler.store.schema import Visit as VisitRow
 
         with self.store.session() as s:
             return s.scalar(select(VisitRow.id).where(VisitRow.uid == visit["uid"])) is not None
@@ -214,7 +214,7 @@ class WatchlistSpider(scrapy.Spider):
                 "playwright_context": uid,
                 "playwright_include_page": True,
                 "playwright_context_kwargs": visitor.context_options(),
-                "playwright_page_init_callback": "crawler.hooks.init_page",
+                "playwright_page_init_callback": "moneytrail.crawler.hooks.init_page",
                 "navigation_timeout": self.limits.navigation_timeout,
                 "dont_retry": True,
                 "handle_httpstatus_all": True,

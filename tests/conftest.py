@@ -11,14 +11,14 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 @pytest.fixture(scope="session")
 def world():
-    from sandbox.world import load_world
+    from moneytrail.sandbox.world import load_world
 
     return load_world()
 
 
 @pytest.fixture(scope="session")
 def truth(world):
-    from sandbox.truth import build_truth
+    from moneytrail.sandbox.truth import build_truth
 
     return build_truth(world)
 
@@ -26,8 +26,8 @@ def truth(world):
 @pytest.fixture(scope="session")
 def sandbox(world, tmp_path_factory):
     """The whole sandbox, listening on a free loopback port, for the test session."""
-    from sandbox.build import build_app
-    from sandbox.server import SandboxServer, SandboxThread
+    from moneytrail.sandbox.build import build_app
+    from moneytrail.sandbox.server import SandboxServer, SandboxThread
 
     server = SandboxServer(build_app(world), tmp_path_factory.mktemp("sandbox"))
     with SandboxThread(server) as running:
@@ -36,6 +36,6 @@ def sandbox(world, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chromium_path():
-    from crawler.browser import find_chromium
+    from moneytrail.crawler.browser import find_chromium
 
     return find_chromium()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from sandbox import adstxt, hostile
-from sandbox.app import SandboxApp
-from sandbox.server import SandboxServer, SandboxThread
-from sandbox.world import load_world
+from moneytrail.sandbox import adstxt, hostile
+from moneytrail.sandbox.app import SandboxApp
+from moneytrail.sandbox.server import SandboxServer, SandboxThread
+from moneytrail.sandbox.world import load_world
 
 WORLD = load_world()
 ADSTXT_SITES = [s for s in WORLD.sites if s.adstxt]

@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
-from attribution.attribute import attribute
-from attribution.clusters import operators
-from attribution.ids import adstxt_findings, parse_adstxt, sellers
-from attribution.lists import FilterLists
-from attribution.signatures import DEFAULT_DIR, SignatureError, load
-from crawler.observation import (
+from moneytrail.attribution.attribute import attribute
+from moneytrail.attribution.clusters import operators
+from moneytrail.attribution.ids import adstxt_findings, parse_adstxt, sellers
+from moneytrail.attribution.lists import FilterLists
+from moneytrail.attribution.signatures import DEFAULT_DIR, SignatureError, load
+from moneytrail.crawler.observation import (
     AdLink,
     Element,
     FrameRecord,
@@ -448,7 +448,7 @@ def test_filter_lists_name_unknown_networks_only(sigs, tmp_path):
 
 
 def test_categories_from_data_and_landing_page(sigs):
-    from attribution.windows import category
+    from moneytrail.attribution.windows import category
 
     assert category(sigs, "luckyspin-casino.test", "", "https://luckyspin-casino.test/") == "gambling"
     assert category(sigs, "x.test", "Hot singles near you (18+)", "") == "adult"
@@ -530,7 +530,7 @@ def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
     import http.server
     import threading
 
-    from attribution.lists import ListError, update
+    from moneytrail.attribution.lists import ListError, update
 
     served = tmp_path / "www"
     served.mkdir()
@@ -560,7 +560,7 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
     that would start a formula are defused."""
     import pandas as pd
 
-    from attribution.exports import write
+    from moneytrail.attribution.exports import write
 
     v = Visit()
     v.obs.websockets.append(
@@ -617,7 +617,7 @@ def test_hostile_shapes_from_review(sigs):
 
 
 def test_category_keywords_do_not_overreach(sigs):
-    from attribution.windows import category
+    from moneytrail.attribution.windows import category
 
     assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "other"
     assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "other"
@@ -628,7 +628,7 @@ def test_category_keywords_do_not_overreach(sigs):
 def test_literal_hints_are_never_wrong():
     import re
 
-    from attribution.signatures import literal_hint
+    from moneytrail.attribution.signatures import literal_hint
 
     assert literal_hint(re.compile(r"[?&]idzone=([0-9]+)")) == "idzone="
     assert literal_hint(re.compile(r"[?&](?i:IDZONE)=([0-9]+)")) is None  # a case-blind group

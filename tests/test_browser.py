@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.browser import BrowserNotFound, find_chromium
+from moneytrail.crawler.browser import BrowserNotFound, find_chromium
 
 
 def test_an_explicit_chromium_wins(monkeypatch, chromium_path):

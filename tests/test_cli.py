@@ -11,7 +11,7 @@ import subprocess
 import sys
 import urllib.request
 
-MONEYTRAIL = [sys.executable, "-c", "from crawler.cli import main; main()"]
+MONEYTRAIL = [sys.executable, "-c", "from moneytrail.cli import main; main()"]
 
 
 def run(*args, **kw):

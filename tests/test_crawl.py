@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.domains import host_of, site_of
-from crawler.store import open_store
-from crawler.store.writer import load_observations
-from sandbox.scoring import applicable
+from moneytrail.crawler.domains import host_of, site_of
+from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.writer import load_observations
+from moneytrail.sandbox.scoring import applicable
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -38,13 +38,13 @@ VISITOR_TRIGGERS = ("click", "click_player")  # what a visit pulls by itself; cl
 def run_cli(*args, env_extra=None, timeout=600):
     env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env_extra or {}))
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *args], capture_output=True, text=True, env=env, timeout=timeout
+        [sys.executable, "-m", "moneytrail", *args], capture_output=True, text=True, env=env, timeout=timeout
     )
 
 
 @pytest.fixture(scope="module")
 def crawled(sandbox, world, tmp_path_factory):
-    from sandbox.cli import write_watchlist
+    from moneytrail.sandbox.cli import write_watchlist
 
     home = tmp_path_factory.mktemp("crawl")
     watchlist = home / "sandbox.csv"
@@ -271,7 +271,7 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
     from sqlalchemy import func, select
 
-    from crawler.store.schema import AdsTxt, Request, Run, Visit, Window
+    from moneytrail.crawler.store.schema import AdsTxt, Request, Run, Visit, Window
 
     with crawled["store"].session() as s:
         run = s.scalars(select(Run)).one()
@@ -302,7 +302,7 @@ def export_all(db: str, out: Path, *extra: str) -> Path:
 def test_findings_are_stored_as_visits_arrive(crawled):
     from sqlalchemy import func, select
 
-    from crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
+    from moneytrail.crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
 
     with crawled["store"].session() as s:
         counts = {
@@ -319,7 +319,7 @@ def test_findings_are_stored_as_visits_arrive(crawled):
 def test_attribution_matches_the_truth(crawled, truth, tmp_path):
     """The accuracy aims of the attribution issue, on the whole sandbox: networks and links precision >= 0.99
     and recall >= 0.98, miners exact with no decoy flagged, operator clusters exact."""
-    from sandbox.scoring import score, table
+    from moneytrail.sandbox.scoring import score, table
 
     result = score(export_all(crawled["store"].url, tmp_path / "export"), truth)
     report = (
@@ -345,7 +345,7 @@ def test_exports_in_every_format_carry_the_same_rows(crawled, tmp_path):
     export_all(db, tmp_path / "csv")
     export_all(db, tmp_path / "parquet", "--format", "parquet")
     export_all(db, tmp_path / "json", "--format", "json")
-    from attribution.exports import COLUMNS
+    from moneytrail.attribution.exports import COLUMNS
 
     for kind, columns in COLUMNS.items():
         frame = pd.read_csv(tmp_path / "csv" / f"{kind}.csv", keep_default_na=False)
@@ -363,7 +363,7 @@ def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     becomes unknown:<click server>; put back, the findings come back."""
     import shutil
 
-    from attribution.signatures import DEFAULT_DIR
+    from moneytrail.attribution.signatures import DEFAULT_DIR
 
     db = crawled["store"].url
     before = (export_all(db, tmp_path / "before") / "links.csv").read_text()
@@ -396,8 +396,8 @@ def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_pa
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
     from playwright.async_api import async_playwright
 
-    from crawler.browser import QUIET_ARGS
-    from crawler.visit import visit_url
+    from moneytrail.crawler.browser import QUIET_ARGS
+    from moneytrail.crawler.visit import visit_url
 
     server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
     async with async_playwright() as p:
@@ -419,8 +419,8 @@ async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=
 def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chromium_path):
     """`--proxy` with a geo proxy's credentials reaches the browser and the plain requests alike; the
     password never reaches the log or the store; country and language change the ads."""
-    from sandbox.build import build_app
-    from sandbox.server import SandboxServer, SandboxThread
+    from moneytrail.sandbox.build import build_app
+    from moneytrail.sandbox.server import SandboxServer, SandboxThread
 
     by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
     by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
@@ -475,7 +475,7 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert landing(by_language, language="other") in landings(others["en-US"])
     from sqlalchemy import select
 
-    from crawler.store.schema import AdsTxt, Run
+    from moneytrail.crawler.store.schema import AdsTxt, Run
 
     with store.session() as s:
         fetched = list(s.scalars(select(AdsTxt)))
@@ -484,7 +484,7 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert "s3cr3t-pw" not in json.dumps(options) and "analyst-country-fr" in options["proxy"]
     assert "s3cr3t-pw" not in (tmp_path / "geo.log").read_text() + result.stdout + result.stderr
     # attribution follows the targeting: the French visitor's and the German speaker's advertisers
-    from crawler.store.schema import FindingLink
+    from moneytrail.crawler.store.schema import FindingLink
 
     with store.session() as s:
         found = {(f.site, f.network, f.advertiser) for f in s.scalars(select(FindingLink))}
@@ -499,9 +499,9 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
     ads follow each profile's country and language, and the password is nowhere."""
     from sqlalchemy import select
 
-    from crawler.store.schema import FindingLink, Run, Visit
-    from sandbox.build import build_app
-    from sandbox.server import SandboxServer, SandboxThread
+    from moneytrail.crawler.store.schema import FindingLink, Run, Visit
+    from moneytrail.sandbox.build import build_app
+    from moneytrail.sandbox.server import SandboxServer, SandboxThread
 
     by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
     by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
@@ -703,9 +703,9 @@ def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_pat
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
-    from crawler.browser import QUIET_ARGS
-    from crawler.recorder import Recorder
-    from crawler.visit import Visit, context_options
+    from moneytrail.crawler.browser import QUIET_ARGS
+    from moneytrail.crawler.recorder import Recorder
+    from moneytrail.crawler.visit import Visit, context_options
 
     url = ok_sites(truth)[0]["final_url"]
 

@@ -12,11 +12,11 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from crawler.browser import QUIET_ARGS
-from sandbox import hostile
-from sandbox.app import SandboxApp
-from sandbox.server import SandboxServer, SandboxThread
-from sandbox.world import load_world
+from moneytrail.crawler.browser import QUIET_ARGS
+from moneytrail.sandbox import hostile
+from moneytrail.sandbox.app import SandboxApp
+from moneytrail.sandbox.server import SandboxServer, SandboxThread
+from moneytrail.sandbox.world import load_world
 
 WORLD = load_world()
 

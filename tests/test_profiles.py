@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.profiles import ProfileError, choose, load_profiles
+from moneytrail.crawler.profiles import ProfileError, choose, load_profiles
 
 GOOD = """
 [profiles.fr]
@@ -92,7 +92,7 @@ def test_choosing_profiles(tmp_path, monkeypatch):
 
 
 def test_the_example_profiles_load():
-    from crawler.profiles import DATA
+    from moneytrail.crawler.profiles import DATA
 
     profiles = load_profiles(DATA / "profiles.toml", {})
     assert {"desktop-en", "desktop-fr", "mobile-fr", "mobile-de"} <= set(profiles)

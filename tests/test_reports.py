@@ -11,16 +11,16 @@ import sys
 import pandas as pd
 import pytest
 
-from attribution.findings import Findings, Hop, Link, Miner, NetworkHit, PublisherId
-from attribution.signatures import load
-from crawler.observation import Observation
-from crawler.store import open_store
-from crawler.store.writer import import_watchlist, start_run, watchlist_sites, write_visit
-from crawler.watchlist import Entry
-from reports.audits import advertiser_report, network_report, notice_pack
-from reports.exposure import Cpm, exposure
-from reports.periods import PeriodError, parse
-from reports.render import write
+from moneytrail.attribution.findings import Findings, Hop, Link, Miner, NetworkHit, PublisherId
+from moneytrail.attribution.signatures import load
+from moneytrail.crawler.observation import Observation
+from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.writer import import_watchlist, start_run, watchlist_sites, write_visit
+from moneytrail.crawler.watchlist import Entry
+from moneytrail.reports.audits import advertiser_report, network_report, notice_pack
+from moneytrail.reports.exposure import Cpm, exposure
+from moneytrail.reports.periods import PeriodError, parse
+from moneytrail.reports.render import write
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Win big'
 OCTOBER_DAYS = 31
@@ -261,8 +261,8 @@ def test_advertiser_audit_with_and_without_hits(store, sigs):
 
 def test_review_cases(store, sigs, tmp_path):
     """A control character in a page title, a hostile visit, money in another currency, colliding names."""
-    from reports.audits import _safe
-    from reports.model import Figure, Report
+    from moneytrail.reports.audits import _safe
+    from moneytrail.reports.model import Figure, Report
 
     report = Report("network", "n", "t")
     report.table("evidence", "e", pd.DataFrame([{"landing_title": "Win\x07big =cmd", "n": 1}]))
@@ -272,7 +272,7 @@ def test_review_cases(store, sigs, tmp_path):
     assert len({_safe("Pop Ads"), _safe("Pop/Ads"), _safe("Pop-Ads")}) == 3 and _safe("PopAds") == "PopAds"
     from datetime import date
 
-    from reports.periods import series
+    from moneytrail.reports.periods import series
 
     points = series(date(2026, 9, 1), parse("2026-10-01..2026-10-15"))
     assert [p.label for p in points][-2:] == ["2026-09-16..2026-09-30", "2026-10-01..2026-10-15"]
@@ -291,7 +291,7 @@ def test_periods():
 def test_report_commands(store, tmp_path):
     def cli(*args):
         return subprocess.run(
-            [sys.executable, "-m", "crawler", "report", *args, "--db", store.url, "--out", str(tmp_path)],
+            [sys.executable, "-m", "moneytrail", "report", *args, "--db", store.url, "--out", str(tmp_path)],
             capture_output=True,
             text=True,
         )

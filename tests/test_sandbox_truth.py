@@ -77,7 +77,7 @@ def test_truth_covers_what_the_sandbox_promises(truth):
 
 
 def test_watchlist_lists_every_site_once(world):
-    from sandbox.truth import watchlist_rows
+    from moneytrail.sandbox.truth import watchlist_rows
 
     rows = watchlist_rows(world)
     assert len(rows) == len(world.sites) == len({r["url"] for r in rows})

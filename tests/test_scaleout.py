@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.store import open_store
-from crawler.store.schema import FindingLink, Run, Visit
+from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.schema import FindingLink, Run, Visit
 
 pytestmark = pytest.mark.timeout(900)
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -112,7 +112,7 @@ def postgres_url():
 
 def cli(*args, env=None, timeout=600):
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
+        [sys.executable, "-m", "moneytrail", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -231,7 +231,7 @@ def test_queued_requests_carry_no_proxy_secret():
     """A retried ads.txt request carries the Proxy-Authorization header Scrapy added; none of it is queued."""
     import scrapy
 
-    from crawler.distributed import strip_secrets
+    from moneytrail.crawler.distributed import strip_secrets
 
     request = scrapy.Request(
         "https://site.test/ads.txt",

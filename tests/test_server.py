@@ -12,9 +12,9 @@ import urllib.request
 
 import pytest
 
-from sandbox.app import SandboxApp
-from sandbox.http import Response
-from sandbox.server import SandboxServer, SandboxThread, country_from_proxy_auth
+from moneytrail.sandbox.app import SandboxApp
+from moneytrail.sandbox.http import Response
+from moneytrail.sandbox.server import SandboxServer, SandboxThread, country_from_proxy_auth
 
 
 def _app() -> SandboxApp:

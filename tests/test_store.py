@@ -8,10 +8,10 @@ import sqlite3
 import pytest
 from sqlalchemy import func, inspect, select
 
-from crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
-from crawler.store import open_store, redact
-from crawler.store.schema import Request, Visit, Window
-from crawler.store.writer import finish_run, load_observations, start_run, write_visit
+from moneytrail.crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
+from moneytrail.crawler.store import open_store, redact
+from moneytrail.crawler.store.schema import Request, Visit, Window
+from moneytrail.crawler.store.writer import finish_run, load_observations, start_run, write_visit
 
 
 def sample(uid="v1") -> Observation:
@@ -112,7 +112,7 @@ def test_screenshot_names_stay_in_their_folder(tmp_path):
 
 def test_passwords_are_redacted():
     assert redact("postgresql+psycopg://user:hunter2@db:5432/mt") == "postgresql+psycopg://user:***@db:5432/mt"
-    from crawler.settings import browser_proxy, redact_proxy
+    from moneytrail.crawler.settings import browser_proxy, redact_proxy
 
     assert redact_proxy("http://analyst-country-fr:p%40ss@proxy:8080") == "http://analyst-country-fr:***@proxy:8080"
     assert browser_proxy("http://u:p%40ss@proxy:8080") == {
@@ -128,7 +128,7 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from crawler.store.schema import Base
+    from moneytrail.crawler.store.schema import Base
 
     store = open_store(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "shots")
     with store.engine.connect() as conn:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.limits import Limits
-from crawler.visit import classify
-from crawler.wasm import interface
-from spiders.watchlist import ad_systems, content_links
+from moneytrail.crawler.limits import Limits
+from moneytrail.crawler.visit import classify
+from moneytrail.crawler.wasm import interface
+from moneytrail.spiders.watchlist import ad_systems, content_links
 
 
 def test_wasm_interface_reads_imports_and_exports():
-    from sandbox.wasm import module_bytes
+    from moneytrail.sandbox.wasm import module_bytes
 
     assert interface(module_bytes("cn")) == (["memory", "cn_init", "cn_hash"], [])
     # a module importing env.log (func) and env.mem (memory), exporting run

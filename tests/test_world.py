@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from sandbox import hostile, networks, sites
-from sandbox.world import AD_BEHAVIOURS, HOSTILE_BEHAVIOURS, WORLD_FILE, WorldError, load_world
+from moneytrail.sandbox import hostile, networks, sites
+from moneytrail.sandbox.world import AD_BEHAVIOURS, HOSTILE_BEHAVIOURS, WORLD_FILE, WorldError, load_world
 
 
 def _edited(tmp_path, old: str, new: str):

@@ -3,14 +3,14 @@
 # Playwright's own build where present, else Debian's chromium (installed with apt when root).
 set -eu
 py=${1:-.venv/bin/python}
-if "$py" -c "from crawler.browser import find_chromium; print(find_chromium())" 2>/dev/null; then
+if "$py" -c "from moneytrail.crawler.browser import find_chromium; print(find_chromium())" 2>/dev/null; then
   exit 0
 fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian's chromium with apt-get..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-  "$py" -c "from crawler.browser import find_chromium; print(find_chromium())"
+  "$py" -c "from moneytrail.crawler.browser import find_chromium; print(find_chromium())"
   exit 0
 fi
 cat >&2 <<MSG

@@ -3,12 +3,12 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from crawler.store.schema import Base
+from moneytrail.crawler.store.schema import Base
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:
-    from crawler.store.db import default_url
+    from moneytrail.crawler.store.db import default_url
 
     connection = create_engine(context.config.get_main_option("sqlalchemy.url") or default_url()).connect()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from .render import FORMATS
+from moneytrail.reports.render import FORMATS
 
 FORMAT_HELP = f"output format, repeatable: {', '.join(FORMATS)} (default html)"
 OUT_HELP = "folder to write into (default: <data home>/reports)"
@@ -21,8 +21,8 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
     app.add_typer(report_app, name="report")
 
     def common(db, data, formats, out_dir):
-        from attribution.commands import analyzer_or_exit
-        from crawler.store import data_home
+        from moneytrail.attribution.commands import analyzer_or_exit
+        from moneytrail.crawler.store import data_home
 
         formats = formats or ["html"]
         for fmt in formats:
@@ -33,7 +33,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         return open_store(db), sigs, formats, out_dir or data_home() / "reports"
 
     def period_or_exit(text):
-        from .periods import PeriodError, parse
+        from moneytrail.reports.periods import PeriodError, parse
 
         if text is None:
             return None
@@ -44,7 +44,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
             raise typer.Exit(usage)
 
     def emit(report, store, formats, out_dir) -> None:
-        from .render import write
+        from moneytrail.reports.render import write
 
         for fmt in formats:
             path = write(report, fmt, out_dir, store.screenshots)
@@ -65,8 +65,8 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
     ) -> None:
         """Periodic exposure report: shares of sites with ads, pop-unders, adult ads, miners; mainstream vs
         high-risk; top and new networks and advertisers; operators; trends; estimated revenue."""
-        from .exposure import Cpm, CpmError
-        from .exposure import exposure as compute
+        from moneytrail.reports.exposure import Cpm, CpmError
+        from moneytrail.reports.exposure import exposure as compute
 
         chosen = period_or_exit(period)
         try:
@@ -93,9 +93,9 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         pack (CSV of sites with evidence references + a summary text) for the network's compliance team."""
         from sqlalchemy import select
 
-        from crawler.store.schema import FindingLink, FindingNetwork
+        from moneytrail.crawler.store.schema import FindingLink, FindingNetwork
 
-        from .audits import network_report, notice_pack
+        from moneytrail.reports.audits import network_report, notice_pack
 
         if bool(name) == all_:
             err.print("[red]error:[/] give a network name or --all")
@@ -120,7 +120,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
             pack, text = notice_pack(report)
             folder = out_dir / f"{report.name}-notice"
             folder.mkdir(parents=True, exist_ok=True)
-            from attribution.exports import spreadsheet_safe
+            from moneytrail.attribution.exports import spreadsheet_safe
 
             spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
             (folder / "summary.txt").write_text(text, encoding="utf-8")
@@ -138,7 +138,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
     ) -> None:
         """Advertiser audit: where the brand's ads appeared (site, time, profile, network and brokers,
         screenshot); with no hit, what was monitored, so a clean result means something."""
-        from .audits import advertiser_report, brand_domain
+        from moneytrail.reports.audits import advertiser_report, brand_domain
 
         chosen = period_or_exit(period)
         for each in domain:

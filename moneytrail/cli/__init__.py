@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sandbox.cli import app as sandbox_app
+from moneytrail.sandbox.cli import app as sandbox_app
 
-from . import __version__
-from .browser import BrowserNotFound, find_chromium
+from moneytrail import __version__
+from moneytrail.crawler.browser import BrowserNotFound, find_chromium
 
 app = typer.Typer(
     help="moneytrail: follow the money of piracy sites (ad networks, advertisers, miners).", no_args_is_help=True
@@ -34,7 +34,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOTHING_REACHED = 0, 1, 2, 3
 
 
 def _store(db: str | None):
-    from .store import open_store, redact
+    from moneytrail.crawler.store import open_store, redact
 
     try:
         return open_store(db)
@@ -82,8 +82,8 @@ def watchlist_import(
 ) -> None:
     """Import a watchlist file: bad rows are reported with their line number and skipped; sites of the same
     registrable domain are merged."""
-    from .store.writer import import_watchlist
-    from .watchlist import parse_file
+    from moneytrail.crawler.store.writer import import_watchlist
+    from moneytrail.crawler.watchlist import parse_file
 
     if not file.is_file():
         err.print(f"[red]error:[/] no such file: {file}")
@@ -107,7 +107,7 @@ def watchlist_list(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """List the watchlists, or the sites of one."""
-    from .store.writer import NoSuchWatchlist, list_watchlists, watchlist_sites
+    from moneytrail.crawler.store.writer import NoSuchWatchlist, list_watchlists, watchlist_sites
 
     store = _store(db)
     if name is None:
@@ -142,8 +142,8 @@ def watchlist_remove(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Remove a watchlist, or some of its sites. Visits already stored are kept."""
-    from .domains import site_of
-    from .store.writer import NoSuchWatchlist, remove
+    from moneytrail.crawler.domains import site_of
+    from moneytrail.crawler.store.writer import NoSuchWatchlist, remove
 
     store = _store(db)
     wanted = [site_of(d if "://" in d else f"https://{d}/") for d in domains or []]
@@ -212,11 +212,11 @@ def crawl(
     Exit status: 0 the crawl finished (every site has a recorded status); 1 it could not run or was
     interrupted; 2 bad usage (no such watchlist, no valid row, unusable store or proxy); 3 it finished but
     no site could be reached (check the proxy and the network)."""
-    from .run import CrawlOptions, default_log_file, run_crawl
-    from .settings import browser_proxy, redact_proxy
-    from .store import redact
-    from .store.writer import NoSuchWatchlist, resolve_watchlist
-    from .watchlist import parse_file
+    from moneytrail.crawler.run import CrawlOptions, default_log_file, run_crawl
+    from moneytrail.crawler.settings import browser_proxy, redact_proxy
+    from moneytrail.crawler.store import redact
+    from moneytrail.crawler.store.writer import NoSuchWatchlist, resolve_watchlist
+    from moneytrail.crawler.watchlist import parse_file
 
     if proxy:
         try:
@@ -232,7 +232,7 @@ def crawl(
     analyzer_or_exit(err, data and str(data), lists and str(lists), EXIT_USAGE)  # bad signature data: say so now
     store = _store(db)
     if resume is not None:
-        from .store.writer import NoSuchRun, run_options
+        from moneytrail.crawler.store.writer import NoSuchRun, run_options
 
         try:
             run_watchlist, stored = run_options(store, resume)
@@ -244,7 +244,7 @@ def crawl(
             raise typer.Exit(EXIT_USAGE)
         from sqlalchemy import select as _select
 
-        from .store.schema import Run as _Run
+        from moneytrail.crawler.store.schema import Run as _Run
 
         with store.session() as s:
             state = s.scalar(_select(_Run.state).where(_Run.id == resume))
@@ -265,7 +265,7 @@ def crawl(
         err.print("[red]error:[/] give --watchlist NAME|FILE (or --resume RUN)")
         raise typer.Exit(EXIT_USAGE)
     if profile:
-        from .profiles import ProfileError, choose
+        from moneytrail.crawler.profiles import ProfileError, choose
 
         try:
             visitors = choose(profile, profiles)
@@ -338,8 +338,8 @@ def schedule_add(
     """Schedule a watchlist's crawl."""
     from sqlalchemy import func, select
 
-    from .schedules import ScheduleError, check_cron, parse_every, utcnow
-    from .store.schema import Schedule, Watchlist
+    from moneytrail.crawler.schedules import ScheduleError, check_cron, parse_every, utcnow
+    from moneytrail.crawler.store.schema import Schedule, Watchlist
 
     if bool(cron) == bool(every):
         err.print("[red]error:[/] give --cron or --every (one of them)")
@@ -352,7 +352,7 @@ def schedule_add(
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE)
     if profile:
-        from .profiles import ProfileError, profile_names
+        from moneytrail.crawler.profiles import ProfileError, profile_names
 
         try:
             known = profile_names()
@@ -397,8 +397,8 @@ def schedule_list(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> 
     """The schedules, their next run and their last outcome."""
     from sqlalchemy import select
 
-    from .schedules import trigger, utcnow
-    from .store.schema import Schedule, ScheduleRun
+    from moneytrail.crawler.schedules import trigger, utcnow
+    from moneytrail.crawler.store.schema import Schedule, ScheduleRun
 
     store = _store(db)
     table = Table(show_header=True)
@@ -431,7 +431,7 @@ def schedule_remove(
     """Remove a schedule (and its history)."""
     from sqlalchemy import delete
 
-    from .store.schema import Schedule
+    from moneytrail.crawler.store.schema import Schedule
 
     store = _store(db)
     with store.session() as s, s.begin():
@@ -451,8 +451,8 @@ def scheduler(
     """Run the schedules (a long-running daemon; stop it with SIGTERM or Ctrl-C). See README, "Schedules"."""
     import logging
 
-    from .schedules import Daemon
-    from .store import redact
+    from moneytrail.crawler.schedules import Daemon
+    from moneytrail.crawler.store import redact
 
     logging.basicConfig(
         level=logging.INFO,
@@ -472,8 +472,8 @@ def _redis_url(url: str | None) -> str:
 
 
 def _redis(url: str):
-    from .distributed import connect
-    from .store import redact
+    from moneytrail.crawler.distributed import connect
+    from moneytrail.crawler.store import redact
 
     try:
         return connect(url)
@@ -502,12 +502,12 @@ def enqueue(
 
     from scrapy_redis import picklecompat
 
-    from spiders.watchlist import WatchlistSpider
+    from moneytrail.spiders.watchlist import WatchlistSpider
 
-    from .distributed import ACTIVE, keys, strip_secrets
-    from .limits import Limits
-    from .profiles import Profile, ProfileError, load_devices, profile_names
-    from .store.writer import NoSuchWatchlist, resolve_watchlist, start_run
+    from moneytrail.crawler.distributed import ACTIVE, keys, strip_secrets
+    from moneytrail.crawler.limits import Limits
+    from moneytrail.crawler.profiles import Profile, ProfileError, load_devices, profile_names
+    from moneytrail.crawler.store.writer import NoSuchWatchlist, resolve_watchlist, start_run
 
     try:  # the profiles are checked here, their secrets are the workers' business
         names = profile_names(profiles)
@@ -567,9 +567,9 @@ def worker(
     ),
 ) -> None:
     """Take visits from the shared queue until the run is done (scale-out). Exit 0 when the run finished."""
-    from .distributed import ACTIVE
-    from .run import CrawlOptions, default_log_file, run_crawl
-    from .store.writer import NoSuchRun, run_options
+    from moneytrail.crawler.distributed import ACTIVE
+    from moneytrail.crawler.run import CrawlOptions, default_log_file, run_crawl
+    from moneytrail.crawler.store.writer import NoSuchRun, run_options
 
     url = _redis_url(redis)
     server = _redis(url)
@@ -609,7 +609,7 @@ def worker(
     )
     from sqlalchemy import select
 
-    from .store.schema import Run
+    from moneytrail.crawler.store.schema import Run
 
     with store.session() as s:
         state = s.scalar(select(Run.state).where(Run.id == run))
@@ -627,7 +627,7 @@ def runs(
     `moneytrail crawl --resume RUN` goes on with it), visits stored."""
     from sqlalchemy import func, select
 
-    from .store.schema import Run, Visit, Watchlist
+    from moneytrail.crawler.store.schema import Run, Visit, Watchlist
 
     store = _store(db)
     table = Table(show_header=True)
@@ -653,7 +653,7 @@ def runs(
 
 
 def _summary(result, store, screenshots) -> None:
-    from .store import redact
+    from moneytrail.crawler.store import redact
 
     c = result.counts
     table = Table(title=f"run {result.run_id}: {result.state}", show_header=True)
@@ -687,10 +687,10 @@ def _summary(result, store, screenshots) -> None:
     )
 
 
-from attribution.commands import analyzer_or_exit, register  # noqa: E402
+from moneytrail.cli.analysis import analyzer_or_exit, register  # noqa: E402
 
 register(app, _store, err, out, DB_HELP, EXIT_USAGE)
-from reports.commands import register as register_reports  # noqa: E402
+from moneytrail.cli.reports import register as register_reports  # noqa: E402
 
 register_reports(app, _store, err, out, DB_HELP, EXIT_USAGE)
 

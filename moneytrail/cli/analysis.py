@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .exports import FORMATS, KINDS
+from moneytrail.attribution.exports import FORMATS, KINDS
 
 DATA_HELP = "signature data directory (default: $MONEYTRAIL_DATA, else the project's data/)"
 LISTS_HELP = "directory of ABP filter lists, *.txt (default: the `moneytrail lists update` cache, if filled)"
@@ -27,9 +27,9 @@ def parse_since(text: str | None) -> datetime | None:
 
 
 def analyzer_or_exit(err: Console, data: str | None, lists: str | None, code: int):
-    from .analyzer import Analyzer
-    from .lists import ListError
-    from .signatures import SignatureError
+    from moneytrail.attribution.analyzer import Analyzer
+    from moneytrail.attribution.lists import ListError
+    from moneytrail.attribution.signatures import SignatureError
 
     try:
         return Analyzer.from_options(data, lists)
@@ -53,7 +53,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
     ) -> None:
         """Recompute every finding from the stored observations (after the signature data or lists changed)."""
-        from .analyzer import reanalyze as run
+        from moneytrail.attribution.analyzer import reanalyze as run
 
         analyzer = analyzer_or_exit(err, data and str(data), lists and str(lists), usage)
         store = open_store(db)
@@ -91,7 +91,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
     ) -> None:
         """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports")."""
-        from . import exports
+        from moneytrail.attribution import exports
 
         kinds = list(KINDS) if kind == "all" else [kind]
         if kind != "all" and kind not in KINDS:
@@ -122,7 +122,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
         directory: Path | None = typer.Option(None, "--dir", help="where to write them (default: the cache)"),
     ) -> None:
         """Download EasyList, EasyPrivacy and NoCoin from their canonical addresses (needs the internet)."""
-        from .lists import CANONICAL, ListError, cache_dir, update
+        from moneytrail.attribution.lists import CANONICAL, ListError, cache_dir, update
 
         try:
             written = update(directory)
@@ -136,7 +136,7 @@ def register(app: typer.Typer, open_store: Callable, err: Console, out: Console,
     @lists_app.command("show")
     def lists_show(lists: Path | None = typer.Option(None, "--lists", help=LISTS_HELP)) -> None:
         """Say which filter lists attribution would use, and how many rules they hold."""
-        from .lists import ListError, cache_dir, kind_of, load_default
+        from moneytrail.attribution.lists import ListError, cache_dir, kind_of, load_default
 
         try:
             loaded = load_default(lists)

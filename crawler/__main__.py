@@ -1,5 +1,0 @@
-"""`python -m crawler` is the `moneytrail` command."""
-
-from .cli import main
-
-main()

@@ -1,0 +1,5 @@
+"""`python -m moneytrail` is the `moneytrail` command."""
+
+from .cli import main
+
+main()
