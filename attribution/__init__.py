@@ -1,1 +1,2 @@
-"""Pure attribution: findings (networks, advertisers, miners, operators) computed from observations and signature data."""
+"""Pure attribution: findings (networks, advertisers, miners, operators) computed from observations and
+signature data."""

@@ -1,7 +1,7 @@
 """`attribute(observation, signatures, lists) -> Findings`: the whole attribution of one visit, pure.
 
 Networks per request (requests.py), inline tags and publisher ids (ids.py), chains to advertisers
-(windows.py), miners (miners.py). Nothing here touches the browser, the network or the store."""
+(popups.py), miners (miners.py). Nothing here touches the browser, the network or the store."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .lists import FilterLists
 from .miners import attribute_miners
 from .requests import attribute_requests
 from .signatures import Signatures
-from .windows import attribute_windows
+from .popups import attribute_popups
 
 
 def attribute(obs: Observation, sigs: Signatures, lists: FilterLists | None = None) -> Findings:
@@ -22,7 +22,7 @@ def attribute(obs: Observation, sigs: Signatures, lists: FilterLists | None = No
     if not obs.requests and not obs.windows:
         return findings
     rn = attribute_requests(obs, sigs, lists)
-    findings.links, chain_hits = attribute_windows(obs, sigs, rn)
+    findings.links, chain_hits = attribute_popups(obs, sigs, rn)
     findings.miners = attribute_miners(obs, sigs, rn.miner_list_hosts, rn.hosts)
     findings.ids = page_ids(obs, sigs, rn, findings.miners)
     hits: dict[NetworkHit, None] = dict(rn.hits)

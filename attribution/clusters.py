@@ -82,7 +82,7 @@ def operators(rows, strong) -> Operators:
             for site in sites:
                 members[groups.find(site)].add(site)
     found = []
-    for root, sites in members.items():
+    for sites in members.values():
         binding = sorted(key for key, carriers in shared.items() if key not in pooled and carriers <= sites)
         found.append((sorted(sites), binding))
     found.sort(key=lambda c: (-len(c[0]), c[0][0]))

@@ -20,7 +20,10 @@ class NetworkHit:
 
 
 @dataclass
-class Hop:
+class ChainHop:
+    """A hop of an ad's chain as a finding keeps it: its host and the role it plays (the observation's
+    `Hop` is the URL and how the browser got there)."""
+
     host: str
     via: str
     role: str  # network, broker, advertiser, site
@@ -35,7 +38,7 @@ class Link:
     kind: str  # one of LINK_KINDS
     category: str
     brokers: list[str] = field(default_factory=list)  # registrable domains between network and advertiser
-    chain: list[Hop] = field(default_factory=list)
+    chain: list[ChainHop] = field(default_factory=list)
     landing_url: str = ""
     landing_title: str = ""
     page: int | None = None  # the window of the observation it landed in

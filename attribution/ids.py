@@ -6,27 +6,21 @@ publisher's ids). A network's extractors read only what that network served (`ur
 its own inline tag; the extractors of data/ids.toml read everything. Miner keys and wallets come from the
 miners found.
 
-ads.txt follows the IAB specification: `ad system domain, account id, DIRECT|RESELLER[, cert id]` per line,
-`#` comments, `variable=value` lines; a line that breaks these rules is skipped, the rest is kept. DIRECT
+ads.txt is parsed by crawler/adstxt.py (the IAB specification; one parser for the whole project). DIRECT
 accounts are the site's own (`adstxt_account` ids, and `adstxt` evidence for a known network); RESELLER
 lines are intermediaries' accounts and bind nothing."""
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from moneytrail.crawler.adstxt import AdsTxtRecord, parse_adstxt
 from moneytrail.crawler.domains import registrable_domain
 from moneytrail.crawler.observation import Observation
 
 from .findings import Miner, NetworkHit, PublisherId
 from .requests import RequestNetworks, fast_host
-from .signatures import HOST_RE, IdRule, Signatures
-
-ACCOUNT_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
-
+from .signatures import IdRule, Signatures
 
 MAX_IDS_PER_TYPE = 20  # a page stuffed with ids says nothing more than one with a few
 
@@ -131,40 +125,6 @@ def inline_tags(obs: Observation, sigs: Signatures, ids: list[PublisherId]) -> l
 # --- ads.txt and sellers.json -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AdsTxtRecord:
-    ad_system: str
-    account_id: str
-    relationship: str  # DIRECT or RESELLER
-    cert_id: str | None = None
-
-
-def parse_adstxt(text: str) -> tuple[list[AdsTxtRecord], list[int]]:
-    """(records, numbers of the lines skipped as malformed)."""
-    records, skipped = [], []
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        fields = [f.strip() for f in line.split(",")]
-        if len(fields) < 3:
-            if "=" not in line or "," in line:  # variables (contact=, subdomain=...) are not records
-                skipped.append(number)
-            continue
-        system, account, relationship = fields[0].lower(), fields[1], fields[2].upper()
-        if (
-            not HOST_RE.match(system)
-            or not ACCOUNT_RE.match(account)
-            or relationship not in ("DIRECT", "RESELLER")
-            or len(fields) > 4
-        ):
-            skipped.append(number)
-            continue
-        cert = fields[3] if len(fields) == 4 and fields[3] else None
-        records.append(AdsTxtRecord(system, account, relationship, cert))
-    return list(dict.fromkeys(records)), skipped
-
-
 def adstxt_findings(text: str, sigs: Signatures) -> tuple[list[NetworkHit], list[PublisherId], list[AdsTxtRecord]]:
     records, _ = parse_adstxt(text)
     hits, ids = {}, {}
@@ -176,20 +136,3 @@ def adstxt_findings(text: str, sigs: Signatures) -> tuple[list[NetworkHit], list
             hits[NetworkHit(network, "adstxt", record.ad_system)] = None
         ids[PublisherId("adstxt_account", f"{record.ad_system}:{record.account_id}", "adstxt", network)] = None
     return list(hits), list(ids), records
-
-
-def sellers(text: str) -> dict[str, dict]:
-    """seller_id -> {name, domain, seller_type} of a sellers.json body ({} when it is not one)."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return {}
-    out = {}
-    for entry in data.get("sellers", []) if isinstance(data, dict) and isinstance(data.get("sellers"), list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("seller_id"), (str, int)):
-            out[str(entry["seller_id"])] = {
-                k: str(entry[k])[:300]
-                for k in ("name", "domain", "seller_type")
-                if isinstance(entry.get(k), (str, int))
-            }
-    return out

@@ -1,6 +1,6 @@
 """Optional ABP-syntax filter lists (EasyList, EasyPrivacy, NoCoin...) through Brave's `adblock` engine.
 
-They are never committed: `moneytrail lists update` downloads them from their canonical addresses into the
+They are never committed: `moneytrail lists update` (moneytrail/services/lists.py) downloads them into the
 cache (`<data home>/lists`), or `--lists DIR` points at local copies (every `*.txt` in DIR). A list's kind
 comes from its file name: `*privacy*` lists trackers, `*coin*` / `*miner*` lists miners, any other lists ads.
 A request one of the ad lists matches and no signature names becomes `unknown:<host>` (evidence `list`)."""
@@ -8,17 +8,11 @@ A request one of the ad lists matches and no signature names becomes `unknown:<h
 from __future__ import annotations
 
 import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import adblock
 
-CANONICAL = {  # file name in the cache -> canonical address
-    "easylist.txt": "https://easylist.to/easylist/easylist.txt",
-    "easyprivacy.txt": "https://easylist.to/easylist/easyprivacy.txt",
-    "nocoin.txt": "https://raw.githubusercontent.com/hoshsadiq/adblock-nocoin-list/master/nocoin.txt",
-}
 MAX_LIST_BYTES = 32 * 1024 * 1024
 
 
@@ -101,27 +95,3 @@ def load_default(directory: str | os.PathLike | None = None) -> FilterLists | No
     if cached.is_dir() and any(cached.glob("*.txt")):
         return FilterLists.load(cached)
     return None
-
-
-def update(directory: str | os.PathLike | None = None, timeout: float = 60.0, urls: dict | None = None) -> list[Path]:
-    """Download the canonical lists into `directory` (default: the cache); each replaces its old copy only
-    when complete. Raises ListError, naming the address, when one cannot be fetched."""
-    root = Path(directory) if directory else cache_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, url in (urls or CANONICAL).items():
-        request = urllib.request.Request(url, headers={"User-Agent": "moneytrail (filter list update)"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                body = response.read(MAX_LIST_BYTES + 1)
-        except OSError as exc:
-            raise ListError(f"could not download {url}: {exc}") from None
-        if len(body) > MAX_LIST_BYTES:
-            raise ListError(f"{url}: over {MAX_LIST_BYTES // (1024 * 1024)} MiB: not a filter list")
-        if b"<html" in body[:2000].lower():
-            raise ListError(f"{url}: answered with an HTML page, not a filter list")
-        tmp = root / f".{name}.part"
-        tmp.write_bytes(body)
-        tmp.replace(root / name)
-        written.append(root / name)
-    return written

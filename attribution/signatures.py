@@ -12,7 +12,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moneytrail.crawler.domains import HOST_RE
 from moneytrail.data import DATA_DIR
+
+from .findings import LINK_KINDS
 
 try:  # the regex parser, for literal hints (Python 3.11+: re._parser)
     import re._constants as _sre_constants
@@ -21,11 +24,8 @@ except ImportError:  # pragma: no cover
     import sre_constants as _sre_constants
     import sre_parse as _sre_parse
 
-FORMATS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
+FORMATS = LINK_KINDS  # the formats a network serves are the kinds of links attribution finds
 DEFAULT_DIR = DATA_DIR
-HOST_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$"
-)
 ID_SOURCES = ("inline", "url", "attribute", "text")
 
 

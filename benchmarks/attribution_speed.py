@@ -10,8 +10,8 @@ PATH is an NDJSON file of `{url, frameUrl, cpt}` requests (default: ../shared/li
     as the ad list (EasyPrivacy lists trackers, which name no ad network: attribution does not load it).
 Each is timed `--repeat` times; every pass starts with empty caches (a fresh engine for the bare pass;
 fresh signatures and lists, registrable domains forgotten, for attribution): the
-best pass is the figure, the spread says how noisy the machine was. Then both run again warm (the same engine and lists reused
-pass after pass, as in a long crawl). Coverage: how many requests EasyList calls ads, and how many
+best pass is the figure, the spread says how noisy the machine was. Then both run again warm (the same engine
+and lists reused pass after pass, as in a long crawl). Coverage: how many requests EasyList calls ads, and how many
 of those the signatures name. Rates are only comparable within one run of this script (noisy machines).
 """
 
@@ -64,7 +64,6 @@ def main() -> None:
     if not args.requests.is_file():
         raise SystemExit(f"no request dataset at {args.requests}: nothing to measure")
     import adblock
-
     from moneytrail.attribution.attribute import attribute
     from moneytrail.attribution.lists import FilterLists
     from moneytrail.attribution.requests import fast_host
@@ -121,7 +120,8 @@ def main() -> None:
         by_network[sigs.network_of_host(fast_host(r["url"])) or sigs.network_of_url(r["url"])] += 1
     print(f"{n:,} real requests on {len(obs)} pages; signatures + EasyList loaded in {load_seconds:.2f} s")
     print(
-        f"bare adblock engine (EasyList + EasyPrivacy): best {n / min(bare):,.0f} requests/s, worst {n / max(bare):,.0f}"
+        f"bare adblock engine (EasyList + EasyPrivacy): best {n / min(bare):,.0f} requests/s, "
+        f"worst {n / max(bare):,.0f}"
     )
     print(
         f"moneytrail attribution (whole step: networks, initiators, ids, chains, miners; EasyList for unknown "

@@ -118,18 +118,17 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed ({proc.returncode}):\n{output[-3000:]}")
     from moneytrail.crawler.store import open_store
-    from moneytrail.crawler.store.writer import load_observations
+    from moneytrail.crawler.store.visits import load_observations
 
     observations = load_observations(open_store(db, home / "shots"))
     return observations, seconds, sampler.figures()
 
 
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
-    from playwright.async_api import async_playwright
-
     from moneytrail.crawler.browser import QUIET_ARGS
     from moneytrail.crawler.domains import site_of
     from moneytrail.crawler.visit import visit_url
+    from playwright.async_api import async_playwright
 
     async def loop():
         results = []

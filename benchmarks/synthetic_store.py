@@ -6,7 +6,7 @@ The schema is the real one (migrations run); the rows are made up but shaped lik
 spread over the 12 months before 2026-11, ~88% reached; each visit has `--requests` requests, and findings:
 ~2.5 network sightings, ~1.3 ads followed to advertisers (kinds and categories in realistic proportions),
 a miner on 4% of the sites, two publisher ids; sites share ids in small operator clusters. Written with
-sqlite3's executemany in large transactions (the ORM would take hours at this size).
+the store's bulk loader (crawler/store/bulk.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import sys
 import time
 import zlib
@@ -54,6 +53,19 @@ CATEGORIES = [
     ("crypto", 5),
     ("other", 5),
 ]
+VISIT_COLUMNS = (
+    "id", "uid", "run_id", "site_id", "url", "page_kind", "status", "error", "http_status", "final_url", "final_site",
+    "title", "started_at", "duration", "profile", "screenshot", "hostile", "n_requests", "n_windows", "n_websockets",
+    "n_wasm", "schema", "observation",
+)  # fmt: skip
+REQUEST_COLUMNS = (
+    "visit_id", "n", "url", "host", "method", "resource_type", "page", "navigation", "initiator", "status", "failure",
+    "step",
+)  # fmt: skip
+LINK_COLUMNS = (
+    "visit_id", "site", "network", "advertiser", "kind", "category", "brokers", "chain", "landing_url", "landing_title",
+    "page", "screenshot",
+)  # fmt: skip
 RESOURCE_TYPES = ["script", "image", "xhr", "stylesheet", "font", "document", "fetch"]
 START = datetime(2025, 11, 1, tzinfo=UTC)
 DAYS = 365
@@ -65,26 +77,28 @@ def weighted(rng: random.Random, table):
 
 def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, progress=print) -> dict:
     from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.bulk import BulkLoader
 
     if path.exists():
         path.unlink()
-    open_store(f"sqlite:///{path}", path.parent / "shots").engine.dispose()  # the real schema, migrated
+    store = open_store(f"sqlite:///{path}", path.parent / "shots")  # the real schema, migrated
     rng = random.Random(seed)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("PRAGMA journal_mode=OFF")
+    db = BulkLoader(store)
     now = "2026-11-01 00:00:00.000000"
-    db.execute("INSERT INTO watchlists (id, name, source, created_at) VALUES (1, 'synthetic', NULL, ?)", (now,))
+    db.insert("watchlists", ("id", "name", "created_at"), [(1, "synthetic", now)])
     domains = [f"site{i:06d}.test" for i in range(sites)]
-    db.executemany(
-        "INSERT INTO sites (id, watchlist_id, domain, url, name, category, country, tags, monthly_visits, added_at) "
-        "VALUES (?, 1, ?, ?, NULL, 'film', 'FR', '[]', ?, ?)",
-        [(i + 1, d, f"https://{d}/", rng.randint(20_000, 3_000_000), now) for i, d in enumerate(domains)],
+    db.insert(
+        "sites",
+        ("id", "watchlist_id", "domain", "url", "category", "country", "tags", "monthly_visits", "added_at"),
+        [
+            (i + 1, 1, d, f"https://{d}/", "film", "FR", "[]", rng.randint(20_000, 3_000_000), now)
+            for i, d in enumerate(domains)
+        ],
     )
-    db.execute(
-        "INSERT INTO runs (id, watchlist_id, started_at, ended_at, state, profile, options, sites, counts) "
-        "VALUES (1, 1, ?, ?, 'finished', '{}', '{}', ?, '{}')",
-        (now, now, sites),
+    db.insert(
+        "runs",
+        ("id", "watchlist_id", "started_at", "ended_at", "state", "profile", "options", "sites", "counts"),
+        [(1, 1, now, now, "finished", "{}", "{}", sites, "{}")],
     )
     site_networks = [rng.sample(NETWORKS, rng.randint(1, 4)) for _ in range(sites)]
     miners = {i for i in range(sites) if rng.random() < 0.04}
@@ -176,36 +190,12 @@ def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, pro
                 rows_m.append((vid, domain, "Coinhive", f"key{s // 3:06d}", None, None, '["pool_auth"]'))
             rows_i.append((vid, domain, "ga4", f"G-{s // 4:08d}", "inline"))  # operators of 4 sites
             rows_i.append((vid, domain, "exoclick_zone", f"{s:07d}", "attribute"))
-        db.executemany(
-            "INSERT INTO visits (id, uid, run_id, site_id, url, page_kind, status, error, http_status, final_url, "
-            "final_site, title, started_at, duration, profile, screenshot, hostile, n_requests, n_windows, "
-            "n_websockets, n_wasm, schema, observation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows_v,
-        )
-        db.executemany(
-            "INSERT INTO requests (visit_id, n, url, host, method, resource_type, page, navigation, initiator, "
-            "status, failure, step) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows_r,
-        )
-        db.executemany(
-            "INSERT INTO finding_links (visit_id, site, network, advertiser, kind, category, brokers, chain, "
-            "landing_url, landing_title, page, screenshot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows_l,
-        )
-        db.executemany(
-            "INSERT INTO finding_networks (visit_id, adstxt_id, site, network, evidence, host) VALUES (?,NULL,?,?,?,?)",
-            rows_n,
-        )
-        db.executemany(
-            "INSERT INTO finding_miners (visit_id, site, service, site_key, wallet, pool, signals) "
-            "VALUES (?,?,?,?,?,?,?)",
-            rows_m,
-        )
-        db.executemany(
-            "INSERT INTO finding_ids (visit_id, adstxt_id, site, id_type, id_value, source, network) "
-            "VALUES (?,NULL,?,?,?,?,NULL)",
-            rows_i,
-        )
+        db.insert("visits", VISIT_COLUMNS, rows_v)
+        db.insert("requests", REQUEST_COLUMNS, rows_r)
+        db.insert("finding_links", LINK_COLUMNS, rows_l)
+        db.insert("finding_networks", ("visit_id", "site", "network", "evidence", "host"), rows_n)
+        db.insert("finding_miners", ("visit_id", "site", "service", "site_key", "wallet", "pool", "signals"), rows_m)
+        db.insert("finding_ids", ("visit_id", "site", "id_type", "id_value", "source"), rows_i)
         db.commit()
         for key, rows in (
             ("visits", rows_v),
@@ -220,9 +210,8 @@ def build(path: Path, visits: int, requests: int, sites: int, seed: int = 7, pro
             progress(
                 f"  {counts['visits']:,} visits, {counts['requests']:,} requests ({time.monotonic() - started:.0f} s)"
             )
-    db.execute("ANALYZE")
-    db.commit()
-    db.close()
+    db.close(analyze=True)
+    store.close()
     counts["seconds"] = round(time.monotonic() - started, 1)
     counts["bytes"] = path.stat().st_size
     return counts

@@ -55,6 +55,17 @@ def strip_secrets(request) -> None:
     request.headers.pop(b"Proxy-Authorization", None)
 
 
+# queued requests name the page-init hook by import path; requests queued before the namespace move name it so
+OLD_PATHS = {"crawler.hooks.init_page": "moneytrail.crawler.hooks.init_page"}
+
+
+def upgrade_request(request) -> None:
+    """A request queued by an older moneytrail, made to run here (import paths that moved)."""
+    hook = request.meta.get("playwright_page_init_callback")
+    if hook in OLD_PATHS:
+        request.meta["playwright_page_init_callback"] = OLD_PATHS[hook]
+
+
 class ReliableQueue(Base):
     """A FIFO of requests where a taken request stays in the taker's processing list until acknowledged."""
 
@@ -92,6 +103,7 @@ class ReliableQueue(Base):
                 return None
             request = self._decode_request(raw)
             request.meta["_mt_raw"] = raw
+            upgrade_request(request)
             if self.spider.already_stored(request):
                 self.ack(raw)
                 continue
@@ -218,9 +230,9 @@ def on_idle(spider) -> None:
     queue.requeue_own()
     if queue.busy() > 0:
         raise DontCloseSpider
-    from .store.writer import finish_run, stored_counts
+    from .store.runs import finish_run
 
     run = spider.resumed.run_id
-    finish_run(spider.store, run, "finished", stored_counts(spider.store, run))
+    finish_run(spider.store, run, "finished")
     queue.server.zrem(ACTIVE, run)
     logger.info("run %s: queue drained, run finished", run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -9,6 +10,9 @@ import tldextract
 
 # suffix_list_urls=() and no cache: tldextract never downloads the Public Suffix List. Private suffixes count
 # (x.blogspot.com and y.blogspot.com are two sites, as they are two owners).
+HOST_RE = re.compile(  # a lower-case DNS host name of two labels or more (underscores allowed, as DNS has them)
+    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)+$"
+)
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 

@@ -17,6 +17,7 @@ from scrapy.http import HtmlResponse
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
+from .limits import Limits
 from .visit import navigate
 
 
@@ -67,7 +68,7 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _download_request_with_page(self, request, page, spider):
         request.meta["playwright_page"] = page  # the errback needs it too
         await page.unroute("**")
-        status = await navigate(
-            page, request.url, float(request.meta.get("navigation_timeout", 20.0)), request.meta.get("recorder")
-        )  # NavigationFailed reaches the errback
+        recorder = request.meta.get("recorder")
+        limits = recorder.limits if recorder is not None else Limits.from_dict(request.meta["visit"].get("limits"))
+        status = await navigate(page, request.url, limits, recorder)  # NavigationFailed reaches the errback
         return HtmlResponse(url=page.url, status=status or 200, body=b"", request=request, flags=["playwright"])

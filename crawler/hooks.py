@@ -6,7 +6,7 @@ queue can carry them); the visit's settings come from `meta["visit"]`."""
 from __future__ import annotations
 
 from .limits import Limits
-from .recorder import Recorder
+from .recording.recorder import Recorder
 
 
 async def init_page(page, request) -> None:
@@ -18,7 +18,7 @@ async def init_page(page, request) -> None:
         site=visit["site"],
         page_kind=visit["page_kind"],
         profile=visit.get("profile"),
-        limits=Limits(**visit.get("limits", {})),
+        limits=Limits.from_dict(visit.get("limits")),
         stealth=visit.get("stealth", True),
     )
     await recorder.attach()

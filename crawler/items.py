@@ -1,8 +1,9 @@
-"""What spiders hand to the pipelines."""
+"""What spiders hand to the pipelines (attribution, then the store)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .observation import Observation
 
@@ -13,6 +14,7 @@ class VisitItem:
     site_id: int | None
     screenshots: dict[str, bytes] = field(default_factory=dict)
     ack: bytes | None = None  # scale-out: the queue entry to acknowledge once stored
+    findings: Any = None  # set by the attribution pipeline (an attribution.Findings), stored with the visit
 
 
 @dataclass
@@ -28,3 +30,4 @@ class AdsTxtItem:
     size: int | None = None
     body: str | None = None
     ack: bytes | None = None
+    findings: Any = None  # an ads.txt file's findings, set by the attribution pipeline

@@ -1,39 +1,81 @@
-"""Hard limits of one visit: no page can hang the crawl or fill the disk."""
+"""Every budget and every wait of one visit, in one place: no page can hang the crawl or fill the disk, and
+nothing about a visit's timing is decided anywhere else.
+
+Times are seconds. `moneytrail crawl --limit NAME=VALUE` (repeatable) overrides any of them for a crawl;
+a schedule keeps its overrides with its crawl configuration."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
 class Limits:
-    navigation_timeout: float = 20.0  # seconds for the first page to load
-    visit_timeout: float = 60.0  # seconds for the whole visit, clicks and followed chains included
-    action_timeout: float = 5.0  # seconds for one interaction with the page (a click, a snapshot)
-    quiet_period: float = 0.6  # seconds without network activity that count as "settled"
-    settle_min: float = 1.8  # seconds to wait after the last click (delayed popups fire late)
+    # --- the visit as a whole ------------------------------------------------------------------------------
+    navigation_timeout: float = 20.0  # for the first page's document to arrive (and, noted only, its load event)
+    navigation_grace: float = 5.0  # past Playwright's own navigation timeout, before the visit gives up on it
+    visit_timeout: float = 60.0  # for the whole visit, clicks and followed chains included
+    visit_grace: float = 30.0  # past visit_timeout, before a visit that will not end is cut (status timeout)
+    action_timeout: float = 5.0  # for one interaction with the page (a click, a snapshot, a screenshot)
+    # --- behaving like a person ----------------------------------------------------------------------------
+    first_settle_min: float = 1.0  # after the page loaded, before the first scroll
+    first_settle_max: float = 2.5
+    scroll_pause: float = 0.5  # after scrolling down, before scrolling back up
+    scroll_back_pause: float = 0.3
+    player_click_pause: float = 0.6  # after clicking the video player
+    centre_click_pause: float = 0.4  # after clicking the page's centre
+    settle_min: float = 1.8  # after the last click (delayed popups fire late)
     settle_max: float = 7.0
-    chain_wait: float = 4.0  # seconds more, at most, for windows whose chain is still on its way
+    quiet_period: float = 0.6  # without network activity, counts as "settled"
+    poll_interval: float = 0.1  # how often a wait looks again
+    # --- ads followed and chains landing --------------------------------------------------------------------
+    follow_min_left: float = 3.0  # visit time left below which no ad link is followed
+    follow_navigation_timeout: float = 10.0  # for a followed ad link's first answer
+    follow_settle_min: float = 1.0  # after following ad links
+    follow_settle_max: float = 6.0
+    chain_wait: float = 4.0  # more, at most, for windows whose chain is still on its way
+    chain_quiet: float = 0.7  # without a navigation, after which a window's chain has landed
+    opener_timeout: float = 2.0  # to ask a window which page opened it
+    # --- the end of a visit -----------------------------------------------------------------------------------
+    drain_timeout: float = 5.0  # for pending captures (response bodies, page registrations) to finish
+    windows_timeout: float = 20.0  # to read every window's landing page (titles, screenshots)
+    page_close_timeout: float = 5.0  # to close a page opened over the popup limit
+    context_close_timeout: float = 15.0  # to close the visit's browser context
+    # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
     max_ad_links: int = 10  # ad click URLs followed per visit
     max_requests: int = 3000
+    max_frames: int = 500
+    max_websockets: int = 50
     max_ws_messages: int = 25  # kept per socket and direction (all are counted)
     max_message_bytes: int = 2048
+    max_wasm_records: int = 50
     max_wasm_bytes: int = 16 * 1024 * 1024
     max_document_bytes: int = 4 * 1024 * 1024  # a visited document larger than this is not read
     max_inline_scripts: int = 150
     max_dialogs: int = 40  # dialogs recorded (all are dismissed)
+    max_downloads: int = 20  # downloads recorded (all are cancelled, never saved)
+    max_workers: int = 100
     max_notices: int = 60
     max_url_chars: int = 4096
-    dialog_storm: int = 10  # this many dialogs make a visit hostile
-    history_spam: int = 20  # this many history.pushState calls make a visit hostile
+    # --- what makes a visit hostile -------------------------------------------------------------------------
+    dialog_storm: int = 10  # this many dialogs
+    history_spam: int = 20  # this many history.pushState calls
 
     @classmethod
-    def from_settings(cls, settings) -> Limits:
-        """MONEYTRAIL_LIMITS = {"visit_timeout": 90, ...} in Scrapy settings."""
-        given = dict(settings.getdict("MONEYTRAIL_LIMITS") or {})
-        names = {f.name: f.type for f in fields(cls)}
-        unknown = set(given) - set(names)
+    def from_dict(cls, given: dict | None) -> Limits:
+        """Limits with these overrides ({"visit_timeout": 90, ...}); an unknown name is an error."""
+        given = dict(given or {})
+        kinds = {f.name: f.type for f in fields(cls)}
+        unknown = set(given) - set(kinds)
         if unknown:
-            raise ValueError(f"unknown MONEYTRAIL_LIMITS key(s): {', '.join(sorted(unknown))}")
-        return cls(**{k: (float(v) if names[k] == "float" else int(v)) for k, v in given.items()})
+            raise ValueError(f"unknown limit(s): {', '.join(sorted(unknown))} (see crawler/limits.py)")
+        try:
+            values = {k: (float(v) if kinds[k] == "float" else int(v)) for k, v in given.items()}
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"a limit must be a number: {exc}") from None
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -13,6 +13,14 @@ import typing
 from dataclasses import dataclass, field
 
 SCHEMA = 1
+
+
+def clip(text: str | None, n: int) -> str:
+    """`text` cut to `n` characters, saying how many more there were (every page-given string is bounded)."""
+    text = text or ""
+    return text if len(text) <= n else text[:n] + f"...[{len(text) - n} more]"
+
+
 STATUSES = ("ok", "dead", "timeout", "crashed", "hostile")
 
 

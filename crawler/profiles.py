@@ -15,8 +15,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .settings import browser_proxy, redact_proxy
 from moneytrail.data import DATA_DIR
+
+from .proxies import browser_proxy, redact_proxy
 
 DATA = DATA_DIR
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -203,3 +204,16 @@ def profile_names(path: str | os.PathLike | None = None) -> list[str]:
     """The names of the profiles in the file, without reading their secrets from the environment."""
     table = _read(profiles_file(path)).get("profiles")
     return list(table) if isinstance(table, dict) else []
+
+
+def visitors(names: list[str] | tuple[str, ...], path: str | os.PathLike | None = None, locale: str | None = None):
+    """The visitors of a crawl: its named profiles (every site once per profile), else one default desktop
+    visitor with this locale."""
+    if names:
+        return choose(list(names), path)
+    return [Profile("default", load_devices()["desktop"], locale)]
+
+
+def run_profile(visitors: list[Profile]) -> dict:
+    """A run's profile record: the one visitor's, else {"profiles": [each]}."""
+    return visitors[0].record() if len(visitors) == 1 else {"profiles": [v.record() for v in visitors]}

@@ -15,22 +15,55 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from .domains import site_of
-from .observation import AdFrame, AdLink, Element, InlineScript, Observation
-from .recorder import Recorder, _clip
+from .limits import Limits
+from .observation import AdFrame, AdLink, Element, InlineScript, Observation, clip
+from .recording.recorder import Recorder
+from .status import navigation_status
 
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCRIPT_CHARS = 256 * 1024
 INLINE_EXCERPT = 2000  # characters of each inline script kept (whitespace collapsed): where tags keep their ids
 
-SNAPSHOT_JS = (
-    """(max) => {
+AD_TAG_SELECTOR = ", ".join(  # elements whose attributes carry ad tags and their ids
+    (
+        "script[src]",
+        "iframe",
+        "ins",
+        "embed",
+        "object",
+        "[data-zone]",
+        "[data-zoneid]",
+        "[data-widget-id]",
+        "[data-spot]",
+        "[data-ad-client]",
+        "[data-aa]",
+        "[data-sitekey]",
+        "[data-site-id]",
+    )
+)
+PLAYER_SELECTOR = ", ".join(  # what a video player looks like
+    (
+        "video",
+        "[id*=player i]",
+        "[class*=player i]",
+        "iframe[src*=embed i]",
+        "iframe[src*=player i]",
+        ".jwplayer",
+        ".plyr",
+        ".video-js",
+        "object",
+        "embed",
+    )
+)
+
+SNAPSHOT_JS = """(max) => {
   const out = {scripts: [], anchors: [], title: document.title};
   for (const s of document.scripts) {
     if (s.src || out.scripts.length >= max) continue;
-    out.scripts.push([s.text.length, s.text.slice(0, %d)]);
+    out.scripts.push([s.text.length, s.text.slice(0, MAX_SCRIPT_CHARS)]);
   }
   out.elements = [];
-  for (const el of document.querySelectorAll('script[src], iframe, ins, embed, object, [data-zone], [data-zoneid], [data-widget-id], [data-spot], [data-ad-client], [data-aa], [data-sitekey], [data-site-id]')) {
+  for (const el of document.querySelectorAll(AD_TAG_SELECTOR)) {
     if (out.elements.length >= 300) break;
     const attrs = {};
     let n = 0;
@@ -48,12 +81,10 @@ SNAPSHOT_JS = (
     out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height)]);
   }
   return out;
-}"""
-    % MAX_SCRIPT_CHARS
-)
+}""".replace("MAX_SCRIPT_CHARS", str(MAX_SCRIPT_CHARS)).replace("AD_TAG_SELECTOR", repr(AD_TAG_SELECTOR))
 
 PLAYER_JS = """() => {
-  const sel = 'video, [id*=player i], [class*=player i], iframe[src*=embed i], iframe[src*=player i], .jwplayer, .plyr, .video-js, object, embed';
+  const sel = PLAYER_SELECTOR;
   let best = null, area = 0;
   for (const el of document.querySelectorAll(sel)) {
     const r = el.getBoundingClientRect();
@@ -61,24 +92,11 @@ PLAYER_JS = """() => {
     if (a > area && r.width > 80 && r.height > 60 && r.bottom > 0 && r.top < innerHeight) { best = r; area = a; }
   }
   return best && {x: best.left + best.width / 2, y: best.top + best.height / 2};
-}"""
+}""".replace("PLAYER_SELECTOR", repr(PLAYER_SELECTOR))
 
 
 class Unresponsive(Exception):
     pass
-
-
-def classify(error: str | None, http_status: int | None) -> tuple[str, list[str]]:
-    """The status of a visit from how its navigation ended: (status, hostile signals)."""
-    if error:
-        if "ERR_TOO_MANY_REDIRECTS" in error:
-            return "hostile", ["redirect_loop"]
-        if "Timeout" in error or "timed out" in error:
-            return "timeout", []
-        return "dead", []
-    if http_status is not None and http_status >= 400:
-        return "dead", []
-    return "ok", []
 
 
 class Visit:
@@ -99,10 +117,10 @@ class Visit:
             return await asyncio.wait_for(coro, allowed)
         except TimeoutError:
             if allowed < self.limits.action_timeout:  # the visit's own time is up, not the page's fault
-                self.rec._notice("visit_time_limit", f"{what}: the visit reached its time limit", 0)
+                self.rec.note("visit_time_limit", f"{what}: the visit reached its time limit", 0)
             else:
                 self.rec.unresponsive = True
-                self.rec._notice("unresponsive", f"{what} got no answer in {allowed:g} s", 0)
+                self.rec.note("unresponsive", f"{what} got no answer in {allowed:g} s", 0)
             raise Unresponsive(what) from None
 
     async def settle(self, minimum: float, maximum: float) -> None:
@@ -111,73 +129,67 @@ class Visit:
         end = min(start + maximum, self.deadline)
         await asyncio.sleep(max(0.0, min(minimum, end - start)))
         while time.monotonic() < end and time.monotonic() - self.rec.last_activity < self.limits.quiet_period:
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(self.limits.poll_interval)
 
     def on_site(self) -> bool:
         return not self.page.is_closed() and site_of(self.page.url) == self.rec.obs.final_site
 
     async def run(self, http_status: int | None, error: str | None = None) -> Observation:
+        """Behave on the page if it loaded, record its windows, and hand back the Observation (its status
+        decided by crawler/status.py)."""
         obs, rec = self.rec.obs, self.rec
         load_end = rec.now()
-        obs.http_status = http_status
-        obs.status, signals = classify(error, http_status)
-        obs.hostile += signals
-        obs.error = _clip(error, 500) if error else (f"HTTP {http_status}" if obs.status == "dead" else None)
         if not self.page.is_closed() and self.page.url.startswith("http"):
             obs.final_url = rec.url(self.page.url)
         obs.final_site = site_of(obs.final_url) if obs.final_url.startswith("http") else ""
         try:
-            if obs.status == "ok":
+            if navigation_status(error, http_status)[0] == "ok":
                 await self.behave()
         except Unresponsive:
             pass
         except Exception as exc:  # the page shapes what evaluate() returns: nothing it does may end the crawl
             if not rec.crashed:
-                rec._notice("visit_error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 0)
-        if rec.crashed:
-            obs.status, obs.error = "crashed", obs.error or "the page's renderer crashed"
+                rec.note("visit_error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 0)
         try:
-            await asyncio.wait_for(rec.drain(), max(1.0, min(5.0, self.left() + 5)))
-            await asyncio.wait_for(rec.windows(obs.final_url, load_end), 20)
+            await asyncio.wait_for(rec.drain(), max(1.0, min(self.limits.drain_timeout, self.left() + 5)))
+            await asyncio.wait_for(rec.windows(obs.final_url, load_end), self.limits.windows_timeout)
         except TimeoutError:
-            rec._notice("visit_error", "windows could not all be read in time", 0)
-        observation = rec.observation()
-        if observation.status == "ok" and observation.hostile:
-            observation.status = "hostile"
-        return observation
+            rec.note("visit_error", "windows could not all be read in time", 0)
+        return rec.observation(error, http_status)
 
     async def behave(self) -> None:
         page, rec = self.page, self.rec
-        await self.settle(1.0, 2.5)
+        limits = self.limits
+        await self.settle(limits.first_settle_min, limits.first_settle_max)
         rec.begin_step("scroll", "down 900 px, then back up")
         await self.act(page.mouse.wheel(0, 900), "scroll")
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(limits.scroll_pause)
         await self.act(page.mouse.wheel(0, -900), "scroll")
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(limits.scroll_back_pause)
         await self.snapshot()
         point = await self.act(page.evaluate(PLAYER_JS), "find the player")
         if point:
             rec.begin_step("click_player", f"{point['x']:.0f},{point['y']:.0f}")
             await self.act(page.mouse.click(point["x"], point["y"]), "click the player")
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(limits.player_click_pause)
         size = page.viewport_size or VIEWPORT  # a phone's screen is smaller than a desktop's
         if self.on_site():
             rec.begin_step("click_centre", f"{size['width'] // 2},{size['height'] // 2}")
             await self.act(page.mouse.click(size["width"] // 2, size["height"] // 2), "click the centre")
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(limits.centre_click_pause)
         if self.on_site():
             y = min(300, size["height"] // 2)
             rec.begin_step("click_body", f"12,{y}")
             await self.act(page.mouse.click(12, y), "click the body")
-        await self.settle(self.limits.settle_min, self.limits.settle_max)
+        await self.settle(limits.settle_min, limits.settle_max)
         await self.follow_ad_links()
-        await self.chains_land(self.limits.chain_wait)
+        await self.chains_land(limits.chain_wait)
 
     async def chains_land(self, maximum: float) -> None:
         """Give chains still on their way (a late popup, a form about to post) up to `maximum` s to land."""
         end = min(time.monotonic() + maximum, self.deadline)
         while time.monotonic() < end and self.rec.moving():
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(self.limits.poll_interval)
 
     async def snapshot(self) -> None:
         """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""
@@ -199,12 +211,12 @@ class Visit:
                     continue
                 seen_scripts.add(digest)
                 obs.inline_scripts.append(
-                    InlineScript(digest, length, _clip(" ".join(text.split()), INLINE_EXCERPT), rec.url(frame.url))
+                    InlineScript(digest, length, clip(" ".join(text.split()), INLINE_EXCERPT), rec.url(frame.url))
                 )
         main = page.main_frame
-        obs.title = _clip(per_frame.get(main, {}).get("title", ""), 300)
+        obs.title = clip(per_frame.get(main, {}).get("title", ""), 300)
         obs.elements = [
-            Element(_clip(item[0], 40), {_clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
+            Element(clip(item[0], 40), {clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
             for item in per_frame.get(main, {}).get("elements", [])[:300]
             if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict) and isinstance(item[0], str)
         ]
@@ -228,7 +240,7 @@ class Visit:
             if not box:
                 continue
             clicks = [h for h in dict.fromkeys(links_under(frame)) if site_of(h) != site][:10]
-            fid = rec._frame_id(frame)
+            fid = rec.frame_id(frame)
             obs.ad_frames.append(
                 AdFrame(
                     fid,
@@ -273,46 +285,41 @@ class Visit:
         rec = self.rec
         opened = {w.url for w in rec.obs.window_opens} | {r.url for r in rec.obs.requests if r.navigation and r.page}
         links = [link for link in rec.obs.ad_links if link.url not in opened][: self.limits.max_ad_links]
-        if not links or self.left() < 3:
+        if not links or self.left() < self.limits.follow_min_left:
             return
         rec.begin_step("follow_ad", f"{len(links)} ad link(s)")
 
         async def follow(link: AdLink) -> None:
-            rec.opening += 1
             try:
-                page = await asyncio.wait_for(rec.context.new_page(), self.limits.action_timeout)
-                await rec.add_page(page)
-                rec.followed(page, link.url)
-                rec.opening -= 1
+                page = await rec.open_ad_page(link.url)
                 link.followed = True
-                await page.goto(link.url, wait_until="commit", timeout=self.limits.action_timeout * 2000)
+                await page.goto(link.url, wait_until="commit", timeout=self.limits.follow_navigation_timeout * 1000)
             except (TimeoutError, PlaywrightError):
                 pass
-            finally:
-                rec.opening = max(0, rec.opening - (0 if link.followed else 1))
 
         await asyncio.gather(*(follow(link) for link in links))
-        await self.settle(1.0, 6.0)
+        await self.settle(self.limits.follow_settle_min, self.limits.follow_settle_max)
 
 
 class NavigationFailed(Exception):
     """The visited page did not load (its error text says why)."""
 
 
-async def navigate(page: Page, url: str, timeout: float, recorder: Recorder | None = None) -> int | None:
-    """Go to `url` within `timeout` seconds: the document must arrive in time; a load event held back by a
-    slow subresource (an ad server that never answers) is noted, and the visit goes on. Returns the status."""
+async def navigate(page: Page, url: str, limits: Limits, recorder: Recorder | None = None) -> int | None:
+    """Go to `url` within the navigation timeout: the document must arrive in time; a load event held back by
+    a slow subresource (an ad server that never answers) is noted, and the visit goes on. Returns the status."""
+    timeout, grace = limits.navigation_timeout, limits.navigation_grace
     try:
-        response = await asyncio.wait_for(page.goto(url, wait_until="commit", timeout=timeout * 1000), timeout + 5)
+        response = await asyncio.wait_for(page.goto(url, wait_until="commit", timeout=timeout * 1000), timeout + grace)
     except TimeoutError:
         raise NavigationFailed(f"Timeout {timeout * 1000:.0f}ms exceeded (the page stopped answering)") from None
     except PlaywrightError as exc:
         raise NavigationFailed(str(exc).splitlines()[0]) from None
     try:
-        await asyncio.wait_for(page.wait_for_load_state("load", timeout=timeout * 1000), timeout + 5)
+        await asyncio.wait_for(page.wait_for_load_state("load", timeout=timeout * 1000), timeout + grace)
     except (TimeoutError, PlaywrightError):
         if recorder is not None:
-            recorder._notice("load_incomplete", f"no load event within {timeout:g} s: a resource never finished", 0)
+            recorder.note("load_incomplete", f"no load event within {timeout:g} s: a resource never finished", 0)
     return response.status if response else None
 
 
@@ -361,13 +368,13 @@ async def visit_url(
         await rec.add_page(page)
         rec.begin_step("load", url)
         try:
-            status, error = await navigate(page, url, rec.limits.navigation_timeout, rec), None
+            status, error = await navigate(page, url, rec.limits, rec), None
         except NavigationFailed as exc:
             status, error = None, str(exc)
         rec.result = await Visit(page, rec).run(status, error)
     finally:
         try:
-            await asyncio.wait_for(context.close(), 10)
+            await asyncio.wait_for(context.close(), rec.limits.context_close_timeout)
         except (TimeoutError, PlaywrightError):
             pass
     return rec

@@ -144,7 +144,7 @@ def _rows(text: str):
             if len(record) > len(header):
                 yield line, RowError(f"{len(record)} fields, the header has {len(header)}")
                 continue
-            yield line, dict(zip(header, record))
+            yield line, dict(zip(header, record, strict=True))
     else:
         for number, line in enumerate(lines, 1):
             value = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""

@@ -4,12 +4,14 @@ visit time, profile, chain, landing page, screenshot."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
-
-from moneytrail.attribution.exports import Scope, clusters
 from moneytrail.attribution.signatures import Signatures
+from moneytrail.crawler.store import aggregates
+from moneytrail.crawler.store.aggregates import LinkFilter
 
-from . import queries
+from .exports import Scope, clusters
 from .model import Chart, Figure, Report
 from .periods import Period
 
@@ -54,9 +56,9 @@ def _window(period: Period | None):
 
 def network_report(store, name: str, sigs: Signatures, period: Period | None = None) -> Report:
     start, end = _window(period)
-    where = queries.FindingLink.network == name
-    links = queries.links(store, start, end, where)
-    seen = queries.networks(store, start, end, queries.FindingNetwork.network == name)
+    where = LinkFilter(network=name)
+    links = aggregates.links(store, start, end, where)
+    seen = aggregates.networks(store, start, end, name)
     net = sigs.networks.get(name)
     report = Report(
         "network",
@@ -76,7 +78,9 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
         first_seen=("first_seen", "min"), last_seen=("last_seen", "max")
     )
     visits = (
-        queries.network_visits(store, start, end, name).groupby("site", as_index=False).agg(visits=("visit", "nunique"))
+        aggregates.network_visits(store, start, end, name)
+        .groupby("site", as_index=False)
+        .agg(visits=("visit", "nunique"))
     )
     per_site = per_site.merge(visits, on="site", how="left").fillna({"visits": 0}).astype({"visits": int})
     formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
@@ -101,7 +105,7 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.table("formats", "Formats", kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
     report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
-    shown = evidence(queries.link_rows(store, start, end, where))
+    shown = evidence(aggregates.link_rows(store, start, end, where))
     report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0
@@ -182,19 +186,14 @@ def brand_domain(text: str) -> str:
 
 
 def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None) -> Report:
-    from sqlalchemy import or_
-
     start, end = _window(period)
     domains = sorted({brand_domain(d) for d in domains if d.strip()})
-    where = or_(
-        *[queries.FindingLink.advertiser == d for d in domains],
-        *[queries.FindingLink.advertiser.endswith(f".{d}", autoescape=True) for d in domains],
-    )
-    rows = evidence(queries.link_rows(store, start, end, where))
-    totals = queries.link_totals(store, start, end, where)
-    monitored = queries.visits_per_site(store, start, end)
+    where = LinkFilter(advertisers=tuple(domains))
+    rows = evidence(aggregates.link_rows(store, start, end, where))
+    totals = aggregates.link_totals(store, start, end, where)
+    monitored = aggregates.visits_per_site(store, start, end)
     reached = int(monitored["ok"].sum()) if len(monitored) else 0
-    first, last = (queries.first_visit(store), None) if period is None else (period.start, period.end)
+    first, last = (aggregates.first_visit(store), None) if period is None else (period.start, period.end)
     report = Report(
         "advertiser",
         f"advertiser-{_safe(brand)}",
@@ -258,3 +257,15 @@ def _safe(name: str) -> str:
         "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
     )
     return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
+def write_notice_pack(report: Report, out_dir: Path) -> Path:
+    """A network report's notice pack, `<out_dir>/<report>-notice/`: sites.csv and summary.txt."""
+    from .exports import spreadsheet_safe
+
+    pack, text = notice_pack(report)
+    folder = out_dir / f"{report.name}-notice"
+    folder.mkdir(parents=True, exist_ok=True)
+    spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
+    (folder / "summary.txt").write_text(text, encoding="utf-8")
+    return folder

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
+from moneytrail.crawler.store import aggregates
 
-from . import queries
 from .model import Chart, Figure, Report
 from .periods import Period, series
 
@@ -52,10 +51,10 @@ class Cpm:
 def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
     """The headline numbers of one period, from per-site aggregates (a few rows per site)."""
     high = {c.name for c in sigs.categories if c.high_risk}
-    sites = queries.visits_per_site(store, period.start, period.end)
-    summary = queries.link_summary(store, period.start, period.end, high)
-    with_networks = queries.sites_with_networks(store, period.start, period.end)
-    miners = queries.miners(store, period.start, period.end)
+    sites = aggregates.visits_per_site(store, period.start, period.end)
+    summary = aggregates.link_summary(store, period.start, period.end, high)
+    with_networks = aggregates.sites_with_networks(store, period.start, period.end)
+    miners = aggregates.miners(store, period.start, period.end)
     reachable = set(sites.loc[sites["ok"] > 0, "site"])
     ok_visits = int(sites["ok"].sum()) if len(sites) else 0
 
@@ -119,8 +118,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ("mainstream", "mainstream ads (share of ads)", "%"),
         ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%"),
     ):
-        value = lambda n: len(n[key]) if key == "reachable" else n[key]
-        report.figures.append(Figure(key, label, value(now), value(before), unit))
+        now_value, before_value = ((len(n[key]) if key == "reachable" else n[key]) for n in (now, before))
+        report.figures.append(Figure(key, label, now_value, before_value, unit))
     total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
     report.figures.append(
         Figure(
@@ -133,8 +132,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     )
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
-    links = queries.links(store, period.start, period.end, detail=False)
-    nets = queries.networks(store, period.start, period.end)
+    links = aggregates.links(store, period.start, period.end, detail=False)
+    nets = aggregates.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
     classes = links.assign(
         group=links["category"].map(
@@ -155,9 +154,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
     names = set(net_sites["network"])
-    old_nets = queries.seen_before(store, queries.FindingNetwork.network, names, period.start)
-    old_nets |= queries.seen_before(store, queries.FindingLink.network, names - old_nets, period.start)
-    old_advs = queries.seen_before(store, queries.FindingLink.advertiser, set(links["advertiser"]), period.start)
+    old_nets = aggregates.seen_before(store, "network", names, period.start)
+    old_advs = aggregates.seen_before(store, "advertiser", set(links["advertiser"]), period.start)
     reached_pairs = net_sites[net_sites["site"].isin(now["reachable"])]
     top_nets = reached_pairs.groupby("network", as_index=False).agg(sites=("site", "nunique"))
     ads_by_net = links.groupby("network", as_index=False).agg(
@@ -217,7 +215,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ],
     )
 
-    profiles = queries.by_profile(store, period.start, period.end, high)
+    profiles = aggregates.by_profile(store, period.start, period.end, high)
     profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
     report.table(
@@ -226,13 +224,13 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         profiles.sort_values(["profile", "country"]),
     )
 
-    from moneytrail.attribution.exports import Scope, clusters
+    from .exports import Scope, clusters
 
     ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
     report.table("operators", "Operators: sites bound by shared publisher ids", ops)
 
     trend_rows = []
-    first = queries.first_visit(store)
+    first = aggregates.first_visit(store)
     for p in series(first.date() if first else period.first, period):
         n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm)
         trend_rows.append(

@@ -100,7 +100,9 @@ def _cell(value, column: str = "") -> str:
 
 
 def html(report: Report, screenshots: Path | None = None) -> str:
-    env = Environment(loader=PackageLoader("moneytrail.reports", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(
+        loader=PackageLoader("moneytrail.reports", "templates"), autoescape=select_autoescape(default=True)
+    )
     charts = []
     for chart in report.charts:
         frame = report.tables.get(chart.table)
@@ -128,7 +130,7 @@ def html(report: Report, screenshots: Path | None = None) -> str:
 
 def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = None) -> Path:
     """Write the report as `fmt` in `out_dir`; returns the file (or folder, for csv) written."""
-    from moneytrail.attribution.exports import spreadsheet_safe
+    from .exports import spreadsheet_safe
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
@@ -164,9 +166,8 @@ def pdf(document: str, path: Path) -> None:
     """Print an HTML document to PDF with Chromium (no network: the document is self-contained)."""
     import asyncio
 
-    from playwright.async_api import async_playwright
-
     from moneytrail.crawler.browser import find_chromium
+    from playwright.async_api import async_playwright
 
     async def run() -> None:
         async with async_playwright() as p:

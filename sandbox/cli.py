@@ -26,7 +26,7 @@ def _world(path: Path | None):
         return load_world(path)
     except (WorldError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -64,7 +64,7 @@ def serve(
             await server.start()
         except OSError as exc:
             typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

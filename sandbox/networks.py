@@ -281,7 +281,8 @@ class Networks:
             "<html><body style='margin:0;background:rgba(0,0,0,.35);color:#fff;font:14px sans-serif;"
             "height:100vh;cursor:pointer'><div style='position:absolute;right:8px;top:8px'>Close ad [x]</div>"
             "<div style='position:absolute;bottom:8px;left:8px'>Advertisement</div>"
-            f"<script>document.addEventListener('click', function () {{ var w = window.open({js_string(url)}, '_blank');"
+            "<script>document.addEventListener('click', function () {"
+            f" var w = window.open({js_string(url)}, '_blank');"
             " try { window.top.focus(); } catch (e) {} parent.postMessage('ts-close', '*'); }, {once: true});"
             "</script></body></html>"
         )

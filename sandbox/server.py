@@ -105,7 +105,13 @@ class SandboxServer:
                     Response(status=400, body=f"bad request: {exc}", content_type="text/plain").encode(close=True)
                 )
                 await asyncio.wait_for(writer.drain(), 2)
-        except (TimeoutError, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except (
+            TimeoutError,
+            ConnectionError,
+            ssl.SSLError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+        ) as exc:
             log.debug("connection ended: %s", exc)
         except asyncio.CancelledError:
             pass

@@ -105,10 +105,13 @@ STYLE = """body{margin:0;font-family:Arial,sans-serif;background:#14161c;color:#
 header{background:#0b0c10;padding:12px 20px;display:flex;gap:20px;align-items:center}header h1{margin:0;font-size:22px}
 main{max-width:1100px;margin:auto;padding:20px;min-height:2600px}.grid{display:grid;grid-template-columns:repeat(4,1fr);gap:14px}
 .card{background:#222631;border-radius:6px;overflow:hidden;position:relative}.card img{width:100%;display:block}
-.card span{display:block;padding:6px}#player{width:800px;height:450px;background:#000;position:relative;margin:10px auto}
-#player .play{position:absolute;left:50%;top:50%;transform:translate(-50%,-50%);font-size:60px;background:none;color:#fff;border:0;cursor:pointer}
+.card span{display:block;padding:6px}
+#player{width:800px;height:450px;background:#000;position:relative;margin:10px auto}
+#player .play{position:absolute;left:50%;top:50%;transform:translate(-50%,-50%);font-size:60px;background:none;
+color:#fff;border:0;cursor:pointer}
 .ads{margin:16px 0;text-align:center}footer{padding:20px;color:#777;font-size:12px}
-.unlock{position:fixed;left:50%;top:50%;transform:translate(-50%,-50%);background:#2b6;color:#fff;padding:30px 40px;border-radius:10px;z-index:1000;font-size:20px;cursor:pointer}"""
+.unlock{position:fixed;left:50%;top:50%;transform:translate(-50%,-50%);background:#2b6;color:#fff;
+padding:30px 40px;border-radius:10px;z-index:1000;font-size:20px;cursor:pointer}"""
 
 
 def slugify(text: str) -> str:

@@ -1,7 +1,9 @@
 """The watchlist spider: for each site, a visit of the home page and of up to N content pages, each in
 a fresh browser context, plus the site's ads.txt, app-ads.txt and the sellers.json they point to.
 
-    scrapy crawl watchlist -a watchlist=NAME|FILE [-a pages=1] [-s MONEYTRAIL_PROXY=URL] [-s MONEYTRAIL_DB=URL]
+Its configuration is the crawl's (crawler/config.py), read from the settings:
+
+    scrapy crawl watchlist -s 'MONEYTRAIL_CRAWL={"watchlist": "NAME", "pages": 1}'
 """
 
 from __future__ import annotations
@@ -9,21 +11,24 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from dataclasses import asdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
-from playwright.async_api import Error as PlaywrightError
-
-from moneytrail.crawler.domains import site_of
+from moneytrail.crawler.adstxt import ad_systems
+from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.items import AdsTxtItem, VisitItem
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import Observation
-from moneytrail.crawler.profiles import Profile, choose, load_devices
-from moneytrail.crawler.settings import launch_options, proxy_for_requests, store_from_settings
-from moneytrail.crawler.store.writer import resolve_watchlist, resume_run
-from moneytrail.crawler.visit import Visit, classify
+from moneytrail.crawler.profiles import Profile, run_profile, visitors
+from moneytrail.crawler.settings import launch_options
+from moneytrail.crawler.status import Ending, conclude
+from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.runs import resume_run
+from moneytrail.crawler.store.visits import visit_stored
+from moneytrail.crawler.store.watchlists import resolve_watchlist
+from moneytrail.crawler.visit import Visit
+from playwright.async_api import Error as PlaywrightError
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(
@@ -57,67 +62,45 @@ def content_links(links: list[str], current: str, n: int) -> list[str]:
 class WatchlistSpider(scrapy.Spider):
     name = "watchlist"
 
-    def __init__(
-        self,
-        watchlist: str | None = None,
-        pages: int | str = 1,
-        stealth: str | bool = True,
-        adstxt: str | bool = True,
-        profiles: str | list | None = None,
-        resume: int | str | None = None,
-        worker: str | bool = False,
-        **kwargs,
-    ):
+    def __init__(self, config: CrawlConfig | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not watchlist:
-            raise ValueError("give a watchlist: -a watchlist=NAME or -a watchlist=FILE")
-        self.watchlist = watchlist
-        self.profile_names = [p for p in (profiles.split(",") if isinstance(profiles, str) else profiles or []) if p]
-        self.resume = int(resume) if resume not in (None, "", 0, "0") else None
-        self.worker = str(worker).lower() in ("1", "true", "yes")  # scale-out: requests come from Redis
-        self.pages = int(pages)
-        self.stealth = str(stealth).lower() not in ("0", "false", "no")
-        self.fetch_adstxt = str(adstxt).lower() not in ("0", "false", "no")
+        self.config = config
+        self.limits = config.limits_value if config else Limits()
         self.sites_done = 0
         self._pending: dict[str, int] = {}
         self._adstxt_asked: set[str] = set()
         self._adstxt_done: set[tuple[str, str]] = set()  # resuming: (site, file) already stored
+        self.resumed = None
 
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
-        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(settings), priority="spider")
+        settings.set(
+            "PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(CrawlConfig.from_settings(settings)), priority="spider"
+        )
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.store = store_from_settings(settings)
-        spider.limits = Limits.from_settings(settings)
-        if spider.profile_names:  # named visitor profiles: every site once per profile
-            spider.visitors = choose(spider.profile_names, settings.get("MONEYTRAIL_PROFILES") or None)
-        else:  # one visitor: --locale, and the browser-wide --proxy
-            locale = (settings.getdict("MONEYTRAIL_PROFILE") or {}).get("locale")
-            spider.visitors = [Profile("default", load_devices()["desktop"], locale)]
-        spider.profile = (
-            spider.visitors[0].record()
-            if len(spider.visitors) == 1
-            else {"profiles": [v.record() for v in spider.visitors]}
-        )
-        spider.proxy = proxy_for_requests(settings) or spider.visitors[0].proxy
-        spider.resumed = resume_run(spider.store, spider.resume, details=not spider.worker) if spider.resume else None
-        if spider.worker:
+        config = CrawlConfig.from_settings(crawler.settings)
+        spider = super().from_crawler(crawler, *args, config=config, **kwargs)
+        spider.store = open_store(config.db, config.screenshots)
+        spider.visitors = visitors(config.profiles, config.profiles_file, config.locale)
+        spider.profile = run_profile(spider.visitors)
+        spider.proxy = config.proxy or spider.visitors[0].proxy
+        if config.resume:
+            spider.resumed = resume_run(spider.store, config.resume, details=not config.redis)
+        if config.redis:
             from moneytrail.crawler.distributed import on_idle
 
             crawler.signals.connect(on_idle, signal=scrapy.signals.spider_idle)
-        spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, spider.watchlist)
+        spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, config.watchlist)
         for problem in problems:
-            spider.logger.warning("watchlist %s: %s", spider.watchlist, problem)
+            spider.logger.warning("watchlist %s: %s", config.watchlist, problem)
         return spider
 
     # --- requests ----------------------------------------------------------------------------------
     async def start(self):
-        if self.worker:  # the run's requests are in Redis (moneytrail enqueue); nothing to start here
+        if self.config.redis:  # a worker: the run's requests are in Redis (moneytrail enqueue)
             return
         done = self.resumed
         for site in self.sites:
@@ -140,14 +123,7 @@ class WatchlistSpider(scrapy.Spider):
     def already_stored(self, request) -> bool:
         """A visit request whose visit is stored (its worker died before acknowledging it)."""
         visit = request.meta.get("visit")
-        if not visit:
-            return False
-        from sqlalchemy import select
-
-        from moneytrail.crawler.store.schema import Visit as VisitRow
-
-        with self.store.session() as s:
-            return s.scalar(select(VisitRow.id).where(VisitRow.uid == visit["uid"])) is not None
+        return bool(visit) and visit_stored(self.store, visit["uid"])
 
     def restore_secrets(self, request) -> None:
         """The browser context of the request's profile, rebuilt here (its proxy secret never left this machine)."""
@@ -172,13 +148,13 @@ class WatchlistSpider(scrapy.Spider):
             return
         visitor = next(v for v in self.visitors if v.name == visit["visitor"])
         stored = self.resumed.visits if self.resumed else set()
-        for url in content_links(observation.page_links, observation.final_url, self.pages):
+        for url in content_links(observation.page_links, observation.final_url, self.config.pages):
             if (visit["site_id"], visitor.name, url) in stored:
                 continue
             if visit["site"] in self._pending:
                 self._pending[visit["site"]] += 1
             yield self.visit_request(url, visit["site_id"], visit["site"], "inner", visitor)
-        if self.fetch_adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
+        if self.config.adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
             self._adstxt_asked.add(visit["site"])
             for kind in ("ads.txt", "app-ads.txt"):
                 if (visit["site"], kind) not in self._adstxt_done:
@@ -196,14 +172,13 @@ class WatchlistSpider(scrapy.Spider):
     def visit_request(
         self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile, run: int | None = None
     ) -> scrapy.Request:
-        run = run or (self.resumed.run_id if getattr(self, "resumed", None) is not None and self.worker else None)
+        run = run or (self.resumed.run_id if self.resumed is not None and self.config.redis else None)
         # a worker's visit has the same id however many times it is queued: stored once, found stored after
         uid = (
             uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}").hex
             if run
             else uuid.uuid4().hex
         )
-        limits = asdict(self.limits)
         return scrapy.Request(
             url,
             callback=self.visited,
@@ -215,7 +190,6 @@ class WatchlistSpider(scrapy.Spider):
                 "playwright_include_page": True,
                 "playwright_context_kwargs": visitor.context_options(),
                 "playwright_page_init_callback": "moneytrail.crawler.hooks.init_page",
-                "navigation_timeout": self.limits.navigation_timeout,
                 "dont_retry": True,
                 "handle_httpstatus_all": True,
                 "visit": {
@@ -225,8 +199,8 @@ class WatchlistSpider(scrapy.Spider):
                     "page_kind": page_kind,
                     "profile": visitor.record(),
                     "visitor": visitor.name,
-                    "limits": limits,
-                    "stealth": self.stealth,
+                    "limits": self.limits.to_dict(),
+                    "stealth": self.config.stealth,
                 },
             },
         )
@@ -275,23 +249,23 @@ class WatchlistSpider(scrapy.Spider):
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 profile=visit.get("profile") or {},
             )
-            obs.error = error or "the browser could not open or instrument a page"
-            obs.status, obs.hostile = classify(obs.error, status)
-            return obs, {}
+            ending = Ending(error or "the browser could not open or instrument a page", status)
+            return conclude(obs, ending), {}
+        limits = self.limits
         try:
-            obs = await asyncio.wait_for(Visit(page, recorder).run(status, error), self.limits.visit_timeout + 30)
+            obs = await asyncio.wait_for(
+                Visit(page, recorder).run(status, error), limits.visit_timeout + limits.visit_grace
+            )
         except TimeoutError:
             recorder.unresponsive = True
-            obs = recorder.observation()
-            obs.status, obs.error = "timeout", obs.error or "the visit went over its time limit"
+            obs = recorder.observation(error, status, overran=True)
         return obs, recorder.screenshots
 
-    @staticmethod
-    async def _close(page) -> None:
+    async def _close(self, page) -> None:
         if page is None:
             return
         try:
-            await asyncio.wait_for(page.context.close(), 15)
+            await asyncio.wait_for(page.context.close(), self.limits.context_close_timeout)
         except (TimeoutError, PlaywrightError):
             pass
 
@@ -330,16 +304,3 @@ class WatchlistSpider(scrapy.Spider):
             error=message[:500],
             ack=request.meta.get("_mt_raw"),
         )
-
-
-def ad_systems(adstxt: str) -> list[str]:
-    """The ad-system domains named by an ads.txt (first field of its data records), in order."""
-    found = []
-    for line in adstxt.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or "=" in line.split(",", 1)[0]:
-            continue
-        domain = line.split(",", 1)[0].strip().lower()
-        if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain) and site_of(f"https://{domain}/"):
-            found.append(domain)
-    return list(dict.fromkeys(found))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from moneytrail.attribution.attribute import attribute
 from moneytrail.attribution.clusters import operators
-from moneytrail.attribution.ids import adstxt_findings, parse_adstxt, sellers
+from moneytrail.attribution.ids import adstxt_findings
+from moneytrail.crawler.adstxt import parse_adstxt, sellers
 from moneytrail.attribution.lists import FilterLists
 from moneytrail.attribution.signatures import DEFAULT_DIR, SignatureError, load
 from moneytrail.crawler.observation import (
@@ -448,7 +448,7 @@ def test_filter_lists_name_unknown_networks_only(sigs, tmp_path):
 
 
 def test_categories_from_data_and_landing_page(sigs):
-    from moneytrail.attribution.windows import category
+    from moneytrail.attribution.popups import category
 
     assert category(sigs, "luckyspin-casino.test", "", "https://luckyspin-casino.test/") == "gambling"
     assert category(sigs, "x.test", "Hot singles near you (18+)", "") == "adult"
@@ -530,7 +530,8 @@ def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
     import http.server
     import threading
 
-    from moneytrail.attribution.lists import ListError, update
+    from moneytrail.attribution.lists import ListError
+    from moneytrail.services.lists import update
 
     served = tmp_path / "www"
     served.mkdir()
@@ -559,8 +560,7 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
     """A miner key is whatever the page sends its pool: one shaped like a formula is no key, and CSV cells
     that would start a formula are defused."""
     import pandas as pd
-
-    from moneytrail.attribution.exports import write
+    from moneytrail.reports.exports import write
 
     v = Visit()
     v.obs.websockets.append(
@@ -617,7 +617,7 @@ def test_hostile_shapes_from_review(sigs):
 
 
 def test_category_keywords_do_not_overreach(sigs):
-    from moneytrail.attribution.windows import category
+    from moneytrail.attribution.popups import category
 
     assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "other"
     assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "other"

@@ -13,10 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from moneytrail.crawler.domains import host_of, site_of
 from moneytrail.crawler.store import open_store
-from moneytrail.crawler.store.writer import load_observations
+from moneytrail.crawler.store.visits import load_observations
 from moneytrail.sandbox.scoring import applicable
 
 pytestmark = pytest.mark.timeout(900)
@@ -269,9 +268,8 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
 
 
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
-    from sqlalchemy import func, select
-
     from moneytrail.crawler.store.schema import AdsTxt, Request, Run, Visit, Window
+    from sqlalchemy import func, select
 
     with crawled["store"].session() as s:
         run = s.scalars(select(Run)).one()
@@ -300,9 +298,8 @@ def export_all(db: str, out: Path, *extra: str) -> Path:
 
 
 def test_findings_are_stored_as_visits_arrive(crawled):
-    from sqlalchemy import func, select
-
     from moneytrail.crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
+    from sqlalchemy import func, select
 
     with crawled["store"].session() as s:
         counts = {
@@ -345,7 +342,7 @@ def test_exports_in_every_format_carry_the_same_rows(crawled, tmp_path):
     export_all(db, tmp_path / "csv")
     export_all(db, tmp_path / "parquet", "--format", "parquet")
     export_all(db, tmp_path / "json", "--format", "json")
-    from moneytrail.attribution.exports import COLUMNS
+    from moneytrail.reports.exports import COLUMNS
 
     for kind, columns in COLUMNS.items():
         frame = pd.read_csv(tmp_path / "csv" / f"{kind}.csv", keep_default_na=False)
@@ -394,10 +391,9 @@ def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_pa
 
 
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
-    from playwright.async_api import async_playwright
-
     from moneytrail.crawler.browser import QUIET_ARGS
     from moneytrail.crawler.visit import visit_url
+    from playwright.async_api import async_playwright
 
     server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
     async with async_playwright() as p:
@@ -473,9 +469,8 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert landing(by_language, language="de") in landings(de_home)
     assert landing(by_language, language="fr") in landings(others["fr-FR"])
     assert landing(by_language, language="other") in landings(others["en-US"])
-    from sqlalchemy import select
-
     from moneytrail.crawler.store.schema import AdsTxt, Run
+    from sqlalchemy import select
 
     with store.session() as s:
         fetched = list(s.scalars(select(AdsTxt)))
@@ -497,11 +492,10 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
     """Two profiles from a profiles file, each with its device, language and a geo proxy whose password
     comes from the environment: each site is visited once per profile, each visit records its profile, the
     ads follow each profile's country and language, and the password is nowhere."""
-    from sqlalchemy import select
-
     from moneytrail.crawler.store.schema import FindingLink, Run, Visit
     from moneytrail.sandbox.build import build_app
     from moneytrail.sandbox.server import SandboxServer, SandboxThread
+    from sqlalchemy import select
 
     by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
     by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
@@ -599,7 +593,7 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
         [
             sys.executable,
             "-m",
-            "crawler",
+            "moneytrail",
             "crawl",
             "-w",
             str(watchlist),
@@ -664,7 +658,7 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
 
 
 def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
-    """`scrapy crawl watchlist -a watchlist=FILE` from the project directory does what `moneytrail crawl` does."""
+    """`scrapy crawl watchlist -s MONEYTRAIL_CRAWL={...}` from the project directory does what `moneytrail crawl` does."""
     site = next(s for s in ok_sites(truth) if s["miners"])
     watchlist = tmp_path / "mine.txt"
     watchlist.write_text(f"{site['url']}\nhttps://gone-forever.test/\n")
@@ -677,14 +671,8 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
             "scrapy",
             "crawl",
             "watchlist",
-            "-a",
-            f"watchlist={watchlist}",
-            "-a",
-            "pages=0",
             "-s",
-            f"MONEYTRAIL_DB={db}",
-            "-s",
-            f"MONEYTRAIL_PROXY={sandbox.address}",
+            "MONEYTRAIL_CRAWL=" + json.dumps({"watchlist": str(watchlist), "pages": 0, "db": db, "proxy": sandbox.address}),
         ],
         capture_output=True,
         text=True,
@@ -700,12 +688,11 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
 
 
 def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_path):
+    from moneytrail.crawler.browser import QUIET_ARGS
+    from moneytrail.crawler.recording.recorder import Recorder
+    from moneytrail.crawler.visit import Visit, context_options
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
-
-    from moneytrail.crawler.browser import QUIET_ARGS
-    from moneytrail.crawler.recorder import Recorder
-    from moneytrail.crawler.visit import Visit, context_options
 
     url = ok_sites(truth)[0]["final_url"]
 

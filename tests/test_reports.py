@@ -10,12 +10,14 @@ import sys
 
 import pandas as pd
 import pytest
-
-from moneytrail.attribution.findings import Findings, Hop, Link, Miner, NetworkHit, PublisherId
+from moneytrail.attribution.findings import ChainHop, Findings, Link, Miner, NetworkHit, PublisherId
 from moneytrail.attribution.signatures import load
+from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Observation
 from moneytrail.crawler.store import open_store
-from moneytrail.crawler.store.writer import import_watchlist, start_run, watchlist_sites, write_visit
+from moneytrail.crawler.store.runs import start_run
+from moneytrail.crawler.store.visits import write_visit
+from moneytrail.crawler.store.watchlists import import_watchlist, watchlist_sites
 from moneytrail.crawler.watchlist import Entry
 from moneytrail.reports.audits import advertiser_report, network_report, notice_pack
 from moneytrail.reports.exposure import Cpm, exposure
@@ -34,9 +36,9 @@ def link(network, advertiser, kind, category, title="Landing"):
         category,
         ["broker.test"],
         [
-            Hop("click.test", "open", "network"),
-            Hop("broker.test", "http", "broker"),
-            Hop(advertiser, "http", "advertiser"),
+            ChainHop("click.test", "open", "network"),
+            ChainHop("broker.test", "http", "broker"),
+            ChainHop(advertiser, "http", "advertiser"),
         ],
         f"https://{advertiser}/lp",
         title,
@@ -84,7 +86,7 @@ def store(tmp_path_factory):
     )
     wl, sites = watchlist_sites(store, "golden")
     ids = {s.domain: s.id for s in sites}
-    run = start_run(store, wl.id, 4, {}, {})
+    run = start_run(store, CrawlConfig(wl.name), wl.id, 4, {})
     for n, (site, day, status, links, hits, miners, pids) in enumerate(VISITS):
         obs = Observation(
             f"v{n}",
@@ -104,7 +106,7 @@ def store(tmp_path_factory):
             [Miner(m, "key123456", None, "wss://pool.test/", ["pool_auth"]) for m in miners],
             [PublisherId(t, v, "inline") for t, v in pids],
         )
-        write_visit(store, obs, run_id=run, site_id=ids[site], attribute=lambda _o, f=found: f)
+        write_visit(store, obs, run_id=run, site_id=ids[site], findings=found)
     return store
 
 

@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from moneytrail.crawler.store import open_store
 from moneytrail.crawler.store.schema import FindingLink, Run, Visit
+from sqlalchemy import select
 
 pytestmark = pytest.mark.timeout(900)
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -169,7 +168,7 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
             [
                 sys.executable,
                 "-m",
-                "crawler",
+                "moneytrail",
                 "worker",
                 "--run",
                 "1",
@@ -230,7 +229,6 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
 def test_queued_requests_carry_no_proxy_secret():
     """A retried ads.txt request carries the Proxy-Authorization header Scrapy added; none of it is queued."""
     import scrapy
-
     from moneytrail.crawler.distributed import strip_secrets
 
     request = scrapy.Request(

@@ -12,11 +12,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
-
-from moneytrail.crawler.schedules import ScheduleError, check_cron, missed, parse_every
+from moneytrail.services.scheduler import ScheduleError, check_cron, missed, parse_every
 from moneytrail.crawler.store import open_store
 from moneytrail.crawler.store.schema import Run, Schedule, ScheduleRun
+from sqlalchemy import select, update
 
 UTC = UTC
 
@@ -45,13 +44,13 @@ def test_due_times_and_missed_runs():
     weekly = Schedule(name="c", watchlist="w", cron="0 3 * * 1", created_at=datetime(2026, 11, 1, tzinfo=UTC))
     assert missed(weekly, None, now) == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a Monday
     assert missed(weekly, None, datetime(2026, 11, 1, 12, tzinfo=UTC)) is None  # nothing due yet
-    from moneytrail.crawler.schedules import cron_trigger
+    from moneytrail.services.scheduler import cron_trigger
 
     fires = lambda expr: cron_trigger(expr).get_next_fire_time(None, now)
     assert fires("0 3 * * 0") == fires("0 3 * * 7") == datetime(2026, 11, 29, 3, 0, tzinfo=UTC)  # Sunday, as cron says
     assert fires("30 4 * * 1-5") == datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # Tuesday, the next weekday
     assert fires("0 */6 * * *") == datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
-    from moneytrail.crawler.schedules import _weekdays
+    from moneytrail.services.scheduler import _weekdays
 
     assert _weekdays("*/2") == "sun,tue,thu,sat" and _weekdays("0-6") == "sun,mon,tue,wed,thu,fri,sat"
     assert _weekdays("5-7") == "sun,fri,sat"
@@ -109,7 +108,7 @@ def test_the_scheduler_fires_catches_up_and_records(sandbox, truth, tmp_path):
         [
             sys.executable,
             "-m",
-            "crawler",
+            "moneytrail",
             "scheduler",
             "--db",
             db,

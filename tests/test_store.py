@@ -6,12 +6,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import func, inspect, select
-
+from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
 from moneytrail.crawler.store import open_store, redact
 from moneytrail.crawler.store.schema import Request, Visit, Window
-from moneytrail.crawler.store.writer import finish_run, load_observations, start_run, write_visit
+from moneytrail.crawler.store.runs import finish_run, start_run
+from moneytrail.crawler.store.visits import load_observations, write_visit
+from sqlalchemy import func, inspect, select
 
 
 def sample(uid="v1") -> Observation:
@@ -76,8 +77,8 @@ def test_migrations_wal_and_round_trip(tmp_path):
     } <= tables
     with sqlite3.connect(tmp_path / "m.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
-    run = start_run(store, None, 1, {}, {})
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0006"
+    run = start_run(store, CrawlConfig("w"), None, 1, {})
     obs = sample()
     write_visit(store, obs, run_id=run, site_id=None, screenshots={"v1.jpg": b"\xff\xd8a", "v1-w1.jpg": b"\xff\xd8b"})
     finish_run(store, run, "finished", {"visits": 1})
@@ -104,7 +105,7 @@ def test_screenshot_names_stay_in_their_folder(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
     obs = sample("v2")
     obs.screenshot = "../../evil.jpg"
-    run = start_run(store, None, 1, {}, {})
+    run = start_run(store, CrawlConfig("w"), None, 1, {})
     write_visit(store, obs, run_id=run, site_id=None, screenshots={"../../evil.jpg": b"x"})
     assert not (tmp_path / "evil.jpg").exists()
     assert (tmp_path / "shots" / f"run-{run}" / "evil.jpg").exists() and obs.screenshot == f"run-{run}/evil.jpg"
@@ -112,7 +113,7 @@ def test_screenshot_names_stay_in_their_folder(tmp_path):
 
 def test_passwords_are_redacted():
     assert redact("postgresql+psycopg://user:hunter2@db:5432/mt") == "postgresql+psycopg://user:***@db:5432/mt"
-    from moneytrail.crawler.settings import browser_proxy, redact_proxy
+    from moneytrail.crawler.proxies import browser_proxy, redact_proxy
 
     assert redact_proxy("http://analyst-country-fr:p%40ss@proxy:8080") == "http://analyst-country-fr:***@proxy:8080"
     assert browser_proxy("http://u:p%40ss@proxy:8080") == {
@@ -127,7 +128,6 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     migrations drift silently otherwise)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-
     from moneytrail.crawler.store.schema import Base
 
     store = open_store(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "shots")

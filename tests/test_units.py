@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from moneytrail.crawler.limits import Limits
-from moneytrail.crawler.visit import classify
+from moneytrail.crawler.status import navigation_status
 from moneytrail.crawler.wasm import interface
-from moneytrail.spiders.watchlist import ad_systems, content_links
+from moneytrail.crawler.adstxt import ad_systems
+from moneytrail.spiders.watchlist import content_links
 
 
 def test_wasm_interface_reads_imports_and_exports():
@@ -64,14 +64,19 @@ def test_ad_systems_named_by_an_adstxt():
     ],
 )
 def test_visit_status_from_its_navigation(error, status, expected):
-    assert classify(error, status) == expected
+    assert navigation_status(error, status) == expected
 
 
 def test_limits_from_settings():
     from scrapy.settings import Settings
 
-    assert Limits.from_settings(Settings({"MONEYTRAIL_LIMITS": {"visit_timeout": "90", "max_popups": 3}})) == Limits(
+    from moneytrail.crawler.config import CrawlConfig
+
+    def settings(limits):
+        return Settings({"MONEYTRAIL_CRAWL": {"watchlist": "w", "limits": limits}})
+
+    assert CrawlConfig.from_settings(settings({"visit_timeout": "90", "max_popups": 3})).limits_value == Limits(
         visit_timeout=90.0, max_popups=3
     )
     with pytest.raises(ValueError, match="nonsense"):
-        Limits.from_settings(Settings({"MONEYTRAIL_LIMITS": {"nonsense": 1}}))
+        CrawlConfig.from_settings(settings({"nonsense": 1}))

@@ -88,7 +88,9 @@ def test_url_normalisation_rejects_what_is_not_a_site():
 
 def run(*args, home):
     env = dict(os.environ, MONEYTRAIL_HOME=str(home), TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="")
-    return subprocess.run([sys.executable, "-m", "moneytrail", *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "moneytrail", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_watchlist_commands(tmp_path):

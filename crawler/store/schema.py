@@ -235,6 +235,7 @@ class Schedule(Base):
     every_seconds: Mapped[int | None] = mapped_column(Integer)
     profiles: Mapped[list] = mapped_column(JSON, default=list)
     pages: Mapped[int] = mapped_column(Integer, default=1)
+    config: Mapped[dict | None] = mapped_column(JSON)  # the crawl configuration record (crawler/config.py)
     catch_up: Mapped[bool] = mapped_column(Boolean, default=False)  # run once at start after missed due times
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

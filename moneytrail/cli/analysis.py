@@ -1,19 +1,31 @@
-"""The attribution commands of `moneytrail`: `reanalyze`, `export`, `lists update`, `signatures check`."""
+"""`moneytrail reanalyze`, `export`, `lists update|show` and `signatures`: the findings and what they are
+made from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from moneytrail.attribution.exports import FORMATS, KINDS
+from moneytrail.errors import Failure, UsageError
+from moneytrail.reports.exports import FORMATS, KINDS
 
-DATA_HELP = "signature data directory (default: $MONEYTRAIL_DATA, else the project's data/)"
-LISTS_HELP = "directory of ABP filter lists, *.txt (default: the `moneytrail lists update` cache, if filled)"
+from . import options as o
+from .console import err, note, say
+
+lists_app = typer.Typer(
+    help="ABP filter lists (EasyList, EasyPrivacy, NoCoin): download and inspect.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(reanalyze)
+    app.command()(export)
+    app.add_typer(lists_app, name="lists")
+    app.command("signatures")(signatures)
 
 
 def parse_since(text: str | None) -> datetime | None:
@@ -22,150 +34,123 @@ def parse_since(text: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)") from None
+        raise UsageError(f"--since {text!r} is not a date (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)") from None
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def analyzer_or_exit(err: Console, data: str | None, lists: str | None, code: int):
-    from moneytrail.attribution.analyzer import Analyzer
-    from moneytrail.attribution.lists import ListError
-    from moneytrail.attribution.signatures import SignatureError
+def reanalyze(
+    since: o.Since = None, db: o.Db = None, data: o.Data = None, lists: o.Lists = None, progress: o.Progress = True
+) -> None:
+    """Recompute every finding from the stored observations (after the signature data or lists changed)."""
+    from moneytrail.services.crawl import load_analyzer, open_store_checked
+    from moneytrail.services.reanalyze import reanalyze as run
+
+    analyzer = load_analyzer(data and str(data), lists and str(lists))
+    store = open_store_checked(db)
+    when = parse_since(since)
+    with Progress(
+        TextColumn("reanalysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not progress,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reanalyse", total=None)
+        counts = run(store, analyzer, when, lambda done, total: bar.update(task, completed=done, total=total))
+    say(
+        f"{counts['visits']} visit(s) and {counts['adstxt']} ads.txt file(s) reanalysed: "
+        f"{counts['links']} link(s), {counts['networks']} network sighting(s), {counts['miners']} miner(s), "
+        f"{counts['ids']} publisher id(s)"
+    )
+    if counts["errors"]:
+        err.print(f"[red]{counts['errors']} visit(s) could not be attributed[/] (the error is logged above)")
+
+
+def export(
+    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"one of: {', '.join(FORMATS)}")] = "csv",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write DIR/<kind>.<format> (default: standard output)")
+    ] = None,
+    run: Annotated[int | None, typer.Option("--run", help="only the findings of this crawl run")] = None,
+    since: o.Since = None,
+    db: o.Db = None,
+    data: o.Data = None,
+) -> None:
+    """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports")."""
+    from moneytrail.reports import exports
+    from moneytrail.services.crawl import load_analyzer, open_store_checked
+
+    kinds = list(KINDS) if kind == "all" else [kind]
+    if kind != "all" and kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}, all")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    if out_dir is None and (kind == "all" or fmt == "parquet"):
+        raise UsageError("`export all` and parquet write files: give --out DIR")
+    sigs = load_analyzer(data and str(data), None).signatures if "clusters" in kinds else None
+    store = open_store_checked(db)
+    scope = exports.Scope(run, parse_since(since))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for name in kinds:
+        frame = exports.table(store, name, scope, sigs)
+        if out_dir is None:
+            typer.echo(exports.write(frame, fmt, None), nl=False)
+        else:
+            path = out_dir / f"{name}.{fmt}"
+            exports.write(frame, fmt, path)
+            note(f"{name}: {len(frame)} row(s) -> {path}")
+
+
+@lists_app.command("update")
+def lists_update(
+    directory: Annotated[Path | None, typer.Option("--dir", help="where to write them (default: the cache)")] = None,
+) -> None:
+    """Download EasyList, EasyPrivacy and NoCoin from their canonical addresses (needs the internet)."""
+    from moneytrail.attribution.lists import ListError, cache_dir
+    from moneytrail.services.lists import CANONICAL, update
 
     try:
-        return Analyzer.from_options(data, lists)
-    except (SignatureError, ListError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code)
+        written = update(directory)
+    except ListError as exc:
+        raise Failure(f"{exc}; offline, give local copies with --lists DIR instead") from None
+    for path in written:
+        say(f"{path} ({path.stat().st_size:,} bytes)")
+    say(f"{len(written)} of {len(CANONICAL)} lists in {directory or cache_dir()}")
 
 
-def register(app: typer.Typer, open_store: Callable, err: Console, out: Console, db_help: str, usage: int) -> None:
-    lists_app = typer.Typer(
-        help="ABP filter lists (EasyList, EasyPrivacy, NoCoin): download and inspect.", no_args_is_help=True
+@lists_app.command("show")
+def lists_show(lists: o.Lists = None) -> None:
+    """Say which filter lists attribution would use, and how many rules they hold."""
+    from moneytrail.attribution.lists import ListError, cache_dir, kind_of, load_default
+
+    try:
+        loaded = load_default(lists)
+    except ListError as exc:
+        raise UsageError(str(exc)) from None
+    if loaded is None:
+        say(
+            f"no filter lists (none given, and the cache {cache_dir()} is empty): "
+            "run `moneytrail lists update`, or pass --lists DIR"
+        )
+        return
+    for path in loaded.files:
+        kind = kind_of(path.name)
+        say(f"{path}  ({kind}{': not used, trackers are not ad networks' if kind == 'tracking' else ''})")
+    say(", ".join(f"{n:,} {kind} rules" for kind, n in loaded.rules.items()))
+
+
+def signatures(data: o.Data = None) -> None:
+    """Validate the signature data and say what it holds."""
+    from moneytrail.services.crawl import load_analyzer
+
+    sigs = load_analyzer(data and str(data), None).signatures
+    hosts = sum(len(n.hosts) for n in sigs.networks.values())
+    say(
+        f"{sigs.source}: {len(sigs.networks)} ad networks ({hosts} host families), "
+        f"{len(sigs.services)} miner services, {len(sigs.protocols)} pool protocols, "
+        f"{len(sigs.id_types)} publisher-id types, {len(sigs.categories)} advertiser categories"
     )
-    app.add_typer(lists_app, name="lists")
-
-    @app.command()
-    def reanalyze(
-        since: str | None = typer.Option(None, "--since", help="only visits from this date (YYYY-MM-DD)"),
-        db: str | None = typer.Option(None, "--db", help=db_help),
-        data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
-        lists: Path | None = typer.Option(None, "--lists", help=LISTS_HELP),
-        progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
-    ) -> None:
-        """Recompute every finding from the stored observations (after the signature data or lists changed)."""
-        from moneytrail.attribution.analyzer import reanalyze as run
-
-        analyzer = analyzer_or_exit(err, data and str(data), lists and str(lists), usage)
-        store = open_store(db)
-        when = parse_since(since)
-        with Progress(
-            TextColumn("reanalysing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=not progress,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("reanalyse", total=None)
-            counts = run(store, analyzer, when, lambda done, total: bar.update(task, completed=done, total=total))
-        out.print(
-            f"{counts['visits']} visit(s) and {counts['adstxt']} ads.txt file(s) reanalysed: "
-            f"{counts['links']} link(s), {counts['networks']} network sighting(s), {counts['miners']} miner(s), "
-            f"{counts['ids']} publisher id(s)",
-            highlight=False,
-        )
-        if counts["errors"]:
-            err.print(f"[red]{counts['errors']} visit(s) could not be attributed[/] (the error is logged above)")
-
-    @app.command()
-    def export(
-        kind: str = typer.Argument(..., help=f"one of: {', '.join(KINDS)}, all"),
-        fmt: str = typer.Option("csv", "--format", "-f", help=f"one of: {', '.join(FORMATS)}"),
-        out_dir: Path | None = typer.Option(
-            None, "--out", "-o", help="write DIR/<kind>.<format> (default: standard output)"
-        ),
-        run: int | None = typer.Option(None, "--run", help="only the findings of this crawl run"),
-        since: str | None = typer.Option(None, "--since", help="only visits from this date (YYYY-MM-DD)"),
-        db: str | None = typer.Option(None, "--db", help=db_help),
-        data: Path | None = typer.Option(None, "--data", help=DATA_HELP),
-    ) -> None:
-        """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports")."""
-        from moneytrail.attribution import exports
-
-        kinds = list(KINDS) if kind == "all" else [kind]
-        if kind != "all" and kind not in KINDS:
-            err.print(f"[red]error:[/] unknown kind {kind!r}: one of {', '.join(KINDS)}, all")
-            raise typer.Exit(usage)
-        if fmt not in FORMATS:
-            err.print(f"[red]error:[/] unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-            raise typer.Exit(usage)
-        if out_dir is None and (kind == "all" or fmt == "parquet"):
-            err.print("[red]error:[/] `export all` and parquet write files: give --out DIR")
-            raise typer.Exit(usage)
-        sigs = analyzer_or_exit(err, data and str(data), None, usage).signatures if "clusters" in kinds else None
-        store = open_store(db)
-        scope = exports.Scope(run, parse_since(since))
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        for name in kinds:
-            frame = exports.table(store, name, scope, sigs)
-            if out_dir is None:
-                typer.echo(exports.write(frame, fmt, None), nl=False)
-            else:
-                path = out_dir / f"{name}.{fmt}"
-                exports.write(frame, fmt, path)
-                err.print(f"{name}: {len(frame)} row(s) -> {path}", highlight=False)
-
-    @lists_app.command("update")
-    def lists_update(
-        directory: Path | None = typer.Option(None, "--dir", help="where to write them (default: the cache)"),
-    ) -> None:
-        """Download EasyList, EasyPrivacy and NoCoin from their canonical addresses (needs the internet)."""
-        from moneytrail.attribution.lists import CANONICAL, ListError, cache_dir, update
-
-        try:
-            written = update(directory)
-        except ListError as exc:
-            err.print(f"[red]error:[/] {exc}; offline, give local copies with --lists DIR instead", highlight=False)
-            raise typer.Exit(1)
-        for path in written:
-            out.print(f"{path} ({path.stat().st_size:,} bytes)", highlight=False)
-        out.print(f"{len(written)} of {len(CANONICAL)} lists in {directory or cache_dir()}", highlight=False)
-
-    @lists_app.command("show")
-    def lists_show(lists: Path | None = typer.Option(None, "--lists", help=LISTS_HELP)) -> None:
-        """Say which filter lists attribution would use, and how many rules they hold."""
-        from moneytrail.attribution.lists import ListError, cache_dir, kind_of, load_default
-
-        try:
-            loaded = load_default(lists)
-        except ListError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(usage)
-        if loaded is None:
-            out.print(
-                f"no filter lists (none given, and the cache {cache_dir()} is empty): "
-                "run `moneytrail lists update`, or pass --lists DIR",
-                highlight=False,
-            )
-            return
-        for path in loaded.files:
-            kind = kind_of(path.name)
-            out.print(
-                f"{path}  ({kind}{': not used, trackers are not ad networks' if kind == 'tracking' else ''})",
-                highlight=False,
-            )
-        out.print(", ".join(f"{n:,} {kind} rules" for kind, n in loaded.rules.items()), highlight=False)
-
-    @app.command("signatures")
-    def signatures(data: Path | None = typer.Option(None, "--data", help=DATA_HELP)) -> None:
-        """Validate the signature data and say what it holds."""
-        sigs = analyzer_or_exit(err, data and str(data), None, usage).signatures
-        hosts = sum(len(n.hosts) for n in sigs.networks.values())
-        out.print(
-            f"{sigs.source}: {len(sigs.networks)} ad networks ({hosts} host families), "
-            f"{len(sigs.services)} miner services, {len(sigs.protocols)} pool protocols, "
-            f"{len(sigs.id_types)} publisher-id types, {len(sigs.categories)} advertiser categories",
-            highlight=False,
-        )

@@ -1,17 +1,41 @@
 """The SQL behind the reports: aggregates over visits and findings of a time range, computed by the database
 (GROUP BY) so a report over a million visits moves thousands of rows, not millions. A visit's site is the
-site it reached (after mirror redirects), else the watchlist site."""
+site it reached (after mirror redirects), else the watchlist site. Callers narrow links with a `LinkFilter`
+(data, never SQL)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
-from moneytrail.crawler.store.schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
+from .schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
 
 REACHED = ("ok", "hostile")
+
+
+@dataclass(frozen=True)
+class LinkFilter:
+    """Which ads: of one network (its canonical name), and/or to these advertisers' registrable domains
+    (each domain and its subdomains)."""
+
+    network: str | None = None
+    advertisers: tuple[str, ...] = ()
+
+    def conditions(self) -> list:
+        out = []
+        if self.network is not None:
+            out.append(FindingLink.network == self.network)
+        if self.advertisers:
+            out.append(
+                or_(
+                    *[FindingLink.advertiser == d for d in self.advertisers],
+                    *[FindingLink.advertiser.endswith(f".{d}", autoescape=True) for d in self.advertisers],
+                )
+            )
+        return out
 
 
 def site_key():
@@ -51,7 +75,7 @@ def visits_per_site(store, start, end) -> pd.DataFrame:
     return frame(store, query)
 
 
-def links(store, start, end, *where, detail: bool = True) -> pd.DataFrame:
+def links(store, start, end, where: LinkFilter = LinkFilter(), detail: bool = True) -> pd.DataFrame:
     """site, network, advertiser, kind, category, ads (links seen); with `detail`, also visits (visits with
     it), first_seen and last_seen."""
     extra = (
@@ -74,7 +98,7 @@ def links(store, start, end, *where, detail: bool = True) -> pd.DataFrame:
             *extra,
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where)
+        .where(_in(start, end), *where.conditions())
         .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind, FindingLink.category)
     )
     return frame(store, query)
@@ -113,7 +137,7 @@ def sites_with_networks(store, start, end) -> set[str]:
         return set(s.scalars(query))
 
 
-def networks(store, start, end, *where) -> pd.DataFrame:
+def networks(store, start, end, network: str | None = None) -> pd.DataFrame:
     """site, network, visits (with a sighting of it), first_seen, last_seen: sightings in pages, not ads.txt."""
     query = (
         select(
@@ -124,7 +148,7 @@ def networks(store, start, end, *where) -> pd.DataFrame:
             func.max(Visit.started_at).label("last_seen"),
         )
         .join(Visit, Visit.id == FindingNetwork.visit_id)
-        .where(_in(start, end), *where)
+        .where(_in(start, end), *([FindingNetwork.network == network] if network is not None else []))
         .group_by(FindingNetwork.site, FindingNetwork.network)
     )
     return frame(store, query)
@@ -142,9 +166,22 @@ def miners(store, start, end) -> pd.DataFrame:
     return frame(store, query)
 
 
-def seen_before(store, column, names, before: datetime) -> set[str]:
-    """Which of `names` (networks or advertisers) a visit before `before` already saw: one indexed lookup
-    each, so "new this period" costs no scan of the whole history."""
+SEEN = {
+    "network": (FindingNetwork.network, FindingLink.network),  # sighted, or serving an ad followed
+    "advertiser": (FindingLink.advertiser,),
+}
+
+
+def seen_before(store, what: str, names, before: datetime) -> set[str]:
+    """Which of `names` (`what`: network or advertiser names) a visit before `before` already saw: one
+    indexed lookup each, so "new this period" costs no scan of the whole history."""
+    found: set[str] = set()
+    for column in SEEN[what]:
+        found |= _seen_in(store, column, set(names) - found, before)
+    return found
+
+
+def _seen_in(store, column, names, before: datetime) -> set[str]:
     table = column.class_
     found = set()
     with store.session() as s:
@@ -166,7 +203,9 @@ def first_visit(store):
         return s.scalar(select(func.min(Visit.started_at)))
 
 
-def link_rows(store, start, end, *where, per_site: int = 20, limit: int = 5000) -> pd.DataFrame:
+def link_rows(
+    store, start, end, where: LinkFilter = LinkFilter(), per_site: int = 20, limit: int = 5000
+) -> pd.DataFrame:
     """Links as evidence: when, on which site, from which profile, through which chain, to which landing page,
     with the screenshot of the landing page (or the visit's). The `per_site` latest of each site, so every
     site keeps its evidence however many ads others have, and `limit` in all."""
@@ -194,7 +233,7 @@ def link_rows(store, start, end, *where, per_site: int = 20, limit: int = 5000) 
             rank,
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where)
+        .where(_in(start, end), *where.conditions())
         .subquery()
     )
     query = (
@@ -206,7 +245,7 @@ def link_rows(store, start, end, *where, per_site: int = 20, limit: int = 5000) 
     return frame(store, query)
 
 
-def link_totals(store, start, end, *where) -> pd.DataFrame:
+def link_totals(store, start, end, where: LinkFilter = LinkFilter()) -> pd.DataFrame:
     """site, network, ads, visits: what the evidence lines stand for, counted whole."""
     query = (
         select(
@@ -216,7 +255,7 @@ def link_totals(store, start, end, *where) -> pd.DataFrame:
             func.count(func.distinct(FindingLink.visit_id)).label("visits"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where)
+        .where(_in(start, end), *where.conditions())
         .group_by(FindingLink.site, FindingLink.network)
     )
     return frame(store, query)

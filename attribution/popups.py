@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from moneytrail.crawler.domains import registrable_domain
 from moneytrail.crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
 
-from .findings import Hop, Link, NetworkHit
+from .findings import ChainHop, Link, NetworkHit
 from .requests import RequestNetworks, fast_host
 from .signatures import Signatures
 
@@ -134,7 +134,7 @@ def _responsible(
     return None
 
 
-def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -> tuple[list[Link], list[NetworkHit]]:
+def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) -> tuple[list[Link], list[NetworkHit]]:
     site = obs.final_site or obs.site
     links, hits = [], []
     for window in obs.windows:
@@ -146,7 +146,7 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
             continue  # first-party (a share box, the page re-opened by a tab-under) or never left the network
         call = _opener_call(obs, window) if window.kind == "popup" else None
         network = _responsible(obs, window, call, rn, sigs, site)
-        chain: list[Hop] = []
+        chain: list[ChainHop] = []
         for i, hop in enumerate(window.chain):
             host = fast_host(hop.url)
             domain = registrable_domain(host)
@@ -163,7 +163,7 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
                 role = "network"
             else:
                 role = "broker"
-            chain.append(Hop(host, hop.via, role))
+            chain.append(ChainHop(host, hop.via, role))
         in_chain = [
             (
                 h.host,
@@ -172,7 +172,7 @@ def attribute_windows(obs: Observation, sigs: Signatures, rn: RequestNetworks) -
                 or sigs.network_of_url(u.url)
                 or rn.by_host.get(h.host),
             )
-            for h, u in zip(chain, window.chain)
+            for h, u in zip(chain, window.chain, strict=False)
             if h.role == "network"
         ]
         if network is None and in_chain:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import null, select
-
-from .clusters import operators
-from .ids import sellers
-from .signatures import Signatures
+from moneytrail.attribution.clusters import operators
+from moneytrail.attribution.findings import EVIDENCE
+from moneytrail.attribution.signatures import Signatures
+from moneytrail.crawler.adstxt import sellers
+from moneytrail.crawler.store import adstxt, findings
+from moneytrail.crawler.store.findings import Scope
 
 KINDS = ("links", "networks", "miners", "publisher-ids", "clusters")
 FORMATS = ("csv", "json", "parquet")
@@ -29,31 +29,7 @@ COLUMNS = {
     "publisher-ids": ["site", "id_type", "id_value", "seller", "sources"],
     "clusters": ["cluster", "site", "binding_ids", "pooled_ids"],
 }
-EVIDENCE_ORDER = ("host", "initiator", "inline", "chain", "adstxt", "list")
-
-
-@dataclass
-class Scope:
-    """Which findings: of one run, and/or of visits since a date."""
-
-    run: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-
-    def visits(self, query, visit_table):
-        return self._where(query, visit_table, visit_table.started_at)
-
-    def files(self, query, file_table):
-        return self._where(query, file_table, file_table.fetched_at)
-
-    def _where(self, query, table, when):
-        if self.run is not None:
-            query = query.where(table.run_id == self.run)
-        if self.since is not None:
-            query = query.where(when >= self.since)
-        if self.until is not None:
-            query = query.where(when < self.until)
-        return query
+__all__ = ["COLUMNS", "FORMATS", "KINDS", "Scope", "spreadsheet_safe", "table", "write"]
 
 
 def _iso(value) -> str | None:
@@ -71,31 +47,15 @@ def _joined(values) -> str:
 
 
 def links(store, scope: Scope) -> pd.DataFrame:
-    from moneytrail.crawler.store.schema import FindingLink, Visit
-
-    query = scope.visits(
-        select(
-            FindingLink.site,
-            FindingLink.network,
-            FindingLink.advertiser,
-            FindingLink.kind,
-            FindingLink.category,
-            FindingLink.brokers,
-            FindingLink.visit_id,
-            Visit.started_at,
-        ).join(Visit, Visit.id == FindingLink.visit_id),
-        Visit,
-    )
     rows: dict[tuple, dict] = {}
-    with store.session() as s:
-        for site, network, advertiser, kind, category, brokers, visit_id, started in s.execute(query):
-            row = rows.setdefault(
-                (site, network, advertiser, kind), {"visits": set(), "seen": [], "categories": [], "brokers": set()}
-            )
-            row["visits"].add(visit_id)
-            row["seen"].append(started)
-            row["categories"].append(category)
-            row["brokers"].update(brokers or [])
+    for site, network, advertiser, kind, category, brokers, visit_id, started in findings.link_rows(store, scope):
+        row = rows.setdefault(
+            (site, network, advertiser, kind), {"visits": set(), "seen": [], "categories": [], "brokers": set()}
+        )
+        row["visits"].add(visit_id)
+        row["seen"].append(started)
+        row["categories"].append(category)
+        row["brokers"].update(brokers or [])
     out = [
         {
             "site": k[0],
@@ -114,38 +74,18 @@ def links(store, scope: Scope) -> pd.DataFrame:
 
 
 def networks(store, scope: Scope) -> pd.DataFrame:
-    from moneytrail.crawler.store.schema import AdsTxt, FindingNetwork, Visit
-
     rows: dict[tuple, dict] = {}
-    with store.session() as s:
-        by_visit = scope.visits(
-            select(
-                FindingNetwork.site,
-                FindingNetwork.network,
-                FindingNetwork.evidence,
-                FindingNetwork.host,
-                FindingNetwork.visit_id,
-            ).join(Visit, Visit.id == FindingNetwork.visit_id),
-            Visit,
-        )
-        by_file = scope.files(
-            select(
-                FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence, FindingNetwork.host, null()
-            ).join(AdsTxt, AdsTxt.id == FindingNetwork.adstxt_id),
-            AdsTxt,
-        )
-        for query in (by_visit, by_file):
-            for site, network, evidence, host, visit_id in s.execute(query):
-                row = rows.setdefault((site, network), {"evidence": set(), "visits": set(), "hosts": set()})
-                row["evidence"].add(evidence)
-                row["hosts"].add(host)
-                if visit_id is not None:
-                    row["visits"].add(visit_id)
+    for site, network, evidence, host, visit_id in findings.network_rows(store, scope):
+        row = rows.setdefault((site, network), {"evidence": set(), "visits": set(), "hosts": set()})
+        row["evidence"].add(evidence)
+        row["hosts"].add(host)
+        if visit_id is not None:
+            row["visits"].add(visit_id)
     out = [
         {
             "site": k[0],
             "network": k[1],
-            "evidence": ";".join(e for e in EVIDENCE_ORDER if e in r["evidence"]),
+            "evidence": ";".join(e for e in EVIDENCE if e in r["evidence"]),
             "visits": len(r["visits"]),
             "hosts": _joined(r["hosts"]),
         }
@@ -155,28 +95,14 @@ def networks(store, scope: Scope) -> pd.DataFrame:
 
 
 def miners(store, scope: Scope) -> pd.DataFrame:
-    from moneytrail.crawler.store.schema import FindingMiner, Visit
-
     rows: dict[tuple, dict] = {}
-    query = scope.visits(
-        select(
-            FindingMiner.site,
-            FindingMiner.service,
-            FindingMiner.site_key,
-            FindingMiner.wallet,
-            FindingMiner.signals,
-            FindingMiner.visit_id,
-        ).join(Visit, Visit.id == FindingMiner.visit_id),
-        Visit,
-    )
-    with store.session() as s:
-        for site, service, site_key, wallet, signals, visit_id in s.execute(query):
-            row = rows.setdefault(
-                (site, service, site_key or wallet or ""), {"signals": set(), "visits": set(), "wallet": wallet}
-            )
-            row["signals"].update(signals or [])
-            row["visits"].add(visit_id)
-            row["wallet"] = row["wallet"] or wallet
+    for site, service, site_key, wallet, signals, visit_id in findings.miner_rows(store, scope):
+        row = rows.setdefault(
+            (site, service, site_key or wallet or ""), {"signals": set(), "visits": set(), "wallet": wallet}
+        )
+        row["signals"].update(signals or [])
+        row["visits"].add(visit_id)
+        row["wallet"] = row["wallet"] or wallet
     out = [
         {
             "site": k[0],
@@ -191,39 +117,20 @@ def miners(store, scope: Scope) -> pd.DataFrame:
     return _frame("miners", out, ["site", "service", "site_key"])
 
 
-def _sellers(store, scope: Scope) -> dict[str, dict]:
+def _sellers(store) -> dict[str, dict]:
     """ad system domain -> sellers.json map (the latest readable file of each)."""
-    from moneytrail.crawler.store.schema import AdsTxt
-
     found: dict[str, dict] = {}
-    query = select(AdsTxt.domain, AdsTxt.body).where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")
-    with store.session() as s:
-        for domain, body in s.execute(query.order_by(AdsTxt.fetched_at)):
-            parsed = sellers(body or "")
-            if parsed:
-                found[domain.removeprefix("www.")] = parsed
+    for domain, body in adstxt.sellers_bodies(store):
+        parsed = sellers(body)
+        if parsed:
+            found[domain.removeprefix("www.")] = parsed
     return found
 
 
-def id_rows(store, scope: Scope, types=None) -> list[tuple[str, str, str, str]]:
-    """(site, id_type, id_value, source) of every publisher id in scope (of these types only, if given)."""
-    from moneytrail.crawler.store.schema import AdsTxt, FindingId, Visit
-
-    with store.session() as s:
-        columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
-        by_visit = scope.visits(select(*columns).join(Visit, Visit.id == FindingId.visit_id), Visit).group_by(*columns)
-        by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id), AdsTxt).group_by(
-            *columns
-        )
-        if types is not None:
-            by_visit, by_file = (q.where(FindingId.id_type.in_(sorted(types) or [""])) for q in (by_visit, by_file))
-        return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
-
-
 def publisher_ids(store, scope: Scope) -> pd.DataFrame:
-    directory = _sellers(store, scope)
+    directory = _sellers(store)
     rows: dict[tuple, set] = {}
-    for site, id_type, id_value, source in id_rows(store, scope):
+    for site, id_type, id_value, source in findings.id_rows(store, scope):
         rows.setdefault((site, id_type, id_value), set()).add(source)
     out = []
     for (site, id_type, id_value), sources in rows.items():
@@ -239,7 +146,7 @@ def publisher_ids(store, scope: Scope) -> pd.DataFrame:
 
 def clusters(store, scope: Scope, sigs: Signatures) -> pd.DataFrame:
     strong = {t for t in sigs.id_types if sigs.strong(t)}
-    rows = [(site, t, v) for site, t, v, _ in id_rows(store, scope, strong)]
+    rows = [(site, t, v) for site, t, v, _ in findings.id_rows(store, scope, strong)]
     ops = operators(rows, sigs.strong)
     pooled_by_site: dict[str, list[str]] = {}
     for (t, v), sites in ops.pooled.items():

@@ -1,5 +1,6 @@
-"""Scheduled crawls: schedules kept in the database, and the `moneytrail scheduler` daemon (APScheduler) that
-starts each due crawl as a `moneytrail crawl` process and records the outcome.
+"""Scheduled crawls: the `moneytrail scheduler` daemon (APScheduler) that starts each due crawl as a
+`moneytrail crawl` process with the schedule's whole crawl configuration, and records the outcome; cron and
+interval triggers as cron means them.
 
 - One run of a schedule at a time: a schedule whose previous crawl is still going is skipped (recorded as
   `skipped`), within one scheduler (APScheduler's max_instances) and across schedulers (a `running` row whose
@@ -19,11 +20,21 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from moneytrail.crawler.store.runs import first_run_since
+from moneytrail.crawler.store.schedules import (
+    DueTimeTaken,
+    config_of,
+    enabled_schedules,
+    get_schedule,
+    record_schedule_run,
+    running_schedule_runs,
+    update_schedule_run,
+)
 
-from .store.schema import Run, Schedule, ScheduleRun, Watchlist
+if TYPE_CHECKING:
+    from moneytrail.crawler.store.schema import Schedule
 
 logger = logging.getLogger("moneytrail.scheduler")
 EVERY = re.compile(r"^(\d+)\s*(s|m|h|d)$")
@@ -100,6 +111,11 @@ def trigger(schedule: Schedule):
     return IntervalTrigger(seconds=schedule.every_seconds, start_date=aware(schedule.created_at), timezone="UTC")
 
 
+def next_run(schedule: Schedule) -> datetime | None:
+    """When the schedule runs next (UTC)."""
+    return trigger(schedule).get_next_fire_time(None, utcnow())
+
+
 def check_cron(cron: str) -> str:
     try:
         cron_trigger(cron)
@@ -162,17 +178,13 @@ class Daemon:
 
     # --- the table, mirrored -------------------------------------------------------------------------
     def sync(self, starting: bool = False) -> None:
-        with self.store.session() as s:
-            schedules = {sch.id: sch for sch in s.scalars(select(Schedule).where(Schedule.enabled.is_(True)))}
-            last = dict(
-                s.execute(select(ScheduleRun.schedule_id, ScheduleRun.due_at).order_by(ScheduleRun.due_at)).all()
-            )
+        schedules, last = enabled_schedules(self.store)
         for sid in set(self.known) - set(schedules):
             self.scheduler.remove_job(str(sid))
             del self.known[sid]
             logger.info("schedule %s removed", sid)
         for sid, sch in schedules.items():
-            shape = (sch.cron, sch.every_seconds, sch.watchlist, tuple(sch.profiles or []), sch.pages)
+            shape = (sch.cron, sch.every_seconds, repr(sorted((sch.config or {}).items())), sch.watchlist, sch.pages)
             if self.known.get(sid) == shape:
                 continue
             if sid in self.known:
@@ -197,13 +209,7 @@ class Daemon:
                         self.record(sid, due, "missed", message="the scheduler was not running")
 
     def record(self, sid: int, due: datetime, state: str, **fields) -> int:
-        with self.store.session() as s, s.begin():
-            row = ScheduleRun(schedule_id=sid, due_at=due, state=state, started_at=utcnow(), **fields)
-            if state in ("missed", "skipped"):
-                row.ended_at = row.started_at
-            s.add(row)
-            s.flush()
-            return row.id
+        return record_schedule_run(self.store, sid, due, state, **fields)
 
     def skipped(self, event) -> None:
         """A due time while this scheduler still runs the schedule's previous crawl."""
@@ -213,41 +219,21 @@ class Daemon:
     # --- one due run -------------------------------------------------------------------------------------
     def fire(self, sid: int, due: datetime | None = None) -> None:
         due = due or utcnow()
-        with self.store.session() as s:
-            sch = s.get(Schedule, sid)
-            if sch is None or not sch.enabled:
-                return
-            busy = [
-                r
-                for r in s.scalars(
-                    select(ScheduleRun).where(ScheduleRun.schedule_id == sid, ScheduleRun.state == "running")
-                )
-            ]
+        sch = get_schedule(self.store, sid)
+        if sch is None or not sch.enabled:
+            return
+        busy = running_schedule_runs(self.store, sid)
         if any(alive(r.pid) for r in busy):  # another scheduler (or a run started by hand) is on it
             self.record(sid, due, "skipped", message="the previous run of this schedule is still going")
             return
-        if busy:
-            with self.store.session() as s, s.begin():
-                for r in busy:
-                    row = s.get(ScheduleRun, r.id)
-                    row.state, row.ended_at, row.message = "failed", utcnow(), "its process disappeared"
-        args = [
-            sys.executable,
-            "-m",
-            "moneytrail",
-            "crawl",
-            "-w",
-            sch.watchlist,
-            "--no-progress",
-            "--pages",
-            str(sch.pages),
-            *[a for p in sch.profiles or [] for a in ("--profile", p)],
-            *self.crawl_args,
-        ]
+        for r in busy:
+            update_schedule_run(self.store, r.id, state="failed", ended_at=utcnow(), message="its process disappeared")
+        config = config_of(sch)
+        args = [sys.executable, "-m", "moneytrail", "crawl", *config.args(), "--no-progress", *self.crawl_args]
         started = utcnow()
         try:  # claim this due time: a second scheduler on the same store finds it taken
             row_id = self.record(sid, due, "running", pid=os.getpid())
-        except IntegrityError:
+        except DueTimeTaken:
             logger.info("schedule %s: the run due %s is another scheduler's", sch.name, due)
             return
         # the store's URL (and its password) by environment, never on a command line others can read
@@ -259,23 +245,23 @@ class Daemon:
             env=dict(os.environ, MONEYTRAIL_DB=self.db_url),
         )
         self.children.add(child)
-        with self.store.session() as s, s.begin():
-            s.get(ScheduleRun, row_id).pid = child.pid
-        logger.info("schedule %s: crawl of %s started (pid %s)", sch.name, sch.watchlist, child.pid)
+        update_schedule_run(self.store, row_id, pid=child.pid)
+        logger.info("schedule %s: crawl of %s started (pid %s)", sch.name, config.watchlist, child.pid)
         code = child.wait()
         self.children.discard(child)
-        with self.store.session() as s, s.begin():
-            run = s.scalars(
-                select(Run)
-                .join(Watchlist, Watchlist.id == Run.watchlist_id)
-                .where(Watchlist.name == sch.watchlist, Run.started_at >= started)
-                .order_by(Run.id)
-            ).first()
-            row = s.get(ScheduleRun, row_id)
-            row.ended_at, row.exit_code, row.run_id = utcnow(), code, run.id if run else None
-            row.state = {0: "finished", 3: "nothing_reached"}.get(code, "failed")
-            if self.stopping.is_set() and code != 0:
-                row.state, row.message = "interrupted", "the scheduler was stopped"
+        state, message = {0: "finished", 3: "nothing_reached"}.get(code, "failed"), None
+        if self.stopping.is_set() and code != 0:
+            state, message = "interrupted", "the scheduler was stopped"
+        fields = {"message": message} if message else {}
+        update_schedule_run(
+            self.store,
+            row_id,
+            ended_at=utcnow(),
+            exit_code=code,
+            run_id=first_run_since(self.store, config.watchlist, started),
+            state=state,
+            **fields,
+        )
         logger.info("schedule %s: crawl ended with %s", sch.name, code)
 
     # --- the daemon --------------------------------------------------------------------------------------

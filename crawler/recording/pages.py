@@ -1,0 +1,168 @@
+"""Page events: each page of the visit registered and listened to (dialogs dismissed, downloads cancelled,
+console errors, crashes, workers, frames), its CDP session opened, and the reports of the in-page script
+`instrument.js` (window.open calls, WebAssembly, workers, notification prompts, focus calls, beforeunload
+listeners, history spam, meta refreshes, form posts)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from moneytrail.crawler.observation import Dialog, DownloadRecord, WindowOpenCall, WorkerRecord
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+
+from .log import VisitLog, clip
+from .network import NetworkCapture
+from .windows import WindowChains
+
+
+class PageEvents:
+    def __init__(self, log: VisitLog, context: BrowserContext, network: NetworkCapture, windows: WindowChains):
+        self.log, self.context, self.network, self.windows = log, context, network, windows
+        self.ready: dict[Page, asyncio.Future] = {}
+        self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
+        self.history_calls = 0  # the most history.pushState calls a page reported
+        self.crashed = False  # the visited page's renderer crashed
+
+    # --- pages --------------------------------------------------------------------------------------------------
+    async def add_page(self, page: Page) -> int:
+        """Register a page (the visited one, a popup, a followed ad link) and listen to it; its number."""
+        if page in self.log.pages:
+            await self.ready[page]
+            return self.log.pages[page]
+        self.ready[page] = asyncio.get_running_loop().create_future()
+        try:
+            return await self._register(page)
+        finally:
+            self.ready[page].set_result(None)
+
+    async def _register(self, page: Page) -> int:
+        log = self.log
+        pid = len(log.pages)
+        log.pages[page] = pid
+        log.page_objects[pid] = page
+        log.created[pid] = (log.now(), page.url)
+        popups = pid - len(self.windows.followed) - self.opening  # pages the site opened, the visited one included
+        if popups > log.limits.max_popups + 1:
+            self.windows.over_limit.add(pid)
+            log.over("popups")
+            log.spawn(self._close(page))
+            return pid
+        page.on("websocket", lambda ws: self.network.on_websocket(ws, pid))
+        page.on("dialog", lambda d: log.spawn(self._on_dialog(d, pid)))
+        page.on("download", lambda d: log.spawn(self._on_download(d, pid)))
+        page.on("console", lambda m: self._on_console(m, pid))
+        page.on("pageerror", lambda e: log.note("page_error", str(e), pid))
+        page.on("crash", lambda _: self._on_crash(pid))
+        page.on("worker", lambda w: self.on_worker(w.url, "worker", pid, None))
+        page.on("frameattached", log.frame_id)
+        page.on("framenavigated", log.touch)
+        log.frame_id(page.main_frame)
+        try:
+            await self._cdp(page)
+        except PlaywrightError:
+            pass  # a page closed at once: what Playwright saw is kept
+        return pid
+
+    async def _cdp(self, page: Page) -> None:
+        session = await self.context.new_cdp_session(page)
+        session.on("Network.requestWillBeSent", self.network.on_cdp_request)
+        session.on("Page.frameRequestedNavigation", self.windows.on_navigation_requested)
+        session.on("Page.windowOpen", self.windows.on_window_open)
+        await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
+        await session.send("Page.enable")
+
+    async def _close(self, page: Page) -> None:
+        try:
+            await asyncio.wait_for(page.close(), self.log.limits.page_close_timeout)
+        except (TimeoutError, PlaywrightError):
+            pass
+
+    # --- page events ----------------------------------------------------------------------------------------------
+    async def _on_dialog(self, dialog, pid: int) -> None:
+        log = self.log
+        log.touch()
+        if len(log.obs.dialogs) < log.limits.max_dialogs:
+            log.obs.dialogs.append(Dialog(dialog.type, clip(dialog.message, 300), log.step, pid))
+        else:
+            log.over("dialogs")
+        try:
+            await dialog.dismiss()
+        except PlaywrightError:
+            pass
+
+    async def _on_download(self, download, pid: int) -> None:
+        """Downloads are recorded and cancelled: never saved, never opened."""
+        log = self.log
+        if len(log.obs.downloads) < log.limits.max_downloads:
+            log.obs.downloads.append(
+                DownloadRecord(log.url(download.url), clip(download.suggested_filename, 200), log.step, pid)
+            )
+        else:
+            log.over("downloads")
+        try:
+            await download.cancel()
+        except PlaywrightError:
+            pass
+
+    def _on_console(self, message, pid: int) -> None:
+        if message.type == "error":
+            self.log.note("console_error", message.text, pid)
+
+    def _on_crash(self, pid: int) -> None:
+        self.log.note("crash", "the page's renderer crashed", pid)
+        if pid == 0:
+            self.crashed = True
+
+    def on_worker(self, url: str, kind: str, page: int | None, caller: str | None) -> None:
+        log = self.log
+        url = log.url(url)
+        for known in log.obs.workers:
+            if known.url == url:
+                known.caller = known.caller or caller
+                return
+        if len(log.obs.workers) < log.limits.max_workers:
+            log.obs.workers.append(WorkerRecord(url, kind, page, caller, log.now()))
+
+    # --- in-page reports (instrument.js) -------------------------------------------------------------------------
+    def on_report(self, source: dict, kind: str, data: Any) -> None:
+        log = self.log
+        log.touch()
+        if not isinstance(data, dict):
+            return
+        page = log.pages.get(source.get("page"))
+        frame = source.get("frame")
+        frame_url = log.url(frame.url) if frame is not None else ""
+        caller = clip(data["caller"], log.limits.max_url_chars) if isinstance(data.get("caller"), str) else None
+        if kind == "window_open":
+            if len(log.obs.window_opens) < log.limits.max_popups * 4:
+                stack = data.get("stack") if isinstance(data.get("stack"), list) else []
+                log.obs.window_opens.append(
+                    WindowOpenCall(
+                        page,
+                        frame_url,
+                        log.url(str(data.get("url", ""))),
+                        clip(str(data.get("target", "")), 100),
+                        caller,
+                        log.step,
+                        log.now(),
+                        stack=[log.url(str(u)) for u in stack[:8]],
+                    )
+                )
+            else:
+                log.over("window_opens")
+        elif kind == "wasm":
+            self.network.wasm_report(data, frame_url, caller)
+        elif kind == "worker":
+            self.on_worker(str(data.get("url", "")), str(data.get("kind", "worker")), page, caller)
+        elif kind in ("notification_prompt", "focus", "beforeunload"):
+            log.note(kind, frame_url, page, caller)
+        elif kind == "history":
+            count = data.get("count")
+            if isinstance(count, int | float) and count == count:  # a number, not NaN
+                self.history_calls = max(self.history_calls, int(min(count, 1e9)))
+        elif kind == "meta_refresh":
+            log.bounded(self.windows.meta_refresh, str(data.get("url", ""))[: log.limits.max_url_chars])
+        elif kind == "form_submit":
+            log.bounded(self.windows.form_submits, str(data.get("url", ""))[: log.limits.max_url_chars])

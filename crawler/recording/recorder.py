@@ -1,0 +1,173 @@
+"""The Recorder: context-level instrumentation of one visit. Attached to a Playwright browser context before
+the first navigation, it turns what happens in the context into an Observation.
+
+Its parts, one concern each: `network` (requests, responses, initiators, WebSockets, WebAssembly, the
+visited page's HTML), `pages` (page registration and events, the in-page script's reports) and `windows`
+(popup and tab-under chains), sharing one `VisitLog`. Sources: Playwright's context events, one CDP session
+per page, and the in-page script `instrument.js`. Everything is bounded by `Limits`.
+
+Its public surface is what a visit needs: attach(), add_page(), open_ad_page(), begin_step(), note(), now(),
+url(), frame_id(), keep_screenshot(), moving(), drain(), cancel(), windows(), observation(); and the facts
+`unresponsive`, `crashed`, `document_html`, `screenshots`, `last_activity`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from importlib import resources
+
+from moneytrail.crawler.limits import Limits
+from moneytrail.crawler.observation import Observation
+from moneytrail.crawler.status import Ending, conclude, hostile_signals
+from playwright.async_api import BrowserContext, Page
+
+from .log import VisitLog
+from .network import NetworkCapture
+from .pages import PageEvents
+from .windows import WindowChains
+
+INSTRUMENT_JS = resources.files("moneytrail.crawler").joinpath("instrument.js").read_text()
+
+
+class Recorder:
+    """Records one visit. `attach()` before navigating; `observation()` once the visit is over."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        *,
+        visit_id: str,
+        url: str,
+        site: str,
+        page_kind: str,
+        profile: dict | None = None,
+        limits: Limits | None = None,
+        stealth: bool = True,
+    ):
+        self.context = context
+        self.limits = limits or Limits()
+        self.stealth = stealth
+        obs = Observation(
+            visit_id=visit_id,
+            url=url,
+            site=site,
+            page_kind=page_kind,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            profile=dict(profile or {}),
+        )
+        self.log = VisitLog(obs, self.limits)
+        self.network = NetworkCapture(self.log)
+        self.windows_ = WindowChains(self.log, self.network)
+        self.pages = PageEvents(self.log, context, self.network, self.windows_)
+        self.unresponsive = False  # an interaction with the visited page got no answer in time
+
+    # --- what a visit reads -----------------------------------------------------------------------------------
+    @property
+    def obs(self) -> Observation:
+        return self.log.obs
+
+    @property
+    def t0(self) -> float:
+        return self.log.t0
+
+    @property
+    def last_activity(self) -> float:
+        return self.log.last_activity
+
+    @property
+    def crashed(self) -> bool:
+        return self.pages.crashed
+
+    @property
+    def document_html(self) -> str | None:
+        return self.network.document_html
+
+    @property
+    def screenshots(self) -> dict[str, bytes]:
+        return self.log.screenshots
+
+    def now(self) -> float:
+        return self.log.now()
+
+    def begin_step(self, action: str, detail: str = "") -> int:
+        return self.log.begin_step(action, detail)
+
+    def note(self, kind: str, text: str, page: int | None = None) -> None:
+        self.log.note(kind, text, page)
+
+    def url(self, url: str) -> str:
+        """A URL as the observation keeps it (bounded)."""
+        return self.log.url(url)
+
+    def frame_id(self, frame) -> int | None:
+        return self.log.frame_id(frame)
+
+    def keep_screenshot(self, name: str, data: bytes) -> str:
+        return self.log.keep_screenshot(name, data)
+
+    def moving(self) -> bool:
+        return self.windows_.moving()
+
+    # --- attaching ------------------------------------------------------------------------------------------------
+    async def attach(self) -> None:
+        settings = json.dumps({"stealth": self.stealth, "maxWasmBytes": self.limits.max_wasm_bytes})
+        await self.context.expose_binding("__mtRecord", self.pages.on_report)
+        await self.context.add_init_script(f"const __MT = {settings};\n{INSTRUMENT_JS}")
+        self.context.on("request", self.network.on_request)
+        self.context.on("response", self.network.on_response)
+        self.context.on("requestfinished", self.network.on_finished)
+        self.context.on("requestfailed", self.network.on_failed)
+        self.context.on("page", self._on_page)
+        for page in self.context.pages:
+            await self.add_page(page)
+
+    async def add_page(self, page: Page) -> int:
+        """Register a page (the visited one, a popup, a followed ad link) and listen to it."""
+        return await self.pages.add_page(page)
+
+    def _on_page(self, page: Page) -> None:
+        self.log.touch()
+        self.log.spawn(self.add_page(page))
+
+    async def open_ad_page(self, url: str) -> Page:
+        """A new tab of the visit's context, for an ad link the visit follows (never counted as the site's
+        popup)."""
+        self.pages.opening += 1
+        try:
+            page = await asyncio.wait_for(self.context.new_page(), self.limits.action_timeout)
+            self.windows_.followed[await self.add_page(page)] = url
+        finally:
+            self.pages.opening -= 1
+        return page
+
+    # --- the end ------------------------------------------------------------------------------------------------
+    async def drain(self) -> None:
+        await self.log.drain(self.limits.drain_timeout)
+
+    def cancel(self) -> None:
+        self.log.cancel()
+
+    async def windows(self, visited_final_url: str, load_step_end: float) -> None:
+        """Record the windows: every page opened during the visit, and the visited tab if a script sent it
+        elsewhere, with their chains."""
+        await self.windows_.windows(visited_final_url, load_step_end)
+
+    def observation(
+        self, navigation_error: str | None = None, http_status: int | None = None, *, overran: bool = False
+    ) -> Observation:
+        """The visit's Observation, its status decided (crawler/status.py) from how the visit ended."""
+        obs = self.log.obs
+        obs.duration = self.log.now()
+        signals = hostile_signals(
+            obs,
+            self.limits,
+            history_calls=self.pages.history_calls,
+            unresponsive=self.unresponsive,
+            oversized_document=self.network.oversized_document,
+        )
+        conclude(obs, Ending(navigation_error, http_status, self.crashed, overran, tuple(signals)))
+        self.network.assign_initiators()
+        self.windows_.link_opens()
+        return obs

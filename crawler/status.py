@@ -1,0 +1,88 @@
+"""A visit's status, decided in one place: pure functions of the facts of how the visit ended.
+
+    ok       the page loaded and the visit behaved on it
+    hostile  the page loaded, then fought the visitor (its signals say how), or redirected in a loop
+    dead     the page did not load (a network error, HTTP 400 or more, no page could be opened)
+    timeout  the page's document did not arrive in time, or the visit would not end in time
+    crashed  the visited page's renderer crashed
+
+Hostile signals: unresponsive (an interaction got no answer), dialog_storm, popup_storm, history_spam,
+forced_download (a download before any click), beforeunload_trap, oversized_page, redirect_loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .limits import Limits
+from .observation import STATUSES, Observation, clip
+
+__all__ = ["STATUSES", "Ending", "conclude", "decide", "hostile_signals", "navigation_status"]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a visit ended, as facts."""
+
+    navigation_error: str | None = None  # why the visited page did not load
+    http_status: int | None = None
+    crashed: bool = False  # the visited page's renderer crashed
+    overran: bool = False  # the visit went over its time limit and was cut
+    hostile: tuple[str, ...] = ()  # hostile signals seen during the visit
+
+
+def navigation_status(error: str | None, http_status: int | None) -> tuple[str, list[str]]:
+    """The status a visit has once its navigation ended (ok means: go on and behave), with hostile signals."""
+    if error:
+        if "ERR_TOO_MANY_REDIRECTS" in error:
+            return "hostile", ["redirect_loop"]
+        if "Timeout" in error or "timed out" in error:
+            return "timeout", []
+        return "dead", []
+    if http_status is not None and http_status >= 400:
+        return "dead", []
+    return "ok", []
+
+
+def hostile_signals(
+    obs: Observation, limits: Limits, *, history_calls: int, unresponsive: bool, oversized_document: bool
+) -> list[str]:
+    """What in a visit's observation (and its recorder's counters) shows a page fighting its visitor."""
+    signals = []
+    if history_calls >= limits.history_spam:
+        signals.append("history_spam")
+    if len(obs.dialogs) + obs.limits.get("dialogs", 0) >= limits.dialog_storm:
+        signals.append("dialog_storm")
+    if obs.limits.get("popups"):
+        signals.append("popup_storm")
+    if any(d.step <= 1 for d in obs.downloads):
+        signals.append("forced_download")
+    if any(n.kind == "beforeunload" and n.page == 0 for n in obs.notices):
+        signals.append("beforeunload_trap")
+    if unresponsive:
+        signals.append("unresponsive")
+    if oversized_document:
+        signals.append("oversized_page")
+    return signals
+
+
+def decide(ending: Ending) -> tuple[str, str | None, list[str]]:
+    """(status, error, hostile signals) of a visit that ended so."""
+    status, signals = navigation_status(ending.navigation_error, ending.http_status)
+    hostile = sorted(set(ending.hostile) | set(signals))
+    error = clip(ending.navigation_error, 500) if ending.navigation_error else None
+    if status == "dead" and not error:
+        error = f"HTTP {ending.http_status}"
+    if ending.overran:
+        status, error = "timeout", error or "the visit went over its time limit"
+    elif ending.crashed:
+        status, error = "crashed", error or "the page's renderer crashed"
+    elif status == "ok" and hostile:
+        status = "hostile"
+    return status, error, hostile
+
+
+def conclude(obs: Observation, ending: Ending) -> Observation:
+    """Set the observation's status, error and hostile signals from how the visit ended."""
+    obs.status, obs.error, obs.hostile = decide(ending)
+    obs.http_status = ending.http_status
+    return obs

@@ -1,0 +1,189 @@
+"""Findings (what attribution made of each visit and each ads.txt file): written with their visit or file,
+replaced when `reanalyze` recomputes them, and read back for exports. Findings arrive as data (an
+`attribution.Findings`, duck-typed): the store never calls attribution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, null, select
+
+from .db import Store
+from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
+
+
+@dataclass
+class Scope:
+    """Which findings: of one run, and/or of visits (or files) from `since` to `until` (exclusive)."""
+
+    run: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def visits(self, query):
+        return self._where(query, Visit, Visit.started_at)
+
+    def files(self, query):
+        return self._where(query, AdsTxt, AdsTxt.fetched_at)
+
+    def _where(self, query, table, when):
+        if self.run is not None:
+            query = query.where(table.run_id == self.run)
+        if self.since is not None:
+            query = query.where(when >= self.since)
+        if self.until is not None:
+            query = query.where(when < self.until)
+        return query
+
+
+def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | None = None) -> None:
+    """Insert the rows of one visit's (or one ads.txt file's) `attribution.Findings` in session `s`."""
+    site = findings.site[:253]
+    source = {"visit_id": visit_id, "adstxt_id": adstxt_id, "site": site}
+    if findings.networks:
+        s.execute(
+            insert(FindingNetwork),
+            [
+                {**source, "network": h.network[:300], "evidence": h.evidence, "host": h.host[:253]}
+                for h in findings.networks
+            ],
+        )
+    if findings.ids:
+        s.execute(
+            insert(FindingId),
+            [
+                {
+                    **source,
+                    "id_type": i.id_type[:40],
+                    "id_value": i.id_value[:300],
+                    "source": i.source,
+                    "network": i.network,
+                }
+                for i in findings.ids
+            ],
+        )
+    if findings.links:
+        s.execute(
+            insert(FindingLink),
+            [
+                {
+                    "visit_id": visit_id,
+                    "site": site,
+                    "network": link.network[:300],
+                    "advertiser": link.advertiser[:253],
+                    "kind": link.kind[:20],
+                    "category": link.category[:40],
+                    "brokers": link.brokers,
+                    "chain": [{"host": h.host, "via": h.via, "role": h.role} for h in link.chain],
+                    "landing_url": link.landing_url,
+                    "landing_title": link.landing_title,
+                    "page": link.page,
+                    "screenshot": link.screenshot,
+                }
+                for link in findings.links
+            ],
+        )
+    if findings.miners:
+        s.execute(
+            insert(FindingMiner),
+            [
+                {
+                    "visit_id": visit_id,
+                    "site": site,
+                    "service": m.service[:200],
+                    "site_key": (m.site_key or None) and m.site_key[:300],
+                    "wallet": (m.wallet or None) and m.wallet[:300],
+                    "pool": m.pool,
+                    "signals": m.signals,
+                }
+                for m in findings.miners
+            ],
+        )
+
+
+def clear_findings(s, *, visit_ids=None, adstxt_ids=None) -> None:
+    """Delete the finding rows of these visits / ads.txt files (before they are recomputed)."""
+    for table in (FindingNetwork, FindingLink, FindingMiner, FindingId):
+        if visit_ids:
+            s.execute(delete(table).where(table.visit_id.in_(visit_ids)))
+        if adstxt_ids and hasattr(table, "adstxt_id"):
+            s.execute(delete(table).where(table.adstxt_id.in_(adstxt_ids)))
+
+
+def replace_findings(store: Store, visits: dict[int, object], files: dict[int, object]) -> None:
+    """Replace, in one transaction, the findings of these visits and ads.txt files (row id -> Findings, or
+    None for none)."""
+    with store.session() as s, s.begin():
+        clear_findings(s, visit_ids=list(visits), adstxt_ids=list(files))
+        for visit_id, findings in visits.items():
+            if findings is not None:
+                add_findings(s, findings, visit_id=visit_id)
+        for file_id, findings in files.items():
+            if findings is not None:
+                add_findings(s, findings, adstxt_id=file_id)
+
+
+def network_names(store: Store) -> set[str]:
+    """Every network a finding names (sightings and ads)."""
+    with store.session() as s:
+        return set(s.scalars(select(FindingNetwork.network).distinct())) | set(
+            s.scalars(select(FindingLink.network).distinct())
+        )
+
+
+# --- rows for exports ------------------------------------------------------------------------------------------
+
+
+def link_rows(store: Store, scope: Scope):
+    """(site, network, advertiser, kind, category, brokers, visit_id, started_at) of every ad followed."""
+    query = scope.visits(
+        select(
+            FindingLink.site,
+            FindingLink.network,
+            FindingLink.advertiser,
+            FindingLink.kind,
+            FindingLink.category,
+            FindingLink.brokers,
+            FindingLink.visit_id,
+            Visit.started_at,
+        ).join(Visit, Visit.id == FindingLink.visit_id)
+    )
+    with store.session() as s:
+        return [tuple(r) for r in s.execute(query)]
+
+
+def network_rows(store: Store, scope: Scope):
+    """(site, network, evidence, host, visit_id or None for an ads.txt file) of every network sighting."""
+    columns = (FindingNetwork.site, FindingNetwork.network, FindingNetwork.evidence, FindingNetwork.host)
+    by_visit = scope.visits(select(*columns, FindingNetwork.visit_id).join(Visit, Visit.id == FindingNetwork.visit_id))
+    by_file = scope.files(select(*columns, null()).join(AdsTxt, AdsTxt.id == FindingNetwork.adstxt_id))
+    with store.session() as s:
+        return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
+
+
+def miner_rows(store: Store, scope: Scope):
+    """(site, service, site_key, wallet, signals, visit_id) of every miner found."""
+    query = scope.visits(
+        select(
+            FindingMiner.site,
+            FindingMiner.service,
+            FindingMiner.site_key,
+            FindingMiner.wallet,
+            FindingMiner.signals,
+            FindingMiner.visit_id,
+        ).join(Visit, Visit.id == FindingMiner.visit_id)
+    )
+    with store.session() as s:
+        return [tuple(r) for r in s.execute(query)]
+
+
+def id_rows(store: Store, scope: Scope, types=None) -> list[tuple[str, str, str, str]]:
+    """(site, id_type, id_value, source) of every publisher id in scope (of these types only, if given)."""
+    columns = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+    by_visit = scope.visits(select(*columns).join(Visit, Visit.id == FindingId.visit_id)).group_by(*columns)
+    by_file = scope.files(select(*columns).join(AdsTxt, AdsTxt.id == FindingId.adstxt_id)).group_by(*columns)
+    if types is not None:
+        by_visit, by_file = (q.where(FindingId.id_type.in_(sorted(types) or [""])) for q in (by_visit, by_file))
+    with store.session() as s:
+        return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]

@@ -1,0 +1,187 @@
+"""Crawl runs: started, finished, resumed; their counts as the stored visits tell them; listing them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from moneytrail.crawler.config import CrawlConfig
+from moneytrail.crawler.observation import Observation
+from sqlalchemy import func, select
+
+from .db import Store
+from .schema import AdsTxt, FindingLink, FindingMiner, Run, Visit, Watchlist, Window
+from .visits import unpack
+
+STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
+
+
+class NoSuchRun(LookupError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(store: Store, config: CrawlConfig, watchlist_id: int | None, sites: int, profile: dict) -> int:
+    """A new run of `config` (its record stored with it, secrets redacted); returns its id."""
+    with store.session() as s, s.begin():
+        run = Run(
+            watchlist_id=watchlist_id,
+            started_at=utcnow(),
+            state="running",
+            profile=profile,
+            options=config.record(),
+            sites=sites,
+            counts={},
+        )
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_run(store: Store, run_id: int, state: str, extra: dict | None = None) -> dict:
+    """End a run: its counts recomputed from what it stored (right after a resume too), plus `extra`."""
+    counts = {**stored_counts(store, run_id), **(extra or {})}
+    with store.session() as s, s.begin():
+        run = s.get(Run, run_id)
+        run.state, run.ended_at, run.counts = state, utcnow(), counts
+    return counts
+
+
+def stored_counts(store: Store, run_id: int) -> dict:
+    """A run's counts as its stored rows tell them: visits and home pages by status, popups and tab-unders,
+    WebSockets, wasm modules, ads.txt / sellers.json fetches by outcome, ads followed, miners."""
+    counts: Counter = Counter()
+    with store.session() as s:
+        for kind, status, sockets, wasm, n in s.execute(
+            select(
+                Visit.page_kind,
+                Visit.status,
+                func.sum(Visit.n_websockets),
+                func.sum(Visit.n_wasm),
+                func.count(Visit.id),
+            )
+            .where(Visit.run_id == run_id)
+            .group_by(Visit.page_kind, Visit.status)
+        ):
+            counts.update({"visits": n, f"visits_{status}": n, "websockets": int(sockets or 0), "wasm": int(wasm or 0)})
+            if kind == "home":
+                counts[f"sites_{status}"] += n
+        counts["popups"] = s.scalar(
+            select(func.count(Window.id))
+            .join(Visit, Visit.id == Window.visit_id)
+            .where(Visit.run_id == run_id, Window.kind.in_(("popup", "tabunder")))
+        )
+        for kind, outcome, n in s.execute(
+            select(AdsTxt.kind, AdsTxt.outcome, func.count(AdsTxt.id))
+            .where(AdsTxt.run_id == run_id)
+            .group_by(AdsTxt.kind, AdsTxt.outcome)
+        ):
+            counts[f"{kind}_{outcome}"] = n
+        for table, key in ((FindingLink, "links"), (FindingMiner, "miners")):
+            counts[key] = s.scalar(
+                select(func.count(table.id)).join(Visit, Visit.id == table.visit_id).where(Visit.run_id == run_id)
+            )
+    return dict(counts)
+
+
+@dataclass
+class Resumed:
+    """What a run already holds, for `crawl --resume`: its configuration and the visits stored."""
+
+    run_id: int
+    watchlist: str
+    config: CrawlConfig
+    visits: set[tuple[int | None, str, str]]  # (site_id, profile name, url) of every stored visit
+    homes: dict[tuple[int | None, str], Observation]  # (site_id, profile name) -> its home visit
+    adstxt_sites: set[tuple[int | None, str]]  # (site, ads.txt or app-ads.txt) fetched
+
+
+@dataclass
+class RunInfo:
+    id: int
+    watchlist: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    state: str
+    visits: int
+    config: CrawlConfig | None  # None when the watchlist is gone
+    counts: dict
+
+
+def run_info(store: Store, run_id: int) -> RunInfo:
+    """A run as recorded (NoSuchRun when there is none, or its watchlist is gone)."""
+    with store.session() as s:
+        run = s.get(Run, run_id)
+        watchlist = s.get(Watchlist, run.watchlist_id) if run is not None and run.watchlist_id else None
+        if watchlist is None:
+            raise NoSuchRun(f"no run {run_id}" if run is None else f"run {run_id}'s watchlist is gone")
+        visits = s.scalar(select(func.count(Visit.id)).where(Visit.run_id == run_id))
+        config = CrawlConfig.from_record({**(run.options or {}), "watchlist": watchlist.name})
+        return RunInfo(
+            run.id, watchlist.name, run.started_at, run.ended_at, run.state, visits, config, run.counts or {}
+        )
+
+
+def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
+    """Load what run `run_id` stored (with `details`: its visits) and mark it running again."""
+    info = run_info(store, run_id)
+    visits, homes, adstxt = set(), {}, set()
+    with store.session() as s, s.begin():
+        if details:
+            for site_id, url, profile, kind, blob in s.execute(
+                select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation).where(
+                    Visit.run_id == run_id
+                )
+            ):
+                name = (profile or {}).get("name", "default")
+                visits.add((site_id, name, url))
+                if kind == "home":
+                    homes[(site_id, name)] = unpack(blob)
+            adstxt = set(
+                s.execute(
+                    select(AdsTxt.site_id, AdsTxt.kind).where(
+                        AdsTxt.run_id == run_id,
+                        AdsTxt.site_id.is_not(None),
+                        AdsTxt.kind.in_(("ads.txt", "app-ads.txt")),
+                    )
+                ).all()
+            )
+        run = s.get(Run, run_id)
+        run.state, run.ended_at = "running", None
+    return Resumed(run_id, info.watchlist, info.config, visits, homes, adstxt)
+
+
+def list_runs(store: Store, last: int = 20) -> list[RunInfo]:
+    """The latest runs, newest first, with their visit counts."""
+    visits = select(func.count(Visit.id)).where(Visit.run_id == Run.id).scalar_subquery()
+    with store.session() as s:
+        rows = s.execute(
+            select(Run, Watchlist.name, visits)
+            .join(Watchlist, Watchlist.id == Run.watchlist_id, isouter=True)
+            .order_by(Run.id.desc())
+            .limit(last)
+        ).all()
+    out = []
+    for run, name, n in rows:
+        try:
+            config = CrawlConfig.from_record({**(run.options or {}), "watchlist": name}) if name else None
+        except ValueError:
+            config = None
+        out.append(RunInfo(run.id, name, run.started_at, run.ended_at, run.state, n, config, run.counts or {}))
+    return out
+
+
+def first_run_since(store: Store, watchlist: str, since: datetime) -> int | None:
+    """The id of the first run of `watchlist` started at or after `since` (a scheduled crawl's run)."""
+    with store.session() as s:
+        return s.scalar(
+            select(Run.id)
+            .join(Watchlist, Watchlist.id == Run.watchlist_id)
+            .where(Watchlist.name == watchlist, Run.started_at >= since)
+            .order_by(Run.id)
+            .limit(1)
+        )

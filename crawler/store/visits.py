@@ -1,0 +1,172 @@
+"""Visits: each stored with all its observations (the whole Observation, compressed, plus its requests and
+windows flattened for SQL) and its findings, in one transaction; screenshots as files beside the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from moneytrail.crawler.domains import host_of, site_of
+from moneytrail.crawler.observation import Observation
+from sqlalchemy import insert, select
+
+from .db import Store
+from .findings import add_findings
+from .schema import Request, Visit, Window
+
+logger = logging.getLogger(__name__)
+
+
+def pack(obs: Observation) -> bytes:
+    return zlib.compress(json.dumps(obs.to_dict(), separators=(",", ":")).encode(), 6)
+
+
+def unpack(blob: bytes) -> Observation:
+    return Observation.from_dict(json.loads(zlib.decompress(blob)))
+
+
+def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes]) -> dict[str, str]:
+    """Write screenshot files (names are the crawler's own, never taken from a URL); name -> stored path."""
+    folder = f"run-{run_id}" if run_id is not None else "no-run"
+    (store.screenshots / folder).mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, data in shots.items():
+        safe = Path(name).name
+        if not safe or safe.startswith("."):
+            continue
+        (store.screenshots / folder / safe).write_bytes(data)
+        paths[name] = f"{folder}/{safe}"
+    return paths
+
+
+def write_visit(
+    store: Store,
+    obs: Observation,
+    *,
+    run_id: int | None,
+    site_id: int | None,
+    screenshots: dict[str, bytes] | None = None,
+    findings=None,
+) -> int:
+    """Store one visit, all its observations and its findings (`attribution.Findings`, as data; None when
+    attribution failed) in one transaction; returns the visit's row id."""
+    paths = _save_screenshots(store, run_id, screenshots or {})
+    obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
+    for w in obs.windows:
+        w.screenshot = paths.get(w.screenshot or "", w.screenshot)
+    with store.session() as s, s.begin():
+        visit = Visit(
+            uid=obs.visit_id,
+            run_id=run_id,
+            site_id=site_id,
+            url=obs.url,
+            page_kind=obs.page_kind,
+            status=obs.status,
+            error=obs.error,
+            http_status=obs.http_status,
+            final_url=obs.final_url,
+            final_site=obs.final_site[:253],
+            title=obs.title,
+            started_at=datetime.fromisoformat(obs.started_at),
+            duration=obs.duration,
+            profile=obs.profile,
+            screenshot=obs.screenshot,
+            hostile=obs.hostile,
+            n_requests=len(obs.requests),
+            n_windows=len(obs.windows),
+            n_websockets=len(obs.websockets),
+            n_wasm=len(obs.wasm),
+            schema=obs.schema,
+            observation=pack(obs),
+        )
+        s.add(visit)
+        s.flush()
+        if obs.requests:
+            s.execute(
+                insert(Request),
+                [
+                    {
+                        "visit_id": visit.id,
+                        "n": r.id,
+                        "url": r.url,
+                        "host": host_of(r.url)[:253],
+                        "method": r.method[:10],
+                        "resource_type": r.resource_type[:30],
+                        "page": r.page,
+                        "navigation": r.navigation,
+                        "initiator": r.initiator,
+                        "status": r.status,
+                        "failure": r.failure,
+                        "step": r.step,
+                    }
+                    for r in obs.requests
+                ],
+            )
+        if obs.windows:
+            s.execute(
+                insert(Window),
+                [
+                    {
+                        "visit_id": visit.id,
+                        "page": w.page,
+                        "kind": w.kind,
+                        "step": w.step,
+                        "first_url": w.chain[0].url if w.chain else None,
+                        "landing_url": w.landing_url,
+                        "landing_site": site_of(w.landing_url)[:253] if w.landing_url else None,
+                        "landing_title": w.landing_title,
+                        "screenshot": w.screenshot,
+                        "hops": [{"url": h.url, "via": h.via, "method": h.method, "status": h.status} for h in w.chain],
+                    }
+                    for w in obs.windows
+                ],
+            )
+        if findings is not None:
+            try:
+                with s.begin_nested():  # findings that cannot be written never cost the observation
+                    add_findings(s, findings, visit_id=visit.id)
+            except Exception:
+                logger.exception("findings of visit %s not stored (run `moneytrail reanalyze`)", obs.visit_id)
+        return visit.id
+
+
+def visited_uids(store: Store, run_id: int) -> set[str]:
+    with store.session() as s:
+        return set(s.scalars(select(Visit.uid).where(Visit.run_id == run_id)))
+
+
+def load_observations(store: Store, run_id: int | None = None) -> list[Observation]:
+    with store.session() as s:
+        query = select(Visit.observation).order_by(Visit.id)
+        if run_id is not None:
+            query = query.where(Visit.run_id == run_id)
+        return [unpack(blob) for blob in s.scalars(query)]
+
+
+def visit_stored(store: Store, uid: str) -> bool:
+    with store.session() as s:
+        return s.scalar(select(Visit.id).where(Visit.uid == uid)) is not None
+
+
+def visit_ids(store: Store, since=None) -> list[int]:
+    """Row ids of every stored visit (started at or after `since`), oldest first."""
+    query = select(Visit.id)
+    if since is not None:
+        query = query.where(Visit.started_at >= since)
+    with store.session() as s:
+        return list(s.scalars(query.order_by(Visit.id)))
+
+
+def observations_of(store: Store, ids: list[int]) -> Iterator[tuple[int, Observation | Exception]]:
+    """(row id, Observation) of these visits; an observation that cannot be read comes as its exception."""
+    with store.session() as s:
+        rows = s.execute(select(Visit.id, Visit.observation).where(Visit.id.in_(ids))).all()
+    for visit_id, blob in rows:
+        try:
+            yield visit_id, unpack(blob)
+        except Exception as exc:  # a damaged blob costs its own visit only
+            yield visit_id, exc

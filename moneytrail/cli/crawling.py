@@ -1,0 +1,193 @@
+"""`moneytrail crawl` and `moneytrail runs`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from moneytrail.errors import Failure, NothingReached, UsageError
+
+from . import options as o
+from .console import cell, note, out, say, warn
+
+STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(crawl)
+    app.command()(runs)
+
+
+def report_problems(problems, max_shown: int = 50) -> None:
+    """Rows of a user file that were skipped, each with its line."""
+    for problem in problems[:max_shown]:
+        warn("skipped", str(problem))
+    if len(problems) > max_shown:
+        note(f"... and {len(problems) - max_shown} more bad rows")
+
+
+def crawl(
+    watchlist: o.Watchlist = None,
+    resume: Annotated[
+        int | None,
+        typer.Option(
+            "--resume", help="go on with an interrupted run (`moneytrail runs`): visits stored are not repeated"
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="name under which a watchlist file is imported (default: its stem)")
+    ] = None,
+    proxy: o.Proxy = None,
+    concurrency: o.Concurrency = 4,
+    pages: o.Pages = 1,
+    db: o.Db = None,
+    locale: o.Locale = None,
+    stealth: o.Stealth = True,
+    adstxt: o.AdsTxt = True,
+    screenshots: Annotated[
+        Path | None, typer.Option("--screenshots", help="screenshot directory (default: <data home>/screenshots)")
+    ] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log", help="Scrapy's log (default: <data home>/logs/crawl-<time>.log)")
+    ] = None,
+    progress: o.Progress = True,
+    data: o.Data = None,
+    lists: o.Lists = None,
+    profile: o.Profile = None,
+    profiles: o.Profiles = None,
+    limit: o.Limit = None,
+) -> None:
+    """Crawl a watchlist: visit each site like a person, record everything, store it.
+
+    Exit status: 0 the crawl finished (every site has a recorded status); 1 it could not run or was
+    interrupted; 2 bad usage (no such watchlist, no valid row, unusable store or proxy); 3 it finished but
+    no site could be reached (check the proxy and the network)."""
+    from moneytrail.crawler.store import redact
+    from moneytrail.services.crawl import open_store_checked, plan_crawl, resumed_config, run_plan
+
+    process = {
+        "db": db,
+        "proxy": proxy,
+        "screenshots": str(screenshots) if screenshots else None,
+        "log_file": str(log_file) if log_file else None,
+        "progress": progress,
+    }
+    if resume is not None:
+        store = open_store_checked(db)
+        config = resumed_config(
+            store,
+            resume,
+            watchlist,
+            locale=locale,
+            profiles=tuple(profile or ()),
+            profiles_file=str(profiles) if profiles else None,
+            data=str(data) if data else None,
+            lists=str(lists) if lists else None,
+            **process,
+        )
+        note(f"resuming run {resume} (watchlist {config.watchlist}; give the proxy and profile secrets again)")
+    elif not watchlist:
+        raise UsageError("give --watchlist NAME|FILE (or --resume RUN)")
+    else:
+        config = o.crawl_config(
+            watchlist,
+            pages=pages,
+            profile=profile,
+            profiles=profiles,
+            locale=locale,
+            stealth=stealth,
+            adstxt=adstxt,
+            concurrency=concurrency,
+            data=data,
+            lists=lists,
+            limit=limit,
+            **process,
+        )
+    plan = plan_crawl(config, name=name)
+    report_problems(plan.problems)
+    for text in plan.notes:
+        note(f"note: {text}")
+    note(
+        f"crawling {plan.sites} site(s) of watchlist {plan.watchlist} into {redact(plan.store.url)}; "
+        f"log: {plan.config.log_file}"
+    )
+    result, info = run_plan(plan)
+    counts = info.counts if info else {}
+    summary(result.run_id, result.state, counts, plan)
+    if result.state != "finished":
+        raise Failure(f"the crawl did not finish ({result.state}): see the log {plan.config.log_file}")
+    if not any(counts.get(f"sites_{s}") for s in ("ok", "hostile")):
+        raise NothingReached("no site could be reached: check --proxy and the network")
+
+
+def summary(run_id, state: str, c: dict, plan) -> None:
+    from moneytrail.crawler.store import redact
+
+    table = Table(title=cell(f"run {run_id}: {state}"), show_header=True)
+    table.add_column("")
+    for status in STATUSES:
+        table.add_column(status, justify="right")
+    table.add_column("total", justify="right")
+    for what in ("sites", "visits"):
+        row = [c.get(f"{what}_{s}", 0) for s in STATUSES]
+        table.add_row(what, *map(str, row), str(sum(row)))
+    out.print(table)
+    say(
+        f"popups and tab-unders {c.get('popups', 0)}, WebSockets {c.get('websockets', 0)}, "
+        f"wasm modules {c.get('wasm', 0)}; ads.txt ok {c.get('ads.txt_ok', 0)}, sellers.json ok "
+        f"{c.get('sellers.json_ok', 0)}"
+    )
+    say(f"ads followed to an advertiser {c.get('links', 0)}, miners {c.get('miners', 0)}")
+    if c.get("attribution_errors"):
+        out.print(
+            f"[red]attribution failed on {c['attribution_errors']} item(s)[/]: see the log, then `moneytrail reanalyze`"
+        )
+    say(
+        f"store: {redact(plan.store.url)}\nscreenshots: {plan.config.screenshots}/run-{run_id}\n"
+        f"log: {plan.config.log_file}"
+    )
+
+
+def runs(
+    db: o.Db = None,
+    last: Annotated[int, typer.Option("--last", min=1, help="how many of the latest runs")] = 20,
+    as_json: o.Json = False,
+) -> None:
+    """The crawl runs on record: when, which watchlist, state (a `running` run whose process is gone was killed:
+    `moneytrail crawl --resume RUN` goes on with it), visits stored."""
+    from moneytrail.crawler.store.runs import list_runs
+    from moneytrail.services.crawl import open_store_checked
+
+    listed = list_runs(open_store_checked(db), last)
+    if as_json:
+        rows = [
+            {
+                "run": r.id,
+                "watchlist": r.watchlist,
+                "started": r.started_at.isoformat(),
+                "ended": r.ended_at.isoformat() if r.ended_at else None,
+                "state": r.state,
+                "visits": r.visits,
+                "config": r.config.record() if r.config else None,
+            }
+            for r in listed
+        ]
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    table = Table(show_header=True)
+    for column in ("run", "watchlist", "started (UTC)", "ended", "state", "visits"):
+        table.add_column(column)
+    for r in listed:
+        table.add_row(
+            str(r.id),
+            cell(r.watchlist or "-"),
+            f"{r.started_at:%Y-%m-%d %H:%M}",
+            f"{r.ended_at:%Y-%m-%d %H:%M}" if r.ended_at else "",
+            r.state,
+            str(r.visits),
+        )
+    out.print(table)
