@@ -1,11 +1,12 @@
-# moneytrail: `make demo` sets up and runs the demo; `make test` sets up and runs the tests.
+# moneytrail: `make demo` sets up and runs the demo; `make test` sets up and runs the tests (all of them, lint
+# included); `make check` is the quick loop (lint, the layers, the unit tests: under a minute).
 # Every target sets up what it needs, and does nothing twice.
 PYTHON ?= python3.11
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(notdir $(PYTHON))-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup browser packages test demo sandbox clean
+.PHONY: setup browser packages lint check test demo sandbox clean
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -18,7 +19,15 @@ browser: setup
 packages:
 	@tools/ensure-packages.sh
 
-test: setup browser packages
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/lint_imports.py
+
+check: lint
+	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox"
+
+test: setup browser packages lint
 	$(PY) -m pytest
 
 demo: setup browser

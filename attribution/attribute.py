@@ -11,9 +11,9 @@ from .findings import EVIDENCE, Findings, NetworkHit
 from .ids import inline_tags, page_ids
 from .lists import FilterLists
 from .miners import attribute_miners
+from .popups import attribute_popups
 from .requests import attribute_requests
 from .signatures import Signatures
-from .popups import attribute_popups
 
 
 def attribute(obs: Observation, sigs: Signatures, lists: FilterLists | None = None) -> Findings:

@@ -64,6 +64,7 @@ def main() -> None:
     if not args.requests.is_file():
         raise SystemExit(f"no request dataset at {args.requests}: nothing to measure")
     import adblock
+
     from moneytrail.attribution.attribute import attribute
     from moneytrail.attribution.lists import FilterLists
     from moneytrail.attribution.requests import fast_host

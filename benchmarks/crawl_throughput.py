@@ -125,10 +125,11 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
 
 
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
+    from playwright.async_api import async_playwright
+
     from moneytrail.crawler.browser import QUIET_ARGS
     from moneytrail.crawler.domains import site_of
     from moneytrail.crawler.visit import visit_url
-    from playwright.async_api import async_playwright
 
     async def loop():
         results = []

@@ -29,12 +29,13 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/moneytrail-stores"))
     parser.add_argument("--period", default="2026-Q3")
     args = parser.parse_args()
+    from synthetic_store import build
+
     from moneytrail.attribution.signatures import load
     from moneytrail.crawler.store import open_store
     from moneytrail.reports.exposure import Cpm, exposure
     from moneytrail.reports.periods import parse
     from moneytrail.reports.render import html
-    from synthetic_store import build
 
     args.dir.mkdir(parents=True, exist_ok=True)
     sigs, cpm, period = load(), Cpm.load(), parse(args.period)

@@ -130,10 +130,6 @@ class CrawlConfig:
             values["EXTENSIONS"] = {"moneytrail.crawler.progress.CrawlProgress": 500}
         if self.log_file:
             values["LOG_FILE"] = self.log_file
-        if self.redis:
-            from .distributed import worker_settings
-
-            values.update(worker_settings(self.redis, self.resume))
         return values
 
     @classmethod

@@ -28,7 +28,12 @@ def settings_for(config: CrawlConfig) -> Settings:
     settings.setmodule("moneytrail.crawler.settings", priority="project")
     if config.log_file:
         Path(config.log_file).parent.mkdir(parents=True, exist_ok=True)
-    settings.setdict(config.to_settings(), priority="cmdline")
+    values = config.to_settings()
+    if config.redis:  # a worker: the run's shared queue (crawler/distributed.py)
+        from .distributed import worker_settings
+
+        values.update(worker_settings(config.redis, config.resume))
+    settings.setdict(values, priority="cmdline")
     return settings
 
 

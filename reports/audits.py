@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
 from moneytrail.attribution.signatures import Signatures
 from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.store.aggregates import LinkFilter

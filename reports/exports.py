@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
 from moneytrail.attribution.clusters import operators
 from moneytrail.attribution.findings import EVIDENCE
 from moneytrail.attribution.signatures import Signatures
@@ -20,8 +21,10 @@ from moneytrail.crawler.adstxt import sellers
 from moneytrail.crawler.store import adstxt, findings
 from moneytrail.crawler.store.findings import Scope
 
-KINDS = ("links", "networks", "miners", "publisher-ids", "clusters")
-FORMATS = ("csv", "json", "parquet")
+from . import EXPORT_FORMATS, EXPORT_KINDS
+
+KINDS = EXPORT_KINDS
+FORMATS = EXPORT_FORMATS
 COLUMNS = {
     "links": ["site", "network", "advertiser", "kind", "visits", "first_seen", "last_seen", "category", "brokers"],
     "networks": ["site", "network", "evidence", "visits", "hosts"],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 from moneytrail.crawler.store import aggregates
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from . import REPORT_FORMATS
 from .model import Chart, Report
 
-FORMATS = ("html", "pdf", "csv", "xlsx", "json")
+FORMATS = REPORT_FORMATS
 THUMB_WIDTH = 240
 MAX_THUMBS = 200  # screenshots embedded per report; more are listed by path
 COLOURS = ["#c0392b", "#2c7fb8", "#e67e22", "#7b3294", "#1a9850", "#636363"]
@@ -166,8 +167,9 @@ def pdf(document: str, path: Path) -> None:
     """Print an HTML document to PDF with Chromium (no network: the document is self-contained)."""
     import asyncio
 
-    from moneytrail.crawler.browser import find_chromium
     from playwright.async_api import async_playwright
+
+    from moneytrail.crawler.browser import find_chromium
 
     async def run() -> None:
         async with async_playwright() as p:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
+from playwright.async_api import Error as PlaywrightError
+
 from moneytrail.crawler.adstxt import ad_systems
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.items import AdsTxtItem, VisitItem
@@ -28,7 +30,6 @@ from moneytrail.crawler.store.runs import resume_run
 from moneytrail.crawler.store.visits import visit_stored
 from moneytrail.crawler.store.watchlists import resolve_watchlist
 from moneytrail.crawler.visit import Visit
-from playwright.async_api import Error as PlaywrightError
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(

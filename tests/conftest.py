@@ -1,12 +1,26 @@
-"""Shared fixtures: the sandbox served from a background thread, its world and truth."""
+"""Shared fixtures (the sandbox served from a background thread, its world and truth, Chromium) and the tiers.
+
+Tests are tiered by what they need, by folder: unit/ (Python only; `make check`), browser/ (Chromium; marker
+`browser`), services/ (PostgreSQL and Redis; marker `services`), sandbox/ (the sandbox's own tests; marker
+`sandbox`). Crawls of minutes are marked `slow` where they are. `make test` runs them all."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+TIERS = {"browser": ("browser",), "services": ("services", "browser"), "sandbox": ("sandbox",)}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        tier = Path(item.fspath).relative_to(here).parts[0]
+        for marker in TIERS.get(tier, ()):
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,10 @@ import asyncio
 import time
 from typing import Any
 
+from playwright.async_api import Page
+
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import FrameRecord, Notice, Observation, Step, clip
-from playwright.async_api import Page
 
 __all__ = ["VisitLog", "clip"]
 

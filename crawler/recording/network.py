@@ -8,9 +8,10 @@ import base64
 from collections import defaultdict, deque
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
+
 from moneytrail.crawler import wasm
 from moneytrail.crawler.observation import RequestRecord, WasmModule, WebSocketRecord
-from playwright.async_api import Error as PlaywrightError
 
 from .log import VisitLog, clip
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from moneytrail.crawler.observation import Dialog, DownloadRecord, WindowOpenCall, WorkerRecord
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
+
+from moneytrail.crawler.observation import Dialog, DownloadRecord, WindowOpenCall, WorkerRecord
 
 from .log import VisitLog, clip
 from .network import NetworkCapture

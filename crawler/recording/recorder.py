@@ -18,10 +18,11 @@ import json
 from datetime import UTC, datetime
 from importlib import resources
 
+from playwright.async_api import BrowserContext, Page
+
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import Observation
 from moneytrail.crawler.status import Ending, conclude, hostile_signals
-from playwright.async_api import BrowserContext, Page
 
 from .log import VisitLog
 from .network import NetworkCapture

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 
+from playwright.async_api import Error as PlaywrightError
+
 from moneytrail.crawler.domains import site_of
 from moneytrail.crawler.observation import Hop, WindowRecord
-from playwright.async_api import Error as PlaywrightError
 
 from .log import VisitLog, clip
 from .network import NetworkCapture

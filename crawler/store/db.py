@@ -7,9 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,7 +70,27 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def head_revision() -> str:
+    """The newest migration's revision: migration files are named NNNN_what.py, revision NNNN (a unit test
+    checks it against Alembic's own idea of the head)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # no table yet (a new store), or a database we cannot read: let Alembic say
+        return None
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (Alembic is only loaded when there is something to do)."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

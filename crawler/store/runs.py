@@ -6,9 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Observation
-from sqlalchemy import func, select
 
 from .db import Store
 from .schema import AdsTxt, FindingLink, FindingMiner, Run, Visit, Watchlist, Window

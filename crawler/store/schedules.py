@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from moneytrail.crawler.config import CrawlConfig
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+
+from moneytrail.crawler.config import CrawlConfig
 
 from .db import Store
 from .schema import Schedule, ScheduleRun, Watchlist

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import insert, select
+
 from moneytrail.crawler.domains import host_of, site_of
 from moneytrail.crawler.observation import Observation
-from sqlalchemy import insert, select
 
 from .db import Store
 from .findings import add_findings

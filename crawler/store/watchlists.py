@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from moneytrail.crawler.watchlist import Entry, parse_file
 from sqlalchemy import delete, func, select
+
+from moneytrail.crawler.watchlist import Entry, parse_file
 
 from .db import Store
 from .schema import Site, Watchlist

@@ -11,7 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from moneytrail.errors import Failure, UsageError
-from moneytrail.reports.exports import FORMATS, KINDS
+from moneytrail.reports import EXPORT_FORMATS as FORMATS
+from moneytrail.reports import EXPORT_KINDS as KINDS
 
 from . import options as o
 from .console import err, note, say
@@ -42,7 +43,7 @@ def reanalyze(
     since: o.Since = None, db: o.Db = None, data: o.Data = None, lists: o.Lists = None, progress: o.Progress = True
 ) -> None:
     """Recompute every finding from the stored observations (after the signature data or lists changed)."""
-    from moneytrail.services.crawl import load_analyzer, open_store_checked
+    from moneytrail.services.checks import load_analyzer, open_store_checked
     from moneytrail.services.reanalyze import reanalyze as run
 
     analyzer = load_analyzer(data and str(data), lists and str(lists))
@@ -81,7 +82,7 @@ def export(
 ) -> None:
     """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports")."""
     from moneytrail.reports import exports
-    from moneytrail.services.crawl import load_analyzer, open_store_checked
+    from moneytrail.services.checks import load_analyzer, open_store_checked
 
     kinds = list(KINDS) if kind == "all" else [kind]
     if kind != "all" and kind not in KINDS:
@@ -145,7 +146,7 @@ def lists_show(lists: o.Lists = None) -> None:
 
 def signatures(data: o.Data = None) -> None:
     """Validate the signature data and say what it holds."""
-    from moneytrail.services.crawl import load_analyzer
+    from moneytrail.services.checks import load_analyzer
 
     sigs = load_analyzer(data and str(data), None).signatures
     hosts = sum(len(n.hosts) for n in sigs.networks.values())

@@ -67,7 +67,8 @@ def crawl(
     interrupted; 2 bad usage (no such watchlist, no valid row, unusable store or proxy); 3 it finished but
     no site could be reached (check the proxy and the network)."""
     from moneytrail.crawler.store import redact
-    from moneytrail.services.crawl import open_store_checked, plan_crawl, resumed_config, run_plan
+    from moneytrail.services.checks import open_store_checked
+    from moneytrail.services.crawl import plan_crawl, resumed_config, run_plan
 
     process = {
         "db": db,
@@ -160,7 +161,7 @@ def runs(
     """The crawl runs on record: when, which watchlist, state (a `running` run whose process is gone was killed:
     `moneytrail crawl --resume RUN` goes on with it), visits stored."""
     from moneytrail.crawler.store.runs import list_runs
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
 
     listed = list_runs(open_store_checked(db), last)
     if as_json:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from moneytrail.errors import UsageError
-from moneytrail.reports.render import FORMATS
+from moneytrail.reports import REPORT_FORMATS as FORMATS
 
 from . import options as o
 from .console import say
@@ -31,7 +31,7 @@ def register(root: typer.Typer) -> None:
 def _setup(db, data, formats, out_dir):
     """(store, signatures, formats, output folder), each checked."""
     from moneytrail.crawler.store import data_home
-    from moneytrail.services.crawl import load_analyzer, open_store_checked
+    from moneytrail.services.checks import load_analyzer, open_store_checked
 
     formats = formats or ["html"]
     for fmt in formats:

@@ -40,7 +40,7 @@ def enqueue(
     db: o.Db = None,
 ) -> None:
     """Put a watchlist's visits in the shared queue for `moneytrail worker` processes (scale-out)."""
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scaleout import connect_checked, enqueue, redis_url
 
     config = o.crawl_config(
@@ -73,7 +73,8 @@ def worker(
 ) -> None:
     """Take visits from the shared queue until the run is done (scale-out). Exit 0 when the run finished."""
     from moneytrail.crawler.store.runs import run_info
-    from moneytrail.services.crawl import open_store_checked, plan_crawl, run_plan
+    from moneytrail.services.checks import open_store_checked
+    from moneytrail.services.crawl import plan_crawl, run_plan
     from moneytrail.services.scaleout import connect_checked, oldest_queued, redis_url, worker_config
 
     url = redis_url(redis)

@@ -54,7 +54,7 @@ def schedule_add(
     from moneytrail.crawler.profiles import ProfileError, profile_names
     from moneytrail.crawler.store.schedules import ScheduleExists, add_schedule
     from moneytrail.crawler.store.watchlists import NoSuchWatchlist
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scheduler import ScheduleError, check_cron, parse_every
 
     if bool(cron) == bool(every):
@@ -103,7 +103,7 @@ def schedule_add(
 def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
     """The schedules, their next run and their last outcome."""
     from moneytrail.crawler.store.schedules import config_of, list_schedules
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scheduler import next_run
 
     rows = []
@@ -146,7 +146,7 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
 def schedule_remove(name: Annotated[str, typer.Argument(help="the schedule's name")], db: o.Db = None) -> None:
     """Remove a schedule (and its history)."""
     from moneytrail.crawler.store.schedules import remove_schedule
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
 
     if not remove_schedule(open_store_checked(db), name):
         raise UsageError(f"no schedule {name!r} (`moneytrail schedule list`)")
@@ -166,7 +166,7 @@ def scheduler(
     import logging
 
     from moneytrail.crawler.store import redact
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scheduler import Daemon
 
     logging.basicConfig(

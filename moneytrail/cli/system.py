@@ -21,6 +21,6 @@ def version() -> None:
 
 def browser() -> None:
     """Say which Chromium moneytrail will drive (Playwright's own, else the system's)."""
-    from moneytrail.services.crawl import check_browser
+    from moneytrail.services.checks import check_browser
 
     say(check_browser())

@@ -31,7 +31,7 @@ def watchlist_import(
     registrable domain are merged."""
     from moneytrail.crawler.store.watchlists import import_watchlist
     from moneytrail.crawler.watchlist import parse_file
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
 
     from .crawling import report_problems
 
@@ -56,7 +56,7 @@ def watchlist_list(
 ) -> None:
     """List the watchlists, or the sites of one."""
     from moneytrail.crawler.store.watchlists import NoSuchWatchlist, list_watchlists, watchlist_sites
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
 
     store = open_store_checked(db)
     if name is None:
@@ -104,7 +104,7 @@ def watchlist_remove(
     """Remove a watchlist, or some of its sites. Visits already stored are kept."""
     from moneytrail.crawler.domains import site_of
     from moneytrail.crawler.store.watchlists import NoSuchWatchlist, remove
-    from moneytrail.services.crawl import open_store_checked
+    from moneytrail.services.checks import open_store_checked
 
     store = open_store_checked(db)
     wanted = [site_of(d if "://" in d else f"https://{d}/") for d in domains or []]

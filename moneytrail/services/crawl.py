@@ -7,51 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moneytrail.attribution.analyzer import Analyzer
-from moneytrail.attribution.lists import ListError
-from moneytrail.attribution.signatures import SignatureError
-from moneytrail.crawler.browser import BrowserNotFound, find_chromium
 from moneytrail.crawler.config import ConfigError, CrawlConfig
 from moneytrail.crawler.profiles import ProfileError, choose
-from moneytrail.crawler.proxies import browser_proxy, redact_proxy
-from moneytrail.crawler.run import CrawlResult, default_log_file, run_crawl
-from moneytrail.crawler.store import Store, open_store, redact
+from moneytrail.crawler.store import Store
 from moneytrail.crawler.store.runs import NoSuchRun, RunInfo, run_info
 from moneytrail.crawler.store.watchlists import NoSuchWatchlist, resolve_watchlist
 from moneytrail.crawler.watchlist import parse_file
-from moneytrail.errors import Failure, UsageError
+from moneytrail.errors import UsageError
 
-
-def open_store_checked(db: str | None, screenshots: str | None = None) -> Store:
-    """The store at `db`, or a UsageError that names it without its password."""
-    try:
-        return open_store(db, screenshots)
-    except Exception as exc:  # a wrong URL, a missing driver, a database that refuses us
-        first = str(exc).splitlines()[0][:300] if str(exc) else ""
-        raise UsageError(f"cannot open the store {redact(db or '(default)')}: {type(exc).__name__}: {first}") from None
-
-
-def load_analyzer(data: str | None, lists: str | None) -> Analyzer:
-    """Signature data and filter lists, loaded and checked (UsageError naming the file, entry and field)."""
-    try:
-        return Analyzer.from_options(data, lists)
-    except (SignatureError, ListError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def check_proxy(proxy: str | None) -> None:
-    if proxy:
-        try:
-            browser_proxy(proxy)
-        except ValueError as exc:
-            raise UsageError(f"--proxy {redact_proxy(proxy)}: {exc}") from None
-
-
-def check_browser() -> str:
-    try:
-        return find_chromium()
-    except BrowserNotFound as exc:
-        raise Failure(str(exc)) from None
+from .checks import check_browser, check_proxy, load_analyzer, open_store_checked
 
 
 @dataclass
@@ -88,6 +52,8 @@ def resumed_config(store: Store, run_id: int, watchlist: str | None = None, **gi
 
 def plan_crawl(config: CrawlConfig, *, name: str | None = None) -> CrawlPlan:
     """Every check a crawl needs before it stores anything (each failure a UsageError or Failure)."""
+    from moneytrail.crawler.run import default_log_file
+
     check_proxy(config.proxy)
     check_browser()
     load_analyzer(config.data, config.lists)  # bad signature data: say so now, not after the first visit
@@ -116,8 +82,11 @@ def plan_crawl(config: CrawlConfig, *, name: str | None = None) -> CrawlPlan:
     return CrawlPlan(config, store, watchlist.name, len(sites), problems, notes)
 
 
-def run_plan(plan: CrawlPlan) -> tuple[CrawlResult, RunInfo | None]:
-    """Run the crawl in this process (blocking); its result and the run as the store records it."""
+def run_plan(plan: CrawlPlan):
+    """Run the crawl in this process (blocking); its result (crawler.run.CrawlResult) and the run as the store
+    records it."""
+    from moneytrail.crawler.run import run_crawl
+
     result = run_crawl(plan.config)
     info = run_info(plan.store, result.run_id) if result.run_id is not None else None
     return result, info

@@ -1,8 +1,9 @@
 """Alembic environment: migrations run on the connection `open_store` hands over (or on a URL)."""
 
 from alembic import context
-from moneytrail.crawler.store.schema import Base
 from sqlalchemy import create_engine
+
+from moneytrail.crawler.store.schema import Base
 
 target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")

@@ -10,6 +10,8 @@ import sys
 
 import pandas as pd
 import pytest
+
+from helpers import run_cli
 from moneytrail.attribution.findings import ChainHop, Findings, Link, Miner, NetworkHit, PublisherId
 from moneytrail.attribution.signatures import load
 from moneytrail.crawler.config import CrawlConfig
@@ -144,7 +146,7 @@ def test_exposure_golden_numbers(october):
     assert list(t["operators"]["site"]) == ["a.test", "b.test"]
     assert t["networks"].set_index("network").loc["PopAds", "ads"] == 2
     assert list(t["trends"]["period"]) == ["2026-09", "2026-10"]
-    assert dict(zip(t["split"]["group"], t["split"]["ads"])) == {"high-risk": 3, "mainstream": 1}
+    assert dict(zip(t["split"]["group"], t["split"]["ads"], strict=True)) == {"high-risk": 3, "mainstream": 1}
     (profile,) = t["profiles"].to_dict(orient="records")
     assert (profile["profile"], profile["country"], profile["visits"], profile["reached"], profile["ads"]) == (
         "desktop-fr",
@@ -172,6 +174,7 @@ def test_every_format_carries_the_same_numbers(october, tmp_path):
     assert sites_csv.set_index("site").loc["a.test", "ads"] == 3  # a.test's ads in October
 
 
+@pytest.mark.browser
 def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs, october, tmp_path, chromium_path):
     network = network_report(store, "ExoClick", sigs)
     assert XSS in set(network.tables["evidence"]["landing_title"])
@@ -186,9 +189,9 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
             for path in pages:
                 page = await browser.new_page()
                 errors, requests = [], []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("request", lambda r: requests.append(r.url))
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                page.on("request", lambda r, requests=requests: requests.append(r.url))
                 await page.goto(path.as_uri())
                 charts = await page.eval_on_selector_all(
                     "img[id^=chart-]", "els => els.map(e => [e.id, e.naturalWidth])"
@@ -213,6 +216,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
     assert XSS in network_page["text"]  # shown as the text it is
 
 
+@pytest.mark.browser
 def test_pdf_pages_render_with_their_charts(october, tmp_path):
     from PIL import Image
 
@@ -292,11 +296,7 @@ def test_periods():
 
 def test_report_commands(store, tmp_path):
     def cli(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "moneytrail", "report", *args, "--db", store.url, "--out", str(tmp_path)],
-            capture_output=True,
-            text=True,
-        )
+        return run_cli("report", *args, "--db", store.url, "--out", tmp_path)
 
     done = cli("exposure", "--period", "2026-10", "-f", "json", "-f", "csv")
     assert done.returncode == 0, done.stderr
@@ -310,7 +310,7 @@ def test_report_commands(store, tmp_path):
 
 def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
     """benchmarks/synthetic_store.py (used by the report-speed benchmark) at a tiny size."""
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"))
     from synthetic_store import build
 
     counts = build(tmp_path / "syn.db", 3000, 5, 100, progress=None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from moneytrail.crawler.limits import Limits
-from moneytrail.crawler.status import navigation_status
-from moneytrail.crawler.wasm import interface
+
 from moneytrail.crawler.adstxt import ad_systems
+from moneytrail.crawler.limits import Limits
+from moneytrail.crawler.status import Ending, decide, navigation_status
+from moneytrail.crawler.wasm import interface
 from moneytrail.spiders.watchlist import content_links
 
 
@@ -80,3 +81,44 @@ def test_limits_from_settings():
     )
     with pytest.raises(ValueError, match="nonsense"):
         CrawlConfig.from_settings(settings({"nonsense": 1}))
+
+
+OVERRAN, TIMEOUT = "the visit went over its time limit", "Page.goto: Timeout 20000ms exceeded."
+
+
+@pytest.mark.parametrize(
+    "ending,expected",
+    [
+        (Ending(None, 200), ("ok", None, [])),
+        (Ending(None, 200, hostile=("dialog_storm",)), ("hostile", None, ["dialog_storm"])),
+        (Ending(None, 404), ("dead", "HTTP 404", [])),
+        (Ending("net::ERR_TOO_MANY_REDIRECTS", None), ("hostile", "net::ERR_TOO_MANY_REDIRECTS", ["redirect_loop"])),
+        (Ending(None, 200, crashed=True), ("crashed", "the page's renderer crashed", [])),
+        (Ending(None, 200, overran=True, hostile=("unresponsive",)), ("timeout", OVERRAN, ["unresponsive"])),
+        (Ending(TIMEOUT, None, crashed=True), ("crashed", TIMEOUT, [])),
+    ],
+)  # fmt: skip
+def test_a_visits_status_is_decided_in_one_place(ending, expected):
+    assert decide(ending) == expected
+
+
+def test_requests_queued_by_an_older_moneytrail_still_run():
+    """Redis may hold visit requests queued before the namespace move: their page hook is found again."""
+    import scrapy
+
+    from moneytrail.crawler.distributed import upgrade_request
+
+    request = scrapy.Request("https://x.test/", meta={"playwright_page_init_callback": "crawler.hooks.init_page"})
+    upgrade_request(request)
+    from scrapy.utils.misc import load_object
+
+    assert load_object(request.meta["playwright_page_init_callback"]).__name__ == "init_page"
+
+
+def test_schedules_from_before_the_config_column_keep_their_crawl():
+    from moneytrail.crawler.store.schedules import config_of
+    from moneytrail.crawler.store.schema import Schedule
+
+    old = Schedule(name="s", watchlist="fr", profiles=["desktop-fr"], pages=2, config=None)
+    assert config_of(old).args()[:6] == ["-w", "fr", "--pages", "2", "--concurrency", "4"]
+    assert config_of(old).profiles == ("desktop-fr",)

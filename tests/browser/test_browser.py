@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from moneytrail.crawler.browser import BrowserNotFound, find_chromium
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
 from moneytrail.crawler.store import open_store, redact
-from moneytrail.crawler.store.schema import Request, Visit, Window
 from moneytrail.crawler.store.runs import finish_run, start_run
+from moneytrail.crawler.store.schema import Request, Visit, Window
 from moneytrail.crawler.store.visits import load_observations, write_visit
-from sqlalchemy import func, inspect, select
 
 
 def sample(uid="v1") -> Observation:
@@ -94,7 +96,7 @@ def test_migrations_wal_and_round_trip(tmp_path):
 def test_a_visit_is_written_whole_or_not_at_all(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "shots")
     write_visit(store, sample("same"), run_id=None, site_id=None)
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         write_visit(store, sample("same"), run_id=None, site_id=None)  # the uid is unique: the second fails
     with store.session() as s:
         assert s.scalar(select(func.count(Visit.id))) == 1
@@ -128,6 +130,7 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     migrations drift silently otherwise)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+
     from moneytrail.crawler.store.schema import Base
 
     store = open_store(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "shots")

@@ -13,12 +13,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from helpers import run_cli, start_cli
 from moneytrail.crawler.domains import host_of, site_of
 from moneytrail.crawler.store import open_store
 from moneytrail.crawler.store.visits import load_observations
 from moneytrail.sandbox.scoring import applicable
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
 # hostile behaviours -> (status, the signal the visit must carry)
 HOSTILE = {
@@ -32,13 +34,6 @@ HOSTILE = {
     "huge_page": ("hostile", "oversized_page"),
 }
 VISITOR_TRIGGERS = ("click", "click_player")  # what a visit pulls by itself; click_ad is reached by following
-
-
-def run_cli(*args, env_extra=None, timeout=600):
-    env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env_extra or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "moneytrail", *args], capture_output=True, text=True, env=env, timeout=timeout
-    )
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +58,7 @@ def crawled(sandbox, world, tmp_path_factory):
         "--no-progress",
         "--log",
         str(home / "crawl.log"),
-        env_extra={"MONEYTRAIL_HOME": str(home)},
+        env={"MONEYTRAIL_HOME": str(home)},
     )
     seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]
@@ -268,8 +263,9 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
 
 
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
-    from moneytrail.crawler.store.schema import AdsTxt, Request, Run, Visit, Window
     from sqlalchemy import func, select
+
+    from moneytrail.crawler.store.schema import AdsTxt, Request, Run, Visit, Window
 
     with crawled["store"].session() as s:
         run = s.scalars(select(Run)).one()
@@ -298,8 +294,9 @@ def export_all(db: str, out: Path, *extra: str) -> Path:
 
 
 def test_findings_are_stored_as_visits_arrive(crawled):
-    from moneytrail.crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
     from sqlalchemy import func, select
+
+    from moneytrail.crawler.store.schema import FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
 
     with crawled["store"].session() as s:
         counts = {
@@ -391,9 +388,10 @@ def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_pa
 
 
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
+    from playwright.async_api import async_playwright
+
     from moneytrail.crawler.browser import QUIET_ARGS
     from moneytrail.crawler.visit import visit_url
-    from playwright.async_api import async_playwright
 
     server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
     async with async_playwright() as p:
@@ -445,7 +443,7 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
             "--no-progress",
             "--log",
             str(tmp_path / "geo.log"),
-            env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+            env={"MONEYTRAIL_HOME": str(tmp_path)},
         )
         assert result.returncode == 0, result.stderr[-3000:]
         others = {
@@ -469,8 +467,9 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert landing(by_language, language="de") in landings(de_home)
     assert landing(by_language, language="fr") in landings(others["fr-FR"])
     assert landing(by_language, language="other") in landings(others["en-US"])
-    from moneytrail.crawler.store.schema import AdsTxt, Run
     from sqlalchemy import select
+
+    from moneytrail.crawler.store.schema import AdsTxt, Run
 
     with store.session() as s:
         fetched = list(s.scalars(select(AdsTxt)))
@@ -492,10 +491,11 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
     """Two profiles from a profiles file, each with its device, language and a geo proxy whose password
     comes from the environment: each site is visited once per profile, each visit records its profile, the
     ads follow each profile's country and language, and the password is nowhere."""
+    from sqlalchemy import select
+
     from moneytrail.crawler.store.schema import FindingLink, Run, Visit
     from moneytrail.sandbox.build import build_app
     from moneytrail.sandbox.server import SandboxServer, SandboxThread
-    from sqlalchemy import select
 
     by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
     by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
@@ -529,7 +529,7 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
             "--no-progress",
             "--log",
             str(tmp_path / "p.log"),
-            env_extra={"MONEYTRAIL_HOME": str(tmp_path), "GEO_PW": "pr0file-s3cret"},
+            env={"MONEYTRAIL_HOME": str(tmp_path), "GEO_PW": "pr0file-s3cret"},
         )
         assert result.returncode == 0, result.stderr[-3000:]
         missing = run_cli(
@@ -543,7 +543,7 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
             "--profile",
             "fr-desktop",
             "--no-progress",
-            env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+            env={"MONEYTRAIL_HOME": str(tmp_path)},
         )
         assert missing.returncode == 2 and "GEO_PW not set" in missing.stderr
     store = open_store(db, tmp_path / "shots")
@@ -588,28 +588,22 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
     watchlist.write_text("".join(f"{s['url']}\n" for s in sites))
     db_path = tmp_path / "resume.db"
     db = f"sqlite:///{db_path}"
-    env = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", MONEYTRAIL_HOME=str(tmp_path))
-    crawl = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "moneytrail",
-            "crawl",
-            "-w",
-            str(watchlist),
-            "--db",
-            db,
-            "--proxy",
-            sandbox.address,
-            "--pages",
-            "1",
-            "--concurrency",
-            "2",
-            "--no-progress",
-            "--log",
-            str(tmp_path / "first.log"),
-        ],
-        env=env,
+    crawl = start_cli(
+        "crawl",
+        "-w",
+        str(watchlist),
+        "--db",
+        db,
+        "--proxy",
+        sandbox.address,
+        "--pages",
+        "1",
+        "--concurrency",
+        "2",
+        "--no-progress",
+        "--log",
+        str(tmp_path / "first.log"),
+        home=tmp_path,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -642,7 +636,7 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
         "--no-progress",
         "--log",
         str(tmp_path / "second.log"),
-        env_extra={"MONEYTRAIL_HOME": str(tmp_path)},
+        env={"MONEYTRAIL_HOME": str(tmp_path)},
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     with sqlite3.connect(db_path) as conn:
@@ -658,7 +652,8 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
 
 
 def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
-    """`scrapy crawl watchlist -s MONEYTRAIL_CRAWL={...}` from the project directory does what `moneytrail crawl` does."""
+    """`scrapy crawl watchlist -s MONEYTRAIL_CRAWL={...}` from the project directory does what `moneytrail crawl`
+    does."""
     site = next(s for s in ok_sites(truth) if s["miners"])
     watchlist = tmp_path / "mine.txt"
     watchlist.write_text(f"{site['url']}\nhttps://gone-forever.test/\n")
@@ -672,7 +667,8 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
             "crawl",
             "watchlist",
             "-s",
-            "MONEYTRAIL_CRAWL=" + json.dumps({"watchlist": str(watchlist), "pages": 0, "db": db, "proxy": sandbox.address}),
+            "MONEYTRAIL_CRAWL="
+            + json.dumps({"watchlist": str(watchlist), "pages": 0, "db": db, "proxy": sandbox.address}),
         ],
         capture_output=True,
         text=True,
@@ -688,11 +684,12 @@ def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
 
 
 def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_path):
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+
     from moneytrail.crawler.browser import QUIET_ARGS
     from moneytrail.crawler.recording.recorder import Recorder
     from moneytrail.crawler.visit import Visit, context_options
-    from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import async_playwright
 
     url = ok_sites(truth)[0]["final_url"]
 

@@ -8,14 +8,13 @@ import json
 import signal
 import ssl
 import subprocess
-import sys
 import urllib.request
 
-MONEYTRAIL = [sys.executable, "-c", "from moneytrail.cli import main; main()"]
+from helpers import run_cli, start_cli
 
 
 def run(*args, **kw):
-    return subprocess.run([*MONEYTRAIL, *args], capture_output=True, text=True, timeout=60, **kw)
+    return run_cli(*args, timeout=60, **kw)
 
 
 def test_watchlist_writes_csv(tmp_path, world):
@@ -45,8 +44,15 @@ def test_a_broken_world_file_is_a_clear_error(tmp_path):
 
 def test_serve_prints_its_address_serves_and_stops_cleanly(tmp_path):
     events = tmp_path / "events.jsonl"
-    proc = subprocess.Popen(
-        [*MONEYTRAIL, "sandbox", "serve", "--port", "0", "--state-dir", str(tmp_path), "--events", str(events)],
+    proc = start_cli(
+        "sandbox",
+        "serve",
+        "--port",
+        "0",
+        "--state-dir",
+        tmp_path,
+        "--events",
+        events,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

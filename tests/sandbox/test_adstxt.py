@@ -4,11 +4,12 @@ with a small reference parser written from the IAB ads.txt spec."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import sync_playwright
+
 from moneytrail.sandbox import adstxt, hostile
 from moneytrail.sandbox.app import SandboxApp
 from moneytrail.sandbox.server import SandboxServer, SandboxThread
 from moneytrail.sandbox.world import load_world
-from playwright.sync_api import sync_playwright
 
 WORLD = load_world()
 ADSTXT_SITES = [s for s in WORLD.sites if s.adstxt]

@@ -14,6 +14,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from playwright import sync_api
+
 from moneytrail.crawler.browser import QUIET_ARGS
 from moneytrail.sandbox import decoys, miners
 from moneytrail.sandbox.app import SandboxApp
@@ -21,8 +23,8 @@ from moneytrail.sandbox.http import Request, Response, WebSocket
 from moneytrail.sandbox.server import SandboxServer, SandboxThread
 from moneytrail.sandbox.wasm import MINER_ENTRY, MODULES, encode_module, miner_hash, module_bytes, module_sha256
 from moneytrail.sandbox.world import load_world
-from playwright import sync_api
 
+pytestmark = pytest.mark.browser
 WORLD = load_world()
 FIRST_SHARE_WITHIN = 4.0  # seconds after navigation (the miners aim at about 1)
 MINER_CASES = {

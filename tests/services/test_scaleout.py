@@ -10,16 +10,18 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from moneytrail.crawler.store import open_store
-from moneytrail.crawler.store.schema import FindingLink, Run, Visit
 from sqlalchemy import select
 
-pytestmark = pytest.mark.timeout(900)
+from helpers import run_cli as cli
+from helpers import start_cli
+from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.schema import FindingLink, Run, Visit
+
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
 
@@ -109,16 +111,6 @@ def postgres_url():
     shutil.rmtree(home, ignore_errors=True)
 
 
-def cli(*args, env=None, timeout=600):
-    return subprocess.run(
-        [sys.executable, "-m", "moneytrail", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {})),
-    )
-
-
 def outcome(db: str, shots: Path):
     """What a crawl found, comparable across stores: visits (site, kind, url, status) and links."""
     store = open_store(db, shots)
@@ -164,11 +156,8 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
     assert queued.returncode == 0 and "8 visit(s)" in queued.stdout, queued.stderr
 
     def start(n):
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "moneytrail",
+        return start_cli(
+            *[
                 "worker",
                 "--run",
                 "1",
@@ -229,6 +218,7 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
 def test_queued_requests_carry_no_proxy_secret():
     """A retried ads.txt request carries the Proxy-Authorization header Scrapy added; none of it is queued."""
     import scrapy
+
     from moneytrail.crawler.distributed import strip_secrets
 
     request = scrapy.Request(

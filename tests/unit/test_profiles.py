@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from moneytrail.crawler.profiles import ProfileError, choose, load_profiles
 
 GOOD = """

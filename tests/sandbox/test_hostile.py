@@ -8,15 +8,17 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
 from moneytrail.crawler.browser import QUIET_ARGS
 from moneytrail.sandbox import hostile
 from moneytrail.sandbox.app import SandboxApp
 from moneytrail.sandbox.server import SandboxServer, SandboxThread
 from moneytrail.sandbox.world import load_world
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
+pytestmark = pytest.mark.browser
 WORLD = load_world()
 
 

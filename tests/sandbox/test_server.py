@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+
 from moneytrail.sandbox.app import SandboxApp
 from moneytrail.sandbox.http import Response
 from moneytrail.sandbox.server import SandboxServer, SandboxThread, country_from_proxy_auth

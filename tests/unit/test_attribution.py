@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
+
 from moneytrail.attribution.attribute import attribute
 from moneytrail.attribution.clusters import operators
 from moneytrail.attribution.ids import adstxt_findings
-from moneytrail.crawler.adstxt import parse_adstxt, sellers
 from moneytrail.attribution.lists import FilterLists
 from moneytrail.attribution.signatures import DEFAULT_DIR, SignatureError, load
+from moneytrail.crawler.adstxt import parse_adstxt, sellers
 from moneytrail.crawler.observation import (
     AdLink,
     Element,
@@ -75,7 +76,7 @@ class Visit:
         return r
 
     def popup(self, page, urls, vias, *, kind="popup", opened_at=5.0, landing_title=""):
-        for i, url in enumerate(urls):
+        for url in urls:
             self.request(url, "document", page=page, frame=None, navigation=True)
         self.obs.windows.append(
             WindowRecord(
@@ -84,7 +85,7 @@ class Visit:
                 3,
                 opened_at,
                 0 if kind != "tabunder" else None,
-                [Hop(u, v) for u, v in zip(urls, vias)],
+                [Hop(u, v) for u, v in zip(urls, vias, strict=True)],
                 landing_url=urls[-1],
                 landing_title=landing_title,
             )
@@ -219,7 +220,7 @@ def test_injected_links_push_native_and_click_traps(sigs):
     v.popup(1, [push, "https://crypto-pump.test/"], ["open", "http"], kind="ad_link", landing_title="Bitcoin 100x")
     v.popup(2, [native, "https://shop.test/"], ["open", "http"], kind="ad_link")
     v.popup(3, [trap, "https://dating-site.test/"], ["open", "http"], landing_title="Meet singles")
-    kinds = {(l.network, l.kind) for l in attribute(v.obs, sigs).links}
+    kinds = {(link.network, link.kind) for link in attribute(v.obs, sigs).links}
     assert kinds == {("PropellerAds", "push"), ("MGID", "native"), ("PopCash", "popunder")}
 
 
@@ -263,7 +264,7 @@ def test_overlays_tabunders_and_first_party_windows(sigs):
     )
     v.obs.window_opens.append(WindowOpenCall(0, SITE, "/share?u=1", "share", SITE, 3, 7.0))
     v.popup(3, ["https://piracy.test/share?u=1"], ["open"], opened_at=7.0)  # a first-party share box
-    links = {(l.network, l.kind, l.advertiser) for l in attribute(v.obs, sigs).links}
+    links = {(link.network, link.kind, link.advertiser) for link in attribute(v.obs, sigs).links}
     assert links == {("TrafficStars", "overlay", "cams.test"), ("PropellerAds", "tabunder", "bet-now.test")}
 
 
@@ -304,7 +305,7 @@ def test_miners_by_pool_protocol_with_key_or_wallet(sigs):
     v.obs.websockets.append(
         _miner_ws(
             "wss://node.metrics.test/socket",
-            ['{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"%s.rig1","pass":"x"}}' % wallet],
+            ['{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"' + wallet + '.rig1","pass":"x"}}'],
             [
                 '{"id":1,"result":{"id":"w","job":{"blob":"0707","job_id":"1"},"status":"OK"}}',
                 '{"jsonrpc":"2.0","method":"job","params":{"blob":"0808","job_id":"2"}}',
@@ -560,6 +561,7 @@ def test_page_text_cannot_become_a_spreadsheet_formula(sigs, tmp_path):
     """A miner key is whatever the page sends its pool: one shaped like a formula is no key, and CSV cells
     that would start a formula are defused."""
     import pandas as pd
+
     from moneytrail.reports.exports import write
 
     v = Visit()
@@ -612,7 +614,7 @@ def test_hostile_shapes_from_review(sigs):
     v.obs.window_opens.append(WindowOpenCall(0, SITE, "lp?id=1", "_blank", SITE, 3, 6.0))  # first party, relative
     v.popup(2, ["https://piracy.test/lp?id=1"], ["open"], opened_at=6.0)
     found = attribute(v.obs, sigs)
-    assert [(l.network, l.advertiser) for l in found.links] == [("PopAds", "adv-shop.test")]
+    assert [(link.network, link.advertiser) for link in found.links] == [("PopAds", "adv-shop.test")]
     assert not any(h.host == "adv-shop.test" for h in found.networks)  # the advertiser is no host of PopAds
 
 

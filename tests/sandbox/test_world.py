@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from moneytrail.sandbox import hostile, networks, sites
 from moneytrail.sandbox.world import AD_BEHAVIOURS, HOSTILE_BEHAVIOURS, WORLD_FILE, WorldError, load_world
 

@@ -3,10 +3,7 @@ sites are merged by registrable domain; and the `watchlist` commands."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
+from helpers import run_cli
 from moneytrail.crawler.watchlist import normalise_url, parse_text
 
 CSV = """url,name,category,country,tags,monthly_visits
@@ -87,10 +84,7 @@ def test_url_normalisation_rejects_what_is_not_a_site():
 
 
 def run(*args, home):
-    env = dict(os.environ, MONEYTRAIL_HOME=str(home), TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="")
-    return subprocess.run(
-        [sys.executable, "-m", "moneytrail", *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    return run_cli(*args, home=home, timeout=60)
 
 
 def test_watchlist_commands(tmp_path):
