@@ -69,6 +69,7 @@ def _candidates(
     site: str,
     network: str | None,
     sigs: Signatures,
+    rn: RequestNetworks,
 ) -> list[str]:
     if window.kind == "tabunder":
         return ["tabunder"]
@@ -95,9 +96,19 @@ def _candidates(
         and n.page == opener
         and n.at is not None
         and window.opened_at - FOCUS_BEFORE <= n.at <= window.opened_at + FOCUS_AFTER
+        and _same_opener(n.caller, call, network, rn, sigs)
         for n in obs.notices
     )
     return ["popunder", "popup"] if focused else ["popup", "popunder"]
+
+
+def _same_opener(caller: str | None, call: WindowOpenCall | None, network, rn: RequestNetworks, sigs) -> bool:
+    """Could the script that called focus() be the one that opened the window? (Another network's pop-under
+    putting the page back in front says nothing of this window.) Unknown callers are given the benefit."""
+    if not caller or (call is not None and caller == call.caller):
+        return True
+    other = rn.network_of_url(caller, sigs)
+    return other is None or network is None or other == network
 
 
 def _kind(candidates: list[str], network: str | None, sigs: Signatures) -> str:
@@ -189,7 +200,7 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
         elif network.startswith("unknown:"):
             hits.append(NetworkHit(network, "chain", network.removeprefix("unknown:")))
         brokers = list(dict.fromkeys(registrable_domain(h.host) for h in chain if h.role == "broker"))
-        kind = _kind(_candidates(obs, window, call, site, network, sigs), network, sigs)
+        kind = _kind(_candidates(obs, window, call, site, network, sigs, rn), network, sigs)
         links.append(
             Link(
                 network,

@@ -206,6 +206,16 @@ def profile_names(path: str | os.PathLike | None = None) -> list[str]:
     return list(table) if isinstance(table, dict) else []
 
 
+def check_profiles(names, path: str | os.PathLike | None = None) -> None:
+    """ProfileError unless every one of `names` is a profile of the profiles file (secrets are not checked)."""
+    if not names:
+        return
+    known = profile_names(path)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ProfileError(f"no profile {', '.join(unknown)} (there: {', '.join(known)})")
+
+
 def visitors(names: list[str] | tuple[str, ...], path: str | os.PathLike | None = None, locale: str | None = None):
     """The visitors of a crawl: its named profiles (every site once per profile), else one default desktop
     visitor with this locale."""

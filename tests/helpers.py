@@ -13,7 +13,7 @@ MONEYTRAIL = [sys.executable, "-m", "moneytrail"]
 
 def cli_env(env: dict | None = None, home: str | Path | None = None) -> dict:
     """The environment of a `moneytrail` process: this one's, with `env` on top and MONEYTRAIL_HOME=`home`."""
-    out = dict(os.environ, TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="", **(env or {}))
+    out = {**os.environ, "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", **(env or {})}
     if home is not None:
         out["MONEYTRAIL_HOME"] = str(home)
     return out

@@ -70,6 +70,7 @@ def crawl(
     from moneytrail.services.checks import open_store_checked
     from moneytrail.services.crawl import plan_crawl, resumed_config, run_plan
 
+    flags = dict(locals())
     process = {
         "db": db,
         "proxy": proxy,
@@ -94,20 +95,7 @@ def crawl(
     elif not watchlist:
         raise UsageError("give --watchlist NAME|FILE (or --resume RUN)")
     else:
-        config = o.crawl_config(
-            watchlist,
-            pages=pages,
-            profile=profile,
-            profiles=profiles,
-            locale=locale,
-            stealth=stealth,
-            adstxt=adstxt,
-            concurrency=concurrency,
-            data=data,
-            lists=lists,
-            limit=limit,
-            **process,
-        )
+        config = o.config_from(watchlist, flags, **process)
     plan = plan_crawl(config, name=name)
     report_problems(plan.problems)
     for text in plan.notes:

@@ -79,6 +79,15 @@ Proxy = Annotated[
 ]
 
 
+CRAWL_FLAGS = ("pages", "profile", "profiles", "locale", "stealth", "adstxt", "concurrency", "data", "lists", "limit")
+
+
+def config_from(watchlist: str, flags: dict, **process) -> CrawlConfig:
+    """The CrawlConfig of a command's crawl flags (`flags`: its parameters, e.g. `locals()`; the flags it does
+    not take keep their defaults) and this process's own fields."""
+    return crawl_config(watchlist, **{k: v for k, v in flags.items() if k in CRAWL_FLAGS}, **process)
+
+
 def crawl_config(
     watchlist: str,
     *,

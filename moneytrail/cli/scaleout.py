@@ -43,16 +43,7 @@ def enqueue(
     from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scaleout import connect_checked, enqueue, redis_url
 
-    config = o.crawl_config(
-        watchlist,
-        pages=pages,
-        profile=profile,
-        profiles=profiles,
-        locale=locale,
-        stealth=stealth,
-        adstxt=adstxt,
-        limit=limit,
-    )
+    config = o.config_from(watchlist, locals())
     server = connect_checked(redis_url(redis))
     run, queued, name = enqueue(open_store_checked(db), server, config)
     say(f"run {run}: {queued} visit(s) of watchlist {name} queued; start workers with `moneytrail worker --run {run}`")

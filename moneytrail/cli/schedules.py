@@ -51,7 +51,7 @@ def schedule_add(
 ) -> None:
     """Schedule a watchlist's crawl, with any crawl option (a proxy comes from the scheduler's environment,
     MONEYTRAIL_PROXY, or from the profiles: no secret is stored)."""
-    from moneytrail.crawler.profiles import ProfileError, profile_names
+    from moneytrail.crawler.profiles import ProfileError, check_profiles
     from moneytrail.crawler.store.schedules import ScheduleExists, add_schedule
     from moneytrail.crawler.store.watchlists import NoSuchWatchlist
     from moneytrail.services.checks import open_store_checked
@@ -65,27 +65,11 @@ def schedule_add(
             check_cron(cron)
     except ScheduleError as exc:
         raise UsageError(str(exc)) from None
-    config = o.crawl_config(
-        watchlist,
-        pages=pages,
-        profile=profile,
-        profiles=profiles,
-        locale=locale,
-        stealth=stealth,
-        adstxt=adstxt,
-        concurrency=concurrency,
-        data=data,
-        lists=lists,
-        limit=limit,
-    )
-    if config.profiles:
-        try:
-            known = profile_names(config.profiles_file)
-        except ProfileError as exc:
-            raise UsageError(str(exc)) from None
-        unknown = [p for p in config.profiles if p not in known]
-        if unknown:
-            raise UsageError(f"no profile {', '.join(unknown)}")
+    config = o.config_from(watchlist, locals())
+    try:
+        check_profiles(config.profiles, config.profiles_file)
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
     store = open_store_checked(db)
     try:
         name = add_schedule(store, config, name=name, cron=cron, every_seconds=seconds, catch_up=catch_up)

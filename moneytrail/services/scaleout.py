@@ -8,7 +8,7 @@ import time
 
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.distributed import ACTIVE, connect, keys, strip_secrets
-from moneytrail.crawler.profiles import Profile, ProfileError, load_devices, profile_names
+from moneytrail.crawler.profiles import Profile, ProfileError, check_profiles, load_devices
 from moneytrail.crawler.store import Store, redact
 from moneytrail.crawler.store.runs import NoSuchRun, RunInfo, run_info, start_run
 from moneytrail.crawler.store.watchlists import NoSuchWatchlist, resolve_watchlist
@@ -35,12 +35,9 @@ def enqueue(store: Store, server, config: CrawlConfig) -> tuple[int, int, str]:
     from moneytrail.spiders.watchlist import WatchlistSpider
 
     try:
-        names = profile_names(config.profiles_file)
+        check_profiles(config.profiles, config.profiles_file)
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
-    unknown = [p for p in config.profiles if p not in names]
-    if unknown:
-        raise UsageError(f"no profile {', '.join(unknown)} (there: {', '.join(names)})")
     try:
         wl, sites, _ = resolve_watchlist(store, config.watchlist)
     except NoSuchWatchlist as exc:

@@ -176,6 +176,23 @@ def test_a_window_without_focus_back_is_a_popup_and_brokers_are_not_the_networks
     assert all(h.host not in ("go.tds.test", "fake-antivirus.test") for h in found.networks)
 
 
+def test_another_networks_focus_call_does_not_make_a_popup_a_popunder(sigs):
+    """Two networks on one page: PopAds' pop-under calls focus() a moment after HilltopAds' delayed popup
+    opened. The focus belongs to PopAds' window, not to HilltopAds'."""
+    v = Visit()
+    v.request("https://hilltopads.net/ht.js")
+    v.request("https://c1.popads.net/pop.js")
+    click = "https://hilltopads.com/click?s=1"
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://hilltopads.net/ht.js", 3, 6.4))
+    v.obs.notices.append(Notice("focus", SITE, 0, "https://c1.popads.net/pop.js", 6.6))
+    v.popup(1, [click, "https://fake-antivirus.test/"], ["open", "http"], opened_at=6.5)
+    (link,) = attribute(v.obs, sigs).links
+    assert (link.network, link.kind) == ("HilltopAds", "popup")
+    v.obs.notices.append(Notice("focus", SITE, 0, "https://hilltopads.net/ht.js", 6.7))  # its own focus() call
+    (link,) = attribute(v.obs, sigs).links
+    assert (link.network, link.kind) == ("HilltopAds", "popunder")
+
+
 def test_ad_frames_links_and_what_frames_load(sigs):
     v = Visit()
     v.obs.frames.append(FrameRecord(1, 0, 0, "https://syndication.exdynsrv.com/ads-iframe-display.php?idzone=77"))

@@ -32,8 +32,7 @@ def parse_crawl_flags(args: list[str]) -> CrawlConfig:
     root = typer.main.get_command(app)
     command = root.get_command(root.make_context("moneytrail", ["crawl"]), "crawl")
     params = command.make_context("crawl", list(args)).params
-    names = ("pages", "profile", "profiles", "locale", "stealth", "adstxt", "concurrency", "data", "lists", "limit")
-    return o.crawl_config(params["watchlist"], proxy=params["proxy"], **{n: params[n] for n in names})
+    return o.config_from(params["watchlist"], params, proxy=params["proxy"])
 
 
 def test_the_flags_a_schedule_writes_give_back_the_same_config():
