@@ -24,8 +24,8 @@ class Analyzer:
     def from_options(cls, data: str | None = None, lists: str | None = None) -> Analyzer:
         return cls(load(data), load_default(lists))
 
-    def visit(self, obs: Observation) -> Findings:
-        return attribute(obs, self.signatures, self.lists)
+    def visit(self, obs: Observation, texts: dict[str, str] | None = None) -> Findings:
+        return attribute(obs, self.signatures, self.lists, texts)
 
     def adstxt(self, domain: str, kind: str, outcome: str, body: str | None) -> Findings | None:
         """Findings of a site's ads.txt / app-ads.txt (None for anything else, or a file not read)."""

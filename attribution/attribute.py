@@ -1,4 +1,6 @@
-"""`attribute(observation, signatures, lists) -> Findings`: the whole attribution of one visit, pure.
+"""`attribute(observation, signatures, lists, texts) -> Findings`: the whole attribution of one visit, pure.
+
+`texts` are the kept texts of the visit's script files (sha256 -> text), stored beside the observation.
 
 Networks per request (requests.py), inline tags and publisher ids (ids.py), chains to advertisers
 (popups.py), miners (miners.py). Nothing here touches the browser, the network or the store."""
@@ -8,7 +10,7 @@ from __future__ import annotations
 from moneytrail.crawler.observation import Observation
 
 from .findings import EVIDENCE, Findings, NetworkHit
-from .ids import inline_tags, page_ids
+from .ids import inline_tags, own_texts, page_ids
 from .lists import FilterLists
 from .miners import attribute_miners
 from .popups import attribute_popups
@@ -16,7 +18,9 @@ from .requests import attribute_requests
 from .signatures import Signatures
 
 
-def attribute(obs: Observation, sigs: Signatures, lists: FilterLists | None = None) -> Findings:
+def attribute(
+    obs: Observation, sigs: Signatures, lists: FilterLists | None = None, texts: dict[str, str] | None = None
+) -> Findings:
     site = obs.final_site or obs.site
     findings = Findings(site)
     if not obs.requests and not obs.windows:
@@ -24,9 +28,10 @@ def attribute(obs: Observation, sigs: Signatures, lists: FilterLists | None = No
     rn = attribute_requests(obs, sigs, lists)
     findings.links, chain_hits = attribute_popups(obs, sigs, rn)
     findings.miners = attribute_miners(obs, sigs, rn.miner_list_hosts, rn.hosts)
-    findings.ids = page_ids(obs, sigs, rn, findings.miners)
+    own = own_texts(obs, texts)
+    findings.ids = page_ids(obs, sigs, rn, findings.miners, own)
     hits: dict[NetworkHit, None] = dict(rn.hits)
-    for hit in inline_tags(obs, sigs, findings.ids) + chain_hits:
+    for hit in inline_tags(obs, sigs, findings.ids, own) + chain_hits:
         hits.setdefault(hit, None)
     order = {e: i for i, e in enumerate(EVIDENCE)}
     findings.networks = sorted(hits, key=lambda h: (h.network, order[h.evidence], h.host))

@@ -1,10 +1,11 @@
 """Publisher ids a visited page carries, and ads.txt / sellers.json.
 
-Ids are read from what the site itself serves: inline scripts of its own frames, the attributes of its
-page's tags, and the URLs its main frame requests (never from inside an ad creative, which may carry another
-publisher's ids). A network's extractors read only what that network served (`url`, `src` attributes) or
-its own inline tag; the extractors of data/ids.toml read everything. Miner keys and wallets come from the
-miners found.
+Ids are read from what the site itself serves: inline scripts of its own frames, its own script files (the
+texts kept with the visit), the attributes of its page's tags, and the URLs its main frame requests (never
+from inside an ad creative, which may carry another publisher's ids); each text also with its disguises
+taken off (texts.py: escapes, concatenations, base64). A network's extractors read only what that network
+served (`url`, `src` attributes) or its own inline tag; the extractors of data/ids.toml read everything.
+Miner keys and wallets come from the miners found.
 
 ads.txt is parsed by crawler/adstxt.py (the IAB specification; one parser for the whole project). DIRECT
 accounts are the site's own (`adstxt_account` ids, and `adstxt` evidence for a known network); RESELLER
@@ -12,6 +13,7 @@ lines are intermediaries' accounts and bind nothing."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from moneytrail.crawler.adstxt import AdsTxtRecord, parse_adstxt
@@ -21,6 +23,7 @@ from moneytrail.crawler.observation import Observation
 from .findings import Miner, NetworkHit, PublisherId
 from .requests import RequestNetworks, fast_host
 from .signatures import IdRule, Signatures
+from .texts import variants
 
 MAX_IDS_PER_TYPE = 20  # a page stuffed with ids says nothing more than one with a few
 
@@ -51,10 +54,28 @@ def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | N
         _keep(out, PublisherId(rule.type, value, "attribute", rule.network))
 
 
-def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: list[Miner]) -> list[PublisherId]:
+def own_texts(obs: Observation, texts: dict[str, str] | None) -> list[tuple[str, str]]:
+    """(source, text) of the code the site itself serves: its frames' inline scripts (`inline`) and its own
+    script files (`script`), each variant of each (texts.py)."""
+    site = obs.final_site or obs.site
+    found = [("inline", s.excerpt) for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) == site]
+    for script in obs.scripts:
+        text = (texts or {}).get(script.sha256)
+        if text and script.first_party:
+            found.append(("script", text))
+    return [(source, variant) for source, text in found for variant in variants(text)]
+
+
+def page_ids(
+    obs: Observation,
+    sigs: Signatures,
+    rn: RequestNetworks,
+    miners: list[Miner],
+    own: list[tuple[str, str]] | None = None,
+) -> list[PublisherId]:
     site = obs.final_site or obs.site
     out: dict[PublisherId, None] = {}
-    own_scripts = [s.excerpt for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) == site]
+    own_scripts = own if own is not None else own_texts(obs, None)
     main_frames = {f.id for f in obs.frames if f.parent is None and f.page == 0}
     own_urls, arrived = [], False
     for r in obs.requests:
@@ -70,9 +91,9 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
     inline_rules = [r for r in global_rules if r.source in ("inline", "text")]
     inline_rules += [r for r in network_rules if r.source == "inline"]
     url_rules = [r for r in global_rules if r.source in ("url", "text")]
-    for text in own_scripts:
+    for source, text in own_scripts:
         for rule in inline_rules:
-            _search(rule, text, "inline", out)
+            _search(rule, text, source, out)
     for url, network in own_urls:
         for rule in url_rules:
             if rule.hint is None or rule.hint in url:
@@ -92,7 +113,8 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
                 _attribute(rule, element.tag, element.attrs, served_by, out)
             elif rule.source == "text":
                 for value in element.attrs.values():
-                    _search(rule, value, "attribute", out)
+                    for variant in variants(value):
+                        _search(rule, variant, "attribute", out)
         for rule in network_rules:
             if rule.source == "attribute":
                 _attribute(rule, element.tag, element.attrs, served_by, out)
@@ -106,18 +128,29 @@ def page_ids(obs: Observation, sigs: Signatures, rn: RequestNetworks, miners: li
     return list(out)
 
 
-def inline_tags(obs: Observation, sigs: Signatures, ids: list[PublisherId]) -> list[NetworkHit]:
-    """Networks whose inline tag is in the site's pages (evidence `inline`), by tag shape or publisher id."""
+URL_LITERAL = re.compile(
+    r"(?:https?:)?//([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)[/:'\"?#]", re.I
+)
+
+
+def inline_tags(
+    obs: Observation, sigs: Signatures, ids: list[PublisherId], own: list[tuple[str, str]] | None = None
+) -> list[NetworkHit]:
+    """Networks whose tag is in the site's own code (evidence `inline`): by tag shape, by a URL of one of
+    their hosts written in the code (however it was disguised), or by a publisher id of theirs."""
     site = obs.final_site or obs.site
     hits: dict[NetworkHit, None] = {}
-    for script in obs.inline_scripts:
-        if registrable_domain(fast_host(script.frame_url)) != site:
-            continue
+    for _, text in own if own is not None else own_texts(obs, None):
         for pattern, network in sigs.inline_tags:
-            if pattern.search(script.excerpt):
+            if pattern.search(text):
                 hits[NetworkHit(network, "inline", site)] = None
+        if "//" in text and text.lstrip()[:1] not in ("{", "["):  # code, not a JSON blob (an article's links)
+            for match in URL_LITERAL.finditer(text):
+                network = sigs.network_of_host(match.group(1).lower())
+                if network and not sigs.not_a_network(match.group(1).lower()):
+                    hits[NetworkHit(network, "inline", site)] = None
     for pid in ids:
-        if pid.network and pid.source in ("inline", "attribute"):
+        if pid.network and pid.source in ("inline", "script", "attribute"):
             hits[NetworkHit(pid.network, "inline", site)] = None
     return list(hits)
 

@@ -12,7 +12,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 1
+SCHEMA = 2  # 2: scripts, globals, workers tied to their requests, sockets and wasm
 
 
 def clip(text: str | None, n: int) -> str:
@@ -46,6 +46,7 @@ class RequestRecord:
     initiator: str | None = None  # the script URL Chromium names as the request's initiator
     initiator_type: str | None = None  # parser, script, preload, other...
     redirected_from: int | None = None  # id of the request this one is a 30x redirect of
+    worker: int | None = None  # made by this worker of the visit (its index in `workers`), not by a frame
     status: int | None = None
     mime: str | None = None
     failure: str | None = None
@@ -111,6 +112,7 @@ class WebSocketRecord:
     sent_count: int = 0
     received_count: int = 0
     closed: bool = False
+    worker: int | None = None  # opened by this worker of the visit, not by a page
 
 
 @dataclass
@@ -123,15 +125,28 @@ class WasmModule:
     caller: str | None = None
     exports: list[str] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)  # module.name
+    worker: int | None = None  # compiled or fetched in this worker of the visit
 
 
 @dataclass
 class WorkerRecord:
-    url: str
+    url: str  # resolved against its creator's document
     kind: str  # worker, shared_worker, service_worker
     page: int | None
-    caller: str | None = None
+    caller: str | None = None  # the script that created it
     at: float | None = None
+
+
+@dataclass
+class ScriptFile:
+    """An external script of the visit whose text was kept (content-addressed: the text itself is stored once
+    per content, beside the observation, and handed to attribution with it)."""
+
+    url: str
+    sha256: str
+    size: int
+    first_party: bool  # served from the visited site's own registrable domain
+    worker: bool = False  # a worker's script
 
 
 @dataclass
@@ -223,6 +238,8 @@ class Observation:
     wasm: list[WasmModule] = field(default_factory=list)
     workers: list[WorkerRecord] = field(default_factory=list)
     inline_scripts: list[InlineScript] = field(default_factory=list)
+    scripts: list[ScriptFile] = field(default_factory=list)  # external scripts whose text was kept
+    globals: list[str] = field(default_factory=list)  # window globals the page's scripts defined
     ad_frames: list[AdFrame] = field(default_factory=list)
     ad_links: list[AdLink] = field(default_factory=list)
     elements: list[Element] = field(default_factory=list)  # ad-tag-like elements of the visited page
