@@ -27,7 +27,7 @@ def attribute(
         return findings
     rn = attribute_requests(obs, sigs, lists)
     findings.links, chain_hits = attribute_popups(obs, sigs, rn)
-    findings.miners = attribute_miners(obs, sigs, rn.miner_list_hosts, rn.hosts)
+    findings.miners = attribute_miners(obs, sigs, rn.miner_list_hosts, rn.hosts, texts)
     own = own_texts(obs, texts)
     findings.ids = page_ids(obs, sigs, rn, findings.miners, own)
     hits: dict[NetworkHit, None] = dict(rn.hits)

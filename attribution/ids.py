@@ -49,16 +49,40 @@ def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | N
         return
     if rule.src and served_by != rule.network:
         return
-    value = value.strip()
-    if rule.pattern.match(value):
-        _keep(out, PublisherId(rule.type, value, "attribute", rule.network))
+    for name, pattern in rule.with_:
+        if not pattern.search(attrs.get(name, "")):
+            return
+    match = rule.pattern.match(value.strip())
+    if match:
+        found = match.group(1) if rule.pattern.groups else match.group(0)
+        if found:
+            _keep(out, PublisherId(rule.type, found, "attribute", rule.network))
+
+
+DATA_TYPES = ("json", "ld+json", "importmap", "speculationrules", "template", "x-template", "html")
+# frameworks' page data, written as a script: a CMS article in it may link to a network's site
+DATA_PREFIXES = ("self.__next_f.push(", "window.__NUXT__=", "window.__NUXT__ =", "window.__INITIAL_STATE__",
+                 "window.__APOLLO_STATE__", "window.__PRELOADED_STATE__")  # fmt: skip
+
+
+def data_script(kind: str, text: str) -> bool:
+    """Is an inline script data rather than code (its type, or a framework's page-data shape)?"""
+    kind = (kind or "").lower()
+    if kind and any(kind.endswith("/" + t) or kind == t for t in DATA_TYPES):
+        return True
+    start = text.lstrip()
+    return start.startswith(("{", "[")) or start.startswith(DATA_PREFIXES)
 
 
 def own_texts(obs: Observation, texts: dict[str, str] | None) -> list[tuple[str, str]]:
     """(source, text) of the code the site itself serves: its frames' inline scripts (`inline`) and its own
     script files (`script`), each variant of each (texts.py)."""
     site = obs.final_site or obs.site
-    found = [("inline", s.excerpt) for s in obs.inline_scripts if registrable_domain(fast_host(s.frame_url)) == site]
+    found = [
+        ("inline" if not data_script(s.type, s.excerpt) else "data", s.excerpt)
+        for s in obs.inline_scripts
+        if registrable_domain(fast_host(s.frame_url)) == site
+    ]
     for script in obs.scripts:
         text = (texts or {}).get(script.sha256)
         if text and script.first_party:
@@ -93,7 +117,7 @@ def page_ids(
     url_rules = [r for r in global_rules if r.source in ("url", "text")]
     for source, text in own_scripts:
         for rule in inline_rules:
-            _search(rule, text, source, out)
+            _search(rule, text, "inline" if source == "data" else source, out)
     for url, network in own_urls:
         for rule in url_rules:
             if rule.hint is None or rule.hint in url:
@@ -128,6 +152,19 @@ def page_ids(
     return list(out)
 
 
+LOADS = re.compile(
+    r"\.src\b|\bsrc\s*[=:]|createElement|<script|<iframe|appendChild|insertBefore|write\(|import\(", re.I
+)
+PROBES = re.compile(r"\bfetch\(|XMLHttpRequest|\.open\(|['\"]HEAD['\"]|navigator\.sendBeacon", re.I)
+
+
+def _loaded(text: str, match: re.Match, reach: int = 300) -> bool:
+    """Is the URL written where code loads it (a script's src, an inserted tag), not where it is only fetched
+    to see whether an ad blocker stops it?"""
+    around = text[max(0, match.start() - reach) : match.end() + reach]
+    return bool(LOADS.search(around)) and not PROBES.search(around)
+
+
 URL_LITERAL = re.compile(
     r"(?:https?:)?//([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)[/:'\"?#]", re.I
 )
@@ -140,15 +177,17 @@ def inline_tags(
     their hosts written in the code (however it was disguised), or by a publisher id of theirs."""
     site = obs.final_site or obs.site
     hits: dict[NetworkHit, None] = {}
-    for _, text in own if own is not None else own_texts(obs, None):
+    for source, text in own if own is not None else own_texts(obs, None):
         for pattern, network in sigs.inline_tags:
             if pattern.search(text):
                 hits[NetworkHit(network, "inline", site)] = None
-        if "//" in text and text.lstrip()[:1] not in ("{", "["):  # code, not a JSON blob (an article's links)
+        if "//" in text and source != "data":  # code, not data (an article's links to a network's site)
             for match in URL_LITERAL.finditer(text):
                 network = sigs.network_of_host(match.group(1).lower())
-                if network and not sigs.not_a_network(match.group(1).lower()):
+                if network and not sigs.not_a_network(match.group(1).lower()) and _loaded(text, match):
                     hits[NetworkHit(network, "inline", site)] = None
+    for network in sigs.networks_of_globals(obs.globals):
+        hits[NetworkHit(network, "inline", site)] = None
     for pid in ids:
         if pid.network and pid.source in ("inline", "script", "attribute"):
             hits[NetworkHit(pid.network, "inline", site)] = None

@@ -9,9 +9,12 @@ WebSocket or a wasm image decoder has none of the strong shapes, so it is never 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 
+from moneytrail.crawler import wasm
 from moneytrail.crawler.domains import registrable_domain
 from moneytrail.crawler.observation import Observation
 
@@ -20,6 +23,39 @@ from .requests import fast_host
 from .signatures import Protocol, Signatures
 
 STRONG = ("pool_auth", "pool_job", "pool_submit", "wasm", "miner_host")
+# a WebAssembly module carried inside code ("\0asm" then version 1): base64, a byte array literal, hex
+EMBEDDED = (
+    re.compile(r"AGFzbQ[A-Za-z0-9+/]{10,}={0,2}"),
+    re.compile(r"\b0\s*,\s*97\s*,\s*115\s*,\s*109\s*,\s*1\s*,\s*0\s*,\s*0\s*,\s*0\b(?:\s*,\s*\d{1,3}){0,4000000}"),
+    re.compile(r"0061736d01000000(?:[0-9a-fA-F]{2})*"),
+)
+MAX_EMBEDDED = 5  # modules decoded per visit
+
+
+def embedded_modules(text: str) -> list[bytes]:
+    """WebAssembly modules a script carries in its code (how miners that compile inside a Worker ship them)."""
+    found: list[bytes] = []
+    if "AGFzbQ" not in text and "97" not in text and "0061736d" not in text:
+        return found
+    for kind, pattern in enumerate(EMBEDDED):
+        for match in pattern.finditer(text):
+            if len(found) >= MAX_EMBEDDED:
+                return found
+            raw = match.group(0)
+            try:
+                if kind == 0:
+                    data = base64.b64decode(raw + "=" * (-len(raw) % 4))
+                elif kind == 1:
+                    data = bytes(int(v) for v in raw.replace(" ", "").split(","))
+                else:
+                    data = bytes.fromhex(raw[: len(raw) // 2 * 2])
+            except (binascii.Error, ValueError):
+                continue
+            if data.startswith(wasm.MAGIC):
+                found.append(data)
+    return found
+
+
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+/=-]{3,199}$")  # a site key or wallet as pools take them
 
 
@@ -77,9 +113,13 @@ def _pool(
 
 
 def attribute_miners(
-    obs: Observation, sigs: Signatures, list_hosts: set[str] = frozenset(), hosts: list[str] | None = None
+    obs: Observation,
+    sigs: Signatures,
+    list_hosts: set[str] = frozenset(),
+    hosts: list[str] | None = None,
+    texts: dict[str, str] | None = None,
 ) -> list[Miner]:
-    """`hosts`: the host of each request, if already known."""
+    """`hosts`: the host of each request, if already known; `texts`: the visit's kept script texts."""
     site = obs.final_site or obs.site
     found: dict[str, Miner] = {}  # service (or "unknown") -> miner
     weak: list[tuple[str | None, str, str | None]] = []  # (service, signal, key)
@@ -118,6 +158,13 @@ def attribute_miners(
         if named or (module.sha256 and module.sha256 in sigs.wasm_sha256):
             where = module.url or module.caller or module.frame_url or ""
             add(sigs.miner_of_host(fast_host(where)), "wasm")
+    carriers = [(s.url, (texts or {}).get(s.sha256, "")) for s in obs.scripts]
+    carriers += [(s.frame_url, s.excerpt) for s in obs.inline_scripts]
+    for where, text in carriers:
+        for module in embedded_modules(text):
+            exports, _ = wasm.interface(module)
+            if any(p.search(e) for e in exports for p in sigs.wasm_exports) or wasm.sha256(module) in sigs.wasm_sha256:
+                add(sigs.miner_of_host(fast_host(where)), "wasm")
     for host in dict.fromkeys(hosts if hosts is not None else (fast_host(r.url) for r in obs.requests)):
         service = sigs.host(host)[1]
         if service:

@@ -27,7 +27,7 @@ class AttributionPipeline:
 
     def process_item(self, item, spider=None):
         if isinstance(item, VisitItem):
-            item.findings = self._guarded(self.analyzer.visit, item.observation)
+            item.findings = self._guarded(self.analyzer.visit, item.observation, item.texts)
             if item.findings is not None:
                 self.stats.inc_value("moneytrail/links", len(item.findings.links))
                 self.stats.inc_value("moneytrail/miners", len(item.findings.miners))

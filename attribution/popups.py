@@ -13,9 +13,7 @@ kind comes from what was observed, narrowed by the network's formats in data/net
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
-
-from moneytrail.crawler.domains import registrable_domain
+from moneytrail.crawler.domains import normal_url, registrable_domain
 from moneytrail.crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
 
 from .findings import ChainHop, Link, NetworkHit
@@ -37,22 +35,10 @@ def category(sigs: Signatures, advertiser: str, title: str, url: str) -> str:
     return "other"
 
 
-def _normal(url: str, base: str = "") -> str:
-    """`url` resolved against `base`, with the host lower-cased and an empty path as `/` (as Chromium
-    writes the URL it navigates to), for comparing a window.open argument with a window's first URL."""
-    try:
-        parts = urlsplit(urljoin(base, url.strip()))
-        host = (parts.hostname or "").encode("idna").decode("ascii") if parts.hostname else ""
-        netloc = host + (f":{parts.port}" if parts.port else "")
-    except (ValueError, UnicodeError):
-        return url
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
-
-
 def _opener_call(obs: Observation, window: WindowRecord) -> WindowOpenCall | None:
-    first = _normal(window.chain[0].url) if window.chain else ""
+    first = normal_url(window.chain[0].url) if window.chain else ""
     calls = [c for c in obs.window_opens if c.page == window.opener_page or window.opener_page is None]
-    exact = [c for c in calls if c.url and _normal(c.url, c.frame_url or obs.final_url) == first]
+    exact = [c for c in calls if c.url and normal_url(c.url, c.frame_url or obs.final_url) == first]
     return min(exact, key=lambda c: abs(c.at - window.opened_at)) if exact else None  # else a link opened it
 
 

@@ -5,7 +5,9 @@ In order: the request's host is in a network's host family, or its URL matches a
 names as its initiator, wherever that script came from, or the ad frame it was made in. A navigation of a
 window's main frame inherits from a script only (a window.open of the network's script), never from the page
 before it, so brokers and landing pages are not counted as the network's. A third-party request still
-unnamed that an ad filter list blocks becomes `unknown:<host>` (evidence `list`)."""
+unnamed that an ad filter list blocks becomes `unknown:<host>` (evidence `list`). Never the site's network:
+what an embed's frame requests (a YouTube player carries YouTube's ads), a script fetched rather than run (an
+ad-blocker detector's probe), an advertiser-side endpoint under a network's host (data: not_networks)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,20 @@ def fast_host(url: str) -> str:
     """The lower-case host of an absolute URL, without urllib's cost ('' for none)."""
     match = _HOST.match(url)
     return match.group(1).lower().rstrip(".") if match else ""
+
+
+PROBES = ("fetch", "xhr")  # a script a page fetches instead of running it: an ad-blocker detector's probe
+
+
+def _embed_frames(obs: Observation, sigs: Signatures) -> set[int]:
+    """Frames of embeds (a video or comment platform) and their descendants: what happens there is theirs."""
+    if not sigs.embeds:
+        return set()
+    out: set[int] = set()
+    for frame in sorted(obs.frames, key=lambda f: f.id):
+        if frame.parent in out or (frame.parent is not None and sigs.embed(fast_host(frame.url))):
+            out.add(frame.id)
+    return out
 
 
 @dataclass
@@ -93,11 +109,20 @@ def attribute_requests(obs: Observation, sigs: Signatures, lists: FilterLists | 
         sigs.host,
         sigs.network_of_url,
     )
+    embedded = _embed_frames(obs, sigs)
+    ignored_urls = sigs.not_network_urls
     for request in obs.requests:
         url = request.url
         match = host_match(url)
         host = match.group(1).lower().rstrip(".") if match else ""
         hosts.append(host)
+        if (
+            request.frame in embedded
+            or (request.resource_type in PROBES and url.split("?", 1)[0].endswith(".js"))
+            or request.method == "HEAD"
+            or (ignored_urls and sigs.not_network_url(url))
+        ):
+            continue  # an embed's own request, an ad-blocker's probe, an advertiser's pixel: not the site's ads
         network = (cache.get(host) or lookup(host))[0] or by_pattern(url)
         if network:
             record(request, host, network, "host")

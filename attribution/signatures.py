@@ -83,6 +83,7 @@ class IdRule:
     klass: str | None = None
     src: bool = False
     hint: str | None = None  # a substring every match contains (see literal_hint)
+    with_: tuple[tuple[str, re.Pattern], ...] = ()  # attribute rules: other attributes the element must have
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Network:
     urls: tuple[re.Pattern, ...] = ()
     inline: tuple[re.Pattern, ...] = ()
     ids: tuple[IdRule, ...] = ()
+    globals: tuple[re.Pattern, ...] = ()  # window globals its code defines (matched whole)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,9 @@ class Signatures:
     _category_host: dict[str, str] = field(default_factory=dict, repr=False)
     _host_cache: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict, repr=False)
     adstxt_systems: dict[str, str] = field(default_factory=dict)  # ads.txt ad system domain -> network
-    not_networks: frozenset[str] = frozenset()  # host families that lists block but that are no ad network
+    not_networks: frozenset[str] = frozenset()  # host families that are no ad network of the site they are on
+    not_network_urls: tuple[re.Pattern, ...] = ()  # URLs under a network's hosts that are not the network's
+    embeds: frozenset[str] = frozenset()  # host families of embeds whose frames' requests are theirs
 
     def __post_init__(self) -> None:
         for net in self.networks.values():
@@ -155,6 +159,8 @@ class Signatures:
             for system in net.adstxt:
                 self.adstxt_systems[system] = net.name
         self._ignored = dict.fromkeys(self.not_networks, "-")
+        self._embeds = dict.fromkeys(self.embeds, "-")
+        self.global_patterns = tuple((p, net.name) for net in self.networks.values() for p in net.globals)
         for svc in self.services.values():
             for host in svc.hosts:
                 self._miner_host[host] = svc.name
@@ -169,14 +175,16 @@ class Signatures:
 
     # --- hosts -------------------------------------------------------------------------------------
     def host(self, host: str) -> tuple[str | None, str | None, bool]:
-        """(ad network, miner service, listed as no network) of `host`'s family; cached per host."""
+        """(ad network, miner service, listed as no network) of `host`'s family; cached per host. The most
+        specific entry wins: `ad.doubleclick.net` (an advertiser's click tracker, listed as no network) is not
+        Google AdSense, whose family is `doubleclick.net`."""
         found = self._host_cache.get(host)
         if found is None:
-            found = (
-                _family(host, self._network_host),
-                _family(host, self._miner_host),
-                _family(host, self._ignored) is not None,
-            )
+            network, network_depth = _family_depth(host, self._network_host)
+            ignored, ignored_depth = _family_depth(host, self._ignored)
+            if ignored is not None and ignored_depth >= network_depth:
+                network = None
+            found = (network, _family(host, self._miner_host), ignored is not None)
             if len(self._host_cache) > 200_000:
                 self._host_cache.clear()
             self._host_cache[host] = found
@@ -190,6 +198,18 @@ class Signatures:
 
     def miner_of_host(self, host: str) -> str | None:
         return self.host(host)[1]
+
+    def not_network_url(self, url: str) -> bool:
+        """Is `url` an endpoint under a network's host that is not the network's (an advertiser's pixel)?"""
+        return any(p.search(url) for p in self.not_network_urls)
+
+    def embed(self, host: str) -> bool:
+        """Is `host` an embed (a video or comment platform) whose frame's requests are its own, not the site's?"""
+        return _family(host, self._embeds) is not None
+
+    def networks_of_globals(self, names: list[str]) -> set[str]:
+        """Networks whose code defined one of these window globals."""
+        return {net for p, net in self.global_patterns for n in names if p.fullmatch(n)}
 
     def network_of_url(self, url: str) -> str | None:
         """A network named by a URL pattern (for networks whose hosts rotate)."""
@@ -206,6 +226,19 @@ class Signatures:
 
     def strong(self, id_type: str) -> bool:
         return bool(self.id_types.get(id_type, {}).get("strong"))
+
+
+def _family_depth(host: str, index: dict[str, str]) -> tuple[str | None, int]:
+    """(value, number of labels of the entry that matched) of `host`'s nearest family in `index`."""
+    while host:
+        name = index.get(host)
+        if name is not None:
+            return name, host.count(".") + 1
+        dot = host.find(".")
+        if dot < 0:
+            return None, 0
+        host = host[dot + 1 :]
+    return None, 0
 
 
 def _family(host: str, index: dict[str, str]) -> str | None:
@@ -311,7 +344,7 @@ def _tables(path: Path, data: dict, key: str) -> list[_Entry]:
 
 def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None) -> IdRule:
     sub = _Entry(entry.path, f"{entry.where}.{key}", rule)
-    sub.only("type", *ID_SOURCES, "value", "element", "class", "src")
+    sub.only("type", *ID_SOURCES, "value", "element", "class", "src", "with")
     id_type = sub.str("type")
     if id_type not in id_types:
         sub.fail(f"unknown id type {id_type!r}: declare it in ids.toml [[types]]", "type")
@@ -322,6 +355,11 @@ def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None)
     if source == "attribute":
         name = sub.str("attribute").lower()
         value = sub.regex(sub.data.get("value", ".+"), "value")
+        if value.groups > 1:
+            sub.fail("at most one capture group: group 1 is the id (without one, the whole value)", "value")
+        conditions = sub.data.get("with", {})
+        if not isinstance(conditions, dict):
+            sub.fail('must be a table of attribute = regex, e.g. {"data-type" = "_mgwidget"}', "with")
         return IdRule(
             id_type,
             source,
@@ -331,9 +369,10 @@ def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None)
             (sub.str("element", False) or "").lower() or None,
             sub.str("class", False),
             sub.bool("src"),
+            with_=tuple((k.lower(), sub.regex(v, f"with.{k}")) for k, v in conditions.items()),
         )
-    if "value" in sub.data or "element" in sub.data or "src" in sub.data:
-        sub.fail("value, element and src go with attribute only")
+    if "value" in sub.data or "element" in sub.data or "src" in sub.data or "with" in sub.data:
+        sub.fail("value, element, src and with go with attribute only")
     pattern = sub.regex(sub.data[source], source, group=True)
     return IdRule(id_type, source, pattern, network, hint=literal_hint(pattern))
 
@@ -361,13 +400,31 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
     claimed: dict[str, str] = {}
     net_data = _read(net_path)
     ignored: set[str] = set()
+    ignored_urls: list[re.Pattern] = []
     for entry in _tables(net_path, net_data, "not_networks"):
+        entry.only("hosts", "urls", "reason")
+        entry.str("reason")
+        ignored.update(entry.hosts("hosts", required=not entry.data.get("urls")))
+        ignored_urls.extend(entry.regexes("urls"))
+    embeds: set[str] = set()
+    for entry in _tables(net_path, net_data, "embeds"):
         entry.only("hosts", "reason")
         entry.str("reason")
-        ignored.update(entry.hosts("hosts", required=True))
+        embeds.update(entry.hosts("hosts", required=True))
     for entry in _tables(net_path, net_data, "networks"):
         entry.only(
-            "name", "aliases", "company", "entities", "country", "formats", "hosts", "adstxt", "urls", "inline", "ids"
+            "name",
+            "aliases",
+            "company",
+            "entities",
+            "country",
+            "formats",
+            "hosts",
+            "adstxt",
+            "urls",
+            "inline",
+            "ids",
+            "globals",
         )
         name = entry.str("name")
         if name in networks:
@@ -401,6 +458,7 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
             urls=entry.regexes("urls"),
             inline=entry.regexes("inline"),
             ids=tuple(_id_rule(entry, f"ids[{i}]", r, id_types, name) for i, r in enumerate(rules)),
+            globals=entry.regexes("globals"),
         )
 
     miner_data = _read(miner_path)
@@ -466,4 +524,6 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         tuple(categories),
         root,
         not_networks=frozenset(ignored),
+        not_network_urls=tuple(ignored_urls),
+        embeds=frozenset(embeds),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import tldextract
 
@@ -44,3 +44,23 @@ def registrable_domain(host: str) -> str:
 def site_of(url: str) -> str:
     """The registrable domain of a URL."""
     return registrable_domain(host_of(url))
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def normal_url(url: str, base: str = "") -> str:
+    """`url` resolved against `base` as Chromium writes the URL it goes to: scheme and host lower-cased (the
+    host in IDNA), a default port dropped, an empty path as `/`, no fragment. For comparing URLs written by
+    a page (an href, a window.open argument) with URLs the browser requested."""
+    try:
+        parts = urlsplit(urljoin(base, url.strip()))
+        host = (parts.hostname or "").encode("idna").decode("ascii") if parts.hostname else ""
+        port = parts.port
+    except (ValueError, UnicodeError):
+        return url
+    scheme = parts.scheme.lower()
+    netloc = host + (f":{port}" if port and port != DEFAULT_PORTS.get(scheme) else "")
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))

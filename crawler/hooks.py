@@ -23,5 +23,6 @@ async def init_page(page, request) -> None:
     )
     await recorder.attach()
     await recorder.add_page(page)
+    await recorder.read_standard_globals(page)
     recorder.begin_step("load", request.url)
     request.meta["recorder"] = recorder

@@ -33,6 +33,7 @@
     return out;
   }
   function text(v) { try { return String(v).slice(0, 4096); } catch (e) { return ""; } }
+  function absolute(u) { try { return text(new URL(String(u), location.href).href); } catch (e) { return text(u); } }
   function wrap(owner, name, make) {
     try {
       var original = owner[name];
@@ -136,7 +137,7 @@
     if (typeof Original !== "function") return;
     try {
       var Replacement = function (url) {
-        record("worker", { kind: name === "Worker" ? "worker" : "shared_worker", url: text(url), caller: caller() });
+        record("worker", { kind: name === "Worker" ? "worker" : "shared_worker", url: absolute(url), caller: caller() });
         return Reflect.construct(Original, arguments, new.target || Original);
       };
       Replacement.prototype = Original.prototype;
@@ -149,7 +150,7 @@
     if (navigator.serviceWorker) {
       wrap(Object.getPrototypeOf(navigator.serviceWorker), "register", function (original) {
         return function (url) {
-          record("worker", { kind: "service_worker", url: text(url), caller: caller() });
+          record("worker", { kind: "service_worker", url: absolute(url), caller: caller() });
           return original.apply(this, arguments);
         };
       });

@@ -15,6 +15,7 @@ class VisitItem:
     screenshots: dict[str, bytes] = field(default_factory=dict)
     ack: bytes | None = None  # scale-out: the queue entry to acknowledge once stored
     findings: Any = None  # set by the attribution pipeline (an attribution.Findings), stored with the visit
+    texts: dict[str, str] = field(default_factory=dict)  # sha256 -> text of the script files it kept
 
 
 @dataclass

@@ -41,6 +41,7 @@ class Limits:
     drain_timeout: float = 5.0  # for pending captures (response bodies, page registrations) to finish
     windows_timeout: float = 20.0  # to read every window's landing page (titles, screenshots)
     page_close_timeout: float = 5.0  # to close a page opened over the popup limit
+    leave_wait: float = 1.5  # leaving the visited page at the end: how long a "stay on this page?" may take to ask
     context_close_timeout: float = 15.0  # to close the visit's browser context
     # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
@@ -54,6 +55,12 @@ class Limits:
     max_wasm_bytes: int = 16 * 1024 * 1024
     max_document_bytes: int = 4 * 1024 * 1024  # a visited document larger than this is not read
     max_inline_scripts: int = 150
+    max_inline_chars: int = 16_000  # kept of each inline script (whitespace collapsed): where tags keep ids
+    max_inline_total: int = 256 * 1024  # characters of inline script kept per visit, all scripts together
+    max_script_bytes: int = 512 * 1024  # a script file (the site's own, or a worker's) larger is not kept
+    max_script_files: int = 40  # script files kept per visit
+    max_script_total: int = 4 * 1024 * 1024  # bytes of script files kept per visit
+    max_globals: int = 200  # window globals the page's scripts defined, recorded by name
     max_dialogs: int = 40  # dialogs recorded (all are dismissed)
     max_downloads: int = 20  # downloads recorded (all are cancelled, never saved)
     max_workers: int = 100

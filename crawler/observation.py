@@ -155,6 +155,7 @@ class InlineScript:
     length: int
     excerpt: str
     frame_url: str
+    type: str = ""  # its type attribute (application/json, application/ld+json...: data, not code)
 
 
 @dataclass

@@ -53,6 +53,7 @@ class StorePipeline:
                 site_id=item.site_id,
                 screenshots=item.screenshots,
                 findings=item.findings,
+                texts=item.texts,
             )
             self._ack(spider, item.ack)
             for key, n in (

@@ -56,7 +56,7 @@ def hostile_signals(
         signals.append("popup_storm")
     if any(d.step <= 1 for d in obs.downloads):
         signals.append("forced_download")
-    if any(n.kind == "beforeunload" and n.page == 0 for n in obs.notices):
+    if any(d.type == "beforeunload" and d.page == 0 for d in obs.dialogs):  # it asked the visitor to stay
         signals.append("beforeunload_trap")
     if unresponsive:
         signals.append("unresponsive")

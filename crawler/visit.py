@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from .domains import site_of
+from .domains import normal_url, site_of
+from .elements import ELEMENTS_JS, LIMITS
 from .limits import Limits
 from .observation import AdFrame, AdLink, Element, InlineScript, Observation, clip
 from .recording.recorder import Recorder
@@ -22,25 +22,7 @@ from .status import navigation_status
 
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCRIPT_CHARS = 256 * 1024
-INLINE_EXCERPT = 2000  # characters of each inline script kept (whitespace collapsed): where tags keep their ids
 
-AD_TAG_SELECTOR = ", ".join(  # elements whose attributes carry ad tags and their ids
-    (
-        "script[src]",
-        "iframe",
-        "ins",
-        "embed",
-        "object",
-        "[data-zone]",
-        "[data-zoneid]",
-        "[data-widget-id]",
-        "[data-spot]",
-        "[data-ad-client]",
-        "[data-aa]",
-        "[data-sitekey]",
-        "[data-site-id]",
-    )
-)
 PLAYER_SELECTOR = ", ".join(  # what a video player looks like
     (
         "video",
@@ -57,22 +39,12 @@ PLAYER_SELECTOR = ", ".join(  # what a video player looks like
 )
 
 SNAPSHOT_JS = """(max) => {
-  const out = {scripts: [], anchors: [], title: document.title};
+  const out = {scripts: [], anchors: [], title: document.title, globals: Object.keys(window).slice(0, 5000)};
   for (const s of document.scripts) {
     if (s.src || out.scripts.length >= max) continue;
-    out.scripts.push([s.text.length, s.text.slice(0, MAX_SCRIPT_CHARS)]);
+    out.scripts.push([s.text.length, s.text.slice(0, MAX_SCRIPT_CHARS), (s.type || '').slice(0, 60)]);
   }
-  out.elements = [];
-  for (const el of document.querySelectorAll(AD_TAG_SELECTOR)) {
-    if (out.elements.length >= 300) break;
-    const attrs = {};
-    let n = 0;
-    for (const at of el.attributes) {
-      if (n++ >= 12 || at.name === 'style') continue;
-      attrs[at.name] = at.value.slice(0, 300);
-    }
-    out.elements.push([el.tagName.toLowerCase(), attrs]);
-  }
+ELEMENTS_JS
   for (const a of document.querySelectorAll('a[href]')) {
     if (out.anchors.length >= 600) break;
     const h = a.href;
@@ -81,7 +53,7 @@ SNAPSHOT_JS = """(max) => {
     out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height)]);
   }
   return out;
-}""".replace("MAX_SCRIPT_CHARS", str(MAX_SCRIPT_CHARS)).replace("AD_TAG_SELECTOR", repr(AD_TAG_SELECTOR))
+}""".replace("MAX_SCRIPT_CHARS", str(MAX_SCRIPT_CHARS)).replace("ELEMENTS_JS", ELEMENTS_JS)
 
 PLAYER_JS = """() => {
   const sel = PLAYER_SELECTOR;
@@ -155,7 +127,24 @@ class Visit:
             await asyncio.wait_for(rec.windows(obs.final_url, load_end), self.limits.windows_timeout)
         except TimeoutError:
             rec.note("visit_error", "windows could not all be read in time", 0)
+        if navigation_status(error, http_status)[0] == "ok" and not rec.unresponsive:
+            await self.leave()
         return rec.observation(error, http_status)
+
+    async def leave(self) -> None:
+        """Leave the visited page the way a visitor closing the tab does, its unload handlers run: a page that
+        asks "stay on this page?" shows a beforeunload dialog (recorded, dismissed); a listener that asks
+        nothing shows none."""
+        if self.page.is_closed():
+            return
+        asked = len(self.rec.obs.dialogs)
+        try:
+            await asyncio.wait_for(self.page.close(run_before_unload=True), self.limits.action_timeout)
+        except (TimeoutError, PlaywrightError):
+            return
+        end = time.monotonic() + self.limits.leave_wait
+        while time.monotonic() < end and len(self.rec.obs.dialogs) == asked and not self.page.is_closed():
+            await asyncio.sleep(self.limits.poll_interval)
 
     async def behave(self) -> None:
         page, rec = self.page, self.rec
@@ -205,19 +194,20 @@ class Visit:
                 )
             except PlaywrightError:
                 continue
-            for length, text in per_frame[frame]["scripts"]:
+            for length, text, kind in per_frame[frame]["scripts"]:
                 digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
                 if digest in seen_scripts or len(obs.inline_scripts) >= self.limits.max_inline_scripts:
                     continue
                 seen_scripts.add(digest)
-                obs.inline_scripts.append(
-                    InlineScript(digest, length, clip(" ".join(text.split()), INLINE_EXCERPT), rec.url(frame.url))
-                )
+                room = self.limits.max_inline_total - sum(len(s.excerpt) for s in obs.inline_scripts)
+                excerpt = clip(" ".join(text.split()), max(0, min(self.limits.max_inline_chars, room)))
+                obs.inline_scripts.append(InlineScript(digest, length, excerpt, rec.url(frame.url), kind))
         main = page.main_frame
+        rec.keep_globals(per_frame.get(main, {}).get("globals"))
         obs.title = clip(per_frame.get(main, {}).get("title", ""), 300)
         obs.elements = [
             Element(clip(item[0], 40), {clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
-            for item in per_frame.get(main, {}).get("elements", [])[:300]
+            for item in per_frame.get(main, {}).get("elements", [])[: sum(LIMITS.values())]
             if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict) and isinstance(item[0], str)
         ]
         site = obs.final_site
@@ -256,7 +246,7 @@ class Visit:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
         served = self.served_links()
         for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
-            if site_of(href) != site and href not in served and width * height > 0:
+            if site_of(href) != site and normal_url(href) not in served and width * height > 0:
                 obs.ad_links.append(
                     AdLink(rec.url(href), rec.url(main.url), "injected", width=int(width), height=int(height))
                 )
@@ -274,17 +264,15 @@ class Visit:
         soup = BeautifulSoup(html, "html.parser")
         links = set()
         for a in soup.find_all("a", href=True):
-            try:
-                links.add(urljoin(base, str(a.get("href", ""))))
-            except ValueError:  # e.g. http://[x
-                continue
+            links.add(normal_url(str(a.get("href", "")), base))
         return links
 
     async def follow_ad_links(self) -> None:
         """Open each ad link in a new tab of the same context, as a visitor clicking it would."""
         rec = self.rec
-        opened = {w.url for w in rec.obs.window_opens} | {r.url for r in rec.obs.requests if r.navigation and r.page}
-        links = [link for link in rec.obs.ad_links if link.url not in opened][: self.limits.max_ad_links]
+        opened = {normal_url(w.url, w.frame_url) for w in rec.obs.window_opens}
+        opened |= {normal_url(r.url) for r in rec.obs.requests if r.navigation and r.page}
+        links = [link for link in rec.obs.ad_links if normal_url(link.url) not in opened][: self.limits.max_ad_links]
         if not links or self.left() < self.limits.follow_min_left:
             return
         rec.begin_step("follow_ad", f"{len(links)} ad link(s)")
@@ -366,6 +354,7 @@ async def visit_url(
         await rec.attach()
         page = await context.new_page()
         await rec.add_page(page)
+        await rec.read_standard_globals(page)
         rec.begin_step("load", url)
         try:
             status, error = await navigate(page, url, rec.limits, rec), None

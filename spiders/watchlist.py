@@ -230,6 +230,7 @@ class WatchlistSpider(scrapy.Spider):
         page, recorder = request.meta.get("playwright_page"), request.meta.get("recorder")
         try:
             observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
+            texts = dict(recorder.script_texts) if recorder is not None else {}
         finally:
             await self._close(page)
             if recorder is not None:
@@ -237,7 +238,7 @@ class WatchlistSpider(scrapy.Spider):
         if visit["page_kind"] == "home":  # what it leads to is queued first: a crash after storing loses none of it
             for follow in self._follow_up(observation, visit):
                 yield follow
-        yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"))
+        yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"), texts=texts)
         self._visit_finished(visit["site"])
 
     async def _observe(self, page, recorder, url, visit, status, error):

@@ -1,6 +1,7 @@
 """The tag corpus (tests/corpus/tags/*.toml): how real sites deploy each network's tags, written in our own
 words (no copied snippet), and the Observation a visit of such a page records, built here statically the way
-the recorder records a page (crawler/visit.py's snapshot: inline scripts, ad-tag elements; the requests the
+the recorder records a page (crawler/visit.py's snapshot: inline scripts, the elements crawler/elements.py
+keeps; the requests the
 tags make; the site's own script files, kept as texts). See tests/corpus/README.md for the format."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
+from moneytrail.crawler.elements import MAX_VALUE, keep
+from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import (
     Element,
     FrameRecord,
@@ -27,10 +30,7 @@ CORPUS = Path(__file__).parent / "corpus" / "tags"
 SITE = "fixture-site.test"
 PAGE = f"https://www.{SITE}/watch/film-123"
 SITE_JS = f"https://www.{SITE}/assets/app.js"
-INLINE_EXCERPT = 16_000  # as crawler/visit.py keeps them
-AD_ATTRIBUTES = ("data-zone", "data-zoneid", "data-widget-id", "data-spot", "data-ad-client", "data-aa",
-                 "data-sitekey", "data-site-id")  # fmt: skip
-AD_TAGS = ("iframe", "ins", "embed", "object")
+INLINE_EXCERPT = Limits().max_inline_chars  # as crawler/visit.py keeps them
 
 
 @dataclass
@@ -72,17 +72,6 @@ def load_corpus(root: Path = CORPUS) -> list[Shape]:
     return shapes
 
 
-def _attrs(tag) -> dict[str, str]:
-    out = {}
-    for n, (name, value) in enumerate(tag.attrs.items()):
-        if n >= 12:
-            break
-        if name == "style":
-            continue
-        out[name] = clip(" ".join(value) if isinstance(value, list) else str(value), 300)
-    return out
-
-
 def observe(shape: Shape) -> tuple[Observation, dict[str, str]]:
     """The Observation (and the kept script texts) of a visit of a page carrying this shape."""
     obs = Observation("corpus", PAGE, SITE, "inner", "2026-11-01T00:00:00+00:00", final_url=PAGE, final_site=SITE)
@@ -116,16 +105,14 @@ def observe(shape: Shape) -> tuple[Observation, dict[str, str]]:
         else:
             text = script.string or script.get_text() or ""
             digest = hashlib.sha256(text.encode()).hexdigest()
-            obs.inline_scripts.append(
-                InlineScript(digest, len(text), clip(" ".join(text.split()), INLINE_EXCERPT), PAGE)
-            )
+            excerpt = clip(" ".join(text.split()), INLINE_EXCERPT)
+            obs.inline_scripts.append(InlineScript(digest, len(text), excerpt, PAGE, script.get("type") or ""))
+    tags = [
+        (t.name, {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in t.attrs.items()})
+        for t in soup.find_all(True)
+    ]
+    obs.elements = [Element(tag, {k: clip(v, MAX_VALUE) for k, v in attrs.items()}) for tag, attrs in keep(tags)]
     for tag in soup.find_all(True):
-        if (
-            (tag.name == "script" and tag.get("src"))
-            or tag.name in AD_TAGS
-            or any(a in tag.attrs for a in AD_ATTRIBUTES)
-        ):
-            obs.elements.append(Element(tag.name, _attrs(tag)))
         if tag.name == "iframe" and tag.get("src"):
             url = urljoin(PAGE, tag["src"])
             obs.frames.append(FrameRecord(len(obs.frames), 0, 0, url))

@@ -11,7 +11,8 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 
 from moneytrail.crawler import wasm
-from moneytrail.crawler.observation import RequestRecord, WasmModule, WebSocketRecord
+from moneytrail.crawler.domains import host_of, registrable_domain, site_of
+from moneytrail.crawler.observation import RequestRecord, ScriptFile, WasmModule, WebSocketRecord
 
 from .log import VisitLog, clip
 
@@ -29,6 +30,9 @@ def initiator_url(initiator: dict) -> str | None:
     return None
 
 
+WORKER_REQUESTS = ("fetch", "xhr", "script", "other", "eventsource")  # what a worker can ask for
+
+
 class NetworkCapture:
     def __init__(self, log: VisitLog):
         self.log = log
@@ -38,6 +42,13 @@ class NetworkCapture:
         self.initiators: dict[str, deque] = defaultdict(deque)
         self.document_html: str | None = None  # the visited page's own HTML, as served (bounded)
         self.oversized_document = False  # the visited page's HTML was over the limit
+        self.script_texts: dict[str, str] = {}  # sha256 -> text of the script files kept
+        self.worker_requests: dict[str, deque] = defaultdict(deque)  # URL -> (worker, initiator) of workers' requests
+        self.worker_sockets: dict[str, int] = {}  # WebSocket URL -> the worker that opened it
+        self.worker_of = None  # callable: a request -> the worker it belongs to (a service worker's), or None
+        self.page_seen: set[str] = set()  # URLs the pages' own CDP sessions saw requested (workers' are not)
+        self.referers: dict[int, str] = {}  # request id -> its Referer, for the visited page's subresources
+        self.page_sockets: set[str] = set()  # WebSocket URLs the pages' own CDP sessions saw opened
 
     # --- requests ----------------------------------------------------------------------------------------------
     def on_request(self, request) -> None:
@@ -58,7 +69,11 @@ class NetworkCapture:
         previous = self.requests.get(request.redirected_from) if request.redirected_from else None
         if previous is not None and page is None:
             page, frame = previous.page, previous.frame
+        worker = self.worker_of(request) if self.worker_of else None
+        if worker is not None:
+            page = frame = None
         record = RequestRecord(
+            worker=worker,
             id=len(self.requests),
             url=log.url(request.url),
             method=request.method,
@@ -72,6 +87,11 @@ class NetworkCapture:
         )
         self.requests[request] = record
         log.obs.requests.append(record)
+        if page == 0 and not record.navigation:
+            try:
+                self.referers[record.id] = request.headers.get("referer", "")
+            except PlaywrightError:
+                pass
         if page is None and f is not None:
             self.late.append((record, f))  # a popup's frame whose page is still being registered
         if orphan and page is None:
@@ -91,6 +111,8 @@ class NetworkCapture:
             log.spawn(self._wasm_from_response(response, record, headers))
         elif record.page == 0 and record.navigation and record.frame == 0 and 200 <= response.status < 300:
             log.spawn(self._document(response, headers))
+        elif record.resource_type == "script" and 200 <= response.status < 300 and self._keeps_text(record):
+            log.spawn(self._script(response, record, headers))
 
     def on_finished(self, request) -> None:
         self.log.touch()
@@ -111,6 +133,10 @@ class NetworkCapture:
             return  # the redirect's initiator is the request it redirects
         url = event.get("request", {}).get("url", "")
         self.initiators[url].append((initiator_url(initiator), initiator.get("type")))
+        self.page_seen.add(url)
+
+    def on_page_socket(self, event: dict) -> None:
+        self.log.bounded(self.page_sockets, event.get("url", ""))
 
     def assign_initiators(self) -> None:
         """Each request's initiator, as CDP named it (matched by URL, in order)."""
@@ -152,6 +178,100 @@ class NetworkCapture:
         elif body is not None:
             self.document_html = body.decode("utf-8", "replace")
 
+    # --- script files ----------------------------------------------------------------------------------------------
+    def _visited_site(self) -> str:
+        page = self.log.page_objects.get(0)
+        try:
+            url = page.url if page is not None else ""
+        except Exception:
+            url = ""
+        return site_of(url) if url.startswith("http") else self.log.obs.site
+
+    def _keeps_text(self, record: RequestRecord) -> bool:
+        """The site's own script files (where sites keep tag settings and ids) and workers' scripts (where
+        miners keep their wasm), within the visit's budget."""
+        limits, obs = self.log.limits, self.log.obs
+        if len(obs.scripts) >= limits.max_script_files or any(s.url == record.url for s in obs.scripts):
+            return False
+        first_party = registrable_domain(host_of(record.url)) == self._visited_site()
+        return first_party or any(w.url == record.url for w in obs.workers)
+
+    async def _script(self, response, record: RequestRecord, headers: dict) -> None:
+        limits, obs = self.log.limits, self.log.obs
+        body = await self._body(response, headers, limits.max_script_bytes)
+        if not isinstance(body, bytes) or sum(s.size for s in obs.scripts) + len(body) > limits.max_script_total:
+            return
+        if len(obs.scripts) >= limits.max_script_files:
+            return
+        text = body.decode("utf-8", "replace")
+        digest = wasm.sha256(body)
+        first_party = registrable_domain(host_of(record.url)) == self._visited_site()
+        is_worker = any(w.url == record.url for w in obs.workers)
+        obs.scripts.append(ScriptFile(record.url, digest, len(body), first_party, is_worker))
+        self.script_texts[digest] = text
+
+    # --- workers ---------------------------------------------------------------------------------------------------
+    def on_worker_event(self, worker: int, method: str, params: dict) -> None:
+        """A Network event of a worker's own target (CDP): which requests and sockets are the worker's."""
+        if method == "Network.requestWillBeSent" and not params.get("redirectResponse"):
+            url = params.get("request", {}).get("url", "")
+            if len(self.worker_requests) < self.log.limits.max_requests:
+                initiator = initiator_url(params.get("initiator") or {})
+                self.worker_requests[url].append((worker, initiator))
+        elif method == "Network.webSocketCreated":
+            self.log.bounded(self.worker_sockets, params.get("url", ""), worker)
+
+    def assign_workers(self) -> None:
+        """Requests and sockets a worker made, tied to it (Playwright reports them as its page's)."""
+        obs = self.log.obs
+        for record in obs.requests:
+            queue = self.worker_requests.get(record.url)
+            if queue and record.worker is None and record.redirected_from is None:
+                record.worker, initiator = queue.popleft()
+                record.page = record.frame = None
+                record.initiator = record.initiator or initiator
+                record.initiator_type = record.initiator_type or "worker"
+        self._assign_unseen()
+        dedicated = [n for n, w in enumerate(obs.workers) if w.kind != "service_worker"]
+        for socket in obs.websockets:
+            if socket.url in self.worker_sockets:
+                socket.worker = self.worker_sockets[socket.url]
+            elif socket.page == 0 and socket.url not in self.page_sockets and len(dedicated) == 1:
+                socket.worker = dedicated[0]  # no page opened it: the one worker did
+        fetched = {r.url: r.worker for r in obs.requests if r.worker is not None}
+        for module in obs.wasm:
+            if module.worker is None and module.url in fetched:
+                module.worker = fetched[module.url]
+
+    def _assign_unseen(self) -> None:
+        """A worker's request its own target's events came too late for (a worker runs its first lines before
+        its events are on): a subresource of the visited page that the page's own CDP session never saw is a
+        worker's (Playwright files it under the page's main frame); which worker, its Referer says, or the
+        only one there is."""
+        obs = self.log.obs
+        dedicated = [n for n, w in enumerate(obs.workers) if w.kind != "service_worker"]
+        main = next((f.id for f in obs.frames if f.page == 0 and f.parent is None), 0)
+        if not dedicated:
+            return
+        for record in obs.requests:
+            if (
+                record.worker is not None
+                or record.page != 0
+                or record.frame != main
+                or record.navigation
+                or record.url in self.page_seen
+                or record.resource_type not in WORKER_REQUESTS
+            ):
+                continue
+            referer = self.referers.get(record.id, "")
+            worker = next((n for n in dedicated if referer and obs.workers[n].url.startswith(referer)), None)
+            if worker is None and len(dedicated) == 1:
+                worker = dedicated[0]
+            if worker is not None:
+                record.worker, record.page, record.frame = worker, None, None
+                record.initiator = record.initiator or obs.workers[worker].url
+                record.initiator_type = "worker"
+
     # --- WebAssembly -----------------------------------------------------------------------------------------------
     def add_wasm(self, body: bytes, source: str, **where: Any) -> None:
         obs = self.log.obs
@@ -164,7 +284,7 @@ class NetworkCapture:
         exports, imports = wasm.interface(body)
         obs.wasm.append(WasmModule(digest, len(body), source, exports=exports, imports=imports, **where))
 
-    def wasm_report(self, data: dict, frame_url: str, caller: str | None) -> None:
+    def wasm_report(self, data: dict, frame_url: str, caller: str | None, worker: int | None = None) -> None:
         """A WebAssembly compile or instantiation the page reported (its bytes when small enough)."""
         log, obs = self.log, self.log.obs
         if isinstance(data.get("b64"), str) and len(data["b64"]) <= log.limits.max_wasm_bytes * 4 // 3 + 4:
@@ -172,7 +292,7 @@ class NetworkCapture:
                 body = base64.b64decode(data["b64"])
             except ValueError:
                 return
-            self.add_wasm(body, str(data.get("op", "compile")), frame_url=frame_url, caller=caller)
+            self.add_wasm(body, str(data.get("op", "compile")), frame_url=frame_url, caller=caller, worker=worker)
         elif len(obs.wasm) >= log.limits.max_wasm_records:
             log.over("wasm")
         elif data.get("op") == "instantiate_module":
@@ -185,12 +305,13 @@ class NetworkCapture:
                     caller=caller,
                     exports=[clip(str(e), 200) for e in list(data.get("exports") or [])[:1000]],
                     imports=[clip(str(i), 200) for i in list(data.get("imports") or [])[:1000]],
+                    worker=worker,
                 )
             )
         else:
-            obs.wasm.append(
-                WasmModule(None, int(data.get("size") or 0), str(data.get("op")), frame_url=frame_url, caller=caller)
-            )
+            size = data.get("size") if isinstance(data.get("size"), int) else 0
+            op = str(data.get("op"))
+            obs.wasm.append(WasmModule(None, size, op, frame_url=frame_url, caller=caller, worker=worker))
 
     # --- WebSockets --------------------------------------------------------------------------------------------------
     def on_websocket(self, ws, pid: int) -> None:

@@ -16,6 +16,7 @@ from moneytrail.crawler.observation import Dialog, DownloadRecord, WindowOpenCal
 from .log import VisitLog, clip
 from .network import NetworkCapture
 from .windows import WindowChains
+from .workers import WorkerTargets
 
 
 class PageEvents:
@@ -25,6 +26,8 @@ class PageEvents:
         self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
         self.history_calls = 0  # the most history.pushState calls a page reported
         self.crashed = False  # the visited page's renderer crashed
+        self.workers = WorkerTargets(log, network, self.on_worker)
+        network.worker_of = self.service_worker_of
 
     # --- pages --------------------------------------------------------------------------------------------------
     async def add_page(self, page: Page) -> int:
@@ -58,7 +61,7 @@ class PageEvents:
         page.on("crash", lambda _: self._on_crash(pid))
         page.on("worker", lambda w: self.on_worker(w.url, "worker", pid, None))
         page.on("frameattached", log.frame_id)
-        page.on("framenavigated", log.touch)
+        page.on("framenavigated", self._on_navigated)
         log.frame_id(page.main_frame)
         try:
             await self._cdp(page)
@@ -69,10 +72,36 @@ class PageEvents:
     async def _cdp(self, page: Page) -> None:
         session = await self.context.new_cdp_session(page)
         session.on("Network.requestWillBeSent", self.network.on_cdp_request)
+        session.on("Network.webSocketCreated", self.network.on_page_socket)
         session.on("Page.frameRequestedNavigation", self.windows.on_navigation_requested)
         session.on("Page.windowOpen", self.windows.on_window_open)
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
+        await self.workers.attach(session, self.log.pages[page])
+
+    def _on_navigated(self, frame) -> None:
+        """A frame navigated: its record takes the URL it has now (frames are recorded when they attach,
+        before they have one)."""
+        log = self.log
+        log.touch()
+        fid = log.frame_id(frame)
+        if fid is not None:
+            record = log.obs.frames[fid]
+            record.url = log.url(frame.url)
+            if record.page == -1:
+                record.page = log.pages.get(frame.page, -1)
+            if record.parent is None and frame.parent_frame is not None:
+                record.parent = log.frames.get(frame.parent_frame)
+
+    def service_worker_of(self, request) -> int | None:
+        """The service worker a request was made by (its worker record), or None."""
+        try:
+            worker = request.service_worker
+        except (PlaywrightError, AttributeError):
+            return None
+        if worker is None:
+            return None
+        return self.on_worker(worker.url, "service_worker", None, None)
 
     async def _close(self, page: Page) -> None:
         try:
@@ -116,15 +145,19 @@ class PageEvents:
         if pid == 0:
             self.crashed = True
 
-    def on_worker(self, url: str, kind: str, page: int | None, caller: str | None) -> None:
+    def on_worker(self, url: str, kind: str, page: int | None, caller: str | None) -> int | None:
+        """The worker record of this URL (created when first seen, its creator filled in when known)."""
         log = self.log
         url = log.url(url)
-        for known in log.obs.workers:
+        for n, known in enumerate(log.obs.workers):
             if known.url == url:
                 known.caller = known.caller or caller
-                return
-        if len(log.obs.workers) < log.limits.max_workers:
-            log.obs.workers.append(WorkerRecord(url, kind, page, caller, log.now()))
+                return n
+        if len(log.obs.workers) >= log.limits.max_workers:
+            log.over("workers")
+            return None
+        log.obs.workers.append(WorkerRecord(url, kind, page, caller, log.now()))
+        return len(log.obs.workers) - 1
 
     # --- in-page reports (instrument.js) -------------------------------------------------------------------------
     def on_report(self, source: dict, kind: str, data: Any) -> None:

@@ -7,8 +7,8 @@ visited page's HTML), `pages` (page registration and events, the in-page script'
 per page, and the in-page script `instrument.js`. Everything is bounded by `Limits`.
 
 Its public surface is what a visit needs: attach(), add_page(), open_ad_page(), begin_step(), note(), now(),
-url(), frame_id(), keep_screenshot(), moving(), drain(), cancel(), windows(), observation(); and the facts
-`unresponsive`, `crashed`, `document_html`, `screenshots`, `last_activity`.
+url(), frame_id(), keep_screenshot(), keep_globals(), moving(), drain(), cancel(), windows(), observation(); and the
+facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`, `last_activity`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import Observation
@@ -29,6 +30,7 @@ from .network import NetworkCapture
 from .pages import PageEvents
 from .windows import WindowChains
 
+OWN_GLOBALS = ("__mt", "__playwright")  # the instrumentation's own names, never the page's
 INSTRUMENT_JS = resources.files("moneytrail.crawler").joinpath("instrument.js").read_text()
 
 
@@ -63,6 +65,7 @@ class Recorder:
         self.windows_ = WindowChains(self.log, self.network)
         self.pages = PageEvents(self.log, context, self.network, self.windows_)
         self.unresponsive = False  # an interaction with the visited page got no answer in time
+        self.standard_globals: set[str] = set()  # window's own properties before the page's scripts ran
 
     # --- what a visit reads -----------------------------------------------------------------------------------
     @property
@@ -88,6 +91,11 @@ class Recorder:
     @property
     def screenshots(self) -> dict[str, bytes]:
         return self.log.screenshots
+
+    @property
+    def script_texts(self) -> dict[str, str]:
+        """sha256 -> text of the script files kept (stored once per content, beside the observation)."""
+        return self.network.script_texts
 
     def now(self) -> float:
         return self.log.now()
@@ -143,8 +151,30 @@ class Recorder:
             self.pages.opening -= 1
         return page
 
+    async def read_standard_globals(self, page: Page) -> None:
+        """What `window` holds before any page script ran (the page still blank): the baseline against which
+        the globals a page's scripts define are read."""
+        try:
+            names = await asyncio.wait_for(page.evaluate("Object.keys(window)"), self.limits.action_timeout)
+        except (TimeoutError, PlaywrightError):
+            return
+        self.standard_globals = {str(n) for n in names} if isinstance(names, list) else set()
+
+    def keep_globals(self, names) -> None:
+        """The window globals the page's scripts defined (network tags define theirs: `_pop`, `AdProvider`...)."""
+        if not isinstance(names, list):
+            return
+        found = [
+            n for n in names if isinstance(n, str) and n not in self.standard_globals and not n.startswith(OWN_GLOBALS)
+        ]
+        self.log.obs.globals = [self.log.url(n)[:100] for n in found[: self.limits.max_globals]]
+        if len(found) > self.limits.max_globals:
+            self.log.over("globals")
+
     # --- the end ------------------------------------------------------------------------------------------------
     async def drain(self) -> None:
+        """Let pending captures finish (and workers report their WebAssembly), boundedly."""
+        await self.pages.workers.collect(self.limits.drain_timeout / 2)
         await self.log.drain(self.limits.drain_timeout)
 
     def cancel(self) -> None:
@@ -169,6 +199,7 @@ class Recorder:
             oversized_document=self.network.oversized_document,
         )
         conclude(obs, Ending(navigation_error, http_status, self.crashed, overran, tuple(signals)))
+        self.network.assign_workers()
         self.network.assign_initiators()
         self.windows_.link_opens()
         return obs

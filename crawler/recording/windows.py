@@ -9,7 +9,7 @@ import asyncio
 
 from playwright.async_api import Error as PlaywrightError
 
-from moneytrail.crawler.domains import site_of
+from moneytrail.crawler.domains import normal_url, site_of
 from moneytrail.crawler.observation import Hop, WindowRecord
 
 from .log import VisitLog, clip
@@ -215,7 +215,7 @@ class WindowChains:
         for window in obs.windows:
             first = window.chain[0].url if window.chain else ""
             for call in obs.window_opens:
-                if not call.url or not first.startswith(call.url.split("#")[0]):
+                if not call.url or not normal_url(first).startswith(normal_url(call.url, call.frame_url)):
                     continue
                 if call.user_gesture is None:
                     call.user_gesture = self.gestures.get(first)

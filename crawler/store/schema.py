@@ -257,3 +257,13 @@ class ScheduleRun(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class ScriptText(Base):
+    """The text of a script file a visit kept (the site's own, a worker's), once per content: visits name it
+    by SHA-256 in their observation (`scripts`), attribution reads it with them."""
+
+    __tablename__ = "script_texts"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    text: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed UTF-8

@@ -11,15 +11,17 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from moneytrail.crawler.domains import host_of, site_of
 from moneytrail.crawler.observation import Observation
 
 from .db import Store
 from .findings import add_findings
-from .schema import Request, Visit, Window
+from .schema import Request, ScriptText, Visit, Window
 
 logger = logging.getLogger(__name__)
+INSERT_OR_IGNORE = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def pack(obs: Observation) -> bytes:
@@ -52,9 +54,11 @@ def write_visit(
     site_id: int | None,
     screenshots: dict[str, bytes] | None = None,
     findings=None,
+    texts: dict[str, str] | None = None,
 ) -> int:
     """Store one visit, all its observations and its findings (`attribution.Findings`, as data; None when
-    attribution failed) in one transaction; returns the visit's row id."""
+    attribution failed) in one transaction, with the texts of the script files it kept (sha256 -> text, each
+    stored once whatever the number of visits that saw it); returns the visit's row id."""
     paths = _save_screenshots(store, run_id, screenshots or {})
     obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
     for w in obs.windows:
@@ -126,6 +130,7 @@ def write_visit(
                     for w in obs.windows
                 ],
             )
+        add_texts(s, texts or {})
         if findings is not None:
             try:
                 with s.begin_nested():  # findings that cannot be written never cost the observation
@@ -133,6 +138,40 @@ def write_visit(
             except Exception:
                 logger.exception("findings of visit %s not stored (run `moneytrail reanalyze`)", obs.visit_id)
         return visit.id
+
+
+def add_texts(s, texts: dict[str, str]) -> None:
+    """Store the script texts not stored yet (content-addressed by SHA-256)."""
+    if not texts:
+        return
+    known = set(s.scalars(select(ScriptText.sha256).where(ScriptText.sha256.in_(list(texts)))))
+    rows = [
+        {"sha256": sha, "size": len(text.encode()), "text": zlib.compress(text.encode(), 6)}
+        for sha, text in texts.items()
+        if sha not in known
+    ]
+    if rows:  # another writer may store the same text at the same moment: theirs is the same text
+        upsert = INSERT_OR_IGNORE.get(s.get_bind().dialect.name)
+        if upsert is not None:
+            s.execute(upsert(ScriptText).on_conflict_do_nothing(index_elements=["sha256"]), rows)
+        else:
+            for row in rows:
+                with s.begin_nested():
+                    if s.get(ScriptText, row["sha256"]) is None:
+                        s.execute(insert(ScriptText), [row])
+
+
+def texts_of(store: Store, shas) -> dict[str, str]:
+    """sha256 -> text of these script texts (those stored)."""
+    shas = sorted(set(shas))
+    out: dict[str, str] = {}
+    with store.session() as s:
+        for start in range(0, len(shas), 500):
+            for sha, blob in s.execute(
+                select(ScriptText.sha256, ScriptText.text).where(ScriptText.sha256.in_(shas[start : start + 500]))
+            ):
+                out[sha] = zlib.decompress(blob).decode("utf-8", "replace")
+    return out
 
 
 def visited_uids(store: Store, run_id: int) -> set[str]:

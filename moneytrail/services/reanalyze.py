@@ -25,11 +25,14 @@ def reanalyze(
     counts = {"visits": 0, "adstxt": 0, "links": 0, "networks": 0, "miners": 0, "ids": 0, "errors": 0}
     for start in range(0, len(visit_ids), BATCH):
         batch, found = visit_ids[start : start + BATCH], {}
-        for visit_id, observation in visits.observations_of(store, batch):
+        observed = list(visits.observations_of(store, batch))
+        shas = {s.sha256 for _, o in observed if not isinstance(o, Exception) for s in o.scripts}
+        texts = visits.texts_of(store, shas) if shas else {}
+        for visit_id, observation in observed:
             try:
                 if isinstance(observation, Exception):
                     raise observation
-                found[visit_id] = analyzer.visit(observation)
+                found[visit_id] = analyzer.visit(observation, texts)
             except Exception:
                 logger.exception("visit %s could not be attributed; its findings stay empty", visit_id)
                 counts["errors"] += 1

@@ -663,3 +663,28 @@ def test_a_chain_that_had_not_landed_names_no_advertiser(sigs):
     v.popup(1, [click, "https://trk.broker.test/verify"], ["open", "js"], opened_at=6.5)
     v.obs.windows[-1].unsettled = True  # the visit ended while the broker's form was posting on
     assert attribute(v.obs, sigs).links == []
+
+
+def test_a_miner_carrying_its_wasm_inside_a_worker_script(sigs):
+    """A worker compiles a module its own script carries (base64, or a byte array): no request, no hook
+    needed: the worker script's text is kept with the visit and the module read out of it."""
+    import base64
+    import hashlib
+
+    from moneytrail.crawler.observation import ScriptFile
+    from moneytrail.sandbox.wasm import module_bytes
+
+    module = module_bytes("cryptonight")
+    for code in (
+        f"const m = Uint8Array.from(atob('{base64.b64encode(module).decode()}'), c => c.charCodeAt(0));",
+        f"const m = new Uint8Array([{', '.join(map(str, module))}]); WebAssembly.compile(m);",
+    ):
+        v = Visit()
+        worker_js = "https://cdn.jsdelivr.test/npm/webminer/worker.js"
+        v.request(worker_js)
+        v.obs.workers.append(WorkerRecord(worker_js, "worker", 0, SITE, 1.0))
+        sha = hashlib.sha256(code.encode()).hexdigest()
+        v.obs.scripts.append(ScriptFile(worker_js, sha, len(code), first_party=False, worker=True))
+        (miner,) = attribute(v.obs, sigs, None, {sha: code}).miners
+        assert miner.service == "unknown" and "wasm" in miner.signals
+    assert attribute(v.obs, sigs).miners == []  # without the script's text nothing shows it

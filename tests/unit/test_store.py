@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
 from moneytrail.crawler.store import open_store, redact
+from moneytrail.crawler.store.db import head_revision
 from moneytrail.crawler.store.runs import finish_run, start_run
 from moneytrail.crawler.store.schema import Request, Visit, Window
 from moneytrail.crawler.store.visits import load_observations, write_visit
@@ -79,7 +80,7 @@ def test_migrations_wal_and_round_trip(tmp_path):
     } <= tables
     with sqlite3.connect(tmp_path / "m.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0006"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     run = start_run(store, CrawlConfig("w"), None, 1, {})
     obs = sample()
     write_visit(store, obs, run_id=run, site_id=None, screenshots={"v1.jpg": b"\xff\xd8a", "v1-w1.jpg": b"\xff\xd8b"})

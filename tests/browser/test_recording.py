@@ -1,0 +1,155 @@
+"""What a visit records, on small pages in the way OpenWPM's and tracker-radar-collector's own test pages check
+it: every frame with its URL and parent, workers with what they did (requests, sockets, WebAssembly compiled
+inside them), worker URLs resolved, the site's own script files kept, the globals its scripts define."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import threading
+
+import pytest
+
+from moneytrail.crawler.browser import QUIET_ARGS
+from moneytrail.crawler.limits import Limits
+from moneytrail.crawler.visit import visit_url
+
+# an empty wasm module (magic, version) and a tiny one exporting a function: bytes a worker carries
+WASM_EMPTY = [0, 97, 115, 109, 1, 0, 0, 0]
+PAGES = {
+    "/": """<html><head><script src="/assets/app.js"></script></head><body>
+<iframe id="late" width="300" height="250"></iframe>
+<iframe src="/frame.html" width="300" height="250"></iframe>
+<script>
+  window.siteConfig = {zone: 1234567};
+  const miner = new Worker('workers/miner.js');
+  document.addEventListener('click', function () { miner.postMessage('start'); }, {once: true});
+  setTimeout(function () { document.getElementById('late').src = '/late.html'; }, 50);
+</script></body></html>""",
+    "/frame.html": "<html><body><iframe src='/nested.html'></iframe></body></html>",
+    "/nested.html": "<html><body>nested</body></html>",
+    "/late.html": "<html><body>late</body></html>",
+    "/assets/app.js": "var exoZone = '7654321'; window.__siteAds = {pop: 'c1.popads.net'};",
+    "/workers/miner.js": """
+fetch('/pool/config.json').then(r => r.text());
+try { new WebSocket('ws://127.0.0.1:9/pool'); } catch (e) {}
+onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visitor is there
+""".replace("WASM", str(WASM_EMPTY)),
+    "/pool/config.json": "{}",
+    "/analytics.html": "<html><body><p>a page</p><script>"
+    "window.addEventListener('beforeunload', function () { navigator.sendBeacon && 0; });</script></body></html>",
+    "/trap.html": "<html><body><p>a page</p><script>window.addEventListener('beforeunload', function (e) {"
+    " e.preventDefault(); e.returnValue = 'Stay?'; return 'Stay?'; });</script></body></html>",
+}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = PAGES.get(self.path.split("?")[0])
+        if body is None:
+            self.send_error(404)
+            return
+        kind = "javascript" if self.path.endswith(".js") else "json" if self.path.endswith(".json") else "html"
+        self.send_response(200)
+        self.send_header("Content-Type", f"{'text' if kind == 'html' else 'application'}/{kind}")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def visit(chromium_path, url):
+    from playwright.async_api import async_playwright
+
+    async def run():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS))
+            try:
+                limits = Limits(first_settle_min=0.5, settle_min=0.5, settle_max=2.0)
+                return await visit_url(browser, url, visit_id="rec", site="127.0.0.1", limits=limits)
+            finally:
+                await browser.close()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def visited(site, chromium_path):
+    return visit(chromium_path, f"{site}/")
+
+
+def test_every_frame_has_its_url_and_parent(visited, site):
+    frames = {f.url: f for f in visited.result.frames}
+    assert f"{site}/late.html" in frames, frames  # navigated after it attached empty
+    assert frames[f"{site}/nested.html"].parent == frames[f"{site}/frame.html"].id
+    assert all(f.url for f in visited.result.frames), [f for f in visited.result.frames if not f.url]
+
+
+def test_a_worker_is_recorded_once_with_what_it_did(visited, site):
+    obs = visited.result
+    url = f"{site}/workers/miner.js"
+    assert [w.url for w in obs.workers] == [url]  # resolved, not recorded a second time as 'workers/miner.js'
+    assert obs.workers[0].caller == f"{site}/"  # created by the page's inline script
+    fetched = [r for r in obs.requests if r.url == f"{site}/pool/config.json"]
+    assert fetched and fetched[0].worker == 0 and fetched[0].page is None
+    assert fetched[0].initiator == url  # the worker's own script asked for it
+    sockets = [s for s in obs.websockets if s.url.endswith("/pool")]
+    assert sockets and sockets[0].worker == 0
+    compiled = [m for m in obs.wasm if m.worker == 0]
+    assert compiled and compiled[0].size == len(WASM_EMPTY) and compiled[0].sha256
+
+
+def test_the_sites_own_script_files_and_globals_are_kept(visited, site):
+    obs = visited.result
+    kept = {s.url: s for s in obs.scripts}
+    app = kept[f"{site}/assets/app.js"]
+    assert app.first_party and "exoZone = '7654321'" in visited.script_texts[app.sha256]
+    assert kept[f"{site}/workers/miner.js"].worker
+    assert {"siteConfig", "exoZone", "__siteAds"} <= set(obs.globals)
+    assert "document" not in obs.globals and "__mtRecord" not in obs.globals  # standard ones are not listed
+
+
+def test_a_beforeunload_listener_is_a_trap_only_when_it_asks_to_stay(site, chromium_path):
+    """Analytics libraries listen to beforeunload to send a last beacon: harmless. A page that asks the
+    visitor to stay (a dialog when the tab closes) is a trap."""
+    harmless = visit(chromium_path, f"{site}/analytics.html").result
+    assert harmless.status == "ok" and "beforeunload_trap" not in harmless.hostile
+    trap = visit(chromium_path, f"{site}/trap.html").result
+    assert trap.status == "hostile" and "beforeunload_trap" in trap.hostile, (trap.hostile, trap.dialogs)
+
+
+def test_the_page_and_python_keep_the_same_elements(chromium_path):
+    """crawler/elements.py's rule, run in Chromium by the snapshot and in Python for the tag corpus."""
+    from bs4 import BeautifulSoup
+    from playwright.sync_api import sync_playwright
+
+    from moneytrail.crawler.elements import keep
+    from moneytrail.crawler.visit import SNAPSHOT_JS
+
+    html = """<html><head><meta name="exoclick-site-verification" content="0123abcd">
+    <meta name="viewport" content="width=device-width"><script src="/a.js" data-cfasync="false"></script></head>
+    <body><ins class="eas6a97888e2" data-zoneid="1234567"></ins><div id="M123456ScriptRootC654321"></div>
+    <div data-banner-id="99" style="x"></div><div data-load="lazy"></div><div id="post-12345"></div>
+    <iframe src="about:blank" width="300"></iframe><span data-ad-client="ca-pub-1234567890123456"></span>
+    <script>var inline = 1;</script></body></html>"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS))
+        page = browser.new_page()
+        page.set_content(html)
+        in_page = [(tag, attrs) for tag, attrs in page.evaluate(SNAPSHOT_JS, 150)["elements"]]
+        browser.close()
+    soup = BeautifulSoup(html, "html.parser")
+    in_python = keep([(t.name, {k: " ".join(v) if isinstance(v, list) else v for k, v in t.attrs.items()})
+                      for t in soup.find_all(True)])  # fmt: skip
+    assert in_page == [list(e) for e in in_python] or in_page == in_python
+    assert {tag for tag, _ in in_python} == {"meta", "script", "ins", "div", "iframe", "span"}
+    assert not any(attrs.get("data-load") or attrs.get("id") == "post-12345" for _, attrs in in_python)
