@@ -25,7 +25,7 @@ lint: setup
 	$(PY) tools/lint_imports.py
 
 check: lint
-	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox"
+	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox" --hypothesis-profile=check
 
 test: setup browser packages lint
 	$(PY) -m pytest

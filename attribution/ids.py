@@ -41,9 +41,11 @@ def _search(rule: IdRule, text: str, source: str, out: dict) -> None:
             _keep(out, PublisherId(rule.type, match.group(1), source, rule.network))
 
 
-def _attribute(rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | None, out: dict) -> None:
+def _attribute(
+    rule: IdRule, tag: str, attrs: dict[str, str], served_by: str | None, out: dict, present: set[str] = frozenset()
+) -> None:
     value = attrs.get(rule.attribute)
-    if value is None or (rule.element and rule.element != tag):
+    if value is None or (rule.element and rule.element != tag) or (rule.seen and rule.network not in present):
         return
     if rule.klass and rule.klass not in attrs.get("class", "").split():
         return
@@ -124,6 +126,7 @@ def page_ids(
                 _search(rule, url, "url", out)
         for rule in sigs.url_rules_of(network) if network else ():
             _search(rule, url, "url", out)
+    present = {hit.network for hit in rn.hits}  # networks whose own hosts the page requested
     for element in obs.elements:
         src = element.attrs.get("src") or element.attrs.get("href") or ""
         if src:
@@ -141,7 +144,7 @@ def page_ids(
                         _search(rule, variant, "attribute", out)
         for rule in network_rules:
             if rule.source == "attribute":
-                _attribute(rule, element.tag, element.attrs, served_by, out)
+                _attribute(rule, element.tag, element.attrs, served_by, out, present)
             elif rule.source == "url" and served_by == rule.network and src:
                 _search(rule, src, "url", out)
     for miner in miners:
@@ -152,15 +155,17 @@ def page_ids(
     return list(out)
 
 
-LOADS = re.compile(
-    r"\.src\b|\bsrc\s*[=:]|createElement|<script|<iframe|appendChild|insertBefore|write\(|import\(", re.I
+LOADS = re.compile(  # where code loads what a URL points to
+    r"\.src\b|\bsrc\s*[=:]|createElement|<script|<iframe|appendChild|insertBefore|write\(|import\(|open\(|location"
+    r"|\.href\b",
+    re.I,
 )
-PROBES = re.compile(r"\bfetch\(|XMLHttpRequest|\.open\(|['\"]HEAD['\"]|navigator\.sendBeacon", re.I)
+PROBES = re.compile(r"\bfetch\(|XMLHttpRequest|['\"]HEAD['\"]|navigator\.sendBeacon", re.I)  # where it only asks
 
 
 def _loaded(text: str, match: re.Match, reach: int = 300) -> bool:
-    """Is the URL written where code loads it (a script's src, an inserted tag), not where it is only fetched
-    to see whether an ad blocker stops it?"""
+    """Is the URL written where code loads it (a script's src, an inserted tag, a window it opens or goes to),
+    not where it is only fetched to see whether an ad blocker stops it?"""
     around = text[max(0, match.start() - reach) : match.end() + reach]
     return bool(LOADS.search(around)) and not PROBES.search(around)
 

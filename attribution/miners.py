@@ -1,11 +1,16 @@
 """In-browser cryptominers of a visit: which service (or "unknown"), with which site key or wallet.
 
 Strong signals, any one of which makes a miner: a pool protocol spoken on a WebSocket (`pool_auth`,
-`pool_job`, `pool_submit`: the key or wallet comes from the auth message), a WebAssembly module whose exports
-are a CryptoNight miner's or whose digest is a known miner's (`wasm`), a request to a known miner service's
-host (`miner_host`). Weak signals only add to a miner found so: the key in an inline init call (`inline_key`),
-Workers started by the miner's script (`workers`), a miner filter list blocking a host (`list`). A chat on a
-WebSocket or a wasm image decoder has none of the strong shapes, so it is never a miner."""
+`pool_job`, `pool_submit`: the key or wallet comes from the auth message; frames base64-encoded under a
+one-byte XOR, or socket.io frames, are read too), a WebAssembly module whose exports are a CryptoNight
+miner's (or the create/destroy/hash triad of a renamed build) or whose digest is a known miner's (`wasm`,
+also for a module a script carries in its code), a request or a WebSocket to a known miner service's host
+(`miner_host`), a known library's init call in page code together with that library's file, from any host
+(`library`). Weak signals only add to a miner found so: the key in an inline init call (`inline_key`), a key
+in a URL the service is loaded with (`url_key`), Workers started by the miner's script (`workers`), a miner
+filter list blocking a host (`list`). A key is reported as a wallet when it has a wallet's shape (Monero,
+TurtleCoin, Nimiq), whatever field carried it. A chat on a WebSocket or a wasm image decoder has none of the
+strong shapes, so it is never a miner."""
 
 from __future__ import annotations
 
@@ -57,25 +62,84 @@ def embedded_modules(text: str) -> list[bytes]:
 
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+/=-]{3,199}$")  # a site key or wallet as pools take them
+BASE58 = "1-9A-HJ-NP-Za-km-z"
+WALLETS = (
+    re.compile(f"^[48][{BASE58}]{{94}}(?:[{BASE58}]{{11}})?$"),  # Monero: standard, sub- and integrated address
+    re.compile(f"^TRTL[{BASE58}]{{95}}(?:[{BASE58}]{{88}})?$"),  # TurtleCoin
+    re.compile(r"^NQ[0-9]{2}(?: ?[0-9A-HJ-NP-VXY]{4}){8}$"),  # Nimiq (written in groups of four)
+)
 
 
-def _path(message: dict, dotted: str):
+def typed_key(value: str) -> tuple[str, str] | None:
+    """("miner_wallet" | "miner_site_key", value) of a key a page or its pool carries, the wallet stripped of
+    a worker name, a difficulty or a payment id (`4...wallet.worker`, `+5000`); None when it is no key."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    for pattern in WALLETS:
+        if pattern.match(value):
+            return "miner_wallet", value
+    head = re.split(r"[.+:]", value, maxsplit=1)[0]
+    if head != value and any(p.match(head) for p in WALLETS):
+        return "miner_wallet", head
+    return ("miner_site_key", value) if KEY_RE.match(value) else None
+
+
+def _path(message, dotted: str):
+    """The value at a dotted path (`params.login`, `params.0` for a list index), or None."""
     value = message
     for part in dotted.split("."):
-        if not isinstance(value, dict):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
             return None
-        value = value.get(part)
     return value
 
 
+SOCKET_IO = re.compile(r"^\d{1,3}(?=\[)")
+
+
+def _decoded(text: str) -> str | None:
+    """A frame that is no JSON as sent: base64 of JSON under a one-byte XOR (CoinImp's frames), decoded."""
+    if len(text) < 8 or len(text) > 64 * 1024 or not re.fullmatch(r"[A-Za-z0-9+/=\s]+", text):
+        return None
+    try:
+        raw = base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw:
+        return None
+    key = raw[0] ^ ord("{")  # a JSON object starts with {: the first byte names the key
+    plain = bytes(b ^ key for b in raw)
+    try:
+        return plain.decode("utf-8") if plain.endswith(b"}") else None
+    except UnicodeDecodeError:
+        return None
+
+
 def _messages(texts: list[str]):
+    """The JSON objects of a socket's frames: plain JSON, socket.io frames (`42["event", {...}]` read as
+    `{"event": ..., "args": [...]}` and each object argument), and XOR-encoded base64 frames."""
     for text in texts:
-        if not text or text[0] not in "{[":
+        if not text:
             continue
+        text = text.strip()
+        io = SOCKET_IO.match(text)
+        if io:
+            text = text[io.end() :]
+        elif text[0] not in "{[":
+            text = _decoded(text) or ""
+            if not text:
+                continue
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):  # not JSON, or nested deep enough to exhaust the parser
             continue
+        if io and isinstance(value, list) and value and isinstance(value[0], str):
+            yield {"event": value[0], "args": value[1:]}
+            value = value[1:]
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
                 yield item
@@ -91,16 +155,19 @@ def _pool(
         for msg in _messages(sent):
             kind = msg.get(proto.field)
             if kind == proto.auth:
-                value = _path(msg, proto.key)
-                if isinstance(value, str) and KEY_RE.match(value):
-                    signals.add("pool_auth")
-                    key_type, key = proto.key_type, value
-            elif (
-                kind == proto.submit
-                and isinstance(msg.get("params"), dict)
-                and all(f in msg["params"] for f in proto.submit_params)
-            ):
-                signals.add("pool_submit")
+                for path in proto.key:
+                    typed = typed_key(_path(msg, path))
+                    if typed:
+                        signals.add("pool_auth")
+                        key_type, key = typed
+                        if key_type == "miner_site_key" and proto.key_type == "miner_wallet":
+                            # the protocol logs in with a wallet, of a coin whose shape we do not know
+                            key_type, key = "miner_wallet", re.split(r"[.+]", key, maxsplit=1)[0]
+                        break
+            elif kind == proto.submit:
+                params = msg.get("params") if isinstance(msg.get("params"), dict) else msg
+                if all(f in params for f in proto.submit_params):
+                    signals.add("pool_submit")
         for msg in _messages(received):
             for path in proto.job_blob:
                 # a job message of its own, or the pool's answer (it carries the request's id) to a login
@@ -139,12 +206,10 @@ def attribute_miners(
         miner.pool = miner.pool or pool
 
     for ws in obs.websockets:
-        signals, key_type, key = _pool(sigs.protocols, ws.sent, ws.received)
-        if not signals:
-            continue
         service = sigs.miner_of_host(fast_host(ws.url))
-        if key_type == "miner_wallet" and key:
-            key = key.split(".")[0].split("+")[0]
+        signals, key_type, key = _pool(sigs.protocols, ws.sent, ws.received)
+        if service:  # a socket to a miner service's pool, whatever its frames say (encoded, or none yet)
+            add(service, "miner_host", pool=ws.url)
         for signal in sorted(signals):
             add(
                 service,
@@ -154,27 +219,40 @@ def attribute_miners(
                 ws.url,
             )
     for module in obs.wasm:
-        named = any(p.search(e) for e in module.exports for p in sigs.wasm_exports)
-        if named or (module.sha256 and module.sha256 in sigs.wasm_sha256):
+        if _miner_module(module.exports, module.sha256, sigs):
             where = module.url or module.caller or module.frame_url or ""
             add(sigs.miner_of_host(fast_host(where)), "wasm")
     carriers = [(s.url, (texts or {}).get(s.sha256, "")) for s in obs.scripts]
     carriers += [(s.frame_url, s.excerpt) for s in obs.inline_scripts]
     for where, text in carriers:
         for module in embedded_modules(text):
-            exports, _ = wasm.interface(module)
-            if any(p.search(e) for e in exports for p in sigs.wasm_exports) or wasm.sha256(module) in sigs.wasm_sha256:
+            if _miner_module(wasm.interface(module)[0], wasm.sha256(module), sigs):
                 add(sigs.miner_of_host(fast_host(where)), "wasm")
     for host in dict.fromkeys(hosts if hosts is not None else (fast_host(r.url) for r in obs.requests)):
         service = sigs.host(host)[1]
         if service:
             add(service, "miner_host")
+    paths = [urlsplit_path(r.url) for r in obs.requests if r.resource_type == "script"]
     for script in obs.inline_scripts:
         for svc in sigs.services.values():
             for pattern in svc.inline:
                 match = pattern.search(script.excerpt)
-                if match:
-                    weak.append((svc.name, "inline_key", match.group(1) if pattern.groups else None))
+                if not match:
+                    continue
+                key = match.group(1) if pattern.groups else None
+                if any(p.search(path) for p in svc.scripts for path in paths):  # its init, and its library
+                    add(svc.name, "library")
+                weak.append((svc.name, "inline_key", key))
+        for pattern in sigs.miner_inline:
+            match = pattern.search(script.excerpt)
+            if match:
+                weak.append((None, "inline_key", match.group(1) if pattern.groups else None))
+    for url in [r.url for r in obs.requests] + [f.url for f in obs.frames] + [w.url for w in obs.websockets]:
+        for svc in sigs.services.values():
+            for pattern in svc.keys:
+                match = pattern.search(url)
+                if match and match.group(1):
+                    weak.append((svc.name, "url_key", match.group(1)))
     miner_scripts = {w.caller for w in obs.workers if w.caller and sigs.miner_of_host(fast_host(w.caller))}
     if miner_scripts or (found and len(obs.workers) >= 1):
         weak.append((None, "workers", None))
@@ -197,6 +275,30 @@ def attribute_miners(
             continue
         if signal not in miner.signals:
             miner.signals.append(signal)
-        if key and not (miner.site_key or miner.wallet):
-            miner.site_key = key
+        typed = typed_key(key) if key else None
+        if typed and not (miner.site_key or miner.wallet):
+            if typed[0] == "miner_wallet":
+                miner.wallet = typed[1]
+            else:
+                miner.site_key = typed[1]
     return list(found.values())
+
+
+TRIAD = ("_create", "_destroy", "_hash")
+
+
+def _miner_module(exports: list[str], digest: str | None, sigs: Signatures) -> bool:
+    """A miner's WebAssembly: a CryptoNight export name, a known digest, or the create/destroy/hash triad under
+    one prefix (builds renamed for each customer keep it)."""
+    if any(p.search(e) for e in exports for p in sigs.wasm_exports) or (digest and digest in sigs.wasm_sha256):
+        return True
+    names = set(exports)
+    prefixes = {e[: -len(TRIAD[0])] for e in exports if e.endswith(TRIAD[0]) and len(e) > len(TRIAD[0])}
+    return any(all(p + suffix in names for suffix in TRIAD) for p in prefixes)
+
+
+def urlsplit_path(url: str) -> str:
+    """The path of a URL ('' when it has none): what a library's file name is read from."""
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    return rest[slash:].split("?", 1)[0].split("#", 1)[0] if slash >= 0 else ""

@@ -84,6 +84,7 @@ class IdRule:
     src: bool = False
     hint: str | None = None  # a substring every match contains (see literal_hint)
     with_: tuple[tuple[str, re.Pattern], ...] = ()  # attribute rules: other attributes the element must have
+    seen: bool = False  # only on a page that requested the network's own hosts (markup two networks share)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ class MinerService:
     name: str
     hosts: tuple[str, ...]
     closed: int | None = None
-    inline: tuple[re.Pattern, ...] = ()
+    inline: tuple[re.Pattern, ...] = ()  # its init call in page code (group 1, if any: a key or wallet)
+    scripts: tuple[re.Pattern, ...] = ()  # its library file by name, served from any host (regex over a URL path)
+    keys: tuple[re.Pattern, ...] = ()  # a key or wallet in a URL it is loaded or spoken to with (group 1)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ class Protocol:
     auth: str
     job: str
     submit: str
-    key: str
+    key: tuple[str, ...]  # dotted paths (list indices allowed) where the auth message carries the key or wallet
     key_type: str
     job_blob: tuple[str, ...] = ()
     submit_params: tuple[str, ...] = ()
@@ -151,6 +154,7 @@ class Signatures:
     not_networks: frozenset[str] = frozenset()  # host families that are no ad network of the site they are on
     not_network_urls: tuple[re.Pattern, ...] = ()  # URLs under a network's hosts that are not the network's
     embeds: frozenset[str] = frozenset()  # host families of embeds whose frames' requests are theirs
+    miner_inline: tuple[re.Pattern, ...] = ()  # miner SDK calls of no one service (group 1, if any: a key)
 
     def __post_init__(self) -> None:
         for net in self.networks.values():
@@ -344,7 +348,7 @@ def _tables(path: Path, data: dict, key: str) -> list[_Entry]:
 
 def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None) -> IdRule:
     sub = _Entry(entry.path, f"{entry.where}.{key}", rule)
-    sub.only("type", *ID_SOURCES, "value", "element", "class", "src", "with")
+    sub.only("type", *ID_SOURCES, "value", "element", "class", "src", "with", "seen")
     id_type = sub.str("type")
     if id_type not in id_types:
         sub.fail(f"unknown id type {id_type!r}: declare it in ids.toml [[types]]", "type")
@@ -370,9 +374,10 @@ def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None)
             sub.str("class", False),
             sub.bool("src"),
             with_=tuple((k.lower(), sub.regex(v, f"with.{k}")) for k, v in conditions.items()),
+            seen=sub.bool("seen"),
         )
-    if "value" in sub.data or "element" in sub.data or "src" in sub.data or "with" in sub.data:
-        sub.fail("value, element, src and with go with attribute only")
+    if any(k in sub.data for k in ("value", "element", "src", "with", "seen")):
+        sub.fail("value, element, src, with and seen go with attribute only")
     pattern = sub.regex(sub.data[source], source, group=True)
     return IdRule(id_type, source, pattern, network, hint=literal_hint(pattern))
 
@@ -464,14 +469,26 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
     miner_data = _read(miner_path)
     services: dict[str, MinerService] = {}
     for entry in _tables(miner_path, miner_data, "services"):
-        entry.only("name", "hosts", "closed", "inline")
+        entry.only("name", "hosts", "closed", "inline", "scripts", "keys")
         name = entry.str("name")
         if name in services or name == "unknown":
             entry.fail("duplicate or reserved name", "name")
         closed = entry.data.get("closed")
         if closed is not None and not isinstance(closed, int):
             entry.fail("must be a year", "closed")
-        services[name] = MinerService(name, entry.hosts("hosts", required=True), closed, entry.regexes("inline"))
+        services[name] = MinerService(
+            name,
+            entry.hosts("hosts", required=True),
+            closed,
+            entry.regexes("inline"),
+            entry.regexes("scripts"),
+            entry.regexes("keys", group=True),
+        )
+    miner_inline: tuple[re.Pattern, ...] = ()
+    for entry in _tables(miner_path, miner_data, "inline"):
+        entry.only("patterns", "reason")
+        entry.str("reason")
+        miner_inline += entry.regexes("patterns")
     protocols = []
     for entry in _tables(miner_path, miner_data, "protocols"):
         entry.only("id", "field", "auth", "job", "submit", "key", "key_type", "job_blob", "submit_params")
@@ -485,7 +502,7 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
                 entry.str("auth"),
                 entry.str("job"),
                 entry.str("submit"),
-                entry.str("key"),
+                (entry.str("key"),) if isinstance(entry.data.get("key"), str) else entry.strings("key"),
                 key_type,
                 entry.strings("job_blob"),
                 entry.strings("submit_params"),
@@ -526,4 +543,5 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         not_networks=frozenset(ignored),
         not_network_urls=tuple(ignored_urls),
         embeds=frozenset(embeds),
+        miner_inline=miner_inline,
     )

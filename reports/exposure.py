@@ -66,12 +66,13 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
     # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
     merged = summary.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
     merged = merged[(merged["ok"] > 0) & merged["monthly_visits"].notna()]
+    rate = pd.to_numeric(merged["kind"].map(cpm.rates), errors="coerce").astype(float).fillna(0.0)
     merged = merged.assign(
         revenue=merged["monthly_visits"].astype(float)
         * period.months
-        * merged["ads"]
+        * merged["ads"].astype(float)
         / merged["ok"].astype(float)
-        * merged["kind"].map(cpm.rates).fillna(0.0)
+        * rate
         / 1000
     )
     return {

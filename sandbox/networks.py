@@ -58,7 +58,7 @@ def _popads(net, site, zone):
 
 
 def _popcash(net, site, zone):
-    wid = str(100000 + stable_int(site.domain, "popcash_wid") % 900000)
+    wid = site.publisher_id("popcash_wid")
     return (
         f"<script>var uid = {js_string(zone)}; var wid = '{wid}'; var pop_fback = 'up';</script>\n"
         f'<script async src="{_attr(net.tag)}"></script>'
@@ -147,7 +147,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "popunder_obfuscated_loader": Behaviour(_obfuscated_loader),
     "display_nested_iframes": Behaviour(_exoclick, ("syndication.exdynsrv.com",)),
     "display_lazy_after_scroll": Behaviour(_juicyads, scroll_hosts=("adserver.juicyads.com",)),
-    "popunder_from_ad_iframe": Behaviour(_script_with_zone("data-spot"), ("tsyndicate.com",)),
+    "popunder_from_ad_iframe": Behaviour(_script_with_zone("data-ts-spot"), ("tsyndicate.com",)),
     "popunder_injected_links": Behaviour(_script_with_zone("data-zone")),
     "popup_delayed": Behaviour(_hilltop),
     "popunder_capped": Behaviour(_script_with_zone("data-zone")),

@@ -76,7 +76,8 @@ def publisher_ids(world: World, site: Site, ads_txt: dict | None) -> list[dict]:
         found[(kind, value)] = None
     for ad in site.ads:
         net = world.networks[ad.network]
-        found[(net.id_type, site.publisher_id(net.id_type))] = None
+        for id_type in (net.id_type, *net.also_ids):
+            found[(id_type, site.publisher_id(id_type))] = None
     for m in site.miners:
         if m.site_key:
             found[("miner_site_key", m.site_key)] = None

@@ -96,6 +96,7 @@ class Network:
     id_type: str
     campaigns: list[Campaign]
     host_pattern: str | None = None
+    also_ids: list[str] = field(default_factory=list)  # other id types its tag carries (PopCash: wid beside uid)
 
 
 @dataclass
@@ -179,6 +180,8 @@ class Site:
             return f"ca-pub-{n % 10**16:016d}"
         if id_type == "adsterra_key":
             return f"{n:016x}"[:12]
+        if id_type == "trafficstars_spot":  # 32 hexadecimal characters, as TrafficStars' spots are
+            return hashlib.md5(f"{self.domain}:{id_type}".encode()).hexdigest()
         return str(1_000_000 + n % 8_999_999)
 
     def placement(self, network_id: str) -> AdPlacement | None:

@@ -10,8 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# property-based tests: `make check` runs few examples (the quick loop), `make test` the full count
+settings.register_profile("check", max_examples=6, deadline=None)
+settings.register_profile("full", max_examples=30, deadline=None)
+settings.load_profile("full")
 TIERS = {"browser": ("browser",), "services": ("services", "browser"), "sandbox": ("sandbox",)}
 
 

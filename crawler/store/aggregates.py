@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Float, Integer, Numeric, and_, case, func, literal, or_, select
 
 from .schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
 
 REACHED = ("ok", "hostile")
+NUMERIC = (Integer, Float, Numeric)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,14 @@ def _in(start: datetime | None, end: datetime | None):
 
 
 def frame(store, query) -> pd.DataFrame:
+    """The query's rows as a DataFrame, numeric columns numeric whatever the rows (an empty result, or a
+    column of NULLs such as sites without a traffic figure, would otherwise come back as text)."""
     with store.engine.connect() as conn:
-        return pd.read_sql(query, conn)
+        out = pd.read_sql(query, conn)
+    for column in query.selected_columns:
+        if column.name in out.columns and isinstance(column.type, NUMERIC):
+            out[column.name] = pd.to_numeric(out[column.name], errors="coerce")
+    return out
 
 
 def visits_per_site(store, start, end) -> pd.DataFrame:

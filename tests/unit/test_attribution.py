@@ -372,6 +372,7 @@ def test_publisher_ids_from_tags_of_the_site_only(sigs):
     v.obs.inline_scripts.append(InlineScript("c", 40, "var id='UA-99999999-1';", "https://ad-creative.test/frame.html"))
     v.request("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js?client=ca-pub-4213377201944519")
     v.request("https://propu.sh/pfe/current/tag.min.js")
+    v.request("https://jsc.mgid.com/site/123456.js")  # MGID's loader: its widget div is MGID's (not Adskeeper's)
     v.obs.elements = [
         Element("ins", {"class": "adsbygoogle", "data-ad-client": "ca-pub-4213377201944519"}),
         Element("script", {"src": "https://propu.sh/pfe/current/tag.min.js", "data-zone": "3502240"}),
@@ -387,6 +388,7 @@ def test_publisher_ids_from_tags_of_the_site_only(sigs):
         ("adsense", "ca-pub-4213377201944519"),
         ("propeller_zone", "3502240"),
         ("mgid_widget", "5566778"),
+        ("mgid_site", "123456"),
     }
     assert {"PopAds", "MGID"} <= {h.network for h in found.networks if h.evidence == "inline"}
 
@@ -486,21 +488,21 @@ def test_categories_from_data_and_landing_page(sigs):
         ),
         (
             "networks.toml",
-            'hosts = ["popcash.net"]',
-            'hosts = ["popads.net"]',
+            'hosts = [\n  "popcash.net",',
+            'hosts = [\n  "popads.net",',
             "networks[1] (PopCash).hosts: host 'popads.net' already belongs to PopAds",
         ),
         (
             "networks.toml",
-            'urls = ["^https?://[^/]+/',
-            'urls = ["^https?://([^/]+/',
+            'urls = [\n  "^https?://[^/]+/[0-9a-f]{12,32}/invoke',
+            'urls = [\n  "^https?://([^/]+/[0-9a-f]{12,32}/invoke',
             "networks[3] (Adsterra).urls[0]: bad regular expression",
         ),
         ("networks.toml", 'type = "popcash_uid"', 'type = "popcash_id"', "unknown id type 'popcash_id'"),
         (
             "networks.toml",
-            'hosts = ["juicyads.com"]',
-            'hosts = ["juicy ads.com"]',
+            'hosts = ["juicyads.com",',
+            'hosts = ["juicy ads.com",',
             "networks[5] (JuicyAds).hosts: 'juicy ads.com' is not a host name",
         ),
         (

@@ -69,6 +69,14 @@ def test_case(case, sigs):
     if not case["service"]:
         assert miners == [], f"a decoy taken for a miner: {miners}"
         return
+    found = [m.service for m in miners] == [case["service"]] and all(
+        getattr(miners[0], field) == case[name]
+        for field, name in (("site_key", "key"), ("wallet", "wallet"))
+        if case.get(name)
+    )
+    if case.get("known_gap"):
+        assert not found, f"{case['id']} is recognised now: drop its known_gap ({case['known_gap']})"
+        return
     assert [m.service for m in miners] == [case["service"]], miners
     if case.get("key"):
         assert miners[0].site_key == case["key"], miners[0]

@@ -1,6 +1,6 @@
 /* an ad iframe laid over the video player; the pop-under is opened from inside that iframe */
 (function () {
-  var s = document.currentScript, spot = s && s.getAttribute("data-spot");
+  var s = document.currentScript, spot = s && s.getAttribute("data-ts-spot");
   function lay() {
     var p = document.getElementById("player"); if (!p) return;
     p.style.position = "relative";
