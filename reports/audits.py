@@ -85,7 +85,7 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     )
     per_site = per_site.merge(visits, on="site", how="left").fillna({"visits": 0}).astype({"visits": int})
     formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
-    per_site["formats"] = per_site["site"].map(formats).fillna("")
+    per_site["formats"] = [formats.get(site, "") for site in per_site["site"]]
     ops = clusters(store, Scope(since=start, until=end), sigs)
     per_site["operator"] = (
         per_site["site"].map(ops.set_index("site")["cluster"] if len(ops) else {}).fillna(0).astype(int)

@@ -187,3 +187,18 @@ def id_rows(store: Store, scope: Scope, types=None) -> list[tuple[str, str, str,
         by_visit, by_file = (q.where(FindingId.id_type.in_(sorted(types) or [""])) for q in (by_visit, by_file))
     with store.session() as s:
         return [tuple(r) for q in (by_visit, by_file) for r in s.execute(q)]
+
+
+def unknown_hosts(store: Store, scope: Scope) -> dict[int, tuple[str, set[str]]]:
+    """visit id -> (site, the hosts attribution called `unknown:<host>` on it) for every visit in scope."""
+    query = scope.visits(
+        select(FindingNetwork.visit_id, FindingNetwork.site, FindingNetwork.host)
+        .join(Visit, Visit.id == FindingNetwork.visit_id)
+        .where(FindingNetwork.network.like("unknown:%"))
+        .distinct()
+    )
+    found: dict[int, tuple[str, set[str]]] = {}
+    with store.session() as s:
+        for visit_id, site, host in s.execute(query):
+            found.setdefault(visit_id, (site, set()))[1].add(host)
+    return found

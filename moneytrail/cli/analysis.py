@@ -15,7 +15,7 @@ from moneytrail.reports import EXPORT_FORMATS as FORMATS
 from moneytrail.reports import EXPORT_KINDS as KINDS
 
 from . import options as o
-from .console import err, note, say
+from .console import cell, err, note, out, say
 
 lists_app = typer.Typer(
     help="ABP filter lists (EasyList, EasyPrivacy, NoCoin): download and inspect.", no_args_is_help=True
@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command()(export)
     app.add_typer(lists_app, name="lists")
     app.command("signatures")(signatures)
+    app.command("unknowns")(unknowns)
 
 
 def parse_since(text: str | None) -> datetime | None:
@@ -155,3 +156,49 @@ def signatures(data: o.Data = None) -> None:
         f"{len(sigs.services)} miner services, {len(sigs.protocols)} pool protocols, "
         f"{len(sigs.id_types)} publisher-id types, {len(sigs.categories)} advertiser categories"
     )
+
+
+def unknowns(
+    run: Annotated[int | None, typer.Option("--run", help="only the visits of this crawl run")] = None,
+    since: o.Since = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="show the largest N families")] = 30,
+    hints: Annotated[bool, typer.Option("--hints", help="print a networks.toml starting point per family")] = False,
+    as_json: o.Json = False,
+    db: o.Db = None,
+) -> None:
+    """Unknown ad hosts (blocked by an ad list, named by no signature) grouped into families, for review:
+    name them in data/networks.toml, then `moneytrail reanalyze`."""
+    import json
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from moneytrail.crawler.store.findings import Scope
+    from moneytrail.services.checks import open_store_checked
+    from moneytrail.services.unknowns import unknown_families
+
+    found = unknown_families(open_store_checked(db), Scope(run, parse_since(since)))
+    shown = found[:top]
+    if as_json:
+        typer.echo(json.dumps([asdict(f) | {"data_hint": f.data_hint()} for f in shown], indent=2))
+        return
+    if not found:
+        say("no unknown ad hosts: every host an ad list blocks is named in the signature data (or no lists used)")
+        return
+    table = Table(show_header=True)
+    for column in ("family", "domains", "sites", "requests", "shared path shapes", "sample"):
+        table.add_column(column, justify="right" if column in ("sites", "requests") else "left")
+    for family in shown:
+        table.add_row(
+            cell(family.name),
+            cell(", ".join(family.domains[:4]) + (f" (+{len(family.domains) - 4})" if len(family.domains) > 4 else "")),
+            str(len(family.sites)),
+            str(family.requests),
+            cell("\n".join(family.shapes)),
+            cell(family.samples[0] if family.samples else ""),
+        )
+    out.print(table)
+    if hints:
+        for family in shown:
+            say(f"\n# {family.name}: {len(family.sites)} site(s)\n{family.data_hint()}")
+    note(f"{len(shown)} of {len(found)} families; name them in data/networks.toml, then `moneytrail reanalyze`")

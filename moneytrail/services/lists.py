@@ -4,6 +4,7 @@ canonical addresses into the cache that `moneytrail.attribution.lists` loads fro
 from __future__ import annotations
 
 import os
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def update(directory: str | os.PathLike | None = None, timeout: float = 60.0, ur
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 body = response.read(MAX_LIST_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # an error answer holds its connection open
+            raise ListError(f"could not download {url}: {exc}") from None
         except OSError as exc:
             raise ListError(f"could not download {url}: {exc}") from None
         if len(body) > MAX_LIST_BYTES:

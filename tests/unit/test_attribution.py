@@ -572,6 +572,7 @@ def test_lists_update_downloads_whole_lists_or_says_why_not(tmp_path):
         assert written.read_text().endswith("||adnet-new.test^\n")  # a failed update keeps the old copy
     finally:
         server.shutdown()
+        server.server_close()
     with pytest.raises(ListError, match="no \\*.txt filter list"):
         FilterLists.load(tmp_path)  # folders, no list
 
@@ -690,3 +691,31 @@ def test_a_miner_carrying_its_wasm_inside_a_worker_script(sigs):
         (miner,) = attribute(v.obs, sigs, None, {sha: code}).miners
         assert miner.service == "unknown" and "wasm" in miner.signals
     assert attribute(v.obs, sigs).miners == []  # without the script's text nothing shows it
+
+
+def test_what_is_not_the_sites_network(sigs):
+    """A YouTube trailer's frame requests doubleclick.net (YouTube's own ads); an advertiser's Campaign Manager
+    click tracker sits in a chain; a Taboola advertiser pixel and an ad-blocker's probe of adsbygoogle.js: none
+    of them is a network serving the site."""
+    v = Visit()
+    v.obs.frames.append(FrameRecord(1, 0, 0, "https://www.youtube-nocookie.com/embed/Kp2r8TqW0aE"))
+    v.request("https://www.youtube-nocookie.com/embed/Kp2r8TqW0aE", "document", frame=1, navigation=True)
+    v.request("https://googleads.g.doubleclick.net/pagead/id", "xhr", frame=1)
+    v.request("https://cdn.taboola.com/libtrc/unip/1234567/tfa.js")
+    v.request("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js", "fetch")
+    click = "https://ad.doubleclick.net/ddm/trackclk/N1234.5678/B2468;dc_trk_aid=1"
+    v.popup(1, [click, "https://shop.example/landing"], ["open", "http"])
+    found = attribute(v.obs, sigs)
+    assert not {"Google AdSense", "Taboola"} & found.network_names(), found.networks
+    (link,) = found.links
+    assert link.network == "unknown:ad.doubleclick.net" or not link.network.startswith("Google")
+
+
+def test_a_network_named_by_the_globals_its_code_defined(sigs):
+    """Adcash's library, copied to the site's own host under a random name, still defines `aclib`."""
+    v = Visit()
+    v.request("https://piracy.test/k7q2x9.js")
+    v.obs.globals = ["siteConfig", "aclib", "jQuery"]
+    assert "Adcash" in attribute(v.obs, sigs).network_names()
+    v.obs.globals = ["siteConfig", "jQuery"]
+    assert "Adcash" not in attribute(v.obs, sigs).network_names()

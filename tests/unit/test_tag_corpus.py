@@ -37,3 +37,16 @@ def test_shape(shape, sigs):
     assert set(shape.ids) <= ids, f"ids missing: {set(shape.ids) - ids} (found: {sorted(ids)})"
     wrong = networks - {shape.network, *shape.also}
     assert not wrong, f"other networks named on a page carrying only {shape.network}: {wrong}"
+
+
+def test_the_coverage_table_in_data_readme_is_up_to_date():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("corpus_report", root / "tools" / "corpus_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    assert report.block() in (root / "data" / "README.md").read_text(), (
+        "data/README.md is stale: run .venv/bin/python tools/corpus_report.py --write"
+    )
