@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(notdir $(PYTHON))-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: setup browser packages lint check test demo sandbox clean
+.PHONY: setup browser packages npm lint check test demo sandbox clean
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -19,6 +19,9 @@ browser: setup
 packages:
 	@tools/ensure-packages.sh
 
+npm:
+	@tools/ensure-npm.sh
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -27,15 +30,15 @@ lint: setup
 check: lint
 	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox" --hypothesis-profile=check
 
-test: setup browser packages lint
+test: setup browser packages npm lint
 	$(PY) -m pytest
 
-demo: setup browser
+demo: setup browser npm
 	@tools/demo.sh $(VENV)
 
-sandbox: setup
+sandbox: setup npm
 	@echo "Browse it: chromium --user-data-dir=\$$(mktemp -d) --proxy-server=http://127.0.0.1:8899 --ignore-certificate-errors https://streamvf.test/"
 	$(VENV)/bin/moneytrail sandbox serve
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules
