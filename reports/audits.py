@@ -205,7 +205,7 @@ def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, p
         "brand": brand,
         "domains": ", ".join(domains),
         "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
-        "sites monitored": str(len(monitored)),
+        "sites monitored": str(aggregates.monitored_sites(store, start, end)),
         "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0),
     }
     hits = int(totals["ads"].sum()) if len(totals) else 0
@@ -215,7 +215,7 @@ def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, p
         Figure("hits", "ads of the brand seen", hits),
         Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
         Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
-        Figure("monitored", "sites monitored", len(monitored)),
+        Figure("monitored", "sites monitored", int(report.meta["sites monitored"])),
         Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0),
     ]
     report.table("where", "Where the brand's ads appeared (site, time, profile, network and brokers, screenshot)", rows)

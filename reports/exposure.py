@@ -84,7 +84,7 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
         "ok_visits": ok_visits,
         "ads": ads,
         "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", "revenue"]],
-        "monitored": len(sites),
+        "monitored": aggregates.monitored_sites(store, period.start, period.end),
         "share_ads": share(set(summary["site"]) | with_networks),
         "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
         "share_adult": share(set(summary.loc[summary["adult"] > 0, "site"])),

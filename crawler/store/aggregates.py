@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Float, Integer, Numeric, and_, case, func, literal, or_, select
 
-from .schema import FindingLink, FindingMiner, FindingNetwork, Site, Visit
+from .schema import FindingLink, FindingMiner, FindingNetwork, Run, Site, Visit
 
 REACHED = ("ok", "hostile")
 NUMERIC = (Integer, Float, Numeric)
@@ -203,6 +203,27 @@ def _seen_in(store, column, names, before: datetime) -> set[str]:
             if s.scalar(query):
                 found.add(name)
     return found
+
+
+def monitored_sites(store, start, end) -> int:
+    """Sites monitored in the period: every site a visit was made to (whatever its status), and every site of a
+    watchlist a run started crawling in the period, whether or not its visit came (a run cut short). Sites of
+    watchlists not crawled in the period do not count."""
+    runs = select(Run.watchlist_id).where(Run.watchlist_id.is_not(None))
+    if start is not None:
+        runs = runs.where(Run.started_at >= start)
+    if end is not None:
+        runs = runs.where(Run.started_at < end)
+    listed = select(Site.domain).where(Site.watchlist_id.in_(runs))
+    visited = (
+        select(func.coalesce(Site.domain, func.nullif(Visit.final_site, ""), Visit.url))
+        .select_from(Visit)
+        .join(Site, Site.id == Visit.site_id, isouter=True)
+        .where(_in(start, end))
+        .distinct()
+    )
+    with store.session() as s:
+        return len(set(s.scalars(listed)) | set(s.scalars(visited)))
 
 
 def first_visit(store):

@@ -321,3 +321,20 @@ def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
     f = {x.key: x.value for x in report.figures}
     assert f["monitored"] == 100 and 0.5 < f["share_ads"] <= 1 and f["revenue"] > 0
     assert len(report.tables["trends"]) == 4  # 2025-Q4 .. 2026-Q3
+
+
+def test_sites_monitored_are_those_of_the_watchlists_crawled(tmp_path, sigs):
+    """A run cut short still monitored its whole watchlist; a watchlist never crawled monitored nothing."""
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}", tmp_path / "shots")
+    import_watchlist(store, "crawled", [Entry(f"https://s{i}.test/", f"s{i}.test", i + 1) for i in range(3)])
+    import_watchlist(store, "never", [Entry(f"https://n{i}.test/", f"n{i}.test", i + 1) for i in range(5)])
+    wl, sites = watchlist_sites(store, "crawled")
+    run = start_run(store, CrawlConfig(wl.name), wl.id, 3, {})
+    now = pd.Timestamp.now(tz="UTC")
+    for site in sites[:2]:
+        obs = Observation(f"m-{site.domain}", site.url, site.domain, "home", now.isoformat(), status="ok")
+        write_visit(store, obs, run_id=run, site_id=site.id, findings=Findings(site.domain))
+    report = exposure(store, parse(now.strftime("%Y-%m")), sigs, Cpm.load())
+    f = {x.key: x.value for x in report.figures}
+    assert f["monitored"] == 3 and f["reachable"] == 2
+    assert report.meta["sites monitored"] == "3"
