@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from .redaction import redact_url
+
 
 def browser_proxy(url: str) -> dict:
     """`http://user:password@host:port` as Playwright's proxy option; ValueError when it is not a proxy URL."""
@@ -20,12 +22,5 @@ def browser_proxy(url: str) -> dict:
 
 
 def redact_proxy(url: str | None) -> str | None:
-    """The proxy URL without its password, for logs and stored run records."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url
-    user = f"{parts.username}:***" if parts.password is not None else "***"  # a lone user name may be a token
-    netloc = f"{user}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
+    """The proxy URL without its secrets, for logs and stored run records (a lone user name may be a token)."""
+    return redact_url(url, lone_user_is_secret=True)

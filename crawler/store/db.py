@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from moneytrail.crawler.redaction import redact_url
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -29,11 +31,8 @@ def default_url() -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password hidden (for logs, reports and error messages)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable database URL>"
+    """The URL with its secrets hidden (for logs, reports and error messages): crawler.redaction's rule."""
+    return redact_url(url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

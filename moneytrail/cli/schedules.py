@@ -88,11 +88,14 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
     """The schedules, their next run and their last outcome."""
     from moneytrail.crawler.store.schedules import config_of, list_schedules
     from moneytrail.services.checks import open_store_checked
-    from moneytrail.services.scheduler import next_run
+    from moneytrail.services.scheduler import ScheduleError, next_run
 
     rows = []
     for sch, last in list_schedules(open_store_checked(db)):
-        nxt = next_run(sch)
+        try:
+            nxt, problem = next_run(sch), None
+        except ScheduleError as exc:
+            nxt, problem = None, str(exc)
         rows.append(
             {
                 "name": sch.name,
@@ -104,6 +107,7 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
                 "outcome": last.state if last else None,
                 "crawl_run": last.run_id if last else None,
                 "config": config_of(sch).record(),
+                "error": problem,
             }
         )
     if as_json:
@@ -118,7 +122,7 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
             cell(row["watchlist"]),
             cell(row["when"]),
             cell(", ".join(row["profiles"])),
-            (row["next_run"] or "")[:19].replace("T", " "),
+            cell((row["next_run"] or "")[:19].replace("T", " ") or row["error"] and "cannot run (see --json)"),
             (row["last_run"] or "")[:16].replace("T", " "),
             cell(row["outcome"]),
             cell(row["crawl_run"]),

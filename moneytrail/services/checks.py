@@ -9,12 +9,15 @@ from moneytrail.errors import Failure, UsageError
 
 def open_store_checked(db: str | None, screenshots: str | None = None):
     """The store at `db`, or a UsageError that names it without its password."""
+    import os
+
+    from moneytrail.crawler.redaction import scrub
     from moneytrail.crawler.store import open_store, redact
 
     try:
         return open_store(db, screenshots)
     except Exception as exc:  # a wrong URL, a missing driver, a database that refuses us
-        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        first = scrub(str(exc).splitlines()[0][:300] if str(exc) else "", db, os.environ.get("MONEYTRAIL_DB"))
         raise UsageError(f"cannot open the store {redact(db or '(default)')}: {type(exc).__name__}: {first}") from None
 
 

@@ -9,6 +9,7 @@ import time
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.distributed import ACTIVE, connect, keys, strip_secrets
 from moneytrail.crawler.profiles import Profile, ProfileError, check_profiles, load_devices
+from moneytrail.crawler.redaction import scrub
 from moneytrail.crawler.store import Store, redact
 from moneytrail.crawler.store.runs import NoSuchRun, RunInfo, run_info, start_run
 from moneytrail.crawler.store.watchlists import NoSuchWatchlist, resolve_watchlist
@@ -23,7 +24,7 @@ def connect_checked(url: str):
     try:
         return connect(url)
     except Exception as exc:  # refused, bad URL, authentication
-        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        first = scrub(str(exc).splitlines()[0][:200] if str(exc) else "", url)
         raise UsageError(f"cannot reach Redis at {redact(url)}: {type(exc).__name__}: {first}") from None
 
 

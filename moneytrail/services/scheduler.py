@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("moneytrail.scheduler")
 EVERY = re.compile(r"^(\d+)\s*(s|m|h|d)$")
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_EVERY = 366 * 86400  # a year and a day: longer is a typo (and overflows date arithmetic)
 
 
 class ScheduleError(ValueError):
@@ -55,10 +56,13 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def parse_every(text: str) -> int:
-    match = EVERY.match(text.strip().lower())
+    match = EVERY.match(text.strip().lower()) if len(text) < 40 else None
     if not match or int(match[1]) == 0:
         raise ScheduleError(f"--every {text!r}: a duration such as 90s, 30m, 6h or 7d")
-    return int(match[1]) * UNIT[match[2]]
+    seconds = int(match[1]) * UNIT[match[2]]
+    if seconds > MAX_EVERY:
+        raise ScheduleError(f"--every {text!r}: at most 366d")
+    return seconds
 
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -103,17 +107,26 @@ def cron_trigger(cron: str):
 
 
 def trigger(schedule: Schedule):
-    """The APScheduler trigger of a schedule (cron in UTC, or an interval from its creation)."""
+    """The APScheduler trigger of a schedule (cron in UTC, or an interval from its creation). ScheduleError for
+    a row no trigger can be made of (written by hand or by an older version), naming the schedule."""
     from apscheduler.triggers.interval import IntervalTrigger
 
-    if schedule.cron:
-        return cron_trigger(schedule.cron)
-    return IntervalTrigger(seconds=schedule.every_seconds, start_date=aware(schedule.created_at), timezone="UTC")
+    try:
+        if schedule.cron:
+            return cron_trigger(schedule.cron)
+        if not schedule.every_seconds or not 0 < schedule.every_seconds <= MAX_EVERY:
+            raise ValueError(f"interval of {schedule.every_seconds} s (1 s to 366 days)")
+        return IntervalTrigger(seconds=schedule.every_seconds, start_date=aware(schedule.created_at), timezone="UTC")
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise ScheduleError(f"schedule {schedule.name!r} cannot run: {exc}") from None
 
 
 def next_run(schedule: Schedule) -> datetime | None:
-    """When the schedule runs next (UTC)."""
-    return trigger(schedule).get_next_fire_time(None, utcnow())
+    """When the schedule runs next (UTC). ScheduleError for a schedule that cannot run."""
+    try:
+        return trigger(schedule).get_next_fire_time(None, utcnow())
+    except OverflowError as exc:
+        raise ScheduleError(f"schedule {schedule.name!r} cannot run: {exc}") from None
 
 
 def check_cron(cron: str) -> str:
@@ -189,14 +202,17 @@ class Daemon:
                 continue
             if sid in self.known:
                 self.scheduler.remove_job(str(sid))
-            self.scheduler.add_job(self.fire, trigger(sch), args=[sid], id=str(sid), name=sch.name)
             self.known[sid] = shape
-            logger.info(
-                "schedule %s (%s): next run %s",
-                sch.name,
-                sch.cron or f"every {sch.every_seconds}s",
-                trigger(sch).get_next_fire_time(None, utcnow()),
-            )
+            try:  # one bad schedule is reported and left out; the others run
+                self.scheduler.add_job(self.fire, trigger(sch), args=[sid], id=str(sid), name=sch.name)
+                logger.info(
+                    "schedule %s (%s): next run %s", sch.name, sch.cron or f"every {sch.every_seconds}s", next_run(sch)
+                )
+            except ScheduleError as exc:
+                logger.error("%s; the other schedules run (fix it with `moneytrail schedule remove` and add)", exc)
+                if self.scheduler.get_job(str(sid)) is not None:
+                    self.scheduler.remove_job(str(sid))
+                continue
             if starting:
                 due = missed(sch, last.get(sid), utcnow())
                 if due is not None:

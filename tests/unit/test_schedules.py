@@ -60,3 +60,35 @@ def test_schedule_commands(tmp_path):
     assert cli("schedule", "remove", "mondays", "--db", db).returncode == 0
     assert "mondays" not in cli("schedule", "list", "--db", db).stdout
     assert cli("schedule", "remove", "mondays", "--db", db).returncode == 2
+
+
+def test_one_bad_schedule_does_not_stop_the_others(tmp_path, caplog):
+    """`--every 10000000000d` is refused; a row no trigger can be made of (an older version's, or written by
+    hand) is listed as unable to run, and the scheduler runs the other schedules."""
+    from moneytrail.crawler.config import CrawlConfig
+    from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.schedules import add_schedule
+    from moneytrail.services.scheduler import Daemon
+
+    for bad in ("10000000000d", "367d", "9" * 400 + "s"):
+        with pytest.raises(ScheduleError):
+            parse_every(bad)
+    assert parse_every("366d") == 366 * 86400
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    (tmp_path / "w.txt").write_text("https://example.test/\n")
+    assert cli("watchlist", "import", str(tmp_path / "w.txt"), "--name", "w", "--db", db).returncode == 0
+    refused = cli("schedule", "add", "-w", "w", "--every", "10000000000d", "--db", db)
+    assert refused.returncode == 2 and "366d" in refused.stderr and "Traceback" not in refused.stderr
+    store = open_store(db)
+    add_schedule(store, CrawlConfig("w"), name="broken", cron=None, every_seconds=10**12, catch_up=False)
+    add_schedule(store, CrawlConfig("w"), name="hourly", cron=None, every_seconds=3600, catch_up=False)
+    listed = cli("schedule", "list", "--json", "--db", db)
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["name"]: r for r in __import__("json").loads(listed.stdout)}
+    assert rows["broken"]["next_run"] is None and "cannot run" in rows["broken"]["error"]
+    assert rows["hourly"]["next_run"] and rows["hourly"]["error"] is None
+    assert "cannot run" in cli("schedule", "list", "--db", db).stdout
+    daemon = Daemon(store, db)
+    daemon.sync(starting=True)
+    assert [job.name for job in daemon.scheduler.get_jobs()] == ["hourly"]
+    assert "'broken' cannot run" in caplog.text

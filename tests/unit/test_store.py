@@ -116,6 +116,13 @@ def test_screenshot_names_stay_in_their_folder(tmp_path):
 
 def test_passwords_are_redacted():
     assert redact("postgresql+psycopg://user:hunter2@db:5432/mt") == "postgresql+psycopg://user:***@db:5432/mt"
+    # secrets in the query (libpq's password, sslpassword, passfile), percent-encoded or not
+    assert (
+        redact("postgresql://db/mt?password=s3cr%40t&sslmode=require")
+        == "postgresql://db/mt?password=***&sslmode=require"
+    )
+    assert "abc" not in redact("postgresql://u@db/mt?sslpassword=abc&passfile=/home/x/.pgpass")
+    assert redact("redis://:tok3n@r:6379/0") == "redis://:***@r:6379/0"
     from moneytrail.crawler.proxies import browser_proxy, redact_proxy
 
     assert redact_proxy("http://analyst-country-fr:p%40ss@proxy:8080") == "http://analyst-country-fr:***@proxy:8080"
@@ -138,3 +145,18 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_a_store_that_cannot_open_never_prints_its_secrets(tmp_path):
+    """The error names the store and the cause, without the password of the URL or of its query."""
+    from helpers import run_cli
+
+    for url in (
+        "postgresql+nosuchdriver://mt:Hunter2Secret@db.invalid/mt",
+        "postgresql://mt@127.0.0.1:9/mt?password=Hunter2Secret&connect_timeout=1",
+    ):
+        for how in (["--db", url], []):
+            result = run_cli("runs", *how, env={"MONEYTRAIL_DB": url, "MONEYTRAIL_HOME": str(tmp_path)})
+            assert result.returncode == 2, result.stderr
+            assert "cannot open the store" in result.stderr and "Traceback" not in result.stderr
+            assert "Hunter2Secret" not in result.stderr + result.stdout, result.stderr
