@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import idna
 import tldextract
 
 # suffix_list_urls=() and no cache: tldextract never downloads the Public Suffix List. Private suffixes count
@@ -41,6 +42,34 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+# characters IDNA mapping would silently drop (zero-width and other default-ignorable code points): a host that
+# holds one is refused rather than read as another host
+_INVISIBLE = re.compile("[\u00ad\u034f\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]")
+
+
+def ascii_host(host: str) -> str:
+    """A host name as DNS carries it: lower-case ASCII, each non-ASCII label in IDNA 2008 (UTS #46,
+    non-transitional: `straße` stays `xn--strae-...`, not `strasse`, another site). ValueError naming the
+    problem for invisible characters, invalid A-labels (`xn--` that is no valid punycode) or code points IDNA
+    forbids. ASCII labels pass as they are (DNS allows underscores that IDNA does not)."""
+    host = host.strip().rstrip(".")
+    if _INVISIBLE.search(host):
+        raise ValueError(f"invisible character in host name {host[:80]!r}")
+    labels = []
+    for label in host.split("."):
+        lower = label.lower()
+        try:
+            if lower.isascii() and not lower.startswith("xn--"):
+                labels.append(lower)
+            elif lower.isascii():
+                labels.append(idna.encode(idna.decode(lower), uts46=True, transitional=False).decode("ascii"))
+            else:
+                labels.append(idna.encode(label, uts46=True, transitional=False).decode("ascii"))
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise ValueError(f"invalid host name {host[:80]!r}: {exc}") from None
+    return ".".join(labels)
+
+
 def site_of(url: str) -> str:
     """The registrable domain of a URL."""
     return registrable_domain(host_of(url))
@@ -51,11 +80,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 def normal_url(url: str, base: str = "") -> str:
     """`url` resolved against `base` as Chromium writes the URL it goes to: scheme and host lower-cased (the
-    host in IDNA), a default port dropped, an empty path as `/`, no fragment. For comparing URLs written by
+    host in IDNA 2008), a default port dropped, an empty path as `/`, no fragment. For comparing URLs written by
     a page (an href, a window.open argument) with URLs the browser requested."""
     try:
         parts = urlsplit(urljoin(base, url.strip()))
-        host = (parts.hostname or "").encode("idna").decode("ascii") if parts.hostname else ""
+        host = ascii_host(parts.hostname) if parts.hostname else ""
         port = parts.port
     except (ValueError, UnicodeError):
         return url

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .domains import registrable_domain
+from .domains import ascii_host, registrable_domain
 
 COLUMNS = ("url", "domain", "name", "category", "country", "tags", "monthly_visits")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -82,9 +82,9 @@ def normalise_url(value: str) -> tuple[str, str]:
     if not host:
         raise RowError(f"no host in {value[:80]!r}")
     try:
-        host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise RowError(f"invalid host name {host[:80]!r}") from None
+        host = ascii_host(host)
+    except ValueError as exc:
+        raise RowError(str(exc)) from None
     labels = host.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         raise RowError(f"invalid host name {host[:80]!r}")

@@ -172,13 +172,13 @@ def _when(period: str) -> str:
 def brand_domain(text: str) -> str:
     """What an advertiser audit matches: the registrable domain of a domain or URL, in ASCII (IDNA)."""
     from moneytrail.attribution.signatures import HOST_RE
-    from moneytrail.crawler.domains import host_of, registrable_domain
+    from moneytrail.crawler.domains import ascii_host, host_of, registrable_domain
 
     text = text.strip()
     host = host_of(text if "://" in text else f"https://{text}")
     try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+        host = ascii_host(host)
+    except ValueError:
         raise ValueError(f"{text!r} is not a domain") from None
     domain = registrable_domain(host)
     if not domain or not HOST_RE.match(domain):

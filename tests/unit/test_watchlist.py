@@ -119,3 +119,37 @@ def test_crawl_usage_errors_exit_2(tmp_path):
     assert result.returncode == 2 and "cannot open the store" in result.stderr and "topsecret" not in result.stderr
     result = run("crawl", "-w", "x", "--proxy", "nonsense", home=tmp_path)
     assert result.returncode == 2 and "proxy" in result.stderr
+
+
+def test_international_domains_follow_idna_2008():
+    """`straße-filme.de` is its own site (IDNA 2003 made it `strasse-filme.de`, another one); invisible
+    characters and invalid punycode are refused, not silently dropped or accepted."""
+    import pytest
+
+    from moneytrail.crawler.watchlist import RowError
+
+    assert normalise_url("straße-filme.de")[1] == "xn--strae-filme-y6a.de"
+    assert normalise_url("https://XN--STRAE-FILME-Y6A.DE/")[1] == "xn--strae-filme-y6a.de"
+    assert normalise_url("https://café.fr/film")[0] == "https://xn--caf-dma.fr/film"
+    assert normalise_url("strasse-filme.de")[1] == "strasse-filme.de"
+    for bad, why in (("stra\u200bsse.de", "invisible"), ("xn--zz.de", "invalid"), ("ex\u00adample.com", "invisible")):
+        with pytest.raises(RowError, match=why):
+            normalise_url(bad)
+
+
+def test_any_host_text_is_converted_or_refused_with_a_reason():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from moneytrail.crawler.domains import ascii_host
+
+    @given(st.text(max_size=80))
+    def check(text):
+        try:
+            out = ascii_host(text)
+        except ValueError as exc:
+            assert str(exc)
+        else:
+            assert out.isascii() and out == out.lower()
+
+    check()
