@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from moneytrail.crawler.domains import HOST_RE
+from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 from moneytrail.data import DATA_DIR
 
 from .findings import LINK_KINDS
@@ -326,13 +326,12 @@ class _Entry:
 
 
 def _read(path: Path) -> dict:
+    if not path.exists():
+        raise SignatureError(f"{path}: no such file (signature data directory: {path.parent})")
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise SignatureError(f"{path}: no such file (signature data directory: {path.parent})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SignatureError(f"{path}: not valid TOML: {exc}") from None
+        return read_toml(path)
+    except TomlFileError as exc:
+        raise SignatureError(str(exc)) from None
 
 
 def _tables(path: Path, data: dict, key: str) -> list[_Entry]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from moneytrail.data import DATA_DIR
 
 from .proxies import browser_proxy, redact_proxy
+from .tomlfile import TomlFileError, read_toml
 
 DATA = DATA_DIR
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -85,11 +85,9 @@ class Profile:
 
 def _read(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"{path}: {exc}") from None
+        return read_toml(path)
+    except TomlFileError as exc:
+        raise ProfileError(str(exc)) from None
 
 
 def load_devices(path: Path = DATA / "devices.toml") -> dict[str, Device]:

@@ -8,7 +8,6 @@ name the same registrable domain are merged into one site (the first URL wins, t
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +55,9 @@ class Parsed:
     notices: list[Problem]  # rows merged into an earlier one of the same registrable domain, ignored columns
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a NUL, which PostgreSQL refuses, among them
+
+
 class RowError(ValueError):
     pass
 
@@ -69,6 +71,8 @@ def normalise_url(value: str) -> tuple[str, str]:
         raise RowError("url longer than 2048 characters")
     if any(c.isspace() for c in value):
         raise RowError(f"spaces inside {value[:80]!r}")
+    if _CONTROL.search(value):
+        raise RowError(f"control character inside {value[:80]!r}")
     if "://" not in value:
         value = "https://" + value
     try:
@@ -94,6 +98,7 @@ def normalise_url(value: str) -> tuple[str, str]:
 
 def _entry(line: int, row: dict[str, str]) -> Entry:
     raw = (row.get("url") or "").strip() or (row.get("domain") or "").strip()
+    row = {k: _CONTROL.sub("", v or "") for k, v in row.items() if k not in ("url", "domain")}  # names, tags
     url, host = normalise_url(raw)
     country = (row.get("country") or "").strip().upper() or None
     if country and not re.fullmatch(r"[A-Z]{2}", country):
@@ -123,16 +128,21 @@ def _looks_like_csv(first: str) -> bool:
 
 
 def _rows(text: str):
-    """(line number, row dict or error) for each data row."""
-    lines = text.splitlines()
+    """(line number, row dict or error) for each data row; lines end at \n, \r\n or \r only (as editors count)."""
+    lines = re.split(r"\r\n|\r|\n", text)
     first_index = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
     if first_index is None:
         return
     if _looks_like_csv(lines[first_index]):
-        reader = csv.reader(io.StringIO(text, newline=""))
+        # one row per line: a stray quote spoils its own row, not every row after it (no watchlist value
+        # spans lines)
         header = None
-        for record in reader:
-            line = reader.line_num
+        for line, physical in enumerate(lines, 1):
+            try:
+                record = next(csv.reader([physical]), [])
+            except csv.Error as exc:  # a field over the csv module's limit, an unbalanced quote...
+                yield line, RowError(f"unreadable row ({exc})")
+                continue
             if not record or not any(cell.strip() for cell in record) or record[0].lstrip().startswith("#"):
                 continue
             if header is None:
@@ -144,7 +154,7 @@ def _rows(text: str):
             if len(record) > len(header):
                 yield line, RowError(f"{len(record)} fields, the header has {len(header)}")
                 continue
-            yield line, dict(zip(header, record, strict=True))
+            yield line, dict(zip(header, record + [""] * (len(header) - len(record)), strict=True))  # short: empty
     else:
         for number, line in enumerate(lines, 1):
             value = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""

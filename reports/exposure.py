@@ -4,7 +4,6 @@ networks (monthly traffic x ads per visit x CPM, always labelled as an estimate)
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 from moneytrail.crawler.store import aggregates
+from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 
 from .model import Chart, Figure, Report
 from .periods import Period, series
@@ -35,9 +35,9 @@ class Cpm:
     def load(cls, path: str | Path | None = None) -> Cpm:
         path = Path(path) if path else DEFAULT_DIR / "cpm.toml"
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise CpmError(f"{path}: {exc}") from None
+            data = read_toml(path)
+        except TomlFileError as exc:
+            raise CpmError(str(exc)) from None
         rates = data.get("cpm")
         if not isinstance(rates, dict) or not rates:
             raise CpmError(f"{path}: a [cpm] table of ad kind = rate is required")

@@ -62,7 +62,17 @@ def quarter(day: date) -> Period:
     return Period(f"{day.year}-Q{q + 1}", first, nxt - timedelta(days=1), "quarter")
 
 
+EARLIEST, LATEST = date(1990, 1, 1), date(2999, 12, 31)  # periods (and the trend periods before them) in range
+
+
 def parse(text: str) -> Period:
+    period = _parse(text)
+    if period.first < EARLIEST or period.last > LATEST:
+        raise PeriodError(f"{text.strip()!r}: a period between {EARLIEST.year} and {LATEST.year}")
+    return period
+
+
+def _parse(text: str) -> Period:
     text = text.strip()
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
@@ -92,5 +102,7 @@ def series(first_seen: date, period: Period, most: int = 36) -> list[Period]:
     out, current = [], period
     while current.last >= first_seen and len(out) < most:
         out.append(current)
+        if current.first - timedelta(days=current.days) < date.min + timedelta(days=366):
+            break
         current = current.previous()
     return list(reversed(out))
