@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,10 @@ QUIET_ARGS = (
 
 class BrowserNotFound(RuntimeError):
     pass
+
+
+class BrowserWontStart(RuntimeError):
+    """The Chromium found cannot be started with the crawl's options: the message is its launch error."""
 
 
 def playwright_chromium() -> str | None:
@@ -65,3 +70,27 @@ def find_chromium() -> str:
         "no Chromium found: run `make browser` (installs Debian's chromium as root), or "
         "`apt-get install chromium`, or `playwright install chromium`, or set MONEYTRAIL_CHROMIUM"
     )
+
+
+def launch_check(options: dict, timeout_ms: float = 60_000) -> str:
+    """Start the browser with a crawl's launch options, open a blank page, close it: its version, or
+    BrowserWontStart with the launch error (the first lines that say why, not Playwright's call log)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(**options, timeout=timeout_ms)
+            try:
+                version = browser.version
+                browser.new_page().goto("about:blank")
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        text = str(exc)
+        said = list(dict.fromkeys(re.findall(r"^\[pid=\d+\]\[err\] (.+)$", text, re.M)))[:6]  # the browser's own words
+        exits = re.findall(r"<process did exit: (exitCode=\S+ signal=\S+)>", text)
+        head = text.splitlines()[0] if text else "no reason given"
+        why = " / ".join(said or [head]) + (f" ({exits[0]})" if exits else "")
+        raise BrowserWontStart(f"{options.get('executable_path')} does not start: {why[:800]}") from None
+    return version

@@ -43,6 +43,18 @@ def check_proxy(proxy: str | None) -> None:
             raise UsageError(f"--proxy {redact_proxy(proxy)}: {exc}") from None
 
 
+def check_browser_starts(config) -> str:
+    """The crawl's browser, started once with the crawl's own launch options before anything is stored: its
+    version, or a Failure (exit 1) with the launch error."""
+    from moneytrail.crawler.browser import BrowserNotFound, BrowserWontStart, launch_check
+    from moneytrail.crawler.settings import launch_options
+
+    try:
+        return launch_check(launch_options(config))
+    except (BrowserNotFound, BrowserWontStart) as exc:
+        raise Failure(str(exc)) from None
+
+
 def check_browser() -> str:
     from moneytrail.crawler.browser import BrowserNotFound, find_chromium
 

@@ -15,7 +15,7 @@ from moneytrail.crawler.store.watchlists import NoSuchWatchlist, resolve_watchli
 from moneytrail.crawler.watchlist import parse_file
 from moneytrail.errors import UsageError
 
-from .checks import check_browser, check_proxy, load_analyzer, open_store_checked
+from .checks import check_browser_starts, check_proxy, load_analyzer, open_store_checked
 
 
 @dataclass
@@ -55,7 +55,6 @@ def plan_crawl(config: CrawlConfig, *, name: str | None = None) -> CrawlPlan:
     from moneytrail.crawler.run import default_log_file
 
     check_proxy(config.proxy)
-    check_browser()
     load_analyzer(config.data, config.lists)  # bad signature data: say so now, not after the first visit
     store = open_store_checked(config.db, config.screenshots)
     notes = []
@@ -79,6 +78,7 @@ def plan_crawl(config: CrawlConfig, *, name: str | None = None) -> CrawlPlan:
         screenshots=config.screenshots or str(store.screenshots),
         log_file=config.log_file or default_log_file("worker" if config.redis else "crawl"),
     )
+    check_browser_starts(config)  # last: the costliest check, once the rest is known to be right
     return CrawlPlan(config, store, watchlist.name, len(sites), problems, notes)
 
 

@@ -83,8 +83,8 @@ def test_url_normalisation_rejects_what_is_not_a_site():
     assert normalise_url("HTTP://Example.COM:8080") == ("http://example.com:8080/", "example.com")
 
 
-def run(*args, home):
-    return run_cli(*args, home=home, timeout=60)
+def run(*args, home, env=None):
+    return run_cli(*args, home=home, env=env, timeout=60)
 
 
 def test_watchlist_commands(tmp_path):
@@ -153,3 +153,20 @@ def test_any_host_text_is_converted_or_refused_with_a_reason():
             assert out.isascii() and out == out.lower()
 
     check()
+
+
+def test_a_browser_that_cannot_start_stops_the_crawl_before_anything_is_stored(tmp_path):
+    """Exit 1 with the browser's own launch error; no run recorded (not every site marked dead)."""
+    import json
+
+    fake = tmp_path / "chromium"
+    fake.write_text('#!/bin/sh\necho "error while loading shared libraries: libnss3.so" >&2\nexit 127\n')
+    fake.chmod(0o755)
+    (tmp_path / "w.txt").write_text("https://example.test/\n")
+    result = run(
+        "crawl", "-w", tmp_path / "w.txt", "--no-progress", home=tmp_path, env={"MONEYTRAIL_CHROMIUM": str(fake)}
+    )
+    assert result.returncode == 1, result.stderr
+    assert "does not start" in result.stderr and "libnss3.so" in result.stderr and "exitCode=127" in result.stderr
+    assert "check --proxy" not in result.stderr
+    assert json.loads(run("runs", "--json", home=tmp_path).stdout) == []
