@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 
 from scrapy import signals
+from twisted.internet import task
 
 from .items import AdsTxtItem, VisitItem
 from .store.adstxt import write_adstxt
-from .store.runs import finish_run, start_run, stored_counts
+from .store.runs import HEARTBEAT_SECONDS, beat, finish_run, start_run, stored_counts
 from .store.visits import write_visit
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.run_id: int | None = None
+        self.heartbeat: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -41,6 +43,9 @@ class StorePipeline:
             )
         self.stats.set_value("moneytrail/run_id", self.run_id)
         self.stats.set_value("moneytrail/sites", len(spider.sites))
+        if not spider.config.redis:  # a distributed run's workers beat in Redis
+            self.heartbeat = task.LoopingCall(beat, self.store, self.run_id)
+            self.heartbeat.start(HEARTBEAT_SECONDS, now=False)
 
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
@@ -93,6 +98,8 @@ class StorePipeline:
             queue.ack(raw)
 
     def spider_closed(self, spider, reason):
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
         if spider.config.redis:
             return  # a worker leaves the run to the others; the last one with nothing left finishes it
         if self.run_id is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,12 +20,56 @@ from .visits import unpack
 STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
 
 
+HEARTBEAT_SECONDS = 60  # how often a crawling process says it is alive
+STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS + 30)  # three missed heartbeats: the process is gone
+
+
 class NoSuchRun(LookupError):
     pass
 
 
+class RunIsLive(RuntimeError):
+    """The run is being crawled by a live process: resuming it would visit its sites twice."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def liveness(run: Run, now: datetime | None = None) -> str | None:
+    """Why `run` is live (crawled by a process that still beats), or None. On this host the process must
+    also exist; on another host a fresh heartbeat is all there is to go by."""
+    beat = _aware(run.heartbeat_at)
+    if run.state != "running" or beat is None or (now or utcnow()) - beat > STALE_AFTER:
+        return None
+    here = run.host == socket.gethostname()
+    if here and (run.pid == os.getpid() or not _pid_alive(run.pid)):
+        return None
+    return f"process {run.pid} on {run.host} crawls it (heartbeat {beat:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def beat(store: Store, run_id: int) -> None:
+    """This process still crawls `run_id`."""
+    with store.session() as s, s.begin():
+        run = s.get(Run, run_id)
+        if run is not None:
+            run.heartbeat_at, run.pid, run.host = utcnow(), os.getpid(), socket.gethostname()[:255]
 
 
 def start_run(store: Store, config: CrawlConfig, watchlist_id: int | None, sites: int, profile: dict) -> int:
@@ -37,6 +83,9 @@ def start_run(store: Store, config: CrawlConfig, watchlist_id: int | None, sites
             options=config.record(),
             sites=sites,
             counts={},
+            pid=os.getpid(),
+            host=socket.gethostname()[:255],
+            heartbeat_at=utcnow(),
         )
         s.add(run)
         s.flush()
@@ -111,6 +160,7 @@ class RunInfo:
     visits: int
     config: CrawlConfig | None  # None when the watchlist is gone
     counts: dict
+    live: str | None = None  # a `running` run still crawled by a live process: by which
 
 
 def run_info(store: Store, run_id: int) -> RunInfo:
@@ -123,15 +173,27 @@ def run_info(store: Store, run_id: int) -> RunInfo:
         visits = s.scalar(select(func.count(Visit.id)).where(Visit.run_id == run_id))
         config = CrawlConfig.from_record({**(run.options or {}), "watchlist": watchlist.name})
         return RunInfo(
-            run.id, watchlist.name, run.started_at, run.ended_at, run.state, visits, config, run.counts or {}
+            run.id,
+            watchlist.name,
+            run.started_at,
+            run.ended_at,
+            run.state,
+            visits,
+            config,
+            run.counts or {},
+            liveness(run),
         )
 
 
 def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
-    """Load what run `run_id` stored (with `details`: its visits) and mark it running again."""
+    """Load what run `run_id` stored (with `details`: its visits) and mark it running again, in this process.
+    RunIsLive when another process still crawls it."""
     info = run_info(store, run_id)
     visits, homes, adstxt = set(), {}, set()
     with store.session() as s, s.begin():
+        live = liveness(s.get(Run, run_id))
+        if live:
+            raise RunIsLive(f"run {run_id} is still going: {live}")
         if details:
             for site_id, url, profile, kind, blob in s.execute(
                 select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation).where(
@@ -153,6 +215,7 @@ def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
             )
         run = s.get(Run, run_id)
         run.state, run.ended_at = "running", None
+        run.pid, run.host, run.heartbeat_at = os.getpid(), socket.gethostname()[:255], utcnow()
     return Resumed(run_id, info.watchlist, info.config, visits, homes, adstxt)
 
 
@@ -172,7 +235,9 @@ def list_runs(store: Store, last: int = 20) -> list[RunInfo]:
             config = CrawlConfig.from_record({**(run.options or {}), "watchlist": name}) if name else None
         except ValueError:
             config = None
-        out.append(RunInfo(run.id, name, run.started_at, run.ended_at, run.state, n, config, run.counts or {}))
+        out.append(
+            RunInfo(run.id, name, run.started_at, run.ended_at, run.state, n, config, run.counts or {}, liveness(run))
+        )
     return out
 
 

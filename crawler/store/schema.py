@@ -62,6 +62,10 @@ class Run(Base):
     options: Mapped[dict] = mapped_column(JSON, default=dict)  # as given, secrets redacted
     sites: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # visits by status, popups, errors...
+    # the process crawling it: a `running` run whose heartbeat is fresh is live (crawl --resume refuses it)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Visit(Base):

@@ -146,8 +146,8 @@ def runs(
     last: Annotated[int, typer.Option("--last", min=1, help="how many of the latest runs")] = 20,
     as_json: o.Json = False,
 ) -> None:
-    """The crawl runs on record: when, which watchlist, state (a `running` run whose process is gone was killed:
-    `moneytrail crawl --resume RUN` goes on with it), visits stored."""
+    """The crawl runs on record: when, which watchlist, state (`running`: a live process crawls it; `running
+    (stopped)`: its process is gone, killed: `moneytrail crawl --resume RUN` goes on with it), visits stored."""
     from moneytrail.crawler.store.runs import list_runs
     from moneytrail.services.checks import open_store_checked
 
@@ -160,6 +160,7 @@ def runs(
                 "started": r.started_at.isoformat(),
                 "ended": r.ended_at.isoformat() if r.ended_at else None,
                 "state": r.state,
+                "live": r.live,
                 "visits": r.visits,
                 "config": r.config.record() if r.config else None,
             }
@@ -176,7 +177,7 @@ def runs(
             cell(r.watchlist or "-"),
             f"{r.started_at:%Y-%m-%d %H:%M}",
             f"{r.ended_at:%Y-%m-%d %H:%M}" if r.ended_at else "",
-            r.state,
+            r.state if r.state != "running" or r.live else "running (stopped)",
             str(r.visits),
         )
     out.print(table)

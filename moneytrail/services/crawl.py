@@ -41,6 +41,8 @@ def resumed_config(store: Store, run_id: int, watchlist: str | None = None, **gi
         raise UsageError(f"run {info.id} crawled watchlist {info.watchlist}, not {watchlist}")
     if info.state == "finished":
         raise UsageError(f"run {info.id} is finished")
+    if info.live:
+        raise UsageError(f"run {info.id} is still going: {info.live}; resume it once that process has stopped")
     if info.config.distributed:
         raise UsageError(f"run {info.id} is a distributed run: its workers resume it")
     changes = {k: v for k, v in given.items() if v not in (None, ())}

@@ -617,6 +617,10 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
         except sqlite3.Error:
             pass
     assert crawl.poll() is None and stored >= 3, "the crawl ended before it could be killed"
+    # while it runs, a resume is refused: its sites would be visited twice
+    early = run_cli("crawl", "--resume", "1", "--db", db, "--proxy", sandbox.address, "--no-progress", home=tmp_path)
+    assert early.returncode == 2 and "still going" in early.stderr and f"process {crawl.pid}" in early.stderr
+    assert "running (stopped)" not in run_cli("runs", "--db", db).stdout
     os.killpg(crawl.pid, signal.SIGKILL)  # the crawler and its Chromium, at once: no clean-up runs
     crawl.wait()
     with sqlite3.connect(db_path) as conn:
@@ -624,7 +628,7 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
         assert conn.execute("SELECT state FROM runs").fetchone()[0] == "running"
     assert len(before) < 2 * len(sites)
     listed = run_cli("runs", "--db", db)
-    assert listed.returncode == 0 and "running" in listed.stdout
+    assert listed.returncode == 0 and "running (stopped)" in listed.stdout
     resumed = run_cli(
         "crawl",
         "--resume",
