@@ -68,7 +68,7 @@ class Timeline:
 
 @dataclass
 class Landing:
-    """A landing page read when it settled."""
+    """A landing page read while the window showed it."""
 
     loader: str
     loaded: float  # its DOMContentLoaded, Chromium's clock
@@ -121,8 +121,8 @@ class WindowChains:
         timeline.navigations.append((float(at), url, event.get("frameId"), event.get("loaderId"), redirect))
 
     def on_lifecycle(self, pid: int, event: dict) -> None:
-        """Lifecycle events of the window's frames: a main-frame document that fired DOMContentLoaded is
-        read once it settled (the events of the document shown when the session attached come again)."""
+        """Lifecycle events of the window's frames: when a main-frame document fired DOMContentLoaded (the
+        events of the document shown when the session attached come again), and a read of it, if it stays."""
         timeline = self.timeline(pid)
         at, loader = event.get("timestamp"), event.get("loaderId")
         if event.get("name") != "DOMContentLoaded" or not isinstance(at, int | float) or not loader:
@@ -320,7 +320,7 @@ class WindowChains:
         return list(zip(starts, [*starts[1:], len(navs)], strict=True)) if starts else []
 
     async def _details(self, pid: int, window: WindowRecord) -> None:
-        """Title and screenshot of the landing page a window shows at the end (read when it settled, if the
+        """Title and screenshot of the landing page a window shows at the end (as read while shown, if the
         window has not moved since)."""
         log = self.log
         page = log.page_objects[pid]
@@ -344,7 +344,7 @@ class WindowChains:
     def _read_landing(
         self, pid: int, window: WindowRecord, navs: list[RequestRecord], until: RequestRecord, loaders: dict
     ) -> None:
-        """Title and screenshot of an ad the window later left: its landing page as read when it settled."""
+        """Title and screenshot of an ad the window later left: its landing page as read while shown."""
         mine = {loaders[r.id][1] for r in navs if r.id in loaders}
         if any(r.id not in loaders for r in navs if r.redirected_from is None):
             mine.add(self.timeline(pid).current)  # its first documents came before the session did
