@@ -9,19 +9,26 @@ kind comes from what was observed, narrowed by the network's formats in data/net
 - a window after which the opener called `window.focus()` (the page put back in front): a pop-under;
   without it, a pop-up (else pop-under);
 - a link in an ad frame: display (else native); a link a script injected into the page: push if the
-  network asked for notification permission, else native (else push, display)."""
+  network asked for notification permission, else native (else push, display);
+- an ad from a box a script laid over the page (attribution/overlays.py: the box's link or frame was
+  followed, or the visit clicked the box): the network of the script that made the box, push if it asked for
+  notification permission, else overlay (else push); a transparent click trap is a pop-under's;
+- a window's later ad (it navigated again once its landing page had settled: `WindowRecord.previous`): its
+  own chain, landing and brokers (the ad before is never one of them); named by the `window.open` call that
+  reopened the window, else the first network of its chain, else the network of the ad before, whose kind
+  it keeps."""
 
 from __future__ import annotations
 
 from moneytrail.crawler.domains import normal_url, registrable_domain
-from moneytrail.crawler.observation import AdLink, Observation, WindowOpenCall, WindowRecord
+from moneytrail.crawler.observation import CLICK_TRAP_AREA, AdLink, Observation, Overlay, WindowOpenCall, WindowRecord
 
 from .findings import ChainHop, Link, NetworkHit
+from .overlays import overlay_network, overlay_of
 from .requests import RequestNetworks, fast_host
 from .signatures import Signatures
 
 FOCUS_BEFORE, FOCUS_AFTER = 0.5, 2.0  # seconds around a window's opening where a focus() call counts
-OVERLAY_ANCHOR_AREA = 100_000  # CSS px^2: an injected link this large is a click trap, not a visible ad
 
 
 def category(sigs: Signatures, advertiser: str, title: str, url: str) -> str:
@@ -48,10 +55,19 @@ def _link(obs: Observation, window: WindowRecord) -> AdLink | None:
     return next((a for a in obs.ad_links if a.url == first), None) if first else None
 
 
+def _prompted(obs: Observation, network: str | None, sigs: Signatures) -> bool:
+    """Did this network's script ask for notification permission?"""
+    return bool(network) and any(
+        n.kind == "notification_prompt" and n.caller and sigs.network_of_host(fast_host(n.caller)) == network
+        for n in obs.notices
+    )
+
+
 def _candidates(
     obs: Observation,
     window: WindowRecord,
     call: WindowOpenCall | None,
+    overlay: Overlay | None,
     site: str,
     network: str | None,
     sigs: Signatures,
@@ -59,21 +75,15 @@ def _candidates(
 ) -> list[str]:
     if window.kind == "tabunder":
         return ["tabunder"]
+    if overlay is not None:
+        return ["push", "overlay", "native"] if _prompted(obs, network, sigs) else ["overlay", "push", "native"]
     link = _link(obs, window) if call is None else None
     if link is not None and link.where == "frame":
         return ["display", "native"]
-    if link is not None and link.width * link.height >= OVERLAY_ANCHOR_AREA:
+    if link is not None and link.width * link.height >= CLICK_TRAP_AREA:
         return ["popunder", "popup"]  # an invisible anchor laid over the page or the player
     if link is not None:
-        prompted = (
-            any(
-                n.kind == "notification_prompt" and n.caller and sigs.network_of_host(fast_host(n.caller)) == network
-                for n in obs.notices
-            )
-            if network
-            else False
-        )
-        return ["push", "native", "display"] if prompted else ["native", "push", "display"]
+        return ["push", "native", "display"] if _prompted(obs, network, sigs) else ["native", "push", "display"]
     if call is not None and call.frame_url and registrable_domain(fast_host(call.frame_url)) not in (site, ""):
         return ["overlay", "popunder", "popup"]
     opener = window.opener_page if window.opener_page is not None else 0
@@ -102,10 +112,20 @@ def _kind(candidates: list[str], network: str | None, sigs: Signatures) -> str:
     return next((k for k in candidates if k in formats), candidates[0])
 
 
+def _call_network(call: WindowOpenCall, rn: RequestNetworks, sigs: Signatures, site: str) -> str | None:
+    """The outermost network script of the call's stack (the handler that decided to open, not a helper it
+    used), else the network of the third-party frame it was made in."""
+    found = next((n for n in (rn.network_of_url(u, sigs) for u in reversed(call.stack or [call.caller])) if n), None)
+    if found is None and call.frame_url and registrable_domain(fast_host(call.frame_url)) != site:
+        found = rn.network_of_url(call.frame_url, sigs)
+    return found
+
+
 def _responsible(
     obs: Observation,
     window: WindowRecord,
     call: WindowOpenCall | None,
+    overlay: Overlay | None,
     rn: RequestNetworks,
     sigs: Signatures,
     site: str,
@@ -116,12 +136,11 @@ def _responsible(
         if found:
             return found
     if call is not None:
-        # the outermost network script of the stack: the handler that decided to open, not a helper it used
-        found = next(
-            (n for n in (rn.network_of_url(u, sigs) for u in reversed(call.stack or [call.caller])) if n), None
-        )
-        if found is None and call.frame_url and registrable_domain(fast_host(call.frame_url)) != site:
-            found = rn.network_of_url(call.frame_url, sigs)
+        found = _call_network(call, rn, sigs, site)
+        if found:
+            return found
+    if overlay is not None:
+        found = overlay_network(overlay, rn, sigs)
         if found:
             return found
     if window.kind == "tabunder" and window.chain:
@@ -134,7 +153,8 @@ def _responsible(
 def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) -> tuple[list[Link], list[NetworkHit]]:
     site = obs.final_site or obs.site
     links, hits = [], []
-    for window in obs.windows:
+    shown: dict[int, Link] = {}  # window index -> its link, for the window's later ads
+    for index, window in enumerate(obs.windows):
         if window.over_limit or window.unsettled or not window.chain:
             continue  # no chain, or one that had not landed: no advertiser to name
         landing = window.landing_url or window.chain[-1].url
@@ -142,7 +162,14 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
         if not advertiser or advertiser == site or sigs.network_of_host(fast_host(landing)):
             continue  # first-party (a share box, the page re-opened by a tab-under) or never left the network
         call = _opener_call(obs, window) if window.kind == "popup" else None
-        network = _responsible(obs, window, call, rn, sigs, site)
+        link = _link(obs, window) if call is None else None
+        overlay = overlay_of(obs, window, link)
+        if overlay is not None and call is not None:
+            mine, theirs = _call_network(call, rn, sigs, site), overlay_network(overlay, rn, sigs)
+            if mine and theirs and mine != theirs:
+                overlay = None  # another network's window, opened by the same click
+        before = shown.get(window.previous) if window.previous is not None else None
+        network = _responsible(obs, window, call, overlay, rn, sigs, site)
         chain: list[ChainHop] = []
         for i, hop in enumerate(window.chain):
             host = fast_host(hop.url)
@@ -174,6 +201,8 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
         ]
         if network is None and in_chain:
             network = in_chain[0][1]
+        if network is None and before is not None:
+            network = before.network  # the window's ad before sent the visitor on: the same placement
         if network is None:
             first = next((h for h in chain if h.role not in ("site",)), None)
             if first is None or first.role == "advertiser":
@@ -186,19 +215,21 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
         elif network.startswith("unknown:"):
             hits.append(NetworkHit(network, "chain", network.removeprefix("unknown:")))
         brokers = list(dict.fromkeys(registrable_domain(h.host) for h in chain if h.role == "broker"))
-        kind = _kind(_candidates(obs, window, call, site, network, sigs, rn), network, sigs)
-        links.append(
-            Link(
-                network,
-                advertiser,
-                kind,
-                category(sigs, advertiser, window.landing_title, landing),
-                brokers,
-                chain,
-                landing,
-                window.landing_title,
-                window.page,
-                window.screenshot,
-            )
+        if before is not None and call is None and link is None and overlay is None:
+            kind = before.kind
+        else:
+            kind = _kind(_candidates(obs, window, call, overlay, site, network, sigs, rn), network, sigs)
+        shown[index] = Link(
+            network,
+            advertiser,
+            kind,
+            category(sigs, advertiser, window.landing_title, landing),
+            brokers,
+            chain,
+            landing,
+            window.landing_title,
+            window.page,
+            window.screenshot,
         )
+        links.append(shown[index])
     return links, hits

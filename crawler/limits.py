@@ -25,6 +25,7 @@ class Limits:
     scroll_back_pause: float = 0.3
     player_click_pause: float = 0.6  # after clicking the video player
     centre_click_pause: float = 0.4  # after clicking the page's centre
+    overlay_click_pause: float = 0.5  # after clicking a box a script laid over the page (an in-page push banner)
     settle_min: float = 1.8  # after the last click (delayed popups fire late)
     settle_max: float = 7.0
     quiet_period: float = 0.6  # without network activity, counts as "settled"
@@ -36,6 +37,7 @@ class Limits:
     follow_settle_max: float = 6.0
     chain_wait: float = 4.0  # more, at most, for windows whose chain is still on its way
     chain_quiet: float = 0.7  # without a navigation, after which a window's chain has landed
+    landing_stay: float = 1.5  # a landing page loaded this long without navigating has settled: next is a new ad
     opener_timeout: float = 2.0  # to ask a window which page opened it
     # --- the end of a visit -----------------------------------------------------------------------------------
     drain_timeout: float = 5.0  # for pending captures (response bodies, page registrations) to finish
@@ -46,6 +48,8 @@ class Limits:
     # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
     max_ad_links: int = 10  # ad click URLs followed per visit
+    max_overlays: int = 20  # boxes scripts laid over the page, recorded per visit
+    max_overlay_clicks: int = 3  # of them, those without a link the visit clicks
     max_requests: int = 3000
     max_frames: int = 500
     max_websockets: int = 50

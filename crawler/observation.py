@@ -12,7 +12,8 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 2  # 2: scripts, globals, workers tied to their requests, sockets and wasm
+SCHEMA = 3  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
+# as windows of their own (`WindowRecord.previous`), overlays. Older observations load as they were stored.
 
 
 def clip(text: str | None, n: int) -> str:
@@ -22,6 +23,7 @@ def clip(text: str | None, n: int) -> str:
 
 
 STATUSES = ("ok", "dead", "timeout", "crashed", "hostile")
+CLICK_TRAP_AREA = 100_000  # CSS px^2: an empty box or a link this large over the page is a click trap, not an ad
 
 
 @dataclass
@@ -73,11 +75,14 @@ class Hop:
 
 @dataclass
 class WindowRecord:
-    """A page of the visit other than the one visited, or the visited one once it navigated away."""
+    """One ad shown in a window: a page of the visit other than the one visited, or the visited one once it
+    navigated away, from the navigation that brought the ad to its landing page. A window whose landing page
+    had settled and that navigated again shows a new ad: a record of its own, `previous` pointing at the
+    record of the ad it showed before (see crawler/recording/windows.py)."""
 
     page: int
     kind: str  # popup (a new window or tab), tabunder (the visited tab sent elsewhere), ad_link (followed)
-    step: int  # the step during which it was opened
+    step: int  # the step during which it was opened (or, for a later ad, navigated again)
     opened_at: float
     opener_page: int | None = None
     chain: list[Hop] = field(default_factory=list)
@@ -87,6 +92,7 @@ class WindowRecord:
     closed: bool = False  # closed by the page itself before the visit ended
     over_limit: bool = False  # opened beyond the popup limit: closed at once, chain not followed
     unsettled: bool = False  # the visit ended while the landing page was still sending the window on
+    previous: int | None = None  # index in `windows` of the ad this window showed before this one
 
 
 @dataclass
@@ -188,6 +194,31 @@ class AdLink:
 
 
 @dataclass
+class Overlay:
+    """A box a script laid over the visited page (an in-page push banner, an interstitial, a sticky ad, a
+    transparent click trap): an element positioned fixed or absolute that a script created, as the visit
+    found it. Its creator is the script Chromium names on the element's creation stack."""
+
+    x: int  # its box in the page, CSS pixels
+    y: int
+    width: int
+    height: int
+    position: str  # fixed or absolute
+    link: str = ""  # the http(s) link it holds (its own, or its first anchor's), if any
+    frame_url: str = ""  # the URL of a frame it holds, if any
+    text: str = ""  # its visible text (clipped)
+    media: int = 0  # images, frames, videos and canvases it holds
+    creator: str | None = None  # the script that created it (the creation stack's outermost script)
+    stack: list[str] = field(default_factory=list)  # script URLs of its creation stack, innermost first
+    at: float = 0.0  # when the visit found it
+    step: int | None = None  # the step in which the visit clicked it (a box without a link), if it did
+
+    def trap(self) -> bool:
+        """A transparent click trap (a large box with nothing to show), not an ad of its own."""
+        return self.width * self.height >= CLICK_TRAP_AREA and not self.text and not self.media
+
+
+@dataclass
 class Dialog:
     type: str
     message: str
@@ -243,6 +274,7 @@ class Observation:
     globals: list[str] = field(default_factory=list)  # window globals the page's scripts defined
     ad_frames: list[AdFrame] = field(default_factory=list)
     ad_links: list[AdLink] = field(default_factory=list)
+    overlays: list[Overlay] = field(default_factory=list)  # boxes scripts laid over the visited page
     elements: list[Element] = field(default_factory=list)  # ad-tag-like elements of the visited page
     page_links: list[str] = field(default_factory=list)  # same-site links of the visited page, in page order
     dialogs: list[Dialog] = field(default_factory=list)
@@ -266,6 +298,7 @@ class Observation:
         return {host_of(r.url) for r in self.requests}
 
     def window(self, page: int) -> WindowRecord | None:
+        """The first ad shown in that page (its later ones point back to it through `previous`)."""
         return next((w for w in self.windows if w.page == page), None)
 
 

@@ -1,6 +1,7 @@
 """A visit that behaves like a person: wait for the page to settle, scroll, click the video player, the
-page centre and the body (each a numbered step), let popups and their chains land, follow the ad links
-a visitor would click, then hand back an Observation. Every interaction is bounded; a page that stops
+page centre and the body (each a numbered step), click the boxes scripts laid over the page (in-page push
+banners), let popups and their chains land, follow the ad links a visitor would click, then hand back an
+Observation. Every interaction is bounded; a page that stops
 answering ends its visit as hostile ("unresponsive"), never the crawl."""
 
 from __future__ import annotations
@@ -124,6 +125,9 @@ class Visit:
                 rec.note("visit_error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 0)
         try:
             await asyncio.wait_for(rec.drain(), max(1.0, min(self.limits.drain_timeout, self.left() + 5)))
+        except TimeoutError:
+            rec.note("visit_error", "pending captures did not all finish in time", 0)
+        try:
             await asyncio.wait_for(rec.windows(obs.final_url, load_end), self.limits.windows_timeout)
         except TimeoutError:
             rec.note("visit_error", "windows could not all be read in time", 0)
@@ -171,6 +175,7 @@ class Visit:
             rec.begin_step("click_body", f"12,{y}")
             await self.act(page.mouse.click(12, y), "click the body")
         await self.settle(limits.settle_min, limits.settle_max)
+        await self.overlays(click=True)
         await self.follow_ad_links()
         await self.chains_land(limits.chain_wait)
 
@@ -254,6 +259,37 @@ class Visit:
         for link in obs.ad_links:
             unique.setdefault(link.url, link)
         obs.ad_links = list(unique.values())
+        await self.overlays(click=False)
+
+    async def overlays(self, click: bool) -> None:
+        """Boxes scripts laid over the page (in-page push banners, interstitials, crawler/recording/overlays.py):
+        the link one holds becomes an ad link (followed later); with `click`, one without a link that another
+        site's script made is clicked where a click lands on it, as a visitor would, each click a step. A
+        transparent trap over the page is not clicked again (the visit's clicks went through it)."""
+        rec, obs, limits = self.rec, self.rec.obs, self.limits
+        if not self.on_site():
+            return
+        found = await self.act(rec.find_overlays(self.page), "find overlays")
+        site = obs.final_site
+        known = {normal_url(link.url) for link in obs.ad_links}
+        for overlay, _ in found:
+            if overlay.link and site_of(overlay.link) != site and normal_url(overlay.link) not in known:
+                known.add(normal_url(overlay.link))
+                link = AdLink(
+                    overlay.link, rec.url(self.page.url), "injected", width=overlay.width, height=overlay.height
+                )
+                obs.ad_links.append(link)
+        clicked = sum(1 for o in obs.overlays if o.step is not None)
+        for overlay, point in found if click else []:
+            if clicked >= limits.max_overlay_clicks or not self.on_site():
+                break
+            theirs = any(site_of(u) != site for u in overlay.stack)
+            if point is None or overlay.link or overlay.step is not None or not theirs or overlay.trap():
+                continue
+            overlay.step = rec.begin_step("click_overlay", f"{point[0]},{point[1]}")
+            clicked += 1
+            await self.act(self.page.mouse.click(*point), "click an overlay")
+            await asyncio.sleep(limits.overlay_click_pause)
 
     def served_links(self) -> set[str]:
         """Links present in the page's HTML as served (not added by a script)."""

@@ -26,6 +26,7 @@ class VisitLog:
         self.page_objects: dict[int, Page] = {}
         self.created: dict[int, tuple[float, str]] = {}  # page -> (when, its URL then)
         self.frames: dict[Any, int] = {}
+        self.sessions: dict[int, Any] = {}  # page -> its CDP session, where a part needs it again (overlays)
         self.tasks: set[asyncio.Task] = set()
         self.screenshots: dict[str, bytes] = {}  # name -> JPEG bytes (written by the store)
 

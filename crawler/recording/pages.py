@@ -70,14 +70,23 @@ class PageEvents:
         return pid
 
     async def _cdp(self, page: Page) -> None:
+        pid = self.log.pages[page]
         session = await self.context.new_cdp_session(page)
         session.on("Network.requestWillBeSent", self.network.on_cdp_request)
+        session.on("Network.requestWillBeSent", lambda e: self.windows.on_document_request(pid, e))
         session.on("Network.webSocketCreated", self.network.on_page_socket)
         session.on("Page.frameRequestedNavigation", self.windows.on_navigation_requested)
         session.on("Page.windowOpen", self.windows.on_window_open)
+        session.on("Page.lifecycleEvent", lambda e: self.windows.on_lifecycle(pid, e))
+        if pid == 0:  # who created what: the scripts that lay boxes over the visited page (overlays.py)
+            await session.send("DOM.enable")
+            await session.send("DOM.setNodeStackTracesEnabled", {"enable": True})
+            self.log.sessions[pid] = session
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
-        await self.workers.attach(session, self.log.pages[page])
+        self.windows.attached(pid, await session.send("Page.getFrameTree"))
+        await session.send("Page.setLifecycleEventsEnabled", {"enabled": True})  # replays the current document's
+        await self.workers.attach(session, pid)
 
     def _on_navigated(self, frame) -> None:
         """A frame navigated: its record takes the URL it has now (frames are recorded when they attach,

@@ -2,13 +2,15 @@
 the first navigation, it turns what happens in the context into an Observation.
 
 Its parts, one concern each: `network` (requests, responses, initiators, WebSockets, WebAssembly, the
-visited page's HTML), `pages` (page registration and events, the in-page script's reports) and `windows`
-(popup and tab-under chains), sharing one `VisitLog`. Sources: Playwright's context events, one CDP session
-per page, and the in-page script `instrument.js`. Everything is bounded by `Limits`.
+visited page's HTML), `pages` (page registration and events, the in-page script's reports), `windows`
+(popup and tab-under chains, a window's ads one by one) and `overlays` (boxes scripts laid over the visited
+page), sharing one `VisitLog`. Sources: Playwright's context events, one CDP session per page, and the
+in-page script `instrument.js`. Everything is bounded by `Limits`.
 
 Its public surface is what a visit needs: attach(), add_page(), open_ad_page(), begin_step(), note(), now(),
-url(), frame_id(), keep_screenshot(), keep_globals(), moving(), drain(), cancel(), windows(), observation(); and the
-facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`, `last_activity`.
+url(), frame_id(), keep_screenshot(), keep_globals(), moving(), find_overlays(), drain(), cancel(), windows(),
+observation(); and the facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`,
+`last_activity`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from moneytrail.crawler.status import Ending, conclude, hostile_signals
 
 from .log import VisitLog
 from .network import NetworkCapture
+from .overlays import OverlayFinder
 from .pages import PageEvents
 from .windows import WindowChains
 
@@ -64,6 +67,7 @@ class Recorder:
         self.network = NetworkCapture(self.log)
         self.windows_ = WindowChains(self.log, self.network)
         self.pages = PageEvents(self.log, context, self.network, self.windows_)
+        self.overlays = OverlayFinder(self.log)
         self.unresponsive = False  # an interaction with the visited page got no answer in time
         self.standard_globals: set[str] = set()  # window's own properties before the page's scripts ran
 
@@ -118,6 +122,11 @@ class Recorder:
 
     def moving(self) -> bool:
         return self.windows_.moving()
+
+    async def find_overlays(self, page: Page) -> list:
+        """The boxes scripts laid over the visited page, recorded, each with where a click on it lands (None
+        when something else lies on top)."""
+        return await self.overlays.find(page)
 
     # --- attaching ------------------------------------------------------------------------------------------------
     async def attach(self) -> None:
@@ -174,10 +183,12 @@ class Recorder:
     # --- the end ------------------------------------------------------------------------------------------------
     async def drain(self) -> None:
         """Let pending captures finish (and workers report their WebAssembly), boundedly."""
+        self.windows_.stop_reading()
         await self.pages.workers.collect(self.limits.drain_timeout / 2)
         await self.log.drain(self.limits.drain_timeout)
 
     def cancel(self) -> None:
+        self.windows_.stop_reading()
         self.log.cancel()
 
     async def windows(self, visited_final_url: str, load_step_end: float) -> None:

@@ -20,7 +20,9 @@ from moneytrail.crawler.observation import (
     InlineScript,
     Notice,
     Observation,
+    Overlay,
     RequestRecord,
+    Step,
     WasmModule,
     WebSocketRecord,
     WindowOpenCall,
@@ -75,19 +77,20 @@ class Visit:
         self.obs.requests.append(r)
         return r
 
-    def popup(self, page, urls, vias, *, kind="popup", opened_at=5.0, landing_title=""):
+    def popup(self, page, urls, vias, *, kind="popup", opened_at=5.0, landing_title="", step=3, previous=None):
         for url in urls:
             self.request(url, "document", page=page, frame=None, navigation=True)
         self.obs.windows.append(
             WindowRecord(
                 page,
                 kind,
-                3,
+                step,
                 opened_at,
                 0 if kind != "tabunder" else None,
                 [Hop(u, v) for u, v in zip(urls, vias, strict=True)],
                 landing_url=urls[-1],
                 landing_title=landing_title,
+                previous=previous,
             )
         )
 
@@ -719,3 +722,111 @@ def test_a_network_named_by_the_globals_its_code_defined(sigs):
     assert "Adcash" in attribute(v.obs, sigs).network_names()
     v.obs.globals = ["siteConfig", "jQuery"]
     assert "Adcash" not in attribute(v.obs, sigs).network_names()
+
+
+def test_a_windows_later_ad_is_an_ad_of_its_own(sigs):
+    """A pop-under lands on a "you won" page that later sends the window on: the recorder cut it into two
+    windows. The second ad keeps the pop-under's network and kind; the first advertiser is no broker of it,
+    and the second is none of the first's. A later ad through another network's click server is that
+    network's."""
+    v = Visit()
+    v.request("https://c1.popadscdn.net/pop.js")
+    click = "https://serve.popads.net/click?z=1"
+    v.obs.window_opens.append(WindowOpenCall(0, SITE, click, "_blank", "https://c1.popadscdn.net/pop.js", 3, 4.9))
+    v.obs.notices.append(Notice("focus", SITE, 0, "https://c1.popadscdn.net/pop.js", 5.0))
+    v.popup(1, [click, "https://go.tds-route.test/r", "https://prize-claim.test/lp"], ["open", "http", "meta"])
+    v.popup(1, ["https://trk.offer-hop.test/go", "https://crypto-boost.test/lp"], ["js", "http"], previous=0)
+    v.popup(1, ["https://hilltopads.com/click?s=9", "https://fake-antivirus.test/"], ["js", "http"], previous=1)
+    links = {link.advertiser: link for link in attribute(v.obs, sigs).links}
+    won, boost, scare = links["prize-claim.test"], links["crypto-boost.test"], links["fake-antivirus.test"]
+    assert (won.network, won.kind, won.brokers) == ("PopAds", "popunder", ["tds-route.test"])
+    assert (boost.network, boost.kind, boost.brokers) == ("PopAds", "popunder", ["offer-hop.test"])
+    assert [h.host for h in boost.chain] == ["trk.offer-hop.test", "crypto-boost.test"]
+    assert (scare.network, scare.kind, scare.brokers) == ("HilltopAds", "popunder", [])
+
+
+def test_a_named_window_opened_again_is_named_by_the_call_that_reopened_it(sigs):
+    """Two tags share a window name: HilltopAds' call reopened the window PopAds' call had opened."""
+    v = Visit()
+    v.request("https://c1.popadscdn.net/pop.js")
+    v.request("https://hilltopads.net/ht.js")
+    first, second = "https://serve.popads.net/click?z=1", "https://hilltopads.com/click?s=1"
+    v.obs.window_opens += [
+        WindowOpenCall(0, SITE, first, "pu_77", "https://c1.popadscdn.net/pop.js", 3, 4.9),
+        WindowOpenCall(0, SITE, second, "pu_77", "https://hilltopads.net/ht.js", 4, 7.9),
+    ]
+    v.popup(1, [first, "https://spin-palace.test/lp"], ["open", "http"])
+    v.popup(1, [second, "https://vpn-shield.test/lp"], ["open", "http"], opened_at=8.0, step=4, previous=0)
+    found = sorted(
+        (link.network, link.advertiser, link.kind, tuple(link.brokers)) for link in attribute(v.obs, sigs).links
+    )
+    assert found == [("HilltopAds", "vpn-shield.test", "popup", ()), ("PopAds", "spin-palace.test", "popup", ())]
+
+
+def _overlay(stack, step=None, *, link="", frame_url="", box=(940, 790, 320, 90), text="New message", media=1, at=2.0):
+    x, y, w, h = box
+    return Overlay(x, y, w, h, "fixed", link, frame_url, text, media, stack[0] if stack else None, stack, at, step)
+
+
+def test_ads_from_boxes_laid_over_the_page(sigs):
+    """An in-page push banner the visit clicked (its click handler in an inline helper: the box's creator names
+    the network), push when its network asked for notification permission, overlay otherwise; a link followed
+    out of a box or out of a frame a box holds; another network's pop-under opened by the same click; a
+    transparent trap the visit's centre click went through."""
+    push_tag = "https://richinfo.co/richpartners/in-page/js/richads-ob.js?pubid=12345&siteid=67890"
+    v = Visit()
+    v.request(push_tag)
+    v.request("https://a.exosrv.com/ad-provider.js")
+    v.request("https://c1.popadscdn.net/pop.js")
+    v.obs.steps = [Step(5, "click_centre", 4.0, "640,450"), Step(6, "click_overlay", 8.0, "1100,835")]
+    v.obs.notices.append(Notice("notification_prompt", SITE, 0, push_tag, 1.0))
+    v.obs.overlays = [
+        _overlay([push_tag], step=6),
+        _overlay(
+            ["https://a.exosrv.com/ad-provider.js"],
+            box=(960, 60, 300, 250),
+            link="https://syndication.exdynsrv.com/click?c=6",
+        ),
+        _overlay(
+            ["https://a.exosrv.com/ad-provider.js"],
+            box=(20, 60, 300, 250),
+            frame_url="https://syndication.exdynsrv.com/ifr?z=2",
+        ),
+        _overlay(["https://c1.popadscdn.net/pop.js"], box=(0, 0, 1280, 900), text="", media=0),
+    ]
+    v.obs.window_opens += [
+        WindowOpenCall(0, SITE, "https://go.richads.com/click?c=5", "_blank", SITE, 6, 8.1),
+        WindowOpenCall(
+            0, SITE, "https://serve.popads.net/click?z=4", "_blank", "https://c1.popadscdn.net/pop.js", 6, 8.1
+        ),
+        WindowOpenCall(
+            0, SITE, "https://serve.popads.net/click?z=3", "_blank", "https://c1.popadscdn.net/pop.js", 5, 4.1
+        ),
+    ]
+    v.popup(1, ["https://go.richads.com/click?c=5", "https://dating-match.test/lp"], ["open", "http"], step=6)
+    v.popup(2, ["https://serve.popads.net/click?z=4", "https://spin-palace.test/lp"], ["open", "http"], step=6)
+    v.popup(3, ["https://serve.popads.net/click?z=3", "https://vpn-shield.test/lp"], ["open", "http"], step=5)
+    v.obs.frames.append(FrameRecord(1, 0, 0, "https://syndication.exdynsrv.com/ifr?z=2"))
+    v.obs.frames.append(FrameRecord(2, 0, 1, "https://creatives.cdn.test/c.html"))
+    v.obs.ad_links += [
+        AdLink("https://syndication.exdynsrv.com/click?c=6", SITE, "injected", True, 300, 250),
+        AdLink("https://syndication.exdynsrv.com/click?c=7", "https://creatives.cdn.test/c.html", "frame", True),
+    ]
+    v.popup(
+        4, ["https://syndication.exdynsrv.com/click?c=6", "https://cam-show.test/lp"], ["open", "http"], kind="ad_link"
+    )
+    v.popup(
+        5, ["https://syndication.exdynsrv.com/click?c=7", "https://meet-now.test/lp"], ["open", "http"], kind="ad_link"
+    )
+    found = {link.advertiser: (link.network, link.kind) for link in attribute(v.obs, sigs).links}
+    assert found == {
+        "dating-match.test": ("RichAds", "push"),  # the box's creator, who asked for notifications
+        "spin-palace.test": ("PopAds", "popup"),  # PopAds' own pop-under on the same click: not the box's
+        "vpn-shield.test": ("PopAds", "popup"),  # through a transparent trap: a pop-under's, not an overlay
+        "cam-show.test": ("ExoClick", "overlay"),
+        "meet-now.test": ("ExoClick", "overlay"),  # a link in the frame a box holds: not a display ad
+    }
+    v.obs.notices.clear()  # without the prompt, RichAds' box is still push: it has no overlay format
+    assert {link.advertiser: link.kind for link in attribute(v.obs, sigs).links}["dating-match.test"] == "push"
+    del v.obs.overlays[0]  # no box: a window of an inline call, its chain's network's pop-under
+    assert {link.advertiser: link.kind for link in attribute(v.obs, sigs).links}["dating-match.test"] == "popunder"

@@ -160,3 +160,33 @@ def test_a_store_that_cannot_open_never_prints_its_secrets(tmp_path):
             assert result.returncode == 2, result.stderr
             assert "cannot open the store" in result.stderr and "Traceback" not in result.stderr
             assert "Hunter2Secret" not in result.stderr + result.stdout, result.stderr
+
+
+def test_observations_stored_before_windows_were_cut_into_ads_still_load(tmp_path):
+    """Schema 2 had no overlays and no `previous` on windows: such a stored visit loads as it was (one window a
+    page, no overlays) and is attributed; a schema 3 visit keeps both."""
+    import json
+    import zlib
+
+    from moneytrail.attribution.attribute import attribute
+    from moneytrail.attribution.signatures import load
+    from moneytrail.crawler.observation import SCHEMA, Overlay
+    from moneytrail.crawler.store.visits import pack, unpack
+
+    old = sample("old").to_dict()
+    del old["overlays"]
+    for window in old["windows"]:
+        del window["previous"]
+    old["schema"] = 2
+    back = unpack(zlib.compress(json.dumps(old).encode()))
+    assert back.schema == 2 and back.overlays == [] and back.windows[0].previous is None
+    assert [link.advertiser for link in attribute(back, load()).links] == ["adv.test"]
+
+    new = sample("new")
+    new.windows.append(WindowRecord(1, "popup", 4, 9.0, 0, [Hop("https://adv2.test/lp", "js")], previous=0))
+    new.overlays.append(Overlay(10, 20, 300, 90, "fixed", "", "", "New message", 1, "https://p.test/t.js", [], 2.0, 5))
+    assert unpack(pack(new)) == new and new.schema == SCHEMA == 3
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
+    write_visit(store, new, run_id=None, site_id=None)
+    (stored,) = load_observations(store)
+    assert stored.windows[1].previous == 0 and stored.overlays[0].step == 5
