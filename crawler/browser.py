@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 # Debian's /usr/bin/chromium is a wrapper script; the real binary is beside the libraries.
@@ -51,8 +52,13 @@ def _is_script(path: str) -> bool:
 
 
 def find_chromium() -> str:
-    """`MONEYTRAIL_CHROMIUM`, else Playwright's Chromium, else a system Chromium."""
-    explicit = os.environ.get("MONEYTRAIL_CHROMIUM")
+    """`MONEYTRAIL_CHROMIUM`, else Playwright's Chromium, else a system Chromium (looked for once a process:
+    asking Playwright starts its driver)."""
+    return _find(os.environ.get("MONEYTRAIL_CHROMIUM"))
+
+
+@lru_cache(maxsize=4)
+def _find(explicit: str | None) -> str:
     if explicit:
         if Path(explicit).exists():
             return explicit

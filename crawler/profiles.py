@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from moneytrail.data import DATA_DIR
 
+from .identity import Identity, default_timezone, identity
 from .proxies import browser_proxy, redact_proxy
 from .tomlfile import TomlFileError, read_toml
 
 DATA = DATA_DIR
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 FIELDS = ("device", "locale", "accept_language", "timezone", "country", "proxy", "user_agent")
+OPERATING_SYSTEMS = ("linux", "android")
+_NO_SAFARI = 'Safari cannot be shown by a Chromium engine (sites see Chromium\'s APIs); use device = "android"'
+REMOVED_DEVICES = {"iphone": _NO_SAFARI, "ipad": _NO_SAFARI}
 
 
 class ProfileError(ValueError):
@@ -35,7 +39,10 @@ class Device:
     device_scale_factor: float
     is_mobile: bool
     has_touch: bool
-    user_agent: str = ""
+    os: str = "linux"  # linux or android: what crawler/identity.py makes of it
+    screen: dict | None = None
+    model: str = ""
+    os_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,15 @@ class Profile:
             out["proxy"] = redact_proxy(self.proxy_template)
         return out
 
-    def context_options(self) -> dict:
-        """Playwright context options for a visit with this profile."""
+    def identity(self, engine: str) -> Identity:
+        """Who this visitor's browser says it is, on a Chromium of version `engine`."""
+        device = self.device
+        return identity(device.os, engine, self.locale, device.model, device.os_version)
+
+    def context_options(self, engine: str) -> dict:
+        """Playwright context options for a visit with this profile, on a Chromium of version `engine` (its
+        user agent, without "Headless"; a time zone from the country or locale when the profile gives none)."""
+        me = self.identity(engine)
         options = {
             "ignore_https_errors": True,
             "accept_downloads": False,
@@ -72,12 +86,13 @@ class Profile:
             "has_touch": self.device.has_touch,
             "locale": self.locale or "en-US",
         }
-        if self.user_agent or self.device.user_agent:
-            options["user_agent"] = self.user_agent or self.device.user_agent
-        if self.timezone:
-            options["timezone_id"] = self.timezone
-        if self.accept_language:
-            options["extra_http_headers"] = {"Accept-Language": self.accept_language}
+        options["user_agent"] = self.user_agent or me.user_agent
+        if self.device.screen:
+            options["screen"] = dict(self.device.screen)
+        timezone = self.timezone or default_timezone(self.country, self.locale)
+        if timezone:
+            options["timezone_id"] = timezone
+        options["extra_http_headers"] = {"Accept-Language": self.accept_language or me.accept_language}
         if self.proxy:
             options["proxy"] = browser_proxy(self.proxy)
         return options
@@ -95,16 +110,22 @@ def load_devices(path: Path = DATA / "devices.toml") -> dict[str, Device]:
     for name, entry in _read(path).items():
         try:
             viewport = {"width": int(entry["viewport"]["width"]), "height": int(entry["viewport"]["height"])}
+            screen = entry.get("screen")
             devices[name] = Device(
                 name,
                 viewport,
                 float(entry.get("device_scale_factor", 1)),
                 bool(entry.get("is_mobile", False)),
                 bool(entry.get("has_touch", False)),
-                str(entry.get("user_agent", "")),
+                str(entry.get("os", "linux")),
+                {"width": int(screen["width"]), "height": int(screen["height"])} if screen else None,
+                str(entry.get("model", "")),
+                str(entry.get("os_version", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"{path}: [{name}]: needs viewport = {{width, height}} and numbers ({exc})") from None
+        if devices[name].os not in OPERATING_SYSTEMS:
+            raise ProfileError(f"{path}: [{name}].os: {devices[name].os!r} (known: {', '.join(OPERATING_SYSTEMS)})")
     return devices
 
 
@@ -140,6 +161,8 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
             if not isinstance(value, str) or not value.strip():
                 raise ProfileError(f"{where}.{key}: must be a non-empty string")
         device = entry.get("device", "desktop")
+        if device in REMOVED_DEVICES:
+            raise ProfileError(f"{where}.device: {device!r} is no longer offered: {REMOVED_DEVICES[device]}")
         if device not in devices:
             raise ProfileError(f"{where}.device: unknown device {device!r} (known: {', '.join(devices)})")
         country = entry.get("country")

@@ -347,9 +347,9 @@ async def navigate(page: Page, url: str, limits: Limits, recorder: Recorder | No
     return response.status if response else None
 
 
-def context_options(profile: dict | None = None) -> dict:
+def context_options(engine: str, profile: dict | None = None) -> dict:
     """Options of the fresh browser context of a desktop visit with this profile's locale, time zone and user
-    agent (the same as a named profile's: crawler/profiles.py)."""
+    agent, on a Chromium of version `engine` (the same as a named profile's: crawler/profiles.py)."""
     from .profiles import Profile, load_devices
 
     profile = profile or {}
@@ -359,7 +359,7 @@ def context_options(profile: dict | None = None) -> dict:
         profile.get("locale"),
         timezone=profile.get("timezone"),
         user_agent=profile.get("user_agent"),
-    ).context_options()
+    ).context_options(engine)
 
 
 async def visit_url(
@@ -375,7 +375,7 @@ async def visit_url(
 ) -> Recorder:
     """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
     Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
-    context = await browser.new_context(**context_options(profile))
+    context = await browser.new_context(**context_options(browser.version, profile))
     rec = Recorder(
         context,
         visit_id=visit_id,

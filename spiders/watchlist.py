@@ -19,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from moneytrail.crawler.adstxt import ad_systems
 from moneytrail.crawler.config import CrawlConfig
+from moneytrail.crawler.identity import engine_version
 from moneytrail.crawler.items import AdsTxtItem, VisitItem
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import Observation
@@ -72,6 +73,9 @@ class WatchlistSpider(scrapy.Spider):
         self._adstxt_asked: set[str] = set()
         self._adstxt_done: set[tuple[str, str]] = set()  # resuming: (site, file) already stored
         self.resumed = None
+        # the Chromium's version, set by from_crawler; None where no browser runs (`enqueue` queues requests
+        # whose browser context each worker rebuilds from its own profiles and engine: restore_secrets)
+        self.engine: str | None = None
 
     @classmethod
     def update_settings(cls, settings):
@@ -86,10 +90,12 @@ class WatchlistSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, config=config, **kwargs)
         spider.store = open_store(config.db, config.screenshots)
         spider.visitors = visitors(config.profiles, config.profiles_file, config.locale)
+        # the engine's version: every visitor's browser says it is that Chrome (crawler/identity.py)
+        spider.engine = engine_version(crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"])
         spider.profile = run_profile(spider.visitors)
         spider.proxy = config.proxy or spider.visitors[0].proxy
         if config.resume:
-            spider.resumed = resume_run(spider.store, config.resume, details=not config.redis)
+            spider.resumed = resume_run(spider.store, config.resume, worker=bool(config.redis))
         if config.redis:
             from moneytrail.crawler.distributed import on_idle
 
@@ -133,7 +139,7 @@ class WatchlistSpider(scrapy.Spider):
             visitor = next((v for v in self.visitors if v.name == visit.get("visitor")), None)
             if visitor is None:
                 raise ValueError(f"this worker has no profile {visit.get('visitor')!r}: give it the run's --profiles")
-            request.meta["playwright_context_kwargs"] = visitor.context_options()
+            request.meta["playwright_context_kwargs"] = visitor.context_options(self.engine)
             visit["profile"] = visitor.record()  # as this worker's profiles file describes it
         elif self.proxy:
             request.meta["proxy"] = self.proxy
@@ -189,7 +195,7 @@ class WatchlistSpider(scrapy.Spider):
                 "playwright": True,
                 "playwright_context": uid,
                 "playwright_include_page": True,
-                "playwright_context_kwargs": visitor.context_options(),
+                "playwright_context_kwargs": visitor.context_options(self.engine) if self.engine else {},
                 "playwright_page_init_callback": "moneytrail.crawler.hooks.init_page",
                 "dont_retry": True,
                 "handle_httpstatus_all": True,

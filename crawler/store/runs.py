@@ -185,16 +185,17 @@ def run_info(store: Store, run_id: int) -> RunInfo:
         )
 
 
-def resume_run(store: Store, run_id: int, details: bool = True) -> Resumed:
-    """Load what run `run_id` stored (with `details`: its visits) and mark it running again, in this process.
-    RunIsLive when another process still crawls it."""
+def resume_run(store: Store, run_id: int, worker: bool = False) -> Resumed:
+    """Load what run `run_id` stored and mark it running again, in this process. RunIsLive when another
+    process still crawls it, unless this one is a `worker` of a queue: workers share their run by design
+    (the queue, not the store, says which visits remain, so they load no visits)."""
     info = run_info(store, run_id)
     visits, homes, adstxt = set(), {}, set()
     with store.session() as s, s.begin():
         live = liveness(s.get(Run, run_id))
-        if live:
+        if live and not worker:
             raise RunIsLive(f"run {run_id} is still going: {live}")
-        if details:
+        if not worker:
             for site_id, url, profile, kind, blob in s.execute(
                 select(Visit.site_id, Visit.url, Visit.profile, Visit.page_kind, Visit.observation).where(
                     Visit.run_id == run_id

@@ -505,7 +505,7 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
         (tmp_path / "profiles.toml").write_text(
             f'[profiles.fr-desktop]\ndevice = "desktop"\nlocale = "fr-FR"\ncountry = "FR"\n'
             f'proxy = "http://analyst-country-fr:${{GEO_PW}}@{host_port}"\n\n'
-            f'[profiles.de-mobile]\ndevice = "iphone"\nlocale = "de-DE"\ncountry = "DE"\ntimezone = "Europe/Berlin"\n'
+            f'[profiles.de-mobile]\ndevice = "android"\nlocale = "de-DE"\ncountry = "DE"\ntimezone = "Europe/Berlin"\n'
             f'proxy = "http://analyst-country-de:${{GEO_PW}}@{host_port}"\n'
         )
         watchlist = tmp_path / "two.txt"
@@ -559,7 +559,7 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
     )
     assert {(v.profile["name"], v.profile["device"], v.profile.get("country")) for v in visits} == {
         ("fr-desktop", "desktop", "FR"),
-        ("de-mobile", "iphone", "DE"),
+        ("de-mobile", "android", "DE"),
     }
     for profile, country, language in (("fr-desktop", "fr", "fr"), ("de-mobile", "de", "de")):
         want = {
@@ -702,7 +702,7 @@ def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_pat
             browser = await p.chromium.launch(
                 executable_path=chromium_path, args=list(QUIET_ARGS), proxy={"server": sandbox.address}
             )
-            context = await browser.new_context(**context_options())
+            context = await browser.new_context(**context_options(browser.version))
             rec = Recorder(context, visit_id="c", url=url, site=site_of(url), page_kind="home")
             await rec.attach()
             page = await context.new_page()

@@ -25,7 +25,7 @@ def write(tmp_path, text):
 
 def test_a_profile_gives_its_context_and_records_no_secret(tmp_path):
     (fr,) = load_profiles(write(tmp_path, GOOD), {"PW": "s3cret"}).values()
-    options = fr.context_options()
+    options = fr.context_options("156.0.8078.108")
     assert options["locale"] == "fr-FR" and options["timezone_id"] == "Europe/Paris" and options["is_mobile"]
     assert options["viewport"] == {"width": 412, "height": 839} and "Android" in options["user_agent"]
     assert options["extra_http_headers"] == {"Accept-Language": "fr-FR,fr;q=0.9"}
@@ -51,6 +51,7 @@ def test_a_profile_gives_its_context_and_records_no_secret(tmp_path):
     "text, message",
     [
         (GOOD.replace('device = "android"', 'device = "nokia"'), "[profiles.fr].device: unknown device 'nokia'"),
+        (GOOD.replace('device = "android"', 'device = "iphone"'), "'iphone' is no longer offered: Safari cannot"),
         (GOOD.replace('country = "FR"', 'country = "FRA"'), "[profiles.fr].country: an ISO 3166 alpha-2 code"),
         (GOOD.replace('locale = "fr-FR"', 'locale = "French"'), "[profiles.fr].locale: a language tag"),
         (GOOD + 'colour = "blue"\n', "[profiles.fr]: unknown field(s) colour"),
@@ -75,7 +76,7 @@ def test_bad_profiles_are_named(tmp_path, text, message):
 
 def test_secrets_with_url_characters_stay_whole(tmp_path):
     (fr,) = load_profiles(write(tmp_path, GOOD), {"PW": "a/b#c%41:d"}).values()
-    assert fr.context_options()["proxy"]["password"] == "a/b#c%41:d"
+    assert fr.context_options("156.0.8078.108")["proxy"]["password"] == "a/b#c%41:d"
     with pytest.raises(ProfileError) as info:
         load_profiles(write(tmp_path, GOOD.replace(":8000", ":port${PW}")), {"PW": "s3cretpart"})
     assert "s3cretpart" not in str(info.value)
@@ -96,3 +97,37 @@ def test_the_example_profiles_load():
 
     profiles = load_profiles(DATA / "profiles.toml", {})
     assert {"desktop-en", "desktop-fr", "mobile-fr", "mobile-de"} <= set(profiles)
+
+
+def test_identities_are_chrome_of_the_engine_and_agree_with_themselves():
+    """No "Headless"; the user agent, navigator.platform and client hints tell one story per device; Chrome's
+    language list; a time zone from the country or locale when the profile gives none."""
+    from moneytrail.crawler.identity import accept_language, brands, default_timezone, identity
+    from moneytrail.crawler.profiles import Profile, load_devices
+
+    desktop = identity("linux", "156.0.8078.108", "en-US")
+    assert desktop.user_agent.endswith("Chrome/156.0.0.0 Safari/537.36") and "Headless" not in desktop.user_agent
+    assert "X11; Linux x86_64" in desktop.user_agent and desktop.platform == "Linux x86_64"
+    assert desktop.metadata["platform"] == "Linux" and not desktop.metadata["mobile"]
+    phone = identity("android", "156.0.8078.108", "fr-FR", "Pixel 7", "14.0.0")
+    assert "Android 10; K" in phone.user_agent and "Mobile Safari" in phone.user_agent
+    assert phone.platform.startswith("Linux arm") and phone.metadata["platform"] == "Android"
+    assert (
+        phone.metadata["mobile"]
+        and phone.metadata["model"] == "Pixel 7"
+        and phone.metadata["formFactors"] == ["Mobile"]
+    )
+    assert brands("156.0.8078.108") == [
+        {"brand": "Not:A-Brand", "version": "8"},
+        {"brand": "Chromium", "version": "156"},
+    ]
+    headers = phone.headers()
+    assert headers["Sec-CH-UA-Mobile"] == "?1" and headers["Sec-CH-UA-Platform"] == '"Android"'
+    assert headers["Sec-CH-UA"] == '"Not:A-Brand";v="8", "Chromium";v="156"'
+    assert accept_language("fr-FR") == "fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7" == phone.accept_language
+    assert accept_language(None) == "en-US,en;q=0.9"
+    assert default_timezone("DE", "fr-FR") == "Europe/Berlin" and default_timezone(None, "fr-FR") == "Europe/Paris"
+    options = Profile("p", load_devices()["desktop"], "de-DE").context_options("156.0.8078.108")
+    assert options["timezone_id"] == "Europe/Berlin" and options["screen"]["width"] > options["viewport"]["width"]
+    assert "Headless" not in options["user_agent"]
+    assert options["extra_http_headers"]["Accept-Language"].startswith("de-DE,de;q=0.9")

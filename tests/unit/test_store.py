@@ -4,6 +4,8 @@ observations read back exactly as written, screenshot names that cannot escape t
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -13,9 +15,11 @@ from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.observation import Hop, Observation, RequestRecord, WasmModule, WindowRecord
 from moneytrail.crawler.store import open_store, redact
 from moneytrail.crawler.store.db import head_revision
-from moneytrail.crawler.store.runs import finish_run, start_run
-from moneytrail.crawler.store.schema import Request, Visit, Window
+from moneytrail.crawler.store.runs import RunIsLive, beat, finish_run, resume_run, run_info, start_run
+from moneytrail.crawler.store.schema import Request, Run, Visit, Window
 from moneytrail.crawler.store.visits import load_observations, write_visit
+from moneytrail.crawler.store.watchlists import import_watchlist, watchlist_sites
+from moneytrail.crawler.watchlist import Entry
 
 
 def sample(uid="v1") -> Observation:
@@ -190,3 +194,29 @@ def test_observations_stored_before_windows_were_cut_into_ads_still_load(tmp_pat
     write_visit(store, new, run_id=None, site_id=None)
     (stored,) = load_observations(store)
     assert stored.windows[1].previous == 0 and stored.overlays[0].step == 5
+
+
+def test_a_live_run_is_resumed_only_by_the_workers_that_share_it(tmp_path):
+    """A run another live process crawls cannot be resumed (its sites would be visited twice), but the
+    workers of a queue share one run by design: each of them takes it up while the others beat."""
+    store = open_store(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "shots")
+    import_watchlist(store, "w", [Entry("https://a.test/", "a.test", 1)])
+    wl, _ = watchlist_sites(store, "w")
+    run = start_run(store, CrawlConfig(wl.name), wl.id, 1, {})
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        beat(store, run)
+        with store.session() as s, s.begin():
+            s.execute(Run.__table__.update().where(Run.id == run).values(pid=other.pid))
+        assert run_info(store, run).live and str(other.pid) in run_info(store, run).live
+        with pytest.raises(RunIsLive):
+            resume_run(store, run)
+        resumed = resume_run(store, run, worker=True)
+        assert resumed.visits == set() and run_info(store, run).live is None  # now this process crawls it
+    finally:
+        other.kill()
+        other.wait()
+    with store.session() as s, s.begin():
+        s.execute(Run.__table__.update().where(Run.id == run).values(pid=other.pid))
+    assert run_info(store, run).live is None  # a dead process crawls nothing: a plain resume goes on
+    assert resume_run(store, run).run_id == run
