@@ -142,7 +142,8 @@ def parse_adstxt(text: str, content_type: str | None = None) -> AdsTxtFile:
         return AdsTxtFile(html=True)
     parsed = AdsTxtFile()
     seen: set[tuple[str, str, str]] = set()
-    for number, raw in enumerate(text.splitlines(), 1):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # CRLF, LF (or CR): nothing else ends one
+    for number, raw in enumerate(lines, 1):
         if len(raw) > MAX_LINE:
             parsed.skipped.append(number)
             continue
@@ -150,7 +151,7 @@ def parse_adstxt(text: str, content_type: str | None = None) -> AdsTxtFile:
         if not line:
             continue
         variable = VARIABLE_RE.match(line)
-        if variable and "," not in variable.group(1):
+        if variable:
             name, value = variable.group(1), variable.group(2).strip()
             if name.lower() in VARIABLES and not _variable(name, value, parsed.variables):
                 parsed.skipped.append(number)

@@ -53,6 +53,7 @@ MESSY_LINES = [
     "\ufeffmgid.com, 553311, DIRECT",  # 15: a second byte-order mark (files pasted together)
     "juicyads.com, 77\x00123, DIRECT",  # 16: a NUL inside the account id
     "</body></html>",  # 17
+    "criteo.com, 7788, RESELLER # agency\u2028deal, see\x85notes",  # 18: only CR and LF end a line
 ]
 MESSY = "\ufeff" + "\r\n".join(MESSY_LINES) + "\r\n"
 
@@ -68,6 +69,7 @@ def test_valid_lines_are_kept_whatever_surrounds_them():
         ("appnexus.com", "8812", "RESELLER", None),
         ("mgid.com", "553311", "DIRECT", None),
         ("juicyads.com", "77123", "DIRECT", None),
+        ("criteo.com", "7788", "RESELLER", None),
     ]
     assert parsed.skipped == [4, 9, 10, 11, 12, 13, 17]
     # the same file as a server with LF line ends and no byte-order mark sends it
