@@ -9,14 +9,17 @@ Miner keys and wallets come from the miners found.
 
 ads.txt is parsed by crawler/adstxt.py (the IAB specification; one parser for the whole project). DIRECT
 accounts are the site's own (`adstxt_account` ids, and `adstxt` evidence for a known network); RESELLER
-lines are intermediaries' accounts and bind nothing."""
+lines are intermediaries' accounts and bind nothing. OWNERDOMAIN names the business that owns the site
+(`adstxt_owner`, its registrable domain: sites naming one owner are one operator's); MANAGERDOMAIN the sales
+house that sells it (`adstxt_manager`, `domain` or `domain:COUNTRY`, which binds nothing: a sales house
+sells many owners' sites)."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin
 
-from moneytrail.crawler.adstxt import AdsTxtRecord, parse_adstxt
+from moneytrail.crawler.adstxt import AdsTxtFile, parse_adstxt
 from moneytrail.crawler.domains import registrable_domain
 from moneytrail.crawler.observation import Observation
 
@@ -202,14 +205,20 @@ def inline_tags(
 # --- ads.txt and sellers.json -----------------------------------------------------------------------------
 
 
-def adstxt_findings(text: str, sigs: Signatures) -> tuple[list[NetworkHit], list[PublisherId], list[AdsTxtRecord]]:
-    records, _ = parse_adstxt(text)
+def adstxt_findings(text: str, sigs: Signatures) -> tuple[list[NetworkHit], list[PublisherId], AdsTxtFile]:
+    parsed = parse_adstxt(text)
     hits, ids = {}, {}
-    for record in records:
+    for record in parsed.records:
         if record.relationship != "DIRECT":
             continue
         network = sigs.adstxt_systems.get(record.ad_system)
         if network:
             hits[NetworkHit(network, "adstxt", record.ad_system)] = None
         ids[PublisherId("adstxt_account", f"{record.ad_system}:{record.account_id}", "adstxt", network)] = None
-    return list(hits), list(ids), records
+    owner = parsed.variables.owner_domain
+    if owner:
+        ids[PublisherId("adstxt_owner", registrable_domain(owner), "adstxt")] = None
+    for manager in parsed.variables.managers:
+        value = f"{manager.domain}:{manager.country}" if manager.country else manager.domain
+        ids[PublisherId("adstxt_manager", value, "adstxt")] = None
+    return list(hits), list(ids), parsed

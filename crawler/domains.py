@@ -70,6 +70,20 @@ def ascii_host(host: str) -> str:
     return ".".join(labels)
 
 
+@lru_cache(maxsize=65536)
+def public_registrable_domain(host: str) -> str:
+    """The registrable domain of `host` under a suffix the Public Suffix List knows; '' for anything else (an
+    unknown suffix such as `.corp` or `.test`, an IP address, a bare suffix): no "last two labels" guess."""
+    host = host.lower().rstrip(".")
+    return _EXTRACT(host).top_domain_under_public_suffix if host else ""
+
+
+def public_suffix(host: str) -> str:
+    """The public suffix of `host` as the Public Suffix List knows it ('' when it knows none)."""
+    host = host.lower().rstrip(".")
+    return _EXTRACT(host).suffix if host else ""
+
+
 def site_of(url: str) -> str:
     """The registrable domain of a URL."""
     return registrable_domain(host_of(url))

@@ -23,12 +23,14 @@ class AdsTxtItem:
     site_id: int | None
     domain: str
     kind: str  # ads.txt, app-ads.txt, sellers.json
-    url: str
-    outcome: str  # ok, http_error, too_large, failed
+    url: str  # the URL first asked for
+    outcome: str  # ok, html, refused, http_error, too_large, failed
     final_url: str | None = None
     http_status: int | None = None
     error: str | None = None
     size: int | None = None
     body: str | None = None
+    content_type: str | None = None
+    hops: list[dict] = field(default_factory=list)  # the redirects followed: {url, status, location}
     ack: bytes | None = None
     findings: Any = None  # an ads.txt file's findings, set by the attribution pipeline

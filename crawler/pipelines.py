@@ -85,6 +85,8 @@ class StorePipeline:
                 error=item.error,
                 size=item.size,
                 body=item.body,
+                content_type=item.content_type,
+                hops=item.hops,
                 findings=item.findings,
             )
             self._ack(spider, item.ack)

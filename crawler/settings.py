@@ -31,7 +31,12 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 1
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36"
+# a fallback only: plain requests carry the headers of the crawl's visitor's Chrome (spiders/watchlist.plain_request)
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+# plain requests (ads.txt, sellers.json, their redirects) only to public hosts: checked before each request
+# and again by the resolver when Scrapy connects (crawler/addresses.py holds the rule)
+DOWNLOADER_MIDDLEWARES = {"moneytrail.crawler.public_hosts.PublicHostMiddleware": 50}
+TWISTED_DNS_RESOLVER = "moneytrail.crawler.resolver.PublicAddressResolver"
 ITEM_PIPELINES = {
     "moneytrail.attribution.pipeline.AttributionPipeline": 200,  # findings of each item, as data on it
     "moneytrail.crawler.pipelines.StorePipeline": 300,  # the item and its findings, in one transaction

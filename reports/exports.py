@@ -120,21 +120,26 @@ def miners(store, scope: Scope) -> pd.DataFrame:
     return _frame("miners", out, ["site", "service", "site_key"])
 
 
-def _sellers(store) -> dict[str, dict]:
-    """ad system domain -> sellers.json map (the latest readable file of each)."""
+def _sellers(store, scope: Scope, accounts: dict[str, set[str]]) -> dict[str, dict]:
+    """ad system domain -> {account: seller} for these ads.txt accounts, from one sellers.json per ad system (the
+    latest read in scope, else the latest read): only those files are read, one at a time, and only the
+    accounts asked for are kept."""
     found: dict[str, dict] = {}
-    for domain, body in adstxt.sellers_bodies(store):
-        parsed = sellers(body)
-        if parsed:
-            found[domain.removeprefix("www.")] = parsed
+    for system, file_id in adstxt.sellers_files(store, sorted(accounts), scope).items():
+        found[system] = sellers(adstxt.file_body(store, file_id), accounts[system])
     return found
 
 
 def publisher_ids(store, scope: Scope) -> pd.DataFrame:
-    directory = _sellers(store)
     rows: dict[tuple, set] = {}
     for site, id_type, id_value, source in findings.id_rows(store, scope):
         rows.setdefault((site, id_type, id_value), set()).add(source)
+    accounts: dict[str, set[str]] = {}
+    for _, id_type, id_value in rows:
+        if id_type == "adstxt_account":
+            system, _, account = id_value.partition(":")
+            accounts.setdefault(system, set()).add(account)
+    directory = _sellers(store, scope, accounts)
     out = []
     for (site, id_type, id_value), sources in rows.items():
         seller = ""

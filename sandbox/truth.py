@@ -83,10 +83,16 @@ def publisher_ids(world: World, site: Site, ads_txt: dict | None) -> list[dict]:
             found[("miner_site_key", m.site_key)] = None
         if m.wallet:
             found[("miner_wallet", m.wallet)] = None
-    # the DIRECT accounts a parser reads: all of a valid file, the good lines of a malformed one; an oversized
-    # file is past what a crawler downloads, so it yields none
-    for entry in (ads_txt or {}).get("direct", []) if ads_txt and ads_txt["state"] != "oversized" else []:
-        found[("adstxt_account", f"{entry['ad_system']}:{entry['account_id']}")] = None
+    # what a crawler reads in a file it reaches: the DIRECT accounts (all of a valid file, the good lines of a
+    # malformed one), the owner, the sales houses (`domain` or `domain:COUNTRY`); an oversized file is past what
+    # it downloads, a refused redirect or an HTML page gives it no file: none
+    if ads_txt and ads_txt["outcome"] == "ok":
+        for entry in ads_txt["direct"]:
+            found[("adstxt_account", f"{entry['ad_system']}:{entry['account_id']}")] = None
+        if ads_txt["owner"]:
+            found[("adstxt_owner", ads_txt["owner"])] = None
+        for domain, country in ads_txt["managers"]:
+            found[("adstxt_manager", f"{domain}:{country}" if country else domain)] = None
     return [{"type": t, "value": v} for t, v in sorted(found)]
 
 

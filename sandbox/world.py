@@ -49,7 +49,20 @@ HOSTILE_BEHAVIOURS = (
 TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
 CLOAKING = ("webdriver", *TARGETING)
 PROTOCOLS = ("coinhive", "stratum")
-ADSTXT_STATES = ("valid", "malformed", "oversized")
+# ads.txt: a valid file, one mostly garbage, one too large to read; one reached by redirects within the site,
+# one delegated to a third party's server, one whose third party redirects again, one redirected to a private
+# address, an HTML page answering for it, one with NUL and other control characters (sandbox/adstxt.py)
+ADSTXT_STATES = (
+    "valid",
+    "malformed",
+    "oversized",
+    "redirected",
+    "delegated",
+    "delegated_twice",
+    "to_private",
+    "html",
+    "nul",
+)
 MIRROR_VIAS = ("http", "js")
 MAX_THROTTLE = 0.95  # the miner library caps its throttle there
 SHARED_ID_TYPES = ("ga", "gtm")  # ids a site may carry besides its ad networks' own

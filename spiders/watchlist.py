@@ -1,5 +1,7 @@
 """The watchlist spider: for each site, a visit of the home page and of up to N content pages, each in
-a fresh browser context, plus the site's ads.txt, app-ads.txt and the sellers.json they point to.
+a fresh browser context, plus the site's ads.txt, app-ads.txt and the sellers.json they point to (plain
+requests to public hosts only, crawler/public_hosts.py; redirects followed by the IAB rule,
+crawler/adstxt_redirects.py).
 
 Its configuration is the crawl's (crawler/config.py), read from the settings:
 
@@ -17,13 +19,18 @@ from urllib.parse import urlsplit
 import scrapy
 from playwright.async_api import Error as PlaywrightError
 
-from moneytrail.crawler.adstxt import ad_systems
+from moneytrail.crawler.addresses import namespaces
+from moneytrail.crawler.adstxt import ad_systems, decode_body, parse_adstxt
+from moneytrail.crawler.adstxt_redirects import REDIRECT_STATUSES, redirect_target
 from moneytrail.crawler.config import CrawlConfig
+from moneytrail.crawler.domains import host_of
 from moneytrail.crawler.identity import engine_version
 from moneytrail.crawler.items import AdsTxtItem, VisitItem
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.observation import Observation
 from moneytrail.crawler.profiles import Profile, run_profile, visitors
+from moneytrail.crawler.public_hosts import NotPublic
+from moneytrail.crawler.resolver import exempt, refusal
 from moneytrail.crawler.settings import launch_options
 from moneytrail.crawler.status import Ending, conclude
 from moneytrail.crawler.store import open_store
@@ -41,7 +48,7 @@ CONTENT = re.compile(
 )
 ADSTXT_MAX = 2 * 1024 * 1024
 SELLERS_MAX = 8 * 1024 * 1024
-MAX_SELLERS_PER_SITE = 20
+MAX_SELLERS_PER_SITE = 20  # sellers.json files asked for per ads.txt file, DIRECT ad systems first
 
 
 def content_links(links: list[str], current: str, n: int) -> list[str]:
@@ -103,6 +110,10 @@ class WatchlistSpider(scrapy.Spider):
         spider.watchlist_row, spider.sites, problems = resolve_watchlist(spider.store, config.watchlist)
         for problem in problems:
             spider.logger.warning("watchlist %s: %s", config.watchlist, problem)
+        # the analyst's own names: the watchlist's top-level labels unknown to the Public Suffix List (the
+        # sandbox's .test) and the proxy of the plain requests
+        spider.namespaces = namespaces(site.domain for site in spider.sites)
+        exempt(host_of(spider.proxy) if spider.proxy else None)
         return spider
 
     # --- requests ----------------------------------------------------------------------------------
@@ -212,15 +223,34 @@ class WatchlistSpider(scrapy.Spider):
             },
         )
 
-    def plain_request(self, url: str, kind: str, site_id: int | None, maxsize: int) -> scrapy.Request:
+    def plain_request(
+        self,
+        url: str,
+        kind: str,
+        site_id: int | None,
+        maxsize: int,
+        origin: str | None = None,
+        hops: list[dict] | None = None,
+    ) -> scrapy.Request:
+        """A plain request for a file; a redirect hop carries the URL first asked for and the hops so far."""
         meta = {
-            "adstxt": {"kind": kind, "site_id": site_id},
+            "adstxt": {"kind": kind, "site_id": site_id, "origin": origin or url, "hops": hops or []},
             "download_maxsize": maxsize,
             "handle_httpstatus_all": True,
+            "dont_redirect": True,  # redirects are followed here, by the IAB rule
         }
         if self.proxy:
             meta["proxy"] = self.proxy
-        return scrapy.Request(url, callback=self.fetched, errback=self.fetch_failed, meta=meta)
+        # sent as the crawl's first visitor's Chrome would send them (crawler/identity.py), not as a script
+        headers = self.visitors[0].identity(self.engine).headers() if self.engine else None
+        return scrapy.Request(
+            url,
+            callback=self.fetched,
+            errback=self.fetch_failed,
+            meta=meta,
+            headers=headers,
+            dont_filter=origin is not None,
+        )
 
     # --- visits ------------------------------------------------------------------------------------
     async def visited(self, response):
@@ -279,36 +309,69 @@ class WatchlistSpider(scrapy.Spider):
 
     # --- ads.txt, app-ads.txt, sellers.json --------------------------------------------------------
     def fetched(self, response):
-        info = response.meta["adstxt"]
-        body = response.body.decode("utf-8", "replace")
+        request = response.request
+        info = request.meta["adstxt"]
+        hops = list(info.get("hops") or [])
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")[:200] or None
+        if response.status in REDIRECT_STATUSES:
+            location = response.headers.get("Location", b"").decode("latin-1")
+            hops.append({"url": response.url, "status": response.status, "location": location[:2000]})
+            target, why_not = redirect_target(info["origin"], response.url, location, len(hops) - 1)
+            if target is not None:
+                follow = self.plain_request(
+                    target, info["kind"], info["site_id"], request.meta["download_maxsize"], info["origin"], hops
+                )
+                if "_mt_raw" in request.meta:  # scale-out: the hop replaces the taken request in the queue
+                    follow.meta["_mt_raw"] = request.meta["_mt_raw"]
+                yield follow
+                return
+            yield self._file(request, "refused", response.url, response.status, hops, error=why_not)
+            return
         ok = 200 <= response.status < 300
-        yield AdsTxtItem(
-            info["site_id"],
-            urlsplit(response.request.url).hostname or "",
-            info["kind"],
-            response.request.url,
-            "ok" if ok else "http_error",
-            final_url=response.url,
-            http_status=response.status,
+        body = decode_body(response.body) if ok else None
+        parsed = parse_adstxt(body, content_type) if ok and info["kind"] != "sellers.json" else None
+        outcome = "html" if parsed is not None and parsed.html else "ok" if ok else "http_error"
+        yield self._file(
+            request,
+            outcome,
+            response.url,
+            response.status,
+            hops,
             size=len(response.body),
-            body=body if ok else None,
-            ack=response.request.meta.get("_mt_raw"),
+            body=body if outcome == "ok" else None,
+            content_type=content_type,
         )
-        if ok and info["kind"] in ("ads.txt", "app-ads.txt"):
-            for system in ad_systems(body)[:MAX_SELLERS_PER_SITE]:
+        if outcome == "ok" and parsed is not None:
+            for system in ad_systems(parsed)[:MAX_SELLERS_PER_SITE]:
                 yield self.plain_request(f"https://{system}/sellers.json", "sellers.json", None, SELLERS_MAX)
 
     def fetch_failed(self, failure):
         request = failure.request
         info = request.meta["adstxt"]
         message = str(failure.value) or type(failure.value).__name__
-        outcome = "too_large" if "max size" in message or "maxsize" in message else "failed"
-        yield AdsTxtItem(
+        refused = refusal(host_of(request.url))
+        if failure.check(NotPublic) or refused:
+            outcome, message = "refused", refused or message
+        elif "max size" in message or "maxsize" in message:
+            outcome = "too_large"
+        else:
+            outcome = "failed"
+        hops = list(info.get("hops") or [])
+        yield self._file(request, outcome, request.url if hops else None, None, hops, error=message[:500])
+
+    def _file(self, request, outcome: str, final_url: str | None, status: int | None, hops: list[dict], **fields):
+        """The item of one file: named after the URL first asked for (authoritative for it, as the IAB rule
+        says, whatever the redirects)."""
+        info = request.meta["adstxt"]
+        return AdsTxtItem(
             info["site_id"],
-            urlsplit(request.url).hostname or "",
+            host_of(info["origin"]),
             info["kind"],
-            request.url,
+            info["origin"],
             outcome,
-            error=message[:500],
+            final_url=final_url,
+            http_status=status,
+            hops=hops,
             ack=request.meta.get("_mt_raw"),
+            **fields,
         )

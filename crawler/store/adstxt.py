@@ -1,12 +1,14 @@
-"""ads.txt, app-ads.txt and sellers.json fetches: each stored with its outcome, its body (under the size cap)
-and the findings of an ads.txt file, in one transaction."""
+"""ads.txt, app-ads.txt and sellers.json fetches: each stored with its outcome, its body (when read), the
+redirects followed and the findings of an ads.txt file, in one transaction. Text from the network is stored
+without control characters (PostgreSQL refuses NUL in text): a stray byte never loses a file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+
+from moneytrail.crawler.adstxt import clean_text
 
 from .db import Store
 from .findings import add_findings
@@ -33,21 +35,28 @@ def write_adstxt(
     error: str | None = None,
     size: int | None = None,
     body: str | None = None,
+    content_type: str | None = None,
+    hops: list[dict] | None = None,
     findings=None,
 ) -> None:
+    def text(value: str | None, limit: int | None = None) -> str | None:
+        return None if value is None else clean_text(value)[:limit]
+
     with store.session() as s, s.begin():
         row = AdsTxt(
             run_id=run_id,
             site_id=site_id,
-            domain=domain,
+            domain=text(domain, 253),
             kind=kind,
-            url=url,
-            final_url=final_url,
+            url=text(url),
+            final_url=text(final_url),
             outcome=outcome,
             http_status=http_status,
-            error=error,
+            error=text(error),
             size=size,
-            body=body,
+            body=text(body),
+            content_type=text(content_type, 200),
+            hops=[{k: text(v) if isinstance(v, str) else v for k, v in hop.items()} for hop in hops] if hops else None,
             fetched_at=utcnow(),
         )
         s.add(row)
@@ -76,13 +85,24 @@ def adstxt_files(store: Store, ids: list[int]) -> list[tuple[int, str, str, str,
         ]
 
 
-def sellers_bodies(store: Store) -> Iterator[tuple[str, str]]:
-    """(domain, body) of every sellers.json read, oldest first (a later file of a domain wins)."""
-    query = (
-        select(AdsTxt.domain, AdsTxt.body)
-        .where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")
-        .order_by(AdsTxt.fetched_at)
-    )
+def sellers_files(store: Store, systems: list[str], scope=None) -> dict[str, int]:
+    """ad system domain -> row id of the sellers.json to read for it: the latest one read in `scope` (a
+    findings.Scope: a run, a period), else the latest one read at all; systems never read are left out."""
+    chosen: dict[str, int] = {}
+    queries = [select(AdsTxt.domain, AdsTxt.id).where(AdsTxt.kind == "sellers.json", AdsTxt.outcome == "ok")]
+    if scope is not None:
+        queries.insert(0, scope.files(queries[0]))
     with store.session() as s:
-        for domain, body in s.execute(query):
-            yield domain, body or ""
+        for query in queries:
+            missing = [system for system in systems if system not in chosen]
+            for start in range(0, len(missing), 500):
+                batch = query.where(AdsTxt.domain.in_(missing[start : start + 500]))
+                for domain, file_id in s.execute(batch.order_by(AdsTxt.fetched_at, AdsTxt.id)):
+                    chosen[domain] = file_id  # the latest wins
+    return chosen
+
+
+def file_body(store: Store, file_id: int) -> str:
+    """The stored body of one fetched file ('' when none was kept)."""
+    with store.session() as s:
+        return s.scalar(select(AdsTxt.body).where(AdsTxt.id == file_id)) or ""

@@ -143,12 +143,14 @@ class AdsTxt(Base):
     kind: Mapped[str] = mapped_column(String(20))  # ads.txt, app-ads.txt, sellers.json
     url: Mapped[str] = mapped_column(Text)
     final_url: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(20))  # ok, http_error, too_large, failed
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, html, refused, http_error, too_large, failed
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[str | None] = mapped_column(Text)  # as served (decoded as UTF-8), when under the size cap
+    body: Mapped[str | None] = mapped_column(Text)  # decoded as UTF-8, control characters removed; when read
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_type: Mapped[str | None] = mapped_column(String(200))  # of the last answer
+    hops: Mapped[list | None] = mapped_column(JSON)  # the redirects followed: [{url, status, location}]
 
 
 # --- findings (attribution/): recomputed from the observations above by `moneytrail reanalyze` ----------

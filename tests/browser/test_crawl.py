@@ -275,15 +275,15 @@ def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth)
         assert s.scalar(select(func.count(Window.id))) > 40
         fetched = {(a.domain, a.kind): a for a in s.scalars(select(AdsTxt))}
     for site in ok_sites(truth):
-        state = (site["adstxt"] or {}).get("state")
         got = fetched.get((site["domain"], "ads.txt"))
         assert got is not None, site["domain"]
-        if state == "oversized":
-            assert got.outcome == "too_large" and got.body is None
-        elif state in ("valid", "malformed"):
-            assert got.outcome == "ok" and got.body and "DIRECT" in got.body.upper()
-        else:
+        if site["adstxt"] is None:
             assert got.outcome == "http_error" and got.http_status == 404
+            continue
+        assert got.outcome == site["adstxt"]["outcome"], (site["domain"], got.error)  # tests/browser/test_adstxt_crawl
+        assert (got.body is not None) == (got.outcome == "ok")
+        if got.outcome == "ok":
+            assert "DIRECT" in got.body.upper()
     assert any(kind == "sellers.json" and a.outcome == "ok" for (_, kind), a in fetched.items())
 
 

@@ -1,5 +1,5 @@
-"""ads.txt and sellers.json in the sandbox, fetched through its proxy with Playwright's HTTP client and parsed
-with a small reference parser written from the IAB ads.txt spec."""
+"""ads.txt and sellers.json in the sandbox, fetched through its proxy with Playwright's HTTP client (redirects
+walked one by one) and parsed with a small reference parser written from the IAB ads.txt spec."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 from moneytrail.sandbox import adstxt, hostile
 from moneytrail.sandbox.app import SandboxApp
 from moneytrail.sandbox.server import SandboxServer, SandboxThread
-from moneytrail.sandbox.world import load_world
+from moneytrail.sandbox.world import ADSTXT_STATES, load_world
 
 WORLD = load_world()
 ADSTXT_SITES = [s for s in WORLD.sites if s.adstxt]
@@ -62,21 +62,49 @@ def http(playwright, server):
 
 
 def test_truth_only_for_sites_with_adstxt():
-    assert {s.adstxt for s in ADSTXT_SITES} == {"valid", "malformed", "oversized"}
+    assert {s.adstxt for s in ADSTXT_SITES} == set(ADSTXT_STATES)
     for site in WORLD.sites:
         truth = adstxt.adstxt_truth(WORLD, site)
         assert (truth is None) == (site.adstxt is None)
         if truth:
             assert truth["url"] == f"https://{site.domain}/ads.txt" and truth["state"] == site.adstxt
+            assert truth["followed"][0] == truth["url"] and bool(truth["direct"]) == (
+                truth["outcome"] in ("ok", "too_large")
+            )
+
+
+def walk(http, site) -> tuple[list[tuple[str, int]], object]:
+    """The chain from the site's /ads.txt, one redirect at a time: [(url, status)], the last response."""
+    url, steps = f"https://{site.domain}/ads.txt", []
+    while True:
+        response = http.get(url, max_redirects=0)
+        steps.append((url, response.status))
+        if response.status not in (301, 302, 307, 308):
+            return steps, response
+        url = response.headers["location"]
 
 
 @pytest.mark.parametrize("site", ADSTXT_SITES, ids=lambda s: f"{s.adstxt}-{s.domain}")
 def test_adstxt_parses_as_the_truth_says(http, site):
     truth = adstxt.adstxt_truth(WORLD, site)
-    response = http.get(truth["url"])
-    assert response.status == 200 and response.headers["content-type"].startswith("text/plain")
+    steps, response = walk(http, site)
+    assert steps == adstxt.chain(site) and [u for u, _ in steps[: len(truth["followed"])]] == truth["followed"]
     body = response.body()
+    if site.adstxt == "html":  # the site's page, for ads.txt and app-ads.txt alike, quoting ads.txt lines
+        assert response.headers["content-type"].startswith("text/html") and body.startswith(b"<!DOCTYPE html>")
+        assert http.get(f"https://{site.domain}/app-ads.txt").body() == body and parse_adstxt(body)[0]
+        return
+    assert response.status == 200 and response.headers["content-type"].startswith("text/plain")
     records, variables, invalid = parse_adstxt(body)
+    if site.adstxt == "to_private":  # a decoy account, where no crawler may ask
+        assert records == [(adstxt.DECOY.ad_system, adstxt.DECOY.account_id, "DIRECT")]
+        assert steps[-1][0].startswith(f"http://{adstxt.PRIVATE_HOST}/")
+        return
+    if site.adstxt == "delegated_twice":  # a valid file at the end of a chain the IAB rule refuses
+        assert not truth["direct"] and {r[1] for r in records} >= {
+            d.account_id for d in adstxt.direct_records(WORLD, site)
+        }
+        return
     assert {(r[0], r[1]) for r in records if r[2] == "DIRECT"} == {
         (d["ad_system"], d["account_id"]) for d in truth["direct"]
     }
@@ -84,9 +112,12 @@ def test_adstxt_parses_as_the_truth_says(http, site):
         (d["ad_system"], d["account_id"]) for d in truth["pooled"]
     }
     assert (adstxt.POOLED[0].ad_system, adstxt.POOLED[0].account_id, "RESELLER") in records
-    if site.adstxt == "valid":
+    if site.adstxt in ("valid", "redirected", "delegated"):
         assert invalid == 0 and variables["contact"] == f"adops@{site.domain}"
+        assert variables["ownerdomain"] == truth["owner"] == adstxt.owner_domain(site)
         assert http.get(f"https://m.{site.domain}/ads.txt").body() == body  # the `subdomain=` file
+    if site.adstxt == "nul":
+        assert b"\x00" in body and b"\x1b" in body and invalid == 1  # the line of NULs alone
     if site.adstxt == "malformed":
         assert body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body and b"<html>" in body
         assert invalid > 2 * len(records) and max(len(line) for line in body.split(b"\r\n")) > 10_000
@@ -105,10 +136,15 @@ def test_direct_ids_bind_an_operator_and_pooled_ids_do_not():
             for d in truth[kind]:
                 found.setdefault((d["ad_system"], d["account_id"]), set()).add(site.domain)
     operators = {site.domain: site.operator for site in ADSTXT_SITES}
-    assert direct_on[("google.com", "pub-4213377201944519")] == {"streamvf-hd.test", "filmzone-vf.test"}
+    assert direct_on[("google.com", "pub-4213377201944519")] == {
+        "streamvf-hd.test",
+        "filmzone-vf.test",
+        "seriesflix-vf.test",
+    }
     assert direct_on[("adsterra.com", "a3f9c2e1d4b5")] == {"flixbay-stream.test", "moviecrate.test"}
     assert all(len({operators[d] for d in domains}) == 1 for domains in direct_on.values())
-    assert pooled_on[(adstxt.POOLED[0].ad_system, adstxt.POOLED[0].account_id)] == set(operators)
+    read = {s.domain for s in ADSTXT_SITES if adstxt.adstxt_truth(WORLD, s)["pooled"]}  # files a crawler reads
+    assert pooled_on[(adstxt.POOLED[0].ad_system, adstxt.POOLED[0].account_id)] == read
     assert all(len({operators[d] for d in domains}) >= 3 for domains in pooled_on.values())
     assert not set(direct_on) & set(pooled_on)
 
@@ -147,8 +183,8 @@ def test_whole_sandbox_serves_the_same_files(playwright, sandbox, http):
 
 def test_app_ads_txt_is_missing_everywhere_and_hostile_sites_are_untouched(http, server):
     for site in WORLD.sites:
-        if not site.hostile:
-            assert http.get(f"https://{site.domain}/app-ads.txt").status == 404
+        if not site.hostile:  # but on the site that answers its page for every file
+            assert http.get(f"https://{site.domain}/app-ads.txt").status == (200 if site.adstxt == "html" else 404)
             if not site.adstxt:
                 assert http.get(f"http://{site.domain}/ads.txt").status == 404
     assert server.app.resolve(next(s.domain for s in WORLD.sites if s.behaviour == "no_such_host")) is None

@@ -53,7 +53,10 @@ def test_truth_covers_what_the_sandbox_promises(truth):
         "huge_page",
     }
     assert {c for s in sites for c in s["cloaking"]} == {"webdriver", "country", "language"}
-    assert {s["adstxt"]["state"] for s in sites if s["adstxt"]} == {"valid", "malformed", "oversized"}
+    from moneytrail.sandbox.world import ADSTXT_STATES
+
+    assert {s["adstxt"]["state"] for s in sites if s["adstxt"]} == set(ADSTXT_STATES)
+    assert {s["adstxt"]["outcome"] for s in sites if s["adstxt"]} == {"ok", "too_large", "refused", "html"}
     assert sum(1 for s in sites if s["mirror_from"]) >= 2
     # operators: 3-4 of them, each running several sites bound by shared ids, none bound by a pooled id
     assert 3 <= len(truth["operators"]) <= 4
@@ -72,6 +75,8 @@ def test_truth_covers_what_the_sandbox_promises(truth):
         "miner_site_key",
         "miner_wallet",
         "adstxt_account",
+        "adstxt_owner",
+        "adstxt_manager",
     }
     json.dumps(truth)  # serialisable as it is written
 
@@ -126,7 +131,10 @@ def test_every_publisher_id_of_the_truth_is_in_what_the_site_serves(sandbox, tru
             with opener.open(url, timeout=10) as resp:
                 served += resp.read(6 * 1024 * 1024).decode("utf-8", "replace")
         for pid in site["publisher_ids"]:
-            value = pid["value"].split(":", 1)[1] if pid["type"] == "adstxt_account" else pid["value"]
+            value = {
+                "adstxt_account": pid["value"].split(":", 1)[-1],  # ad system:account
+                "adstxt_manager": pid["value"].split(":", 1)[0],  # domain:country
+            }.get(pid["type"], pid["value"])
             if value not in hidden and value.removeprefix("ca-") not in served:
                 missing.append((site["domain"], pid["type"], pid["value"]))
     assert not missing, "\n".join(map(str, missing))

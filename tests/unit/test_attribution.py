@@ -402,12 +402,12 @@ def test_adstxt_lines_are_read_as_the_iab_spec_says(sigs):
         "contact=ops@x.test\r\npopads.net, 1\r\nexoclick.com, 99, DIRECTE\r\npubmatic.com; 1; RESELLER\r\n"
         "openx.com, 5, RESELLER # a comment\r\n" + "A" * 20000 + "\r\n"
     )
-    records, skipped = parse_adstxt(text)
-    assert [(r.ad_system, r.account_id, r.relationship) for r in records] == [
+    parsed = parse_adstxt(text)
+    assert [(r.ad_system, r.account_id, r.relationship) for r in parsed.records] == [
         ("google.com", "pub-4213377201944519", "DIRECT"),
         ("openx.com", "5", "RESELLER"),
     ]
-    assert skipped == [2, 4, 5, 6, 8]
+    assert parsed.skipped == [2, 4, 5, 6, 8]
     hits, ids, _ = adstxt_findings(text, sigs)
     assert [(h.network, h.evidence) for h in hits] == [("Google AdSense", "adstxt")]
     assert [i.id_value for i in ids] == ["google.com:pub-4213377201944519"]  # RESELLER lines bind nothing

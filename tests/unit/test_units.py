@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moneytrail.crawler.adstxt import ad_systems
+from moneytrail.crawler.adstxt import ad_systems, parse_adstxt
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.status import Ending, decide, navigation_status
 from moneytrail.crawler.wasm import interface
@@ -51,7 +51,7 @@ def test_ad_systems_named_by_an_adstxt():
         "# comment\ngoogle.com, pub-1, DIRECT, f08c47fec0942fa0\nOWNERDOMAIN=x.test\n"
         "Appnexus.com, 12, RESELLER\ngoogle.com, pub-2, RESELLER\n<html>junk\n"
     )
-    assert ad_systems(text) == ["google.com", "appnexus.com"]
+    assert ad_systems(parse_adstxt(text)) == ["google.com", "appnexus.com"]
 
 
 @pytest.mark.parametrize(
