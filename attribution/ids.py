@@ -189,7 +189,8 @@ def inline_tags(
         for pattern, network in sigs.inline_tags:
             if pattern.search(text):
                 hits[NetworkHit(network, "inline", site)] = None
-        if "//" in text and source != "data":  # code, not data (an article's links to a network's site)
+        # code, not data (an article's links to a network's site), nor a library's table of every endpoint
+        if "//" in text and source != "data" and not (source == "script" and sigs.library(text)):
             for match in URL_LITERAL.finditer(text):
                 network = sigs.network_of_host(match.group(1).lower())
                 if network and not sigs.not_a_network(match.group(1).lower()) and _loaded(text, match):

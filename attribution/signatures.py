@@ -155,6 +155,7 @@ class Signatures:
     not_network_urls: tuple[re.Pattern, ...] = ()  # URLs under a network's hosts that are not the network's
     embeds: frozenset[str] = frozenset()  # host families of embeds whose frames' requests are theirs
     miner_inline: tuple[re.Pattern, ...] = ()  # miner SDK calls of no one service (group 1, if any: a key)
+    libraries: tuple[re.Pattern, ...] = ()  # multi-network libraries a site serves as its own file (Prebid.js)
 
     def __post_init__(self) -> None:
         for net in self.networks.values():
@@ -210,6 +211,11 @@ class Signatures:
     def embed(self, host: str) -> bool:
         """Is `host` an embed (a video or comment platform) whose frame's requests are its own, not the site's?"""
         return _family(host, self._embeds) is not None
+
+    def library(self, text: str) -> bool:
+        """Is this script text a multi-network library (a Prebid.js build), whose URLs name no network of the
+        site (it holds the endpoints of everything compiled in, used or not)?"""
+        return any(p.search(text) for p in self.libraries)
 
     def networks_of_globals(self, names: list[str]) -> set[str]:
         """Networks whose code defined one of these window globals."""
@@ -410,6 +416,15 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         entry.str("reason")
         ignored.update(entry.hosts("hosts", required=not entry.data.get("urls")))
         ignored_urls.extend(entry.regexes("urls"))
+    libraries: list[re.Pattern] = []
+    for entry in _tables(net_path, net_data, "libraries"):
+        entry.only("name", "patterns", "reason")
+        entry.str("name")
+        entry.str("reason")
+        patterns = entry.regexes("patterns")
+        if not patterns:
+            entry.fail("at least one pattern is required", "patterns")
+        libraries.extend(patterns)
     embeds: set[str] = set()
     for entry in _tables(net_path, net_data, "embeds"):
         entry.only("hosts", "reason")
@@ -542,5 +557,6 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         not_networks=frozenset(ignored),
         not_network_urls=tuple(ignored_urls),
         embeds=frozenset(embeds),
+        libraries=tuple(libraries),
         miner_inline=miner_inline,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import adstxt, chains, decoys, hostile, miners, networks, sites
+from . import adstxt, chains, decoys, hostile, miners, networks, prebid, sites, thirdparty
 from .app import SandboxApp
 from .world import World, load_world
 
@@ -10,6 +10,7 @@ from .world import World, load_world
 def build_app(world: World | None = None) -> SandboxApp:
     world = world or load_world()
     app = SandboxApp()
-    for module in (chains, networks, sites, miners, decoys, hostile, adstxt):
+    thirdparty.register(app)  # first: it says clearly when node_modules/ is missing
+    for module in (chains, networks, sites, prebid, miners, decoys, hostile, adstxt):
         module.register(app, world)
     return app

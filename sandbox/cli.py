@@ -14,11 +14,21 @@ import typer
 
 from .build import build_app
 from .server import SandboxServer
+from .thirdparty import MissingPackages
 from .truth import build_truth, watchlist_rows
 from .world import WorldError, load_world
 
 app = typer.Typer(help="The simulated piracy web that tests, demo and benchmarks crawl.", no_args_is_help=True)
 DEFAULT_STATE = Path.home() / ".cache" / "moneytrail" / "sandbox"
+
+
+def _needs_npm(make):
+    """`make()`, or exit 2 with the message when the npm packages the sandbox serves are missing."""
+    try:
+        return make()
+    except MissingPackages as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _world(path: Path | None):
@@ -53,7 +63,7 @@ def serve(
     a Host header. It prints its address when ready and stops cleanly on Ctrl-C or SIGTERM."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     world = _world(world_file)
-    sandbox_app = build_app(world)
+    sandbox_app = _needs_npm(lambda: build_app(world))
     if events:
         sink = events.open("a", encoding="utf-8")
         sandbox_app.event_sinks.append(lambda event: (sink.write(json.dumps(event) + "\n"), sink.flush()))
@@ -115,7 +125,8 @@ def truth(
     world_file: Path | None = typer.Option(None, "--world"),
 ) -> None:
     """Write the sandbox's ground truth as JSON (see README, "Ground truth")."""
-    text = json.dumps(build_truth(_world(world_file)), indent=1, ensure_ascii=False)
+    world = _world(world_file)
+    text = json.dumps(_needs_npm(lambda: build_truth(world)), indent=1, ensure_ascii=False)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
         typer.echo(f"wrote the ground truth to {out}", err=True)

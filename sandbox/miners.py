@@ -11,6 +11,12 @@ For each miner service of the world this serves
   JSON-RPC (login/job/submit). It checks each share with `wasm.miner_hash` and logs `miner_auth` and
   `miner_share` events.
 
+A service whose `runtime` is `worker` runs otherwise: the page starts a dedicated Worker from the site's own
+file at the service's `script` path (`assets/miners/worker-miner.js`) and posts it the pool and the key; the
+worker loads hash-wasm's Argon2 build from the CDN (real npm code, sandbox/thirdparty.py), compiles its wasm,
+opens the pool socket (Coinhive protocol) and hashes TurtleCoin's Chukwa (Argon2id); its pool checks shares with
+`chukwa_hash` (argon2-cffi).
+
 The first burst of hashing starts as soon as a Worker has both the module and a job (a share within about
 a second of page load, throttled or not); later bursts come every `PAUSE_MS / (1 - throttle)`.
 """
@@ -25,6 +31,9 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from argon2.low_level import Type, hash_secret_raw
+
+from . import thirdparty
 from .app import SandboxApp
 from .http import Request, Response, WebSocket
 from .wasm import MINER_ENTRY, miner_hash, module_bytes, module_sha256
@@ -48,6 +57,7 @@ NONCE_OFFSET = 39  # where the 4 nonce bytes go in the blob (as in Monero block 
 TARGET = 0x20000000  # a hash meets the target when its last 32-bit word (little-endian) is below it: 1 in 8
 TARGET_HEX = TARGET.to_bytes(4, "little").hex()
 MAX_JOBS = 16  # jobs a pool connection remembers for late submits
+HASH_WASM = ("hash-wasm", "dist/argon2.umd.min.js")  # the npm package and file a worker miner loads
 
 
 # --- JS assets ---------------------------------------------------------------------------------------
@@ -78,12 +88,23 @@ def lineage(service: MinerService) -> str:
 
 
 def script_url(site: Site, service: MinerService) -> str:
-    """The library URL as the browser requests it from `site`'s pages."""
+    """The library URL (a worker miner: its Worker file) as the browser requests it from `site`'s pages."""
+    if service.runtime == "worker":
+        return f"https://{site.domain}{service.script}"
     return f"https://{site.domain}{FIRST_PARTY_PATH}" if service.script == FIRST_PARTY else service.script
 
 
 def wasm_url(site: Site, service: MinerService) -> str:
+    """Where the hashing wasm comes from (a worker miner: the library file that carries it inline)."""
+    if service.runtime == "worker":
+        return thirdparty.cdn_url(*HASH_WASM)
     return urljoin(script_url(site, service), WASM_FILE[lineage(service)])
+
+
+def wasm_sha256(service: MinerService) -> str:
+    if service.runtime == "worker":
+        return thirdparty.embedded_wasm_sha256(*HASH_WASM, "argon2")
+    return module_sha256(lineage(service))
 
 
 def _key(service: MinerService, placement: MinerPlacement) -> str:
@@ -106,8 +127,11 @@ def miner_snippet(world: World, site: Site, placement: MinerPlacement) -> str:
     """The HTML that runs `placement` on a page of `site`: script tag plus init call, or an obfuscated
     inline loader (string array, char codes, atob, createElement('script')) when `placement.obfuscated`."""
     service = world.miner_services[placement.service]
-    src = FIRST_PARTY_PATH if service.script == FIRST_PARTY else service.script
     key, name, throttle = _key(service, placement), global_name(service), placement.throttle
+    if service.runtime == "worker":
+        config = json.dumps({"pool": service.pool, "key": key, "pause": round(PAUSE_MS / (1 - throttle))})
+        return f"<script>new Worker({json.dumps(service.script)}).postMessage({config});</script>"
+    src = FIRST_PARTY_PATH if service.script == FIRST_PARTY else service.script
     if placement.obfuscated:
         b64 = lambda text: base64.b64encode(text.encode()).decode()
         url = b64(src)
@@ -127,7 +151,7 @@ def miner_truth(world: World, site: Site, placement: MinerPlacement) -> dict:
         "pool": service.pool,
         "script": script_url(site, service),
         "wasm": wasm_url(site, service),
-        "wasm_sha256": module_sha256(lineage(service)),
+        "wasm_sha256": wasm_sha256(service),
         "throttle": placement.throttle,
         "obfuscated": placement.obfuscated,
     }
@@ -148,18 +172,28 @@ def library_js(service: MinerService) -> str:
     return render_asset("library.js", config=config, worker=_asset_text("worker.js"))
 
 
+def worker_miner_js() -> str:
+    return render_asset("worker-miner.js", library=thirdparty.cdn_url(*HASH_WASM), nonce_at=NONCE_OFFSET)
+
+
 # --- pools ----------------------------------------------------------------------------------------------
 
 
-def share_is_valid(blob: bytes, nonce_hex: str, result_hex: str) -> bool:
-    """True when `result_hex` is the hash of `blob` with the nonce in place and meets the target."""
+def chukwa_hash(data: bytes) -> bytes:
+    """TurtleCoin's Chukwa proof of work: Argon2id, 3 passes over 512 KiB, one lane, salted with the first 16
+    bytes of the data, 32 bytes out (what a worker miner computes with hash-wasm)."""
+    return hash_secret_raw(data, data[:16], time_cost=3, memory_cost=512, parallelism=1, hash_len=32, type=Type.ID)
+
+
+def share_is_valid(blob: bytes, nonce_hex: str, result_hex: str, hasher=miner_hash) -> bool:
+    """True when `result_hex` is the `hasher` hash of `blob` with the nonce in place and meets the target."""
     try:
         nonce = bytes.fromhex(nonce_hex)
     except (TypeError, ValueError):
         return False
     if len(nonce) != 4 or not isinstance(result_hex, str):
         return False
-    digest = miner_hash(blob[:NONCE_OFFSET] + nonce + blob[NONCE_OFFSET + 4 :])
+    digest = hasher(blob[:NONCE_OFFSET] + nonce + blob[NONCE_OFFSET + 4 :])
     return digest.hex() == result_hex.lower() and int.from_bytes(digest[28:], "little") < TARGET
 
 
@@ -206,7 +240,8 @@ class Pool:
 
     def _check(self, session: Session, params: dict) -> bool:
         blob = session.jobs.get(params.get("job_id"))
-        valid = blob is not None and share_is_valid(blob, params.get("nonce"), params.get("result"))
+        hasher = chukwa_hash if self.service.runtime == "worker" else miner_hash
+        valid = blob is not None and share_is_valid(blob, params.get("nonce"), params.get("result"), hasher)
         session.accepted += valid
         self.app.log("miner_share", service=self.service.id, site=session.site, key=session.key, valid=valid)
         return valid
@@ -246,11 +281,17 @@ class Pool:
 def register(app: SandboxApp, world: World) -> None:
     """Serve every miner service of `world`: library, wasm module, pool."""
     for service in world.miner_services.values():
+        pool = urlsplit(service.pool)
+        app.ws(pool.hostname, pool.path or "/", Pool(app, service).serve)
+        if service.runtime == "worker":
+            worker = Response.js(worker_miner_js())
+            for site in world.sites:
+                if any(m.service == service.id for m in site.miners):
+                    app.static(site.domain, service.script, worker)
+            continue
         library = Response.js(library_js(service))
         wasm = Response(body=module_bytes(lineage(service)), content_type="application/wasm")
         for base in _script_bases(world, service):
             for url, response in ((base, library), (urljoin(base, WASM_FILE[lineage(service)]), wasm)):
                 parts = urlsplit(url)
                 app.static(parts.hostname, parts.path, response)
-        pool = urlsplit(service.pool)
-        app.ws(pool.hostname, pool.path or "/", Pool(app, service).serve)

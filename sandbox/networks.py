@@ -132,6 +132,11 @@ def _adsense(net, site, zone):
     )
 
 
+def _prebid_bidder(net, site, zone):
+    """Nothing per bidder: sandbox/prebid.py writes the page's one Prebid.js setup for all of them."""
+    return ""
+
+
 @dataclass(frozen=True)
 class Behaviour:
     write: Callable[[Network, Site, str], str]
@@ -154,6 +159,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "native_widget": Behaviour(_mgid, ("s-img.mgid.com",)),
     "display_iframe_unit": Behaviour(_aads),
     "display_adsense": Behaviour(_adsense, ("googleads.g.doubleclick.net",)),
+    "prebid_bidder": Behaviour(_prebid_bidder),  # the tag's host is the bidder's endpoint
 }
 
 

@@ -77,7 +77,7 @@ def decoys_flagged(truth: dict, predicted: dict[str, set]) -> tuple[int, int, li
     for site in truth["sites"]:
         for decoy in site["decoys"]:
             total += 1
-            if decoy["kind"] in ("wasm_decoder", "chat_websocket"):
+            if decoy["kind"] != "share_popup":  # wasm and WebSocket decoys: a miner where there is none
                 if site["domain"] in miner_sites and site["domain"] not in truth_miner_sites:
                     flagged.append((site["domain"], decoy["kind"]))
             elif any(

@@ -86,9 +86,14 @@ class SandboxServer:
     async def stop(self) -> None:
         if self._server:
             self._server.close()
+        # the connections, then whatever their handlers started (a Socket.IO server's pings and sweeps)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
         if self._server:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)

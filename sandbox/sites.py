@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import decoys, miners, networks
+from . import decoys, miners, networks, prebid
 from .app import SandboxApp
 from .http import Request, Response
 from .networks import js_string
@@ -156,7 +156,10 @@ def analytics_snippet(site: Site) -> str:
 
 
 def ads_html(world: World, site: Site, page: str) -> str:
-    tags = "\n".join(networks.ad_snippet(world, site, ad) for ad in site.ads if page in ad.pages)
+    snippets = [networks.ad_snippet(world, site, ad) for ad in site.ads if page in ad.pages]
+    if any(page in ad.pages for ad, _net in prebid.bidders(world, site)):
+        snippets.append(prebid.snippet(world, site))
+    tags = "\n".join(s for s in snippets if s)
     if tags and "webdriver" in site.cloaking:
         # cloaking: the tags are only written for browsers that do not say they are automated
         return f"<script>if (!navigator.webdriver) {{ document.write({js_string(tags)}); }}</script>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import adstxt, decoys, hostile, miners, networks, sites
+from . import adstxt, decoys, hostile, miners, networks, prebid, sites
 from .chains import hop_url, host_of
 from .world import AD_BEHAVIOURS, AdPlacement, Campaign, Site, World, stable_int
 
@@ -40,6 +40,8 @@ def site_links(world: World, site: Site) -> list[dict]:
     links = []
     for ad in site.ads:
         net = world.networks[ad.network]
+        if net.behaviour == "prebid_bidder" and net is not prebid.winner(world, site):
+            continue  # a losing bid shows nothing: only the winner's creative can be clicked
         if net.behaviour == "native_widget":
             for index in networks.native_items(world, net):
                 links.append(_link(world, site, ad, net.campaigns[index], cloaked(site)))

@@ -14,7 +14,9 @@ HOP_VIAS = ("http", "meta", "js", "form")
 LINK_KINDS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
 SITE_KINDS = ("series", "film", "ddl", "torrent", "sports", "iptv", "clean", "hostile")
 CATEGORIES = ("mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto", "other")
-DECOYS = ("wasm_decoder", "chat_websocket", "share_popup")
+# decoys written for the sandbox, then decoys running real npm code (sandbox/thirdparty.py): hash-wasm's SHA-256
+# on a download page, @jsquash/webp's wasm WebP decoder, a socket.io chat (socket.io-client against python-socketio)
+DECOYS = ("wasm_decoder", "chat_websocket", "share_popup", "wasm_checksum", "wasm_image_codec", "socketio_chat")
 # Ad-network tag behaviours (sandbox/networks.py) and what triggers each one's ad: `click` anywhere on the
 # page, `click_player` on the video player (inner pages only), `click_ad` on the ad itself.
 AD_BEHAVIOURS = {
@@ -32,6 +34,7 @@ AD_BEHAVIOURS = {
     "native_widget": "click_ad",
     "display_iframe_unit": "click_ad",
     "display_adsense": "click_ad",
+    "prebid_bidder": "click_ad",  # a Prebid.js bidder: its bid endpoint is answered, the winner's creative shown
 }
 HOSTILE_BEHAVIOURS = (
     "connection_refused",
@@ -63,6 +66,11 @@ ADSTXT_STATES = (
     "html",
     "nul",
 )
+# where a miner runs: `page`, a library on the page holds the pool socket and hashes in Blob Workers with the
+# sandbox's own wasm; `worker`, a dedicated Worker (the site's own file at `script`) holds the socket and hashes
+# TurtleCoin's Chukwa (Argon2id) with hash-wasm's wasm (sandbox/miners.py)
+RUNTIMES = ("page", "worker")
+PREBID_BIDDERS = ("appnexus", "rubicon", "pubmatic")  # the adapters of the sandbox's Prebid.js build
 MIRROR_VIAS = ("http", "js")
 MAX_THROTTLE = 0.95  # the miner library caps its throttle there
 SHARED_ID_TYPES = ("ga", "gtm")  # ids a site may carry besides its ad networks' own
@@ -110,6 +118,7 @@ class Network:
     campaigns: list[Campaign]
     host_pattern: str | None = None
     also_ids: list[str] = field(default_factory=list)  # other id types its tag carries (PopCash: wid beside uid)
+    bidder: str | None = None  # the Prebid.js bidder code of a `prebid_bidder` network
 
 
 @dataclass
@@ -120,6 +129,7 @@ class MinerService:
     script: str
     pool: str
     protocol: str
+    runtime: str = "page"
 
 
 @dataclass
@@ -259,6 +269,10 @@ class World:
                 self._fail(where, "has no campaigns")
             if all(c.when for c in net.campaigns):
                 self._fail(where, "has no default campaign (one without `when`)")
+            if (net.behaviour == "prebid_bidder") != bool(net.bidder):
+                self._fail(where, "a prebid_bidder network, and only it, names its Prebid.js `bidder`")
+            if net.bidder and net.bidder not in PREBID_BIDDERS:
+                self._fail(where, f"bidder {net.bidder!r} is not one of {PREBID_BIDDERS}")
             if net.host_pattern:
                 try:
                     re.compile(net.host_pattern)
@@ -288,6 +302,13 @@ class World:
         for service in self.miner_services.values():
             if service.protocol not in PROTOCOLS:
                 self._fail(f"miner service {service.id!r}", f"protocol {service.protocol!r} is not one of {PROTOCOLS}")
+            if service.runtime not in RUNTIMES:
+                self._fail(f"miner service {service.id!r}", f"runtime {service.runtime!r} is not one of {RUNTIMES}")
+            if service.runtime == "worker" and not (service.script.startswith("/") and service.protocol == "coinhive"):
+                self._fail(
+                    f"miner service {service.id!r}",
+                    "a worker miner's script is a path on the site (its own Worker file) and it speaks coinhive",
+                )
         seen = set()
         for site in self.sites:
             self._validate_site(site, seen)

@@ -225,16 +225,39 @@ def test_miner_sockets_messages_and_wasm_are_recorded(crawled, truth, sandbox):
             assert home.workers and key in shares
 
 
+def test_the_worker_run_miner_is_found_with_its_key(crawled, truth, tmp_path):
+    """A miner that does everything in a dedicated Worker (its pool socket, its wasm compiled from bytes the
+    library carries): the socket and the module are tied to the worker, and the miner is reported with its key."""
+    from moneytrail.sandbox.scoring import predicted_sets
+
+    cases = [(s, m) for s in ok_sites(truth) for m in s["miners"] if m["wasm"].startswith("https://cdn.jsdelivr.net/")]
+    assert cases, "the sandbox has no worker-run miner"
+    found = predicted_sets(export_all(crawled["store"].url, tmp_path / "export"))["miners"]
+    for site, miner in cases:
+        home = _visits(crawled, site)["home"]
+        workers = [n for n, w in enumerate(home.workers) if w.url == miner["script"]]
+        assert workers, (site["domain"], [w.url for w in home.workers])
+        socket = next(ws for ws in home.websockets if ws.url == miner["pool"])
+        assert socket.worker in workers  # opened by the worker: the page never saw it
+        assert miner["site_key"] in " ".join(socket.sent)
+        module = next(w for w in home.wasm if w.sha256 == miner["wasm_sha256"])
+        assert module.worker in workers and module.source != "network"
+        assert (site["domain"], miner["service"], miner["site_key"]) in found
+
+
 def test_decoys_are_recorded_as_they_are(crawled, truth):
     network_hosts = {h for n in truth["networks"].values() for h in n["hosts"]}
     for site in ok_sites(truth):
         visits = _visits(crawled, site)
         for decoy in site["decoys"]:
-            if decoy["kind"] == "wasm_decoder":
-                assert decoy["wasm_sha256"] in {w.sha256 for w in visits["home"].wasm}
+            if decoy["kind"] in ("wasm_decoder", "wasm_checksum", "wasm_image_codec"):
+                assert decoy["wasm_sha256"] in {w.sha256 for w in visits["home"].wasm}, (site["domain"], decoy)
             elif decoy["kind"] == "chat_websocket":
                 ws = next(w for w in visits["home"].websockets if w.url == decoy["url"])
                 assert ws.received
+            elif decoy["kind"] == "socketio_chat":
+                ws = next(w for w in visits["home"].websockets if w.url.startswith(decoy["url_prefix"]))
+                assert any("chat message" in m for m in ws.received), ws.received
             elif decoy["kind"] == "share_popup":
                 assert any(w.landing_url.startswith(decoy["url_prefix"]) for v in visits.values() for w in v.windows)
         if site["kind"] == "clean":

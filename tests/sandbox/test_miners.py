@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ import pytest
 from playwright import sync_api
 
 from moneytrail.crawler.browser import QUIET_ARGS
-from moneytrail.sandbox import decoys, miners
+from moneytrail.sandbox import decoys, livechat, miners, thirdparty
 from moneytrail.sandbox.app import SandboxApp
 from moneytrail.sandbox.http import Request, Response, WebSocket
 from moneytrail.sandbox.server import SandboxServer, SandboxThread
@@ -27,12 +28,13 @@ from moneytrail.sandbox.world import load_world
 pytestmark = pytest.mark.browser
 WORLD = load_world()
 FIRST_SHARE_WITHIN = 4.0  # seconds after navigation (the miners aim at about 1)
-MINER_CASES = {
-    "coinhive": lambda s, p: s.protocol == "coinhive" and not p.throttle and not p.obfuscated,
+MINER_CASES = {  # miners whose library runs on the page (the worker-run miner has its own test)
+    "coinhive": lambda s, p: s.protocol == "coinhive" and not p.throttle and not p.obfuscated and s.runtime == "page",
     "stratum": lambda s, p: s.protocol == "stratum" and s.script != miners.FIRST_PARTY,
-    "throttled": lambda s, p: p.throttle >= 0.5,
+    "throttled": lambda s, p: p.throttle >= 0.5 and s.runtime == "page",
     "first_party": lambda s, p: s.script == miners.FIRST_PARTY,
     "obfuscated": lambda s, p: p.obfuscated,
+    "worker": lambda s, p: s.runtime == "worker",
 }
 
 
@@ -67,6 +69,7 @@ def page_html(site) -> str:
 def mini_sandbox(tmp_path_factory):
     """A sandbox of this module's services only, with a bare page on each site that has miners or decoys."""
     app = SandboxApp()
+    thirdparty.register(app)  # the CDN host: hash-wasm, @jsquash/webp, socket.io-client
     miners.register(app, WORLD)
     decoys.register(app, WORLD)
     for site in WORLD.sites:
@@ -84,6 +87,14 @@ def browser(mini_sandbox, chromium_path):
         )
         yield chromium
         chromium.close()
+
+
+def parsed(payload):
+    """A frame as JSON when it is JSON (miner protocols, the plain chat), else as sent (socket.io packets)."""
+    try:
+        return json.loads(payload)
+    except (TypeError, ValueError):
+        return payload
 
 
 class Visit:
@@ -105,8 +116,8 @@ class Visit:
 
     def _socket(self, ws) -> None:
         self.sockets.append(ws.url)
-        ws.on("framesent", lambda payload: self.sent.append((ws.url, json.loads(payload))))
-        ws.on("framereceived", lambda payload: self.received.append((ws.url, json.loads(payload))))
+        ws.on("framesent", lambda payload: self.sent.append((ws.url, parsed(payload))))
+        ws.on("framereceived", lambda payload: self.received.append((ws.url, parsed(payload))))
 
     def wait_for(self, condition, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -258,7 +269,7 @@ def test_stratum_pool_checks_shares():
 # --- miners in Chromium --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", list(MINER_CASES))
+@pytest.mark.parametrize("case", [c for c in MINER_CASES if c != "worker"])
 def test_miner_mines_in_chromium(case, mini_sandbox, visit):
     app = mini_sandbox[0]
     site, placement = find_placement(case)
@@ -290,6 +301,27 @@ def test_miner_mines_in_chromium(case, mini_sandbox, visit):
         assert "<script src" not in snippet and key not in snippet and truth["script"] not in snippet
 
 
+def test_worker_miner_runs_everything_in_its_dedicated_worker(mini_sandbox, visit):
+    """The page only starts the site's Worker file; the worker loads hash-wasm's Argon2 from the CDN, opens the
+    pool socket itself, authenticates with the key, and its Chukwa shares pass the pool's argon2-cffi check."""
+    app = mini_sandbox[0]
+    site, placement = find_placement("worker")
+    truth = miners.miner_truth(WORLD, site, placement)
+    v = visit(f"https://{site.domain}/")
+
+    def valid_share():
+        return any(e["valid"] and e["key"] == placement.site_key for e in events(app, "miner_share", site.domain))
+
+    assert v.wait_for(valid_share, FIRST_SHARE_WITHIN), f"no valid share from {site.domain} in {FIRST_SHARE_WITHIN} s"
+    assert [w.url for w in v.page.workers] == [truth["script"]]  # a dedicated Worker from the site, no Blob
+    assert truth["script"] in v.requests and truth["wasm"] == thirdparty.cdn_url(*miners.HASH_WASM)
+    assert [e["key"] for e in events(app, "miner_auth", site.domain)] == [placement.site_key]
+    assert placement.site_key not in thirdparty.package_file(*miners.HASH_WASM).read_text()
+    snippet = miners.miner_snippet(WORLD, site, placement)
+    assert "new Worker(" in snippet and "WebSocket" not in snippet and "<script src" not in snippet
+    assert v.errors == []
+
+
 # --- decoys in Chromium --------------------------------------------------------------------------------
 
 
@@ -312,5 +344,46 @@ def test_chat_decoy_shows_messages_and_does_not_look_like_a_miner(mini_sandbox, 
     assert v.wait_for(lambda: v.page.locator("#chat-box p").count() >= len(decoys.CHAT_LINES["en"]), 5)
     assert v.sockets == [decoys.decoy_truth(WORLD, site, "chat_websocket")["url"]]
     assert v.sent and not any(miner_shaped(m) for _, m in v.sent + v.received)
+    assert not events(mini_sandbox[0], "miner_auth", site.domain)
+    assert v.errors == []
+
+
+def test_checksum_decoy_hashes_with_hash_wasm(mini_sandbox, visit):
+    site = find_decoy_site("wasm_checksum")
+    v = visit(f"https://{site.domain}/")
+    v.page.wait_for_selector('#checksum[data-verified="ok"]', timeout=5000)
+    digest = v.page.inner_text("#checksum code")
+    assert digest == hashlib.sha256(decoys.release_notes(site)).hexdigest()
+    assert decoys.decoy_truth(WORLD, site, "wasm_checksum")["url"] in v.requests
+    assert v.sockets == [] and v.page.workers == [] and v.errors == []
+
+
+def test_webp_decoy_decodes_the_poster_with_jsquash(mini_sandbox, visit):
+    site = find_decoy_site("wasm_image_codec")
+    v = visit(f"https://{site.domain}/")
+    v.page.wait_for_selector('#poster-webp[data-decoded="ok"]', timeout=5000)
+    w, h = decoys.POSTER_SIZE
+    rgba = v.page.evaluate(
+        f"() => Array.from(document.getElementById('poster-webp').getContext('2d').getImageData(0, 0, {w}, {h}).data)"
+    )
+    assert rgba == [c for pixel in decoys.poster_pixels() for c in pixel]  # lossless: libwebp's wasm decoded it
+    assert decoys.decoy_truth(WORLD, site, "wasm_image_codec")["url"] in v.requests
+    assert v.sockets == [] and v.errors == []
+
+
+def test_socketio_chat_decoy_speaks_socket_io_not_mining(mini_sandbox, visit):
+    site = find_decoy_site("socketio_chat")
+    v = visit(f"https://{site.domain}/")
+    lines = decoys.CHAT_LINES.get(site.lang, decoys.CHAT_LINES["en"])
+    assert v.wait_for(lambda: v.page.locator("#live-chat p").count() >= len(lines), 5)
+    assert v.page.locator("#live-chat p").first.inner_text() == f"{lines[0][0]}: {lines[0][1]}"
+    prefix = decoys.decoy_truth(WORLD, site, "socketio_chat")["url_prefix"]
+    assert [u.split("?")[0] for u in v.sockets] == [prefix] and "EIO=4&transport=websocket" in v.sockets[0]
+    # Engine.IO open, Socket.IO connect, then `joined` and `chat message` events: nothing shaped like mining
+    received = [m for _, m in v.received if isinstance(m, str)]
+    assert received[0].startswith('0{"sid":') and any(m.startswith("40") for m in received)
+    assert any(m.startswith(f'42["joined",{{"room":"{livechat.ROOM}"') for m in received)
+    assert any(m.startswith('42["chat message",') for m in received)
+    assert ('42["join","live"]' in [m for _, m in v.sent]) and not any(miner_shaped(m) for _, m in v.sent + v.received)
     assert not events(mini_sandbox[0], "miner_auth", site.domain)
     assert v.errors == []

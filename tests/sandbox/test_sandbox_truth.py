@@ -37,7 +37,25 @@ def test_truth_covers_what_the_sandbox_promises(truth):
     assert {m["protocol"] for m in miners} == {"coinhive", "stratum"}
     assert any(m["service"] == "unknown" for m in miners) and any(m["obfuscated"] for m in miners)
     assert any((m["throttle"] or 0) > 0 for m in miners)
-    assert {d["kind"] for s in sites for d in s["decoys"]} == {"wasm_decoder", "chat_websocket", "share_popup"}
+    assert any(
+        m["service"] != "unknown" and m["script"].startswith(f"https://{s['domain']}/")
+        for s in sites
+        for m in s["miners"]
+    )  # a miner in the site's own Worker file, on a known service's pool
+    assert {d["kind"] for s in sites for d in s["decoys"]} == {
+        "wasm_decoder",
+        "chat_websocket",
+        "share_popup",
+        "wasm_checksum",
+        "wasm_image_codec",
+        "socketio_chat",
+    }
+    # real npm code: Prebid.js bidders (their networks and the ids their params carry) and wasm decoys
+    bidders = {n for s in sites for n in s["networks"]} & {"Xandr", "Magnite", "PubMatic"}
+    assert bidders == {"Xandr", "Magnite", "PubMatic"}
+    assert {"xandr_placement", "magnite_account", "magnite_site", "magnite_zone", "pubmatic_publisher"} <= {
+        p["type"] for s in sites for p in s["publisher_ids"]
+    }
     assert sum(1 for s in sites if s["kind"] == "clean") >= 2
     assert {s["behaviour"] for s in sites if s["status"] != "ok"} == {
         "connection_refused",

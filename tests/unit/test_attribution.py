@@ -830,3 +830,33 @@ def test_ads_from_boxes_laid_over_the_page(sigs):
     assert {link.advertiser: link.kind for link in attribute(v.obs, sigs).links}["dating-match.test"] == "push"
     del v.obs.overlays[0]  # no box: a window of an inline call, its chain's network's pop-under
     assert {link.advertiser: link.kind for link in attribute(v.obs, sigs).links}["dating-match.test"] == "popunder"
+
+
+def test_a_prebid_build_on_the_sites_host_names_no_network_by_the_urls_it_holds(sigs):
+    """Every Prebid.js build holds Xandr's Prebid Server endpoint (the core's default) and its adapters'
+    endpoints: served as the site's own file, those URLs name no network of the site. The bidders the page
+    configures do (tag shape, ids), and so do those it requests. The same URL in the site's other code still
+    names Xandr."""
+    import hashlib
+
+    from moneytrail.crawler.observation import InlineScript, ScriptFile
+
+    core = 'var s={SRC:"s2s",DEFAULT_ENDPOINT:"https://prebid.adnxs.com/pbs/v1/openrtb2/auction"};'
+    config = "pbjs.addAdUnits([{code: 'slot', bids: [{bidder: 'pubmatic', params: {publisherId: '156209'}}]}]);"
+    builds = {
+        "release banner": "/* prebid.js v11.36.0\nUpdated: 2026-11-01\nModules: pubmaticBidAdapter */\n" + core,
+        "creative comment": core + "c=d.createComment(`Creative ${id} served by ${b.bidder} Prebid.js Header Bidding`)",
+        "not a library": core + "var f=document.createElement('script');f.src=s.DEFAULT_ENDPOINT;",
+    }
+    for kind, code in builds.items():
+        v = Visit()
+        url = "https://piracy.test/assets/js/prebid.js"
+        v.request(url)
+        v.request("https://hbopenbid.pubmatic.com/translator?source=prebid-client", "xhr", initiator=url)
+        sha = hashlib.sha256(code.encode()).hexdigest()
+        v.obs.scripts.append(ScriptFile(url, sha, len(code), first_party=True))
+        v.obs.inline_scripts.append(InlineScript("c", len(config), config, SITE))
+        found = attribute(v.obs, sigs, None, {sha: code})
+        assert ("Xandr" in found.network_names()) == (kind == "not a library"), kind
+        assert "PubMatic" in found.network_names()
+        assert ("pubmatic_publisher", "156209") in {(i.id_type, i.id_value) for i in found.ids}
