@@ -78,16 +78,20 @@ class PageEvents:
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
         await self.workers.attach(session, self.log.pages[page])
+        if self.workers.browser_session is None:  # the context's shared workers, followed from its first page on
+            info = (await session.send("Target.getTargetInfo")).get("targetInfo") or {}
+            await self.workers.watch_shared(self.context.browser, info.get("browserContextId", ""))
 
     def _on_navigated(self, frame) -> None:
-        """A frame navigated: its record takes the URL it has now (frames are recorded when they attach,
-        before they have one)."""
+        """A frame navigated: its record takes the URL and name it has now (frames are recorded when they
+        attach, before they have either)."""
         log = self.log
         log.touch()
         fid = log.frame_id(frame)
         if fid is not None:
             record = log.obs.frames[fid]
             record.url = log.url(frame.url)
+            record.name = clip(frame.name, 200) or record.name
             if record.page == -1:
                 record.page = log.pages.get(frame.page, -1)
             if record.parent is None and frame.parent_frame is not None:

@@ -561,6 +561,14 @@ def a_shared_workers_request_is_the_workers(v: Seen):
     assert asked.worker == v.worker("/shared/shared-worker.js") and asked.page is None and asked.status == 200
 
 
+@item("workers", "brief")
+def a_shared_workers_websocket_with_its_messages(v: Seen):
+    ws = v.socket("/ws/echo?from=shared")
+    assert ws.worker == v.worker("/shared/shared-worker.js") and ws.page is None
+    assert ws.sent == ["shared worker says hi"]
+    assert ws.received == ["welcome from=shared", "echo: shared worker says hi"]
+
+
 @item("workers", "trc-targets")
 def a_service_worker(v: Seen):
     w = v.obs.workers[v.worker("/sw.js")]
