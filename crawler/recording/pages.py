@@ -78,9 +78,7 @@ class PageEvents:
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
         await self.workers.attach(session, self.log.pages[page])
-        if self.workers.browser_session is None:  # the context's shared workers, followed from its first page on
-            info = (await session.send("Target.getTargetInfo")).get("targetInfo") or {}
-            await self.workers.watch_shared(self.context.browser, info.get("browserContextId", ""))
+        await self.workers.watch_shared(self.context.browser, session)  # the context's shared workers
 
     def _on_navigated(self, frame) -> None:
         """A frame navigated: its record takes the URL and name it has now (frames are recorded when they

@@ -57,6 +57,8 @@ class WorkerTargets:
         self.ids = itertools.count(1_000_000)
         self.calls: dict[int, asyncio.Future] = {}  # id of a command sent to a child -> its answer
         self.browser_session = None  # the browser-level session that follows the context's shared workers
+        self.watching = False  # a browser-level session follows (or is about to follow) the shared workers
+        self.done = False  # the visit's workers were read: no new browser-level session
 
     async def attach(self, session, pid: int) -> None:
         """Follow the workers and out-of-process frames of this page's CDP session."""
@@ -68,11 +70,20 @@ class WorkerTargets:
         session.on("Target.receivedMessageFromTarget", lambda e: self._message(session, (), pid, e))
         session.on("Target.detachedFromTarget", lambda e: self.children.pop(e.get("sessionId", ""), None))
 
-    async def watch_shared(self, browser, context_id: str) -> None:
-        """Follow the shared workers of this browser context (discovered by a browser-level session)."""
-        if browser is None or not context_id or self.browser_session is not None:
+    async def watch_shared(self, browser, page_session) -> None:
+        """Follow the shared workers of this page's browser context (discovered by a browser-level session),
+        once per visit."""
+        if browser is None or self.watching or self.done:
+            return
+        self.watching = True
+        info = (await page_session.send("Target.getTargetInfo")).get("targetInfo") or {}
+        context_id = info.get("browserContextId")
+        if not context_id:
             return
         session = self.browser_session = await browser.new_browser_cdp_session()
+        if self.done:  # the visit ended meanwhile
+            await self.close()
+            return
         session.on("Target.receivedMessageFromTarget", lambda e: self._message(session, (), None, e))
         session.on("Target.detachedFromTarget", lambda e: self.children.pop(e.get("sessionId", ""), None))
 
@@ -88,7 +99,13 @@ class WorkerTargets:
         session.on("Target.targetCreated", lambda e: self.log.spawn(created(e.get("targetInfo") or {})))
         await session.send("Target.setDiscoverTargets", {"discover": True, "filter": ONLY_SHARED_WORKERS})
 
+    def forget(self) -> None:
+        """The visit is over: let the browser-level session go (without waiting for it)."""
+        if self.browser_session is not None:
+            asyncio.ensure_future(self.close())
+
     async def close(self) -> None:
+        self.done = True
         session, self.browser_session = self.browser_session, None
         if session is not None:
             try:
