@@ -21,11 +21,12 @@ from .findings import NetworkHit
 from .lists import FilterLists
 from .signatures import Signatures
 
-_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#\\@]*@)?(\[[^\]/]*\]|[^/?#\\:]*)")
+_HOST = re.compile(r"(?:blob:)?[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#\\@]*@)?(\[[^\]/]*\]|[^/?#\\:]*)")
 
 
 def fast_host(url: str) -> str:
-    """The lower-case host of an absolute URL, without urllib's cost ('' for none)."""
+    """The lower-case host of an absolute URL, without urllib's cost ('' for none); a blob: URL's is the host
+    of the origin that made it."""
     match = _HOST.match(url)
     return match.group(1).lower().rstrip(".") if match else ""
 

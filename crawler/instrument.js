@@ -15,7 +15,7 @@
   var record = function (kind, data) {
     try { if (typeof window.__mtRecord === "function") window.__mtRecord(kind, data); } catch (e) {}
   };
-  var URL_IN_STACK = /((?:https?|blob):\/\/[^\s()]+?):\d+:\d+/;
+  var URL_IN_STACK = /((?:blob:)?https?:\/\/[^\s()]+?):\d+:\d+/;
   function caller() {
     var lines = String(new Error().stack || "").split("\n");
     for (var i = 1; i < lines.length; i++) {

@@ -6,7 +6,7 @@
   const seen = [];
   const max = __MAX_BYTES__;
   Object.defineProperty(self, "__COLLECT__", { value: () => JSON.stringify(seen.splice(0)) });
-  const where = () => { const m = /((?:https?|blob):\/\/[^\s()]+?):\d+:\d+/.exec(String(new Error().stack).split("\n").slice(2).join("\n")); return m ? m[1] : null; };
+  const where = () => { const m = /((?:blob:)?https?:\/\/[^\s()]+?):\d+:\d+/.exec(String(new Error().stack).split("\n").slice(2).join("\n")); return m ? m[1] : null; };
   const b64 = (bytes) => { let s = ""; for (let i = 0; i < bytes.length; i += 32768) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768)); return btoa(s); };
   const report = (op, source) => {
     try {

@@ -1,11 +1,13 @@
 """Network capture: every request and response of every page, frame, worker and popup (Playwright's context
-events), their initiators (CDP `Network.requestWillBeSent`), WebSocket messages, WebAssembly modules (from
-responses and from in-page compile calls) and the visited page's own HTML, all bounded by `Limits`."""
+events; a shared worker's, which Playwright does not follow, from its own CDP target's events), their initiators
+(CDP `Network.requestWillBeSent` of the pages and of their frames of other sites), WebSocket messages,
+WebAssembly modules (from responses and from in-page compile calls) and the visited page's own HTML, all
+bounded by `Limits`."""
 
 from __future__ import annotations
 
 import base64
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -46,9 +48,11 @@ class NetworkCapture:
         self.worker_requests: dict[str, deque] = defaultdict(deque)  # URL -> (worker, initiator) of workers' requests
         self.worker_sockets: dict[str, int] = {}  # WebSocket URL -> the worker that opened it
         self.worker_of = None  # callable: a request -> the worker it belongs to (a service worker's), or None
-        self.page_seen: set[str] = set()  # URLs the pages' own CDP sessions saw requested (workers' are not)
-        self.referers: dict[int, str] = {}  # request id -> its Referer, for the visited page's subresources
-        self.page_sockets: set[str] = set()  # WebSocket URLs the pages' own CDP sessions saw opened
+        self.page_seen: Counter = Counter()  # URL -> how often the pages' own CDP sessions saw it requested
+        self.referers: dict[int, str | None] = {}  # request id -> its Referer, for the pages' subresources
+        self.page_sockets: Counter = Counter()  # WebSocket URL -> how often the pages' own sessions saw it opened
+        self.unfollowed: dict[tuple[int, str], RequestRecord] = {}  # (worker, CDP id) -> its request's last hop
+        self.unfollowed_sockets: dict[tuple[int, str], WebSocketRecord] = {}  # (worker, CDP id) -> its socket
 
     # --- requests ----------------------------------------------------------------------------------------------
     def on_request(self, request) -> None:
@@ -87,9 +91,11 @@ class NetworkCapture:
         )
         self.requests[request] = record
         log.obs.requests.append(record)
-        if page == 0 and not record.navigation:
+        if record.navigation and frame is not None and not log.obs.frames[frame].url:
+            log.obs.frames[frame].url = record.url  # a frame removed before its document came keeps what it loaded
+        if page is not None and not record.navigation:
             try:
-                self.referers[record.id] = request.headers.get("referer", "")
+                self.referers[record.id] = request.headers.get("referer")
             except PlaywrightError:
                 pass
         if page is None and f is not None:
@@ -127,23 +133,42 @@ class NetworkCapture:
             record.ended = self.log.now()
             record.failure = clip(request.failure or "failed", 300)
 
-    def on_cdp_request(self, event: dict) -> None:
+    def on_cdp_request(self, event: dict, page: bool = True) -> None:
+        """A request a page's own CDP session saw (`page`), or a frame of another site's, with its initiator."""
         initiator = event.get("initiator") or {}
         if event.get("redirectResponse") or len(self.initiators) >= self.log.limits.max_requests:
             return  # the redirect's initiator is the request it redirects
         url = event.get("request", {}).get("url", "")
         self.initiators[url].append((initiator_url(initiator), initiator.get("type")))
-        self.page_seen.add(url)
+        if page:
+            self.page_seen[url] += 1
 
     def on_page_socket(self, event: dict) -> None:
-        self.log.bounded(self.page_sockets, event.get("url", ""))
+        url = event.get("url", "")
+        if url in self.page_sockets or len(self.page_sockets) < self.log.limits.max_requests:
+            self.page_sockets[url] += 1
+
+    def on_frame_target_event(self, method: str, params: dict) -> None:
+        """A Network event of a frame of another site (its own CDP target): the initiators of its requests
+        (Playwright files its requests and sockets under the right frame and page itself)."""
+        if method == "Network.requestWillBeSent":
+            self.on_cdp_request(params, page=False)
+        elif method == "Network.webSocketCreated":
+            self.on_page_socket(params)
 
     def assign_initiators(self) -> None:
-        """Each request's initiator, as CDP named it (matched by URL, in order)."""
-        for record in self.log.obs.requests:
+        """Each request's initiator, as CDP named it (matched by URL, in order); a subresource's redirect hops
+        keep the initiator of the request they continue (CDP names it again on each hop). A navigation's hops
+        do not: a window's chain is its hops, and what opened the window is its first request's initiator."""
+        requests = {r.id: r for r in self.log.obs.requests}
+        for record in requests.values():
             queue = self.initiators.get(record.url)
-            if queue and record.redirected_from is None:
-                record.initiator, record.initiator_type = queue.popleft()
+            if record.redirected_from is None:
+                if queue:
+                    record.initiator, record.initiator_type = queue.popleft()
+            elif not record.navigation and record.initiator is None and record.redirected_from in requests:
+                previous = requests[record.redirected_from]
+                record.initiator, record.initiator_type = previous.initiator, previous.initiator_type
 
     # --- bodies --------------------------------------------------------------------------------------------------
     @staticmethod
@@ -201,8 +226,8 @@ class NetworkCapture:
         body = await self._body(response, headers, limits.max_script_bytes)
         if not isinstance(body, bytes) or sum(s.size for s in obs.scripts) + len(body) > limits.max_script_total:
             return
-        if len(obs.scripts) >= limits.max_script_files:
-            return
+        if len(obs.scripts) >= limits.max_script_files or any(s.url == record.url for s in obs.scripts):
+            return  # (a second response of the same URL, read while the first one was)
         text = body.decode("utf-8", "replace")
         digest = wasm.sha256(body)
         first_party = registrable_domain(host_of(record.url)) == self._visited_site()
@@ -219,58 +244,162 @@ class NetworkCapture:
                 initiator = initiator_url(params.get("initiator") or {})
                 self.worker_requests[url].append((worker, initiator))
         elif method == "Network.webSocketCreated":
-            self.log.bounded(self.worker_sockets, params.get("url", ""), worker)
+            self.worker_socket(params.get("url", ""), worker)
+
+    def worker_socket(self, url: str, worker: int | None) -> None:
+        """A WebSocket this worker opened (announced by its target, or found in its heap at the end)."""
+        if worker is not None:
+            self.log.bounded(self.worker_sockets, url, worker)
+
+    def on_unfollowed_worker_event(self, worker: int, method: str, params: dict) -> None:
+        """A Network event of a worker Playwright does not follow (a shared worker): its requests and sockets are
+        recorded from its own target's events."""
+        log, obs = self.log, self.log.obs
+        key = (worker, str(params.get("requestId", "")))
+        record = self.unfollowed.get(key)
+        if method == "Network.requestWillBeSent":
+            redirect = params.get("redirectResponse")
+            if record is not None and isinstance(redirect, dict):
+                self._answered(record, redirect)
+            if len(self.requests) >= log.limits.max_requests:
+                log.over("requests")
+                return
+            request = params.get("request") or {}
+            initiator = params.get("initiator") or {}
+            hop = RequestRecord(
+                id=len(self.requests),
+                url=log.url(str(request.get("url", ""))),
+                method=str(request.get("method", "GET"))[:10],
+                resource_type=str(params.get("type") or "other").lower()[:30],
+                page=None,
+                frame=None,
+                navigation=False,
+                step=log.step,
+                started=log.now(),
+                initiator=initiator_url(initiator) if initiator else None,
+                initiator_type=initiator.get("type") if record is None else record.initiator_type,
+                redirected_from=record.id if record is not None and redirect else None,
+                worker=worker,
+            )
+            if record is not None and redirect:
+                hop.initiator = record.initiator
+            self.requests[("unfollowed", *key, hop.id)] = self.unfollowed[key] = hop
+            obs.requests.append(hop)
+        elif method == "Network.responseReceived" and record is not None:
+            self._answered(record, params.get("response") or {})
+        elif method in ("Network.loadingFinished", "Network.loadingFailed") and record is not None:
+            record.ended = log.now()
+            if method == "Network.loadingFailed":
+                record.failure = clip(str(params.get("errorText") or "failed"), 300)
+        elif method == "Network.webSocketCreated":
+            if len(obs.websockets) >= log.limits.max_websockets:
+                log.over("websockets")
+                return
+            socket = WebSocketRecord(log.url(str(params.get("url", ""))), None, log.now(), worker=worker)
+            self.unfollowed_sockets[key] = socket
+            obs.websockets.append(socket)
+        elif method in ("Network.webSocketFrameSent", "Network.webSocketFrameReceived"):
+            socket = self.unfollowed_sockets.get(key)
+            frame = params.get("response") or {}
+            if socket is not None:
+                data = str(frame.get("payloadData", ""))
+                payload = base64.b64decode(data, validate=False) if frame.get("opcode") == 2 else data
+                self._message(socket, method.endswith("Sent"), payload)
+        elif method == "Network.webSocketClosed" and key in self.unfollowed_sockets:
+            self.unfollowed_sockets[key].closed = True
+
+    def _answered(self, record: RequestRecord, response: dict) -> None:
+        record.status = response.get("status") if isinstance(response.get("status"), int) else None
+        record.mime = clip(str(response.get("mimeType") or ""), 100) or None
+        record.ended = self.log.now()
 
     def assign_workers(self) -> None:
-        """Requests and sockets a worker made, tied to it (Playwright reports them as its page's)."""
+        """Requests and sockets a dedicated worker made, tied to it. Playwright files them under their page's
+        main frame, and Playwright lets a worker run before our own session is on it, so its first requests are
+        never announced to us: a worker's requests are those of a URL that the page sessions saw asked for
+        fewer times than Playwright did, picked by their Referer (a worker's requests carry its script's URL,
+        a Blob worker's none); which worker: the one its Referer names, else the one whose own session saw the
+        URL, else the only candidate (the page's one worker, or one Blob worker for a request with no Referer,
+        or the one worker of the Referer's origin). Sockets: those a worker announced or held at the end, else,
+        when no page opened it, the page's one worker's."""
         obs = self.log.obs
+        mains = {f.id for f in obs.frames if f.parent is None}
+        candidates: dict[str, list[RequestRecord]] = defaultdict(list)
         for record in obs.requests:
-            queue = self.worker_requests.get(record.url)
-            if queue and record.worker is None and record.redirected_from is None:
-                record.worker, initiator = queue.popleft()
-                record.page = record.frame = None
-                record.initiator = record.initiator or initiator
-                record.initiator_type = record.initiator_type or "worker"
-        self._assign_unseen()
-        dedicated = [n for n, w in enumerate(obs.workers) if w.kind != "service_worker"]
-        for socket in obs.websockets:
-            if socket.url in self.worker_sockets:
-                socket.worker = self.worker_sockets[socket.url]
-            elif socket.page == 0 and socket.url not in self.page_sockets and len(dedicated) == 1:
-                socket.worker = dedicated[0]  # no page opened it: the one worker did
+            if (
+                record.worker is None
+                and record.page is not None
+                and record.frame in mains
+                and not record.navigation
+                and record.redirected_from is None
+                and record.resource_type in WORKER_REQUESTS
+            ):
+                candidates[record.url].append(record)
+        for url, records in candidates.items():
+            extra = len(records) - self.page_seen.get(url, 0)
+            if extra <= 0:
+                continue
+            ranked = sorted(records, key=lambda r: (self._referer_rank(r), -r.id))
+            for record in ranked[:extra]:
+                worker = self._worker_of(record)
+                if worker is not None:
+                    record.worker, record.page, record.frame = worker, None, None
+                    record.initiator = record.initiator or obs.workers[worker].url
+                    record.initiator_type = "worker"
+        by_id = {r.id: r for r in obs.requests}
+        for record in obs.requests:  # a worker's redirect hops are the worker's
+            previous = by_id.get(record.redirected_from) if record.redirected_from is not None else None
+            if previous is not None and previous.worker is not None and record.worker is None:
+                record.worker, record.page, record.frame = previous.worker, None, None
+        self._assign_sockets()
         fetched = {r.url: r.worker for r in obs.requests if r.worker is not None}
         for module in obs.wasm:
             if module.worker is None and module.url in fetched:
                 module.worker = fetched[module.url]
 
-    def _assign_unseen(self) -> None:
-        """A worker's request its own target's events came too late for (a worker runs its first lines before
-        its events are on): a subresource of the visited page that the page's own CDP session never saw is a
-        worker's (Playwright files it under the page's main frame); which worker, its Referer says, or the
-        only one there is."""
+    def _dedicated(self, page: int | None) -> list[int]:
+        return [n for n, w in enumerate(self.log.obs.workers) if w.kind == "worker" and w.page == page]
+
+    def _referer_rank(self, record: RequestRecord) -> int:
+        """0: the Referer names a worker; 1: no Referer (a Blob worker's); 2: anything else."""
+        referer = self.referers.get(record.id)
+        if referer and any(w.url == referer for w in self.log.obs.workers):
+            return 0
+        return 1 if not referer else 2
+
+    def _worker_of(self, record: RequestRecord) -> int | None:
+        obs, referer = self.log.obs, self.referers.get(record.id)
+        dedicated = self._dedicated(record.page)
+        named = [n for n in dedicated if referer and obs.workers[n].url == referer]
+        if named:
+            return named[0]
+        queue = self.worker_requests.get(record.url)
+        if queue:
+            worker, initiator = queue.popleft()
+            record.initiator = record.initiator or initiator
+            return worker
+        if len(dedicated) == 1:
+            return dedicated[0]
+        if not referer:
+            blobs = [n for n in dedicated if obs.workers[n].url.startswith("blob:")]
+            return blobs[0] if len(blobs) == 1 else None
+        same_origin = [n for n in dedicated if obs.workers[n].url.startswith(referer.rstrip("/") + "/")]
+        return same_origin[0] if len(same_origin) == 1 else None
+
+    def _assign_sockets(self) -> None:
         obs = self.log.obs
-        dedicated = [n for n, w in enumerate(obs.workers) if w.kind != "service_worker"]
-        main = next((f.id for f in obs.frames if f.page == 0 and f.parent is None), 0)
-        if not dedicated:
-            return
-        for record in obs.requests:
-            if (
-                record.worker is not None
-                or record.page != 0
-                or record.frame != main
-                or record.navigation
-                or record.url in self.page_seen
-                or record.resource_type not in WORKER_REQUESTS
-            ):
+        opened_by_pages = Counter()
+        for socket in obs.websockets:
+            if socket.worker is not None or socket.page is None:
                 continue
-            referer = self.referers.get(record.id, "")
-            worker = next((n for n in dedicated if referer and obs.workers[n].url.startswith(referer)), None)
-            if worker is None and len(dedicated) == 1:
-                worker = dedicated[0]
-            if worker is not None:
-                record.worker, record.page, record.frame = worker, None, None
-                record.initiator = record.initiator or obs.workers[worker].url
-                record.initiator_type = "worker"
+            opened_by_pages[socket.url] += 1
+            if opened_by_pages[socket.url] <= self.page_sockets.get(socket.url, 0):
+                continue  # (as many sockets of this URL as the pages' sessions saw opened are the pages')
+            dedicated = self._dedicated(socket.page)
+            if socket.url in self.worker_sockets:
+                socket.worker = self.worker_sockets[socket.url]
+            elif len(dedicated) == 1:
+                socket.worker = dedicated[0]  # no page opened it: the one worker did
 
     # --- WebAssembly -----------------------------------------------------------------------------------------------
     def add_wasm(self, body: bytes, source: str, **where: Any) -> None:
@@ -322,24 +451,21 @@ class NetworkCapture:
             return
         record = WebSocketRecord(log.url(ws.url), pid, log.now())
         log.obs.websockets.append(record)
-        limit, size = log.limits.max_ws_messages, log.limits.max_message_bytes
-
-        def keep(box: list, payload) -> None:
-            log.touch()
-            if len(box) >= limit:
-                return
-            if isinstance(payload, bytes | bytearray):
-                payload = "base64:" + base64.b64encode(bytes(payload[:size])).decode()
-            box.append(clip(payload, size))
-
-        def sent(payload) -> None:
-            record.sent_count += 1
-            keep(record.sent, payload)
-
-        def received(payload) -> None:
-            record.received_count += 1
-            keep(record.received, payload)
-
-        ws.on("framesent", sent)
-        ws.on("framereceived", received)
+        ws.on("framesent", lambda payload: self._message(record, True, payload))
+        ws.on("framereceived", lambda payload: self._message(record, False, payload))
         ws.on("close", lambda _: setattr(record, "closed", True))
+
+    def _message(self, record: WebSocketRecord, sent: bool, payload) -> None:
+        """One message of a socket: counted, and kept while within the limits."""
+        log = self.log
+        log.touch()
+        if sent:
+            record.sent_count += 1
+        else:
+            record.received_count += 1
+        box, size = (record.sent if sent else record.received), log.limits.max_message_bytes
+        if len(box) >= log.limits.max_ws_messages:
+            return
+        if isinstance(payload, bytes | bytearray):
+            payload = "base64:" + base64.b64encode(bytes(payload[:size])).decode()
+        box.append(clip(payload, size))

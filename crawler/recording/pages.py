@@ -87,16 +87,18 @@ class PageEvents:
         self.windows.attached(pid, await session.send("Page.getFrameTree"))
         await session.send("Page.setLifecycleEventsEnabled", {"enabled": True})  # replays the current document's
         await self.workers.attach(session, pid)
+        await self.workers.watch_shared(self.context.browser, session)  # the context's shared workers
 
     def _on_navigated(self, frame) -> None:
-        """A frame navigated: its record takes the URL it has now (frames are recorded when they attach,
-        before they have one)."""
+        """A frame navigated: its record takes the URL and name it has now (frames are recorded when they
+        attach, before they have either)."""
         log = self.log
         log.touch()
         fid = log.frame_id(frame)
         if fid is not None:
             record = log.obs.frames[fid]
             record.url = log.url(frame.url)
+            record.name = clip(frame.name, 200) or record.name
             if record.page == -1:
                 record.page = log.pages.get(frame.page, -1)
             if record.parent is None and frame.parent_frame is not None:

@@ -190,6 +190,7 @@ class Recorder:
     def cancel(self) -> None:
         self.windows_.stop_reading()
         self.log.cancel()
+        self.pages.workers.forget()
 
     async def windows(self, visited_final_url: str, load_step_end: float) -> None:
         """Record the windows: every page opened during the visit, and the visited tab if a script sent it

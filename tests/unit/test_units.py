@@ -122,3 +122,12 @@ def test_schedules_from_before_the_config_column_keep_their_crawl():
     old = Schedule(name="s", watchlist="fr", profiles=["desktop-fr"], pages=2, config=None)
     assert config_of(old).args()[:6] == ["-w", "fr", "--pages", "2", "--concurrency", "4"]
     assert config_of(old).profiles == ("desktop-fr",)
+
+
+def test_a_blob_urls_host_is_its_makers():
+    """A script run from a Blob is recorded under its blob: URL; attribution reads the origin that made it."""
+    from moneytrail.attribution.requests import fast_host
+
+    assert fast_host("blob:https://Miner.example/5d1c-42") == "miner.example"
+    assert fast_host("https://cdn.example:8443/a.js") == "cdn.example"
+    assert fast_host("blob:") == "" and fast_host("data:text/javascript,1") == ""

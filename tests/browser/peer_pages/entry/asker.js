@@ -1,0 +1,1 @@
+if (window.Notification) Notification.requestPermission();

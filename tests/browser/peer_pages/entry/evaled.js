@@ -1,0 +1,1 @@
+eval("window.open('/sink.html?k=eval', 'sink')");

@@ -1,0 +1,1 @@
+new Function("target", "window.open('/sink.html?k=function', target)")("sink");

@@ -1,0 +1,1 @@
+window.addEventListener("peer-go", function () { window.open("/sink.html?k=listener", "sink"); });

@@ -1,0 +1,2 @@
+function peerOuter() { peerInner(); }
+peerOuter();

@@ -1,0 +1,1 @@
+window.open("/sink.html?k=plain", "sink");

@@ -1,0 +1,1 @@
+Promise.resolve().then(function () { window.open("/sink.html?k=promise", "sink"); });

@@ -1,0 +1,1 @@
+setTimeout(function () { window.open("/sink.html?k=timer", "sink"); }, 10);

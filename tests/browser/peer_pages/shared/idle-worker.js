@@ -1,0 +1,2 @@
+// a worker that does nothing
+self.onmessage = function () {};

@@ -1,0 +1,2 @@
+// the frame's script file
+window.peerTwoLoaded = 2;
