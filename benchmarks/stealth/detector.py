@@ -129,7 +129,11 @@ class DetectorSite:
             return Response.text("not JSON", status=400)
         if not isinstance(body, dict):
             return Response.text("not a report", status=400)
-        post = {"phase": str(body.get("phase", ""))[:20], "t": time.monotonic(), "results": clean_results(body.get("results"))}
+        post = {
+            "phase": str(body.get("phase", ""))[:20],
+            "t": time.monotonic(),
+            "results": clean_results(body.get("results")),
+        }
         with self._lock:
             self.posts.append(post)
         return Response(status=204)

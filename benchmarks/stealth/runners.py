@@ -19,6 +19,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,11 +158,45 @@ def script_runner(
     return ScriptRunner(name, kind, visit, about, package, bool(options.get("stealth_plugin")), needs)
 
 
+# --- a reference: the same Chromium, headless, with no automation at all -----------------------------------
+def bare_runner(chromium: Callable[[], str]) -> Runner:
+    """Chromium started on the page's URL with no automation protocol (no Playwright, no clicks): which checks
+    fire for the browser and this machine alone (behaviour checks stay undecided: nobody clicks)."""
+
+    def visit(site: DetectorSite, work: Path) -> None:
+        profile = work / "profile"
+        profile.mkdir(parents=True, exist_ok=True)
+        command = [
+            chromium(),
+            "--headless",
+            f"--user-data-dir={profile}",
+            f"--proxy-server={site.proxy}",
+            "--ignore-certificate-errors",  # the site's certificate is its own CA's
+            "--no-first-run",
+            "--no-sandbox",  # as Playwright launches it (needed as root)
+            PAGE_URL,
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            if not site.wait_for("checks", REPORT_TIMEOUT):
+                raise RunnerFailed(f"the page posted no checks within {REPORT_TIMEOUT:g} s")
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(15)
+
+    return Runner("chromium-no-automation", "reference", visit, "Chromium --headless on the page, no automation")
+
+
 def default_runners(profiles: list[str | None], chromium: Callable[[], str], anchors: bool = True) -> list[Runner]:
     runners: list[Runner] = [moneytrail_runner(p) for p in profiles]
     runners.append(script_runner("playwright", "playwright", "Playwright's defaults, page.click", chromium))
     if anchors:
         runners += [
+            bare_runner(chromium),
             script_runner("patchright", "anchor", "patchright's defaults", chromium, package="patchright"),
             script_runner(
                 "rebrowser-playwright", "anchor", "rebrowser-playwright's defaults", chromium, "rebrowser_playwright"
@@ -177,3 +212,36 @@ def shipped_profiles() -> list[str]:
     import tomllib
 
     return list(tomllib.loads(PROFILES_FILE.read_text(encoding="utf-8")).get("profiles", {}))
+
+
+def measure(runner: Runner, work: Path) -> dict:
+    """Run one runner against its own detector site: its record (status, checks, calls home, seconds)."""
+    from .catalogue import CHECKS
+
+    record = {"runner": runner.name, "kind": runner.kind, "about": runner.about}
+    why = runner.available()
+    if why:
+        return {**record, "status": "skipped", "why": why, "checks": {}}
+    started = time.monotonic()
+    with DetectorSite(work / runner.name / "site") as site:
+        try:
+            runner.visit(site, work / runner.name)
+            status, why = "ok", ""
+        except RunnerFailed as exc:
+            status, why = "failed", str(exc)
+        if status == "ok" and "checks" not in site.phases():
+            status, why = "failed", "the page never posted its checks"
+        reported = site.results()
+        hosts = site.other_hosts()
+    checks = {name: reported.get(name, {"bot": None, "detail": "not reported"}) for name in CHECKS}
+    return {
+        **record,
+        "status": status,
+        "why": why,
+        "seconds": round(time.monotonic() - started, 1),
+        "flagged": sum(1 for c in checks.values() if c["bot"] is True),
+        "unknown": sum(1 for c in checks.values() if c["bot"] is None),
+        "other_hosts": hosts,
+        "checks": checks,
+        "uncatalogued": sorted(set(reported) - set(CHECKS)),  # reported by the page, missing from catalogue.py
+    }

@@ -41,7 +41,7 @@ export function behaviourChecks(report, state) {
   report("click_without_motion", jumped.length > 0,
          `${jumped.length} of ${mouse.length} mouse click(s) after at most one mousemove (moves before each: ${mouse.map((c) => c.moves).join(", ") || "-"})`);
   const onPlayer = clicks.find((c) => c.player);
-  report("click_dead_centre", onPlayer ? Math.abs(onPlayer.dx) < 0.5 && Math.abs(onPlayer.dy) < 0.5 : null,
+  report("click_dead_centre", onPlayer ? Math.abs(onPlayer.dx) <= 2 && Math.abs(onPlayer.dy) <= 2 : null,
          onPlayer ? `the player was clicked ${onPlayer.dx.toFixed(1)},${onPlayer.dy.toFixed(1)} px from its centre` : "the player was not clicked");
   const touchDevice = claims(navigator.userAgent).mobile || navigator.maxTouchPoints > 0;
   const untouched = clicks.filter((c) => c.pointerType !== "touch" && c.touches === 0);
