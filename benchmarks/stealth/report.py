@@ -29,6 +29,7 @@ def leads(records: list[dict]) -> list[dict]:
                 "playwright": plain["flagged"],
                 "lead": lead,
                 "target_met": lead >= TARGET_LEAD,
+                "undecided": record.get("unknown", 0) + plain.get("unknown", 0),  # either run, not counted
             }
         )
     return out
@@ -55,6 +56,8 @@ def table(records: list[dict]) -> str:
     lines.append(f"\n{len(CHECKS)} checks.")
     for lead in leads(records):
         verdict = "target met" if lead["target_met"] else f"target: ahead by {TARGET_LEAD} or more"
+        if lead["undecided"]:
+            verdict += f"; {lead['undecided']} check(s) undecided in one of the two runs: run again"
         lines.append(
             f"{lead['runner']}: seen as a bot by {lead['flagged']}, plain Playwright by {lead['playwright']}: "
             f"ahead by {lead['lead']} ({verdict})"

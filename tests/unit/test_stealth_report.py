@@ -54,8 +54,8 @@ def test_leads_compare_each_moneytrail_run_with_plain_playwright():
         run("patchright", "anchor", set(names[:2])),
     ]
     assert leads(records) == [
-        {"runner": "moneytrail-a", "flagged": 3, "playwright": 14, "lead": 11, "target_met": True},
-        {"runner": "moneytrail-b", "flagged": 20, "playwright": 14, "lead": -6, "target_met": False},
+        {"runner": "moneytrail-a", "flagged": 3, "playwright": 14, "lead": 11, "target_met": True, "undecided": 0},
+        {"runner": "moneytrail-b", "flagged": 20, "playwright": 14, "lead": -6, "target_met": False, "undecided": 0},
     ]
     assert leads([r for r in records if r["kind"] != "playwright"]) == []
 
@@ -63,6 +63,7 @@ def test_leads_compare_each_moneytrail_run_with_plain_playwright():
 def test_the_table_marks_each_check_of_each_runner():
     records = [run("moneytrail", "moneytrail", {"botd"}), run("playwright", "playwright", {"botd", "timezone_utc"})]
     records[0]["checks"]["speech_voices"]["bot"] = None
+    records[0]["unknown"] = 1
     records.append({"runner": "patchright", "kind": "anchor", "about": "", "status": "skipped", "why": "not installed"})
     text = table(records)
     rows = {
@@ -73,7 +74,7 @@ def test_the_table_marks_each_check_of_each_runner():
     assert rows["timezone_utc"] == [".", "BOT"]
     assert rows["speech_voices"] == ["?", "."]
     assert "patchright" in text and "skipped: not installed" in text
-    assert "ahead by 1" in text
+    assert "ahead by 1 (target: ahead by 10 or more; 1 check(s) undecided" in text
 
 
 def test_every_catalogued_check_is_reported_by_the_page_or_the_server():

@@ -73,7 +73,7 @@ async function main() {
   await Promise.all([
     guarded("botd", botd),
     guarded("identity", () => identityChecks(report, seen)),
-    guarded("environment", () => environmentChecks(report)),
+    guarded("environment", () => environmentChecks(report, seen)),
     guarded("webdriver", () => webdriverChecks(report)),
     guarded("globals", () => globalChecks(report)),
     guarded("hooks", () => hookChecks(report)),

@@ -21,7 +21,7 @@ function webglRenderer() {
   } catch (e) { return null; }
 }
 
-export async function environmentChecks(report) {
+export async function environmentChecks(report, seen) {
   const claim = claims(navigator.userAgent);
   const desktop = !claim.mobile;
 
@@ -69,6 +69,7 @@ export async function environmentChecks(report) {
   if (claim.safari || claim.firefox) {
     const blinkOnly = ["userAgentData", "deviceMemory", "connection"].filter((k) => k in navigator);
     if (chromeObject) blinkOnly.push("window.chrome");
+    if (seen["sec-ch-ua"]) blinkOnly.push("the Sec-CH-UA header");
     report("non_blink_ua_blink_apis", blinkOnly.length > 0, blinkOnly.length ? "has " + blinkOnly.join(", ") : "none of Blink's own APIs");
   } else {
     report("non_blink_ua_blink_apis", false, "a Blink user agent");
