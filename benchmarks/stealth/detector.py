@@ -70,6 +70,7 @@ class DetectorSite:
         self.app = RecordingApp()
         self.posts: list[dict] = []  # what the page posted, in order
         self.requests: list[dict] = []  # path and headers of every request to the page's host
+        self.notes: list[str] = []  # what a runner says of its visit (how a crawl's visit ended)
         self._lock = threading.Lock()
         host = self.app.host(PAGE_HOST)
         self.app.http(host, "/", self._page)

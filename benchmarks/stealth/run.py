@@ -2,14 +2,16 @@
 the same Chromium in the same run, and optional anchors (patchright, rebrowser-playwright, playwright-stealth).
 
     .venv/bin/python benchmarks/stealth/run.py [--profile NAME ...] [--no-default] [--no-anchors]
-                                               [--only RUNNER ...] [--json PATH] [--keep DIR]
+                                               [--only RUNNER ...] [--retries 1] [--json PATH] [--keep DIR]
 
 Each runner visits the detector page (benchmarks/stealth/page: BotD, disable-devtool, devtools-detect and
 the benchmark's own checks, catalogue.py) through its own loopback proxy, which also records the hosts the
 browser contacted. moneytrail runs a real `moneytrail crawl` of the page once without a profile and once per
 shipped profile (data/profiles.toml) unless `--profile` names some; `--no-default` leaves out the run without
-a profile. Prints the table of checks x runners and writes the JSON record (default var/stealth-benchmark.json).
-Anchors that are not installed are skipped with a message; they are never project dependencies.
+a profile. A runner that left checks undecided (a crawl's visit that ended before its clicks, on a crowded
+machine) is measured again, up to `--retries` times; the record keeps its attempts and notes. Prints the
+table of checks x runners and writes the JSON record (default var/stealth-benchmark.json). Anchors that are
+not installed are skipped with a message; they are never project dependencies.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def main() -> None:
     parser.add_argument("--no-anchors", action="store_true", help="leave out patchright, rebrowser, stealth")
     parser.add_argument("--only", action="append", help="run only these runners (by name)")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "stealth-benchmark.json")
+    parser.add_argument(
+        "--retries", type=int, default=1, help="measure a runner again when it left checks undecided (default 1)"
+    )
     parser.add_argument("--keep", type=Path, help="keep each runner's crawl store, log and site state here")
     args = parser.parse_args()
 
@@ -60,7 +65,12 @@ def main() -> None:
     records = []
     for runner in runners:
         print(f"{runner.name}: ...", end=" ", flush=True)
-        result = measure(runner, work)
+        for attempt in range(1, args.retries + 2):
+            result = measure(runner, work / f"attempt-{attempt}")
+            result["attempts"] = attempt
+            if result["status"] != "ok" or not result["unknown"] or runner.kind == "reference":
+                break
+            print(f"{result['unknown']} check(s) undecided ({'; '.join(result['notes'])}), again ...", end=" ")
         records.append(result)
         if result["status"] == "ok":
             print(f"{result['flagged']} of {len(result['checks'])} checks see a bot ({result['seconds']} s)")

@@ -79,6 +79,19 @@ def crawl_command(site: DetectorSite, work: Path, profile: str | None, limits: d
     return command + (["--profile", profile] if profile else [])
 
 
+def visit_outcome(work: Path) -> str:
+    """How the crawl's visit of the page ended, as it stored it: status, hostile signals, its last step."""
+    from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.visits import load_observations
+
+    visits = load_observations(open_store(f"sqlite:///{work / 'store.db'}", work / "screenshots"))
+    if not visits:
+        return "the crawl stored no visit"
+    obs = visits[0]
+    hostile = f" ({', '.join(obs.hostile)})" if obs.hostile else ""
+    return f"visit {obs.status}{hostile}, steps: {', '.join(step.action for step in obs.steps)}"
+
+
 def moneytrail_runner(profile: str | None, limits: dict | None = None) -> Runner:
     """A real crawl of the page with this profile (None: the crawl's default visitor); `limits` are the crawl's
     `--limit` overrides (none in the benchmark: the crawler's own waits)."""
@@ -101,6 +114,7 @@ def moneytrail_runner(profile: str | None, limits: dict | None = None) -> Runner
         if done.returncode != 0:
             tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
             raise RunnerFailed(f"moneytrail crawl exited {done.returncode}: {tail}")
+        site.notes.append(visit_outcome(work))
 
     about = f"`moneytrail crawl --profile {profile}`" if profile else "`moneytrail crawl` (no profile)"
     return Runner(f"moneytrail-{profile}" if profile else "moneytrail", "moneytrail", visit, about)
@@ -242,6 +256,7 @@ def measure(runner: Runner, work: Path) -> dict:
             status, why = "failed", "the page never posted its checks"
         reported = site.results()
         hosts = site.other_hosts()
+        notes = list(site.notes)
     checks = {name: reported.get(name, {"bot": None, "detail": "not reported"}) for name in CHECKS}
     return {
         **record,
@@ -252,5 +267,6 @@ def measure(runner: Runner, work: Path) -> dict:
         "unknown": sum(1 for c in checks.values() if c["bot"] is None),
         "other_hosts": hosts,
         "checks": checks,
-        "uncatalogued": sorted(set(reported) - set(CHECKS)),  # reported by the page, missing from catalogue.py
+        "uncatalogued": sorted(set(reported) - set(CHECKS)),
+        "notes": notes,  # reported by the page, missing from catalogue.py
     }
