@@ -24,6 +24,11 @@ QUIET_ARGS = (
 )
 
 
+# with stealth: navigator.webdriver false as in a person's browser, natively (no getter written in JavaScript,
+# whose source a page can read)
+STEALTH_ARGS = ("--disable-blink-features=AutomationControlled",)
+
+
 class BrowserNotFound(RuntimeError):
     pass
 

@@ -11,7 +11,7 @@ Fields (the `moneytrail crawl` flag in brackets):
   profiles       visitor profile names; each site is visited once per profile [--profile, repeatable]
   profiles_file  the profiles file [--profiles]
   locale         browser language of the default visitor [--locale]
-  stealth        hide navigator.webdriver [--stealth/--no-stealth]
+  stealth        navigator.webdriver false, natively [--stealth/--no-stealth]
   adstxt         fetch ads.txt, app-ads.txt and sellers.json [--adstxt/--no-adstxt]
   concurrency    browser contexts at once [--concurrency]
   data           signature data directory [--data]

@@ -19,7 +19,7 @@ async def init_page(page, request) -> None:
         page_kind=visit["page_kind"],
         profile=visit.get("profile"),
         limits=Limits.from_dict(visit.get("limits")),
-        stealth=visit.get("stealth", True),
+        identity=visit.get("identity"),
     )
     await recorder.attach()
     await recorder.add_page(page)

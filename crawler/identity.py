@@ -49,10 +49,12 @@ class Identity:
     metadata: dict  # CDP userAgentMetadata: what the client hints say
 
     def cdp_override(self) -> dict:
-        """Parameters of CDP `Emulation.setUserAgentOverride` (and `Network.setUserAgentOverride`)."""
+        """Parameters of CDP `Emulation.setUserAgentOverride` (and `Network.setUserAgentOverride`). Its
+        language is the first of Accept-Language only: CDP makes `navigator.languages` of it as written (q-values
+        included), and workers take theirs from the context's locale, so page and worker say the same."""
         return {
             "userAgent": self.user_agent,
-            "acceptLanguage": self.accept_language,
+            "acceptLanguage": self.accept_language.split(",")[0].split(";")[0].strip(),
             "platform": self.platform,
             "userAgentMetadata": self.metadata,
         }

@@ -1,19 +1,24 @@
 /* moneytrail's in-page instrumentation, run in every frame before the page's own scripts.
-   It reports through the __mtRecord binding what the network does not show: window.open calls and
-   their caller, WebAssembly modules compiled from bytes, Worker creations, notification prompts,
-   beforeunload handlers, history spam, meta refreshes and form submissions. Settings are prepended
-   by Python as `const __MT = {...};`. */
-(function () {
+   It reports what the network does not show: window.open calls and their caller, WebAssembly modules
+   compiled from bytes, Worker creations, notification prompts, beforeunload handlers, history spam, meta
+   refreshes and form submissions. Python calls this function with its settings (`__MT`).
+   Nothing of its own is visible to the page: it reports through a binding with an unguessable name
+   (crawler/recording/pages.py) whose global it takes and deletes before any page script runs, it defines no
+   global, and a hooked built-in is a Proxy of the original (its source, name, length and lack of a
+   prototype stay native, seen from any realm). */
+(function (__MT) {
   "use strict";
-  if (window.__mtInstalled) return;
-  try { Object.defineProperty(window, "__mtInstalled", { value: true }); } catch (e) { return; }
-
-  if (__MT.stealth) {
-    try { Object.defineProperty(Navigator.prototype, "webdriver", { get: function () { return false; } }); } catch (e) {}
+  var send = null, stringify = JSON.stringify;
+  function take() {  // the binding: added by Playwright to every frame, taken out of the page's sight
+    try {
+      var f = window[__MT.binding];
+      if (typeof f === "function") { send = f; delete window[__MT.binding]; }
+    } catch (e) {}
   }
-
+  take();
   var record = function (kind, data) {
-    try { if (typeof window.__mtRecord === "function") window.__mtRecord(kind, data); } catch (e) {}
+    if (!send) take();
+    try { if (send) send(stringify({ kind: kind, data: data, frame: String(location.href) })); } catch (e) {}
   };
   var URL_IN_STACK = /((?:blob:)?https?:\/\/[^\s()]+?):\d+:\d+/;
   function caller() {
@@ -34,15 +39,23 @@
   }
   function text(v) { try { return String(v).slice(0, 4096); } catch (e) { return ""; } }
   function absolute(u) { try { return text(new URL(String(u), location.href).href); } catch (e) { return text(u); } }
-  function wrap(owner, name, make) {
+  function wrap(owner, name, make) {  // a method: its calls go through `make(original)`
     try {
       var original = owner[name];
       if (typeof original !== "function") return;
       var replacement = make(original);
-      try { Object.defineProperty(replacement, "name", { value: original.name }); } catch (e) {}
-      try { Object.defineProperty(replacement, "length", { value: original.length }); } catch (e) {}
-      replacement.toString = function () { return Function.prototype.toString.call(original); };
-      owner[name] = replacement;
+      owner[name] = new Proxy(original, {
+        apply: function (target, self, args) { return Reflect.apply(replacement, self, args); },
+      });
+    } catch (e) {}
+  }
+  function wrapConstructor(owner, name, before) {  // a constructor: `before(args)` runs before each `new`
+    try {
+      var Original = owner[name];
+      if (typeof Original !== "function") return;
+      owner[name] = new Proxy(Original, {
+        construct: function (target, args, newTarget) { before(args); return Reflect.construct(target, args, newTarget); },
+      });
     } catch (e) {}
   }
 
@@ -118,33 +131,14 @@
         };
       });
     });
-    try {
-      var OriginalModule = WA.Module;
-      var Module = function Module(source) {
-        reportBytes("module", source, caller());
-        return Reflect.construct(OriginalModule, arguments, new.target || OriginalModule);
-      };
-      Module.prototype = OriginalModule.prototype;
-      Object.setPrototypeOf(Module, OriginalModule);
-      Module.toString = function () { return Function.prototype.toString.call(OriginalModule); };
-      WA.Module = Module;
-    } catch (e) {}
+    wrapConstructor(WA, "Module", function (args) { reportBytes("module", args[0], caller()); });
   }
 
   // --- workers -------------------------------------------------------------------------------------
   ["Worker", "SharedWorker"].forEach(function (name) {
-    var Original = window[name];
-    if (typeof Original !== "function") return;
-    try {
-      var Replacement = function (url) {
-        record("worker", { kind: name === "Worker" ? "worker" : "shared_worker", url: absolute(url), caller: caller() });
-        return Reflect.construct(Original, arguments, new.target || Original);
-      };
-      Replacement.prototype = Original.prototype;
-      Object.setPrototypeOf(Replacement, Original);
-      Replacement.toString = function () { return Function.prototype.toString.call(Original); };
-      window[name] = Replacement;
-    } catch (e) {}
+    wrapConstructor(window, name, function (args) {
+      record("worker", { kind: name === "Worker" ? "worker" : "shared_worker", url: absolute(args[0]), caller: caller() });
+    });
   });
   try {
     if (navigator.serviceWorker) {
@@ -200,11 +194,12 @@
     var f = event.target;
     record("form_submit", { action: text(f && f.action), method: text(f && f.method), url: location.href });
   }, true);
+  var querySelectorAll = Document.prototype.querySelectorAll;  // the original: a page's trap never sees our call
   document.addEventListener("DOMContentLoaded", function () {
-    var metas = document.querySelectorAll("meta[http-equiv]");
+    var metas = Reflect.apply(querySelectorAll, document, ["meta[http-equiv]"]);
     for (var i = 0; i < metas.length; i++) {
       if ((metas[i].getAttribute("http-equiv") || "").toLowerCase() === "refresh")
         record("meta_refresh", { content: text(metas[i].getAttribute("content")), url: location.href });
     }
   });
-})();
+})(__MT_SETTINGS__);

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,7 +70,8 @@ class Profile:
     def identity(self, engine: str) -> Identity:
         """Who this visitor's browser says it is, on a Chromium of version `engine`."""
         device = self.device
-        return identity(device.os, engine, self.locale, device.model, device.os_version)
+        me = identity(device.os, engine, self.locale, device.model, device.os_version)
+        return replace(me, accept_language=self.accept_language) if self.accept_language else me
 
     def context_options(self, engine: str) -> dict:
         """Playwright context options for a visit with this profile, on a Chromium of version `engine` (its
@@ -89,7 +90,7 @@ class Profile:
         options["user_agent"] = self.user_agent or me.user_agent
         if self.device.screen:
             options["screen"] = dict(self.device.screen)
-        timezone = self.timezone or default_timezone(self.country, self.locale)
+        timezone = self.timezone or default_timezone(self.country, self.locale or "en-US")
         if timezone:
             options["timezone_id"] = timezone
         options["extra_http_headers"] = {"Accept-Language": self.accept_language or me.accept_language}

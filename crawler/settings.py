@@ -47,10 +47,11 @@ DOWNLOAD_WARNSIZE = 0
 
 def launch_options(config) -> dict:
     """Playwright launch options of a crawl: the Chromium found, quiet flags, the proxy (credentials apart)."""
-    from .browser import QUIET_ARGS, find_chromium
+    from .browser import QUIET_ARGS, STEALTH_ARGS, find_chromium
     from .proxies import browser_proxy
 
-    options = {"executable_path": find_chromium(), "args": list(QUIET_ARGS), "headless": True}
+    args = [*QUIET_ARGS, *(STEALTH_ARGS if config.stealth else ())]
+    options = {"executable_path": find_chromium(), "args": args, "headless": True}
     if config.proxy:
         options["proxy"] = browser_proxy(config.proxy)
     return options

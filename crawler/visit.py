@@ -16,8 +16,10 @@ from playwright.async_api import Page
 
 from .domains import normal_url, site_of
 from .elements import ELEMENTS_JS, LIMITS
+from .gestures import Hand
 from .limits import Limits
 from .observation import AdFrame, AdLink, Element, InlineScript, Observation, clip
+from .profiles import Profile, load_devices
 from .recording.recorder import Recorder
 from .status import navigation_status
 
@@ -64,7 +66,7 @@ PLAYER_JS = """() => {
     const a = r.width * r.height;
     if (a > area && r.width > 80 && r.height > 60 && r.bottom > 0 && r.top < innerHeight) { best = r; area = a; }
   }
-  return best && {x: best.left + best.width / 2, y: best.top + best.height / 2};
+  return best && {x: best.left + best.width / 2, y: best.top + best.height / 2, width: best.width, height: best.height};
 }""".replace("PLAYER_SELECTOR", repr(PLAYER_SELECTOR))
 
 
@@ -73,8 +75,9 @@ class Unresponsive(Exception):
 
 
 class Visit:
-    def __init__(self, page: Page, recorder: Recorder):
+    def __init__(self, page: Page, recorder: Recorder, touch: bool = False):
         self.page, self.rec, self.limits = page, recorder, recorder.limits
+        self.hand = Hand(page, touch, seed=recorder.obs.visit_id)  # clicks and scrolls as a person's
         self.deadline = recorder.t0 + self.limits.visit_timeout
 
     def left(self) -> float:
@@ -155,25 +158,27 @@ class Visit:
         limits = self.limits
         await self.settle(limits.first_settle_min, limits.first_settle_max)
         rec.begin_step("scroll", "down 900 px, then back up")
-        await self.act(page.mouse.wheel(0, 900), "scroll")
+        await self.act(self.hand.scroll(900), "scroll")
         await asyncio.sleep(limits.scroll_pause)
-        await self.act(page.mouse.wheel(0, -900), "scroll")
+        await self.act(self.hand.scroll(-900), "scroll")
         await asyncio.sleep(limits.scroll_back_pause)
         await self.snapshot()
-        point = await self.act(page.evaluate(PLAYER_JS), "find the player")
-        if point:
-            rec.begin_step("click_player", f"{point['x']:.0f},{point['y']:.0f}")
-            await self.act(page.mouse.click(point["x"], point["y"]), "click the player")
+        player = await self.act(rec.unseen.evaluate(page.main_frame, PLAYER_JS), "find the player")
+        if player:
+            point = self.hand.near(player["x"], player["y"], player["width"], player["height"])
+            rec.begin_step("click_player", f"{point[0]:.0f},{point[1]:.0f}")
+            await self.act(self.hand.click(*point), "click the player")
             await asyncio.sleep(limits.player_click_pause)
         size = page.viewport_size or VIEWPORT  # a phone's screen is smaller than a desktop's
         if self.on_site():
-            rec.begin_step("click_centre", f"{size['width'] // 2},{size['height'] // 2}")
-            await self.act(page.mouse.click(size["width"] // 2, size["height"] // 2), "click the centre")
+            point = self.hand.near(size["width"] / 2, size["height"] / 2)
+            rec.begin_step("click_centre", f"{point[0]:.0f},{point[1]:.0f}")
+            await self.act(self.hand.click(*point), "click the centre")
             await asyncio.sleep(limits.centre_click_pause)
         if self.on_site():
-            y = min(300, size["height"] // 2)
-            rec.begin_step("click_body", f"12,{y}")
-            await self.act(page.mouse.click(12, y), "click the body")
+            point = self.hand.near(12, min(300, size["height"] // 2))
+            rec.begin_step("click_body", f"{point[0]:.0f},{point[1]:.0f}")
+            await self.act(self.hand.click(*point), "click the body")
         await self.settle(limits.settle_min, limits.settle_max)
         await self.overlays(click=True)
         await self.follow_ad_links()
@@ -195,7 +200,7 @@ class Visit:
         for frame in page.frames:
             try:
                 per_frame[frame] = await self.act(
-                    frame.evaluate(SNAPSHOT_JS, self.limits.max_inline_scripts), "read a frame"
+                    rec.unseen.evaluate(frame, SNAPSHOT_JS, self.limits.max_inline_scripts), "read a frame"
                 )
             except PlaywrightError:
                 continue
@@ -208,7 +213,11 @@ class Visit:
                 excerpt = clip(" ".join(text.split()), max(0, min(self.limits.max_inline_chars, room)))
                 obs.inline_scripts.append(InlineScript(digest, length, excerpt, rec.url(frame.url), kind))
         main = page.main_frame
-        rec.keep_globals(per_frame.get(main, {}).get("globals"))
+        try:  # the page's own globals (an isolated world has none of them)
+            names = await self.act(rec.unseen.globals(5000), "list the page's globals")
+        except PlaywrightError:
+            names = None
+        rec.keep_globals(names if names is not None else per_frame.get(main, {}).get("globals"))
         obs.title = clip(per_frame.get(main, {}).get("title", ""), 300)
         obs.elements = [
             Element(clip(item[0], 40), {clip(str(k), 60): rec.url(str(v)) for k, v in item[1].items()})
@@ -288,7 +297,7 @@ class Visit:
                 continue
             overlay.step = rec.begin_step("click_overlay", f"{point[0]},{point[1]}")
             clicked += 1
-            await self.act(self.page.mouse.click(*point), "click an overlay")
+            await self.act(self.hand.click(*point), "click an overlay")
             await asyncio.sleep(limits.overlay_click_pause)
 
     def served_links(self) -> set[str]:
@@ -347,11 +356,8 @@ async def navigate(page: Page, url: str, limits: Limits, recorder: Recorder | No
     return response.status if response else None
 
 
-def context_options(engine: str, profile: dict | None = None) -> dict:
-    """Options of the fresh browser context of a desktop visit with this profile's locale, time zone and user
-    agent, on a Chromium of version `engine` (the same as a named profile's: crawler/profiles.py)."""
-    from .profiles import Profile, load_devices
-
+def _desktop(profile: dict | None) -> Profile:
+    """The desktop visitor a plain visit's profile record describes (its locale, time zone, user agent)."""
     profile = profile or {}
     return Profile(
         "default",
@@ -359,7 +365,13 @@ def context_options(engine: str, profile: dict | None = None) -> dict:
         profile.get("locale"),
         timezone=profile.get("timezone"),
         user_agent=profile.get("user_agent"),
-    ).context_options(engine)
+    )
+
+
+def context_options(engine: str, profile: dict | None = None) -> dict:
+    """Options of the fresh browser context of a desktop visit with this profile's locale, time zone and user
+    agent, on a Chromium of version `engine` (the same as a named profile's: crawler/profiles.py)."""
+    return _desktop(profile).context_options(engine)
 
 
 async def visit_url(
@@ -371,11 +383,11 @@ async def visit_url(
     page_kind: str = "home",
     profile: dict | None = None,
     limits=None,
-    stealth: bool = True,
 ) -> Recorder:
     """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
     Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
-    context = await browser.new_context(**context_options(browser.version, profile))
+    visitor = _desktop(profile)
+    context = await browser.new_context(**visitor.context_options(browser.version))
     rec = Recorder(
         context,
         visit_id=visit_id,
@@ -384,7 +396,7 @@ async def visit_url(
         page_kind=page_kind,
         profile=profile,
         limits=limits,
-        stealth=stealth,
+        identity=None if visitor.user_agent else visitor.identity(browser.version).cdp_override(),
     )
     try:
         await rec.attach()

@@ -152,6 +152,8 @@ class WatchlistSpider(scrapy.Spider):
                 raise ValueError(f"this worker has no profile {visit.get('visitor')!r}: give it the run's --profiles")
             request.meta["playwright_context_kwargs"] = visitor.context_options(self.engine)
             visit["profile"] = visitor.record()  # as this worker's profiles file describes it
+            visit["touch"] = visitor.device.has_touch
+            visit["identity"] = self._identity(visitor)
         elif self.proxy:
             request.meta["proxy"] = self.proxy
 
@@ -218,10 +220,18 @@ class WatchlistSpider(scrapy.Spider):
                     "profile": visitor.record(),
                     "visitor": visitor.name,
                     "limits": self.limits.to_dict(),
-                    "stealth": self.config.stealth,
+                    "touch": visitor.device.has_touch,  # how its hand reaches the page (crawler/gestures.py)
+                    "identity": self._identity(visitor),
                 },
             },
         )
+
+    def _identity(self, visitor) -> dict | None:
+        """Who the visitor's pages and workers say they are (CDP user-agent override), unless its profile
+        sets its own user agent (then the context's user agent is left as the profile says)."""
+        if not self.engine or visitor.user_agent:
+            return None
+        return visitor.identity(self.engine).cdp_override()
 
     def plain_request(
         self,
@@ -292,7 +302,8 @@ class WatchlistSpider(scrapy.Spider):
         limits = self.limits
         try:
             obs = await asyncio.wait_for(
-                Visit(page, recorder).run(status, error), limits.visit_timeout + limits.visit_grace
+                Visit(page, recorder, touch=visit.get("touch", False)).run(status, error),
+                limits.visit_timeout + limits.visit_grace,
             )
         except TimeoutError:
             recorder.unresponsive = True

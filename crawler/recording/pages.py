@@ -6,6 +6,8 @@ listeners, history spam, meta refreshes, form posts)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
@@ -18,15 +20,29 @@ from .network import NetworkCapture
 from .windows import WindowChains
 from .workers import WorkerTargets
 
+# the name of the binding instrument.js reports through: unguessable, and taken out of the page's sight before
+# its scripts run (Playwright's own binding plumbing, `__playwright__binding__*`, stays: it cannot be renamed)
+BINDING = "_" + secrets.token_hex(8)
+
+TOOLBARS = 87  # pixels a desktop Chrome window's tab strip and toolbar add above the page (Linux, 100% zoom)
+
 
 class PageEvents:
-    def __init__(self, log: VisitLog, context: BrowserContext, network: NetworkCapture, windows: WindowChains):
+    def __init__(
+        self,
+        log: VisitLog,
+        context: BrowserContext,
+        network: NetworkCapture,
+        windows: WindowChains,
+        identity: dict | None = None,
+    ):
         self.log, self.context, self.network, self.windows = log, context, network, windows
+        self.identity = identity  # CDP user-agent override of every page and worker, or None
         self.ready: dict[Page, asyncio.Future] = {}
         self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
         self.history_calls = 0  # the most history.pushState calls a page reported
         self.crashed = False  # the visited page's renderer crashed
-        self.workers = WorkerTargets(log, network, self.on_worker)
+        self.workers = WorkerTargets(log, network, self.on_worker, identity)
         network.worker_of = self.service_worker_of
 
     # --- pages --------------------------------------------------------------------------------------------------
@@ -84,10 +100,24 @@ class PageEvents:
             self.log.sessions[pid] = session
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
+        await self._present(page, session)
         self.windows.attached(pid, await session.send("Page.getFrameTree"))
         await session.send("Page.setLifecycleEventsEnabled", {"enabled": True})  # replays the current document's
         await self.workers.attach(session, pid)
         await self.workers.watch_shared(self.context.browser, session)  # the context's shared workers
+
+    async def _present(self, page: Page, session) -> None:
+        """The page as a person's browser shows it: its platform and client hints those of the visitor's device
+        (Playwright derives them from the user agent alone, a phone's included: "Linux x86_64", a desktop's
+        form factor), and on a desktop a window larger than the page by its toolbars (a headless window is
+        exactly the page: outer size equals inner size)."""
+        if self.identity:
+            await session.send("Emulation.setUserAgentOverride", self.identity)
+        viewport = page.viewport_size
+        if viewport and not (self.identity or {}).get("userAgentMetadata", {}).get("mobile"):
+            window = await session.send("Browser.getWindowForTarget")
+            bounds = {"width": viewport["width"], "height": viewport["height"] + TOOLBARS}
+            await session.send("Browser.setWindowBounds", {"windowId": window["windowId"], "bounds": bounds})
 
     def _on_navigated(self, frame) -> None:
         """A frame navigated: its record takes the URL and name it has now (frames are recorded when they
@@ -171,14 +201,27 @@ class PageEvents:
         return len(log.obs.workers) - 1
 
     # --- in-page reports (instrument.js) -------------------------------------------------------------------------
-    def on_report(self, source: dict, kind: str, data: Any) -> None:
+    def on_binding(self, source: dict, payload: Any) -> None:
+        """A report of instrument.js through its binding, `{kind, data, frame}` as JSON, from a frame of a page
+        (`source`: Playwright's page and frame; the frame's URL is the browser's, not the report's `location`:
+        a document written into an about:blank frame has its writer's URL there)."""
+        if not isinstance(payload, str) or len(payload) > self.log.limits.max_wasm_bytes * 2 + 65536:
+            return
+        try:
+            report = json.loads(payload)
+        except ValueError:
+            return
+        if isinstance(report, dict) and isinstance(report.get("kind"), str):
+            frame = source.get("frame")
+            frame_url = frame.url if frame is not None else str(report.get("frame", ""))
+            self.on_report(self.log.pages.get(source.get("page")), frame_url, report["kind"], report.get("data"))
+
+    def on_report(self, page: int | None, frame_url: str, kind: str, data: Any) -> None:
         log = self.log
         log.touch()
         if not isinstance(data, dict):
             return
-        page = log.pages.get(source.get("page"))
-        frame = source.get("frame")
-        frame_url = log.url(frame.url) if frame is not None else ""
+        frame_url = log.url(frame_url)
         caller = clip(data["caller"], log.limits.max_url_chars) if isinstance(data.get("caller"), str) else None
         if kind == "window_open":
             if len(log.obs.window_opens) < log.limits.max_popups * 4:

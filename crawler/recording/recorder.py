@@ -30,7 +30,8 @@ from moneytrail.crawler.status import Ending, conclude, hostile_signals
 from .log import VisitLog
 from .network import NetworkCapture
 from .overlays import OverlayFinder
-from .pages import PageEvents
+from .pages import BINDING, PageEvents
+from .unseen import Unseen
 from .windows import WindowChains
 
 OWN_GLOBALS = ("__mt", "__playwright")  # the instrumentation's own names, never the page's
@@ -50,11 +51,12 @@ class Recorder:
         page_kind: str,
         profile: dict | None = None,
         limits: Limits | None = None,
-        stealth: bool = True,
+        identity: dict | None = None,
     ):
+        """`identity`: who every page and worker of the visit says it is (CDP user-agent override parameters:
+        crawler/identity.py), or None to leave the context's user agent as it is."""
         self.context = context
         self.limits = limits or Limits()
-        self.stealth = stealth
         obs = Observation(
             visit_id=visit_id,
             url=url,
@@ -66,8 +68,9 @@ class Recorder:
         self.log = VisitLog(obs, self.limits)
         self.network = NetworkCapture(self.log)
         self.windows_ = WindowChains(self.log, self.network)
-        self.pages = PageEvents(self.log, context, self.network, self.windows_)
+        self.pages = PageEvents(self.log, context, self.network, self.windows_, identity)
         self.overlays = OverlayFinder(self.log)
+        self.unseen = Unseen(self.log.sessions)  # reads the visited page in a world of its own
         self.unresponsive = False  # an interaction with the visited page got no answer in time
         self.standard_globals: set[str] = set()  # window's own properties before the page's scripts ran
 
@@ -130,9 +133,9 @@ class Recorder:
 
     # --- attaching ------------------------------------------------------------------------------------------------
     async def attach(self) -> None:
-        settings = json.dumps({"stealth": self.stealth, "maxWasmBytes": self.limits.max_wasm_bytes})
-        await self.context.expose_binding("__mtRecord", self.pages.on_report)
-        await self.context.add_init_script(f"const __MT = {settings};\n{INSTRUMENT_JS}")
+        settings = json.dumps({"binding": BINDING, "maxWasmBytes": self.limits.max_wasm_bytes})
+        await self.context.expose_binding(BINDING, self.pages.on_binding)
+        await self.context.add_init_script(INSTRUMENT_JS.replace("__MT_SETTINGS__", settings))
         self.context.on("request", self.network.on_request)
         self.context.on("response", self.network.on_response)
         self.context.on("requestfinished", self.network.on_finished)

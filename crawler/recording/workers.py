@@ -51,8 +51,15 @@ class Child:
 
 
 class WorkerTargets:
-    def __init__(self, log: VisitLog, network: NetworkCapture, on_worker):
+    def __init__(
+        self,
+        log: VisitLog,
+        network: NetworkCapture,
+        on_worker,
+        identity: dict | None = None,
+    ):
         self.log, self.network, self.on_worker = log, network, on_worker
+        self.identity = identity  # the visitor's user-agent override: a worker's navigator says what its page says
         self.children: dict[str, Child] = {}  # CDP child session id -> the child
         self.ids = itertools.count(1_000_000)
         self.calls: dict[int, asyncio.Future] = {}  # id of a command sent to a child -> its answer
@@ -152,11 +159,15 @@ class WorkerTargets:
                         "__MAX_BYTES__", str(self.log.limits.max_wasm_bytes)
                     )
                     await self._send(root, route, "Network.enable", {"maxTotalBufferSize": 0})
+                    if self.identity:
+                        await self._send(root, route, "Network.setUserAgentOverride", self.identity)
                     await self._send(root, route, "Runtime.evaluate", {"expression": hook})
                     await self._auto_attach(root, route)
             elif kind == "iframe":
                 self.children[session_id] = Child(root, route, kind)
                 await self._send(root, route, "Network.enable", {"maxTotalBufferSize": 0})
+                if self.identity:
+                    await self._send(root, route, "Emulation.setUserAgentOverride", self.identity)
                 await self._auto_attach(root, route)
         except PlaywrightError:
             pass

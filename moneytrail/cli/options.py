@@ -54,7 +54,12 @@ Profiles = Annotated[
     ),
 ]
 Locale = Annotated[str | None, typer.Option("--locale", help="browser language, e.g. fr-FR (default en-US)")]
-Stealth = Annotated[bool, typer.Option("--stealth/--no-stealth", help="hide navigator.webdriver, as sites cloak on it")]
+Stealth = Annotated[
+    bool,
+    typer.Option(
+        "--stealth/--no-stealth", help="navigator.webdriver false, as in a person's browser (sites cloak on it)"
+    ),
+]
 AdsTxt = Annotated[bool, typer.Option("--adstxt/--no-adstxt", help="fetch ads.txt, app-ads.txt and sellers.json")]
 Concurrency = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, help="browser contexts at once")

@@ -131,3 +131,10 @@ def test_identities_are_chrome_of_the_engine_and_agree_with_themselves():
     assert options["timezone_id"] == "Europe/Berlin" and options["screen"]["width"] > options["viewport"]["width"]
     assert "Headless" not in options["user_agent"]
     assert options["extra_http_headers"]["Accept-Language"].startswith("de-DE,de;q=0.9")
+    # no locale: the visitor's default en-US, and a time zone of its region rather than a server's UTC
+    plain = Profile("p", load_devices()["desktop"]).context_options("156.0.8078.108")
+    assert plain["timezone_id"] == "America/New_York"
+    # a profile's own Accept-Language is what its pages and workers say too
+    own = Profile("p", load_devices()["android"], "fr-FR", accept_language="fr-FR,fr;q=0.5")
+    assert own.identity("156.0.8078.108").cdp_override()["acceptLanguage"] == "fr-FR"  # navigator.languages
+    assert own.identity("156.0.8078.108").cdp_override()["platform"] == "Linux armv81"
