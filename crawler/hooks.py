@@ -5,6 +5,7 @@ queue can carry them); the visit's settings come from `meta["visit"]`."""
 
 from __future__ import annotations
 
+from .consent import DEFAULT_MODE
 from .limits import Limits
 from .recording.recorder import Recorder
 
@@ -20,6 +21,7 @@ async def init_page(page, request) -> None:
         profile=visit.get("profile"),
         limits=Limits.from_dict(visit.get("limits")),
         stealth=visit.get("stealth", True),
+        consent=visit.get("consent", DEFAULT_MODE),
     )
     await recorder.attach()
     await recorder.add_page(page)

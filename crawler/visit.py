@@ -154,6 +154,7 @@ class Visit:
         page, rec = self.page, self.rec
         limits = self.limits
         await self.settle(limits.first_settle_min, limits.first_settle_max)
+        await self.consent()
         rec.begin_step("scroll", "down 900 px, then back up")
         await self.act(page.mouse.wheel(0, 900), "scroll")
         await asyncio.sleep(limits.scroll_pause)
@@ -178,6 +179,19 @@ class Visit:
         await self.overlays(click=True)
         await self.follow_ad_links()
         await self.chains_land(limits.chain_wait)
+
+    async def consent(self) -> None:
+        """A consent banner found on the visited page (crawler/consent.py) is answered before the visit's clicks:
+        wait for it (at most `consent_wait`), then let what the answer unlocked (an ad stack) load. A page where
+        no CMP was found by now costs no wait (autoconsent goes on looking, and answers a late banner)."""
+        watch, limits = self.rec.consent, self.limits
+        start = time.monotonic()
+        end = min(start + limits.consent_wait, self.deadline)
+        while time.monotonic() < end and watch.pending():
+            await asyncio.sleep(limits.poll_interval)
+        if watch.acted():
+            await self.settle(limits.consent_settle_min, limits.consent_settle_max)
+        watch.record.waited = round(time.monotonic() - start, 3)
 
     async def chains_land(self, maximum: float) -> None:
         """Give chains still on their way (a late popup, a form about to post) up to `maximum` s to land."""
@@ -372,6 +386,7 @@ async def visit_url(
     profile: dict | None = None,
     limits=None,
     stealth: bool = True,
+    consent: str = "accept",
 ) -> Recorder:
     """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
     Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
@@ -385,6 +400,7 @@ async def visit_url(
         profile=profile,
         limits=limits,
         stealth=stealth,
+        consent=consent,
     )
     try:
         await rec.attach()

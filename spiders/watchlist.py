@@ -219,6 +219,7 @@ class WatchlistSpider(scrapy.Spider):
                     "visitor": visitor.name,
                     "limits": self.limits.to_dict(),
                     "stealth": self.config.stealth,
+                    "consent": self.config.consent,
                 },
             },
         )

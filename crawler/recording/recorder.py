@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from datetime import UTC, datetime
 from importlib import resources
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from moneytrail.crawler.consent import DEFAULT_MODE, MODES, ConsentWatch, init_script, library
 from moneytrail.crawler.limits import Limits
-from moneytrail.crawler.observation import Observation
+from moneytrail.crawler.observation import Consent, Observation
 from moneytrail.crawler.status import Ending, conclude, hostile_signals
 
 from .log import VisitLog
@@ -51,7 +53,10 @@ class Recorder:
         profile: dict | None = None,
         limits: Limits | None = None,
         stealth: bool = True,
+        consent: str = DEFAULT_MODE,
     ):
+        if consent not in MODES:
+            raise ValueError(f"consent must be one of {', '.join(MODES)}, not {consent!r}")
         self.context = context
         self.limits = limits or Limits()
         self.stealth = stealth
@@ -68,6 +73,8 @@ class Recorder:
         self.windows_ = WindowChains(self.log, self.network)
         self.pages = PageEvents(self.log, context, self.network, self.windows_)
         self.overlays = OverlayFinder(self.log)
+        obs.consent = Consent(consent)
+        self.consent = ConsentWatch(obs.consent, self.log.now, self.log.begin_step, self.log.url)
         self.unresponsive = False  # an interaction with the visited page got no answer in time
         self.standard_globals: set[str] = set()  # window's own properties before the page's scripts ran
 
@@ -138,8 +145,32 @@ class Recorder:
         self.context.on("requestfinished", self.network.on_finished)
         self.context.on("requestfailed", self.network.on_failed)
         self.context.on("page", self._on_page)
+        if self.consent.record.mode != "off":
+            await self.attach_consent()
         for page in self.context.pages:
             await self.add_page(page)
+
+    async def attach_consent(self) -> None:
+        """autoconsent in every frame, before the page's scripts (crawler/consent.py); its binding has a random
+        name, which the script keeps and deletes from `window`."""
+        lib = library()
+        self.consent.record.library = lib.name
+        binding = "__mtc" + secrets.token_hex(6)
+        await self.context.expose_binding(binding, self._on_consent)
+        await self.context.add_init_script(init_script(self.consent.record.mode, binding, lib))
+
+    def _on_consent(self, source: dict, message) -> None:
+        frame = source.get("frame")
+        if frame is None:
+            return
+        self.log.touch()
+        self.consent.on_message(
+            message,
+            frame=frame,
+            page=self.log.pages.get(source.get("page")),
+            frame_url=frame.url,
+            main_frame=frame.parent_frame is None,
+        )
 
     async def add_page(self, page: Page) -> int:
         """Register a page (the visited one, a popup, a followed ad link) and listen to it."""

@@ -47,6 +47,7 @@ def crawl(
     db: o.Db = None,
     locale: o.Locale = None,
     stealth: o.Stealth = True,
+    consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
     screenshots: Annotated[
         Path | None, typer.Option("--screenshots", help="screenshot directory (default: <data home>/screenshots)")
