@@ -40,10 +40,7 @@
     const AutoConsent = module.exports.default;
     const top = window.top === window;
     // only the rules that can run in this kind of frame (the library checks it again): an ad frame parses a few
-    rules = __MTC.rules.filter((r) => {
-      const run = r.runContext || {};
-      return top ? run.main !== false : run.frame === true;
-    });
+    rules = JSON.parse(top ? __MTC.rules.top : __MTC.rules.frame);
     consent = new AutoConsent(send);
     // the end of detection in this frame: a CMP found without a banner shown is settled then
     const start = consent._start;

@@ -41,7 +41,8 @@ class ConsentUnavailable(RuntimeError):
 class Library:
     version: str
     code: str  # dist/autoconsent.cjs.js
-    rules: str  # rules/rules.json (its `autoconsent` list), as JSON text
+    top_rules: str  # of rules/rules.json's `autoconsent` list, those that run in a top frame, as JSON text
+    frame_rules: str  # those that run in a child frame (a CMP's own frame), as JSON text
 
     @property
     def name(self) -> str:
@@ -66,9 +67,15 @@ def library(folder: Path | None = None) -> Library:
             f"cookie consent needs the npm package {PACKAGE} in {root.parent.parent} ({type(exc).__name__}): "
             "install it with `make npm` from the checkout (or crawl with --consent off)"
         ) from None
-    if not isinstance(rules, list) or "module.exports" not in code:
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules) or "module.exports" not in code:
         raise ConsentUnavailable(f"{root} does not hold autoconsent's build and rules: reinstall with `make npm`")
-    return Library(str(version), code, json.dumps(rules, separators=(",", ":")))
+
+    def where(rule: dict) -> dict:  # a rule's runContext, as the library reads it (default: top frames only)
+        return rule.get("runContext") if isinstance(rule.get("runContext"), dict) else {}
+
+    top = [r for r in rules if where(r).get("main", True) is not False]
+    frame = [r for r in rules if where(r).get("frame", False) is True]
+    return Library(str(version), code, *(json.dumps(x, separators=(",", ":")) for x in (top, frame)))
 
 
 def autoconsent_config(mode: str) -> dict:
@@ -96,10 +103,14 @@ def init_script(mode: str, binding: str, lib: Library | None = None) -> str:
     if mode not in MODES or mode == "off":
         raise ValueError(f"no consent script for mode {mode!r}")
     lib = lib or library()
-    settings = f'{{"binding": {json.dumps(binding)}, "config": {json.dumps(autoconsent_config(mode))}, "rules": '
+    settings = {
+        "binding": binding,
+        "config": autoconsent_config(mode),
+        "rules": {"top": lib.top_rules, "frame": lib.frame_rules},  # JSON text: a frame parses its own only
+    }
     return (
         "(() => {\n"
-        f"const __MTC = {settings}JSON.parse({json.dumps(lib.rules)})}};\n"
+        f"const __MTC = {json.dumps(settings)};\n"
         f"function __mtAutoconsent(module, exports) {{\n{lib.code}\n}}\n"
         f"{WRAPPER_JS}\n"
         "})();\n"

@@ -266,6 +266,12 @@ class Consent:
                 return outcome
         return mine[0].outcome
 
+    def main_cmp(self) -> str | None:
+        """The CMP the outcome is about (the visited page's first one answered, else its first found)."""
+        mine = [c for c in self.cmps if c.page == 0] or self.cmps
+        done = [c for c in mine if c.outcome == "done"]
+        return (done or mine)[0].name if mine else None
+
 
 @dataclass
 class Dialog:

@@ -89,7 +89,8 @@ def test_outcome_of_a_visit():
 
 def test_the_init_script_holds_the_installed_library_and_its_rules():
     lib = library()
-    assert lib.name.startswith("@duckduckgo/autoconsent ") and len(lib.rules) > 100_000
+    assert lib.name.startswith("@duckduckgo/autoconsent ") and len(lib.top_rules) > 100_000
+    assert 0 < len(lib.frame_rules) < len(lib.top_rules) / 5  # an ad frame parses a small part
     script = init_script("reject", "__mtcabc", lib)
     assert lib.code in script and '"autoAction": "optOut"' in script and '"__mtcabc"' in script
     assert autoconsent_config("accept")["autoAction"] == "optIn"
@@ -110,3 +111,13 @@ def test_the_crawl_option():
     assert "--consent" in CrawlConfig("w", consent="off").args()
     assert CrawlConfig.from_record(CrawlConfig("w").record()).consent == "accept"
     assert CrawlConfig.from_record({"watchlist": "w"}).consent == "off"  # recorded before the option: as crawled
+
+
+def test_the_crawl_summary_says_what_was_done_with_banners():
+    from moneytrail.cli.crawling import consent_line
+
+    counts = {"consent_accepted": 3, "consent_none": 9, "consent_pending": 1, "cmp_quantcast": 2, "cmp_Onetrust\x1b[2J": 1}
+    line = consent_line(counts, "accept")
+    assert line.startswith("cookie consent (accept): a banner answered on 3 visit(s) (Onetrust?[2J 1, quantcast 2)")
+    assert line.endswith("; not answered: pending 1") and "\x1b" not in line
+    assert consent_line({}, "off") == "cookie consent: off (banners left unanswered)"

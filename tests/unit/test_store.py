@@ -223,6 +223,10 @@ def test_observations_stored_before_consent_was_recorded_still_load(tmp_path):
     write_visit(store, new, run_id=None, site_id=None)
     (stored,) = load_observations(store)
     assert stored.consent == new.consent and stored.consent.outcome() == "accepted"
+    from moneytrail.crawler.store.schema import Visit
+
+    with store.session() as s:
+        assert [(v.consent, v.consent_cmp) for v in s.query(Visit)] == [("accepted", "quantcast")]
 
 
 def test_a_live_run_is_resumed_only_by_the_workers_that_share_it(tmp_path):
