@@ -248,7 +248,7 @@ class Consent:
     mode: str
     library: str = ""
     cmps: list[ConsentCmp] = field(default_factory=list)
-    waited: float = 0.0  # seconds the visit waited for a CMP on the visited page before its clicks
+    waited: float = 0.0  # seconds the visit spent on consent before its clicks (the banner, what it unlocked); 0: none
     errors: list[str] = field(default_factory=list)
 
     def outcome(self) -> str:

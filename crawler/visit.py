@@ -185,6 +185,8 @@ class Visit:
         wait for it (at most `consent_wait`), then let what the answer unlocked (an ad stack) load. A page where
         no CMP was found by now costs no wait (autoconsent goes on looking, and answers a late banner)."""
         watch, limits = self.rec.consent, self.limits
+        if not watch.pending() and not watch.acted():
+            return  # no CMP on the page (or one without a banner): no wait at all
         start = time.monotonic()
         end = min(start + limits.consent_wait, self.deadline)
         while time.monotonic() < end and watch.pending():
