@@ -17,9 +17,19 @@
   const send = (message) => {
     if (message && message.type === "init") {
       // answered here, as a host answers the library's `init` (its constructor sends it, then is ready for the
-      // answer): the configuration and the rules
-      Promise.resolve().then(() => consent && consent.receiveMessageCallback(
-        { type: "initResp", config: __MTC.config, rules: { autoconsent: rules } })).catch((e) => {
+      // answer): the configuration and the rules, with the site-specific rules whose urlPattern this frame's URL
+      // matches, asked for from Python (rarely any)
+      let wanted = [];
+      try {
+        const patterns = JSON.parse(__MTC.rules.patterns), url = String(location.href);
+        for (let i = 0; i < patterns.length && wanted.length < 20; i++) {
+          try { if (new RegExp(patterns[i]).test(url)) wanted.push(i); } catch (e) {}
+        }
+      } catch (e) {}
+      const asked = wanted.length ? Promise.resolve(report({ type: "mtRules", indexes: wanted })) : Promise.resolve([]);
+      asked.then((extra) => Array.isArray(extra) ? extra : [], () => []).then((extra) => consent &&
+        consent.receiveMessageCallback({ type: "initResp", config: __MTC.config,
+          rules: { autoconsent: rules.concat(extra) } })).catch((e) => {
         tell({ type: "autoconsentError", details: String(e).slice(0, 300) });
       });
     } else if (message && FORWARDED.has(message.type)) {

@@ -39,10 +39,24 @@ class ConsentUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Library:
+    """autoconsent's code and rules, split so that a frame's script stays small: the generic rules (a CMP's shape,
+    whatever the site) are in every frame's script, as JSON text, those for a top frame and those for a child
+    frame apart; a site-specific rule (three in four: OneTrust on one airline's site...) is handed to a frame only
+    when the frame's URL matches its `urlPattern` (the frame asks for it through the binding: `rules_for`)."""
+
     version: str
     code: str  # dist/autoconsent.cjs.js
-    top_rules: str  # of rules/rules.json's `autoconsent` list, those that run in a top frame, as JSON text
-    frame_rules: str  # those that run in a child frame (a CMP's own frame), as JSON text
+    top_rules: str  # generic rules that run in a top frame, JSON text
+    frame_rules: str  # generic rules that run in a child frame (a CMP's own frame), JSON text
+    patterns: str  # the site-specific rules' `urlPattern`s, JSON text (a list: a rule's index is its place)
+    site_rules: tuple[str, ...] = ()  # the site-specific rules, each as JSON text
+
+    def rules_for(self, indexes) -> list[dict]:
+        """The site-specific rules a frame asked for (at most 20, by index; anything else is ignored)."""
+        if not isinstance(indexes, list):
+            return []
+        wanted = [i for i in indexes[:20] if isinstance(i, int) and 0 <= i < len(self.site_rules)]
+        return [json.loads(self.site_rules[i]) for i in dict.fromkeys(wanted)]
 
     @property
     def name(self) -> str:
@@ -73,9 +87,15 @@ def library(folder: Path | None = None) -> Library:
     def where(rule: dict) -> dict:  # a rule's runContext, as the library reads it (default: top frames only)
         return rule.get("runContext") if isinstance(rule.get("runContext"), dict) else {}
 
-    top = [r for r in rules if where(r).get("main", True) is not False]
-    frame = [r for r in rules if where(r).get("frame", False) is True]
-    return Library(str(version), code, *(json.dumps(x, separators=(",", ":")) for x in (top, frame)))
+    def text(value) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    generic = [r for r in rules if not isinstance(where(r).get("urlPattern"), str)]
+    specific = [r for r in rules if isinstance(where(r).get("urlPattern"), str)]
+    top = [r for r in generic if where(r).get("main", True) is not False]
+    frame = [r for r in generic if where(r).get("frame", False) is True]
+    patterns = [where(r)["urlPattern"] for r in specific]
+    return Library(str(version), code, text(top), text(frame), text(patterns), tuple(text(r) for r in specific))
 
 
 def autoconsent_config(mode: str) -> dict:
@@ -106,7 +126,8 @@ def init_script(mode: str, binding: str, lib: Library | None = None) -> str:
     settings = {
         "binding": binding,
         "config": autoconsent_config(mode),
-        "rules": {"top": lib.top_rules, "frame": lib.frame_rules},  # JSON text: a frame parses its own only
+        # JSON text: a frame parses its own only
+        "rules": {"top": lib.top_rules, "frame": lib.frame_rules, "patterns": lib.patterns},
     }
     return (
         "(() => {\n"

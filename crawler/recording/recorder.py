@@ -153,16 +153,18 @@ class Recorder:
     async def attach_consent(self) -> None:
         """autoconsent in every frame, before the page's scripts (crawler/consent.py); its binding has a random
         name, which the script keeps and deletes from `window`."""
-        lib = library()
+        lib = self.consent_library = library()
         self.consent.record.library = lib.name
         binding = "__mtc" + secrets.token_hex(6)
         await self.context.expose_binding(binding, self._on_consent)
         await self.context.add_init_script(init_script(self.consent.record.mode, binding, lib))
 
-    def _on_consent(self, source: dict, message) -> None:
+    def _on_consent(self, source: dict, message) -> list | None:
         frame = source.get("frame")
         if frame is None:
-            return
+            return None
+        if isinstance(message, dict) and message.get("type") == "mtRules":  # a frame's site-specific rules
+            return self.consent_library.rules_for(message.get("indexes"))
         self.log.touch()
         self.consent.on_message(
             message,
@@ -171,6 +173,7 @@ class Recorder:
             frame_url=frame.url,
             main_frame=frame.parent_frame is None,
         )
+        return None
 
     async def add_page(self, page: Page) -> int:
         """Register a page (the visited one, a popup, a followed ad link) and listen to it."""

@@ -3,6 +3,8 @@ script built from the installed package, and the crawl option."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from moneytrail.crawler.config import ConfigError, CrawlConfig
@@ -91,7 +93,13 @@ def test_the_init_script_holds_the_installed_library_and_its_rules():
     lib = library()
     assert lib.name.startswith("@duckduckgo/autoconsent ") and len(lib.top_rules) > 100_000
     assert 0 < len(lib.frame_rules) < len(lib.top_rules) / 5  # an ad frame parses a small part
+    patterns = json.loads(lib.patterns)
+    assert len(patterns) == len(lib.site_rules) > 300  # site-specific rules: handed to a frame only on a match
+    i = next(n for n, p in enumerate(patterns) if "csu" in p)
+    assert [r["name"] for r in lib.rules_for([i, i, "x", -1, 10**6])] == ["csu-landtag-de"]
+    assert lib.rules_for("junk") == [] and len(lib.rules_for(list(range(100)))) == 20
     script = init_script("reject", "__mtcabc", lib)
+    assert len(script) < 400_000  # the library and the generic rules, not the site-specific ones
     assert lib.code in script and '"autoAction": "optOut"' in script and '"__mtcabc"' in script
     assert autoconsent_config("accept")["autoAction"] == "optIn"
     assert autoconsent_config("accept")["enableHeuristicDetection"] is False
