@@ -25,6 +25,7 @@ async def init_page(page, request) -> None:
     )
     await recorder.attach()
     await recorder.add_page(page)
+    await recorder.attach_consent(page)
     await recorder.read_standard_globals(page)
     recorder.begin_step("load", request.url)
     request.meta["recorder"] = recorder

@@ -408,6 +408,7 @@ async def visit_url(
         await rec.attach()
         page = await context.new_page()
         await rec.add_page(page)
+        await rec.attach_consent(page)
         await rec.read_standard_globals(page)
         rec.begin_step("load", url)
         try:

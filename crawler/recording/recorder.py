@@ -7,10 +7,10 @@ visited page's HTML), `pages` (page registration and events, the in-page script'
 page), sharing one `VisitLog`. Sources: Playwright's context events, one CDP session per page, and the
 in-page script `instrument.js`. Everything is bounded by `Limits`.
 
-Its public surface is what a visit needs: attach(), add_page(), open_ad_page(), begin_step(), note(), now(),
-url(), frame_id(), keep_screenshot(), keep_globals(), moving(), find_overlays(), drain(), cancel(), windows(),
-observation(); and the facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`,
-`last_activity`.
+Its public surface is what a visit needs: attach(), add_page(), attach_consent(), open_ad_page(), begin_step(),
+note(), now(), url(), frame_id(), keep_screenshot(), keep_globals(), moving(), find_overlays(), drain(), cancel(),
+windows(), observation(); and the facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`,
+`last_activity`, `consent` (the ConsentWatch of crawler/consent.py).
 """
 
 from __future__ import annotations
@@ -145,19 +145,21 @@ class Recorder:
         self.context.on("requestfinished", self.network.on_finished)
         self.context.on("requestfailed", self.network.on_failed)
         self.context.on("page", self._on_page)
-        if self.consent.record.mode != "off":
-            await self.attach_consent()
         for page in self.context.pages:
             await self.add_page(page)
 
-    async def attach_consent(self) -> None:
-        """autoconsent in every frame, before the page's scripts (crawler/consent.py); its binding has a random
-        name, which the script keeps and deletes from `window`."""
+    async def attach_consent(self, page: Page) -> None:
+        """autoconsent in every frame of the visited page, before the page's scripts (crawler/consent.py), unless
+        consent is `off`; its binding has a random name, which the script keeps and deletes from `window`. The
+        pages the site opens (pop-ups, ads followed) are not given it: the site's banner is on the visited page,
+        and a pop-up storm must not cost 50 copies of it."""
+        if self.consent.record.mode == "off":
+            return
         lib = self.consent_library = library()
         self.consent.record.library = lib.name
         binding = "__mtc" + secrets.token_hex(6)
-        await self.context.expose_binding(binding, self._on_consent)
-        await self.context.add_init_script(init_script(self.consent.record.mode, binding, lib))
+        await page.expose_binding(binding, self._on_consent)
+        await page.add_init_script(init_script(self.consent.record.mode, binding, lib))
 
     def _on_consent(self, source: dict, message) -> list | None:
         frame = source.get("frame")
