@@ -1,4 +1,4 @@
-/* Cookie consent in every frame of a visit: DuckDuckGo's autoconsent (its CommonJS build, from the checkout's
+/* Cookie consent in every frame of the visited page: DuckDuckGo's autoconsent (its CommonJS build, from the checkout's
    node_modules, wrapped here in a function so that it defines no global) finds a consent platform (CMP) by its
    rules and clicks the CMP's own accept or reject buttons, nothing else (no heuristic clicks on look-alike
    buttons). What it reports goes to Python through a binding this script keeps and deletes from `window`.

@@ -1,10 +1,10 @@
 """Cookie consent: EU sites gate their ad stacks behind a consent platform (CMP), and a visitor that never
 answers its banner sees a clean site. A visit runs DuckDuckGo's autoconsent (the npm package
 `@duckduckgo/autoconsent`, installed by `make npm` into the checkout's `node_modules/`, loaded from there at
-run time, never vendored) in every frame before the page's scripts; it recognises a CMP by its rules (some 800:
-OneTrust, Quantcast, Didomi, Cookiebot, TCF banners...) and clicks that CMP's own accept (`accept`) or reject
-(`reject`) buttons. Heuristic detection (clicking any button that reads "accept") is left off: on a piracy page
-such a button may be an ad.
+run time, never vendored) in every frame of the visited page before the page's scripts; it recognises a CMP
+by its rules (some 800: OneTrust, Quantcast, Didomi, Cookiebot, TCF banners...) and clicks that CMP's own
+accept (`accept`) or reject (`reject`) buttons. Heuristic detection (clicking any button that reads "accept")
+is left off: on a piracy page such a button may be an ad.
 
 The mode is a crawl option (`moneytrail crawl --consent accept|reject|off`, CrawlConfig.consent); `accept` is
 the default because ad stacks load fully only after consent, and recording them is the point. What the library
