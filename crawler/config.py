@@ -12,6 +12,7 @@ Fields (the `moneytrail crawl` flag in brackets):
   profiles_file  the profiles file [--profiles]
   locale         browser language of the default visitor [--locale]
   stealth        navigator.webdriver false, natively [--stealth/--no-stealth]
+  consent        answer cookie-consent banners: accept, reject or off (crawler/consent.py) [--consent]
   adstxt         fetch ads.txt, app-ads.txt and sellers.json [--adstxt/--no-adstxt]
   concurrency    browser contexts at once [--concurrency]
   data           signature data directory [--data]
@@ -28,6 +29,8 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .consent import DEFAULT_MODE as DEFAULT_CONSENT
+from .consent import MODES as CONSENT_MODES
 from .limits import Limits
 from .proxies import redact_proxy
 
@@ -42,6 +45,7 @@ RECORDED = (
     "profiles_file",
     "locale",
     "stealth",
+    "consent",
     "adstxt",
     "concurrency",
     "data",
@@ -64,6 +68,7 @@ class CrawlConfig:
     profiles_file: str | None = None
     locale: str | None = None
     stealth: bool = True
+    consent: str = DEFAULT_CONSENT
     adstxt: bool = True
     concurrency: int = 4
     data: str | None = None
@@ -88,6 +93,8 @@ class CrawlConfig:
             raise ConfigError(f"pages must be between 0 and {MAX_PAGES}, not {self.pages}")
         if not 1 <= int(self.concurrency) <= MAX_CONCURRENCY:
             raise ConfigError(f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {self.concurrency}")
+        if self.consent not in CONSENT_MODES:
+            raise ConfigError(f"consent must be one of {', '.join(CONSENT_MODES)}, not {self.consent!r}")
         try:
             Limits.from_dict(self.limits)
         except ValueError as exc:
@@ -116,6 +123,7 @@ class CrawlConfig:
         values = {k: v for k, v in record.items() if k in RECORDED and k in known and k != "proxy" and v is not None}
         if "profiles" in values:
             values["profiles"] = tuple(values["profiles"])
+        values.setdefault("consent", "off")  # recorded before consent handling: crawled (and resumed) without it
         return cls(**{**values, **process})
 
     # --- Scrapy settings ------------------------------------------------------------------------------------
@@ -173,6 +181,7 @@ class CrawlConfig:
                 raise ConfigError("a proxy with a password cannot go on a command line: set MONEYTRAIL_PROXY")
             out += ["--proxy", self.proxy]
         out.append("--stealth" if self.stealth else "--no-stealth")
+        out += ["--consent", self.consent]
         out.append("--adstxt" if self.adstxt else "--no-adstxt")
         for name, value in sorted(self.limits.items()):
             out += ["--limit", f"{name}={value:g}"]

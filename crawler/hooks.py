@@ -5,6 +5,7 @@ queue can carry them); the visit's settings come from `meta["visit"]`."""
 
 from __future__ import annotations
 
+from .consent import DEFAULT_MODE
 from .limits import Limits
 from .recording.recorder import Recorder
 
@@ -20,9 +21,11 @@ async def init_page(page, request) -> None:
         profile=visit.get("profile"),
         limits=Limits.from_dict(visit.get("limits")),
         identity=visit.get("identity"),
+        consent=visit.get("consent", DEFAULT_MODE),
     )
     await recorder.attach()
     await recorder.add_page(page)
+    await recorder.attach_consent(page)
     await recorder.read_standard_globals(page)
     recorder.begin_step("load", request.url)
     request.meta["recorder"] = recorder

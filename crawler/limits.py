@@ -26,6 +26,9 @@ class Limits:
     player_click_pause: float = 0.6  # after clicking the video player
     centre_click_pause: float = 0.4  # after clicking the page's centre
     overlay_click_pause: float = 0.5  # after clicking a box a script laid over the page (an in-page push banner)
+    consent_wait: float = 6.0  # for a consent banner found on the visited page to be answered (none found: no wait)
+    consent_settle_min: float = 1.0  # after consent was given or refused: what it unlocked (an ad stack) loads
+    consent_settle_max: float = 5.0
     settle_min: float = 1.8  # after the last click (delayed popups fire late)
     settle_max: float = 7.0
     quiet_period: float = 0.6  # without network activity, counts as "settled"

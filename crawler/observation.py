@@ -12,8 +12,9 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 3  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
-# as windows of their own (`WindowRecord.previous`), overlays. Older observations load as they were stored.
+SCHEMA = 4  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
+# as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before).
+# Older observations load as they were stored.
 
 
 def clip(text: str | None, n: int) -> str:
@@ -219,6 +220,60 @@ class Overlay:
 
 
 @dataclass
+class ConsentCmp:
+    """A consent platform (CMP) autoconsent found in one frame of the visit, and what it did there. `outcome`:
+    `done` (the action ran and the banner is gone), `failed` (the action did not succeed), `hidden` (only hidden
+    by a cosmetic rule: no consent given), `no_popup` (the CMP is on the page but showed no banner), `pending`
+    (still at work when the visit stopped waiting)."""
+
+    name: str  # autoconsent's rule name (Onetrust, quantcast, ...), clipped
+    page: int | None
+    frame_url: str
+    main_frame: bool
+    detected_at: float
+    step: int | None = None  # the `consent` step in which it acted, if it acted
+    popup_at: float | None = None  # when its banner was found shown
+    result: bool | None = None  # the opt-in / opt-out result autoconsent reported
+    done_at: float | None = None
+    cosmetic: bool = False
+    clicks: int = 0
+    outcome: str = "pending"
+
+
+@dataclass
+class Consent:
+    """Cookie consent in the visit (crawler/consent.py): the action asked (`accept`, `reject`, `off`), the
+    library that took it, each CMP found, how long the visit waited for them, and errors the library reported."""
+
+    mode: str
+    library: str = ""
+    cmps: list[ConsentCmp] = field(default_factory=list)
+    waited: float = 0.0  # seconds the visit spent on consent before its clicks (the banner, what it unlocked); 0: none
+    errors: list[str] = field(default_factory=list)
+
+    def outcome(self) -> str:
+        """The visited page's consent in one word: `off`, `none` (no CMP), `accepted`, `rejected`, or the
+        outcome of its main CMP (`failed`, `hidden`, `no_popup`, `pending`)."""
+        if self.mode == "off":
+            return "off"
+        mine = [c for c in self.cmps if c.page == 0] or self.cmps
+        if not mine:
+            return "none"
+        if any(c.outcome == "done" for c in mine):
+            return "accepted" if self.mode == "accept" else "rejected"
+        for outcome in ("failed", "hidden", "pending", "no_popup"):
+            if any(c.outcome == outcome for c in mine):
+                return outcome
+        return mine[0].outcome
+
+    def main_cmp(self) -> str | None:
+        """The CMP the outcome is about (the visited page's first one answered, else its first found)."""
+        mine = [c for c in self.cmps if c.page == 0] or self.cmps
+        done = [c for c in mine if c.outcome == "done"]
+        return (done or mine)[0].name if mine else None
+
+
+@dataclass
 class Dialog:
     type: str
     message: str
@@ -282,6 +337,7 @@ class Observation:
     notices: list[Notice] = field(default_factory=list)
     hostile: list[str] = field(default_factory=list)  # what the page did to the visitor (dialog_storm, ...)
     limits: dict[str, int] = field(default_factory=dict)  # what went over a limit and by how much
+    consent: Consent | None = None  # cookie consent handling (None: recorded before schema 4)
     schema: int = SCHEMA
 
     def to_dict(self) -> dict:
@@ -311,10 +367,22 @@ def _build(cls, data):
             continue
         value, hint = data[f.name], hints[f.name]
         item = _list_item_dataclass(hint)
+        single = _dataclass_of(hint)
         if item is not None and value is not None:
             value = [_build(item, v) for v in value]
+        elif single is not None and isinstance(value, dict):
+            value = _build(single, value)
         kwargs[f.name] = value
     return cls(**kwargs)
+
+
+def _dataclass_of(hint):
+    """The dataclass of a field typed `X` or `X | None`."""
+    if dataclasses.is_dataclass(hint):
+        return hint
+    if isinstance(hint, types.UnionType):
+        return next((arg for arg in typing.get_args(hint) if dataclasses.is_dataclass(arg)), None)
+    return None
 
 
 def _list_item_dataclass(hint):

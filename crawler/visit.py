@@ -157,6 +157,7 @@ class Visit:
         page, rec = self.page, self.rec
         limits = self.limits
         await self.settle(limits.first_settle_min, limits.first_settle_max)
+        await self.consent()
         rec.begin_step("scroll", "down 900 px, then back up")
         await self.act(self.hand.scroll(900), "scroll")
         await asyncio.sleep(limits.scroll_pause)
@@ -183,6 +184,21 @@ class Visit:
         await self.overlays(click=True)
         await self.follow_ad_links()
         await self.chains_land(limits.chain_wait)
+
+    async def consent(self) -> None:
+        """A consent banner found on the visited page (crawler/consent.py) is answered before the visit's clicks:
+        wait for it (at most `consent_wait`), then let what the answer unlocked (an ad stack) load. A page where
+        no CMP was found by now costs no wait (autoconsent goes on looking, and answers a late banner)."""
+        watch, limits = self.rec.consent, self.limits
+        if not watch.pending() and not watch.acted():
+            return  # no CMP on the page (or one without a banner): no wait at all
+        start = time.monotonic()
+        end = min(start + limits.consent_wait, self.deadline)
+        while time.monotonic() < end and watch.pending():
+            await asyncio.sleep(limits.poll_interval)
+        if watch.acted():
+            await self.settle(limits.consent_settle_min, limits.consent_settle_max)
+        watch.record.waited = round(time.monotonic() - start, 3)
 
     async def chains_land(self, maximum: float) -> None:
         """Give chains still on their way (a late popup, a form about to post) up to `maximum` s to land."""
@@ -383,6 +399,7 @@ async def visit_url(
     page_kind: str = "home",
     profile: dict | None = None,
     limits=None,
+    consent: str = "accept",
 ) -> Recorder:
     """A whole visit with plain Playwright (no Scrapy): fresh context, instrumentation, goto, behaviour.
     Returns the recorder: `recorder.result` is the Observation, `recorder.screenshots` its images."""
@@ -397,11 +414,13 @@ async def visit_url(
         profile=profile,
         limits=limits,
         identity=None if visitor.user_agent else visitor.identity(browser.version).cdp_override(),
+        consent=consent,
     )
     try:
         await rec.attach()
         page = await context.new_page()
         await rec.add_page(page)
+        await rec.attach_consent(page)
         await rec.read_standard_globals(page)
         rec.begin_step("load", url)
         try:

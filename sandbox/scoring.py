@@ -12,9 +12,12 @@ from itertools import combinations
 from pathlib import Path
 
 
-def applicable(when: dict, *, country: str | None = None, language: str = "en") -> bool:
-    """Does a truth item apply to a stealthy visitor from `country` (None: any other) speaking `language`?"""
+def applicable(when: dict, *, country: str | None = None, language: str = "en", consent: str = "accept") -> bool:
+    """Does a truth item apply to a stealthy visitor from `country` (None: any other) speaking `language`, who
+    answers consent banners with `consent` (accept, reject, off)?"""
     for key, value in when.items():
+        if key == "consent" and value != consent:
+            return False
         if key == "country" and value != (country or "other"):
             return False
         if key == "language" and value != language and not (value == "other" and language not in ("de", "fr")):
@@ -22,19 +25,23 @@ def applicable(when: dict, *, country: str | None = None, language: str = "en") 
     return True
 
 
-def truth_sets(truth: dict, *, country: str | None = None, language: str = "en") -> dict[str, set]:
+def truth_sets(
+    truth: dict, *, country: str | None = None, language: str = "en", consent: str = "accept"
+) -> dict[str, set]:
     ok = [s for s in truth["sites"] if s["status"] == "ok"]
     links = [
         (s["domain"], link)
         for s in ok
         for link in s["links"]
-        if applicable(link["when"], country=country, language=language)
+        if applicable(link["when"], country=country, language=language, consent=consent)
     ]
     pairs = set()
     for op in truth["operators"]:
         pairs |= set(combinations(sorted(op["sites"]), 2))
     return {
-        "networks": {(s["domain"], n) for s in ok for n in s["networks"]},
+        "networks": {
+            (s["domain"], n) for s in ok for n in s["networks"] if consent == "accept" or not s.get("consent")
+        },
         "links": {(d, link["network"], link["advertiser"]) for d, link in links},
         "link kinds": {(d, link["network"], link["advertiser"], link["kind"]) for d, link in links},
         "miners": {(s["domain"], m["service"], m["site_key"] or m["wallet"]) for s in ok for m in s["miners"]},

@@ -1,7 +1,8 @@
 """The piracy (and clean) sites of the sandbox: home pages, inner content pages with a player, mirrors.
 
 A page carries what the world says of its site: analytics ids, ad tags (home and/or inner pages),
-miners, decoys; a cloaked site only writes its tags for browsers that do not look automated.
+miners, decoys; a cloaked site only writes its tags for browsers that do not look automated; a consent-gated
+site runs them only once its consent banner was accepted (sandbox/consent.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import decoys, miners, networks, prebid
+from . import consent, decoys, miners, networks, prebid
 from .app import SandboxApp
 from .http import Request, Response
 from .networks import js_string
@@ -160,6 +161,8 @@ def ads_html(world: World, site: Site, page: str) -> str:
     if any(page in ad.pages for ad, _net in prebid.bidders(world, site)):
         snippets.append(prebid.snippet(world, site))
     tags = "\n".join(s for s in snippets if s)
+    if tags and site.consent:
+        tags = consent.gate(site, tags)  # the tags run only once the visitor accepted the CMP's banner
     if tags and "webdriver" in site.cloaking:
         # cloaking: the tags are only written for browsers that do not say they are automated
         return f"<script>if (!navigator.webdriver) {{ document.write({js_string(tags)}); }}</script>"
@@ -172,6 +175,7 @@ def page(world: World, site: Site, page_kind: str, heading: str, content: str) -
     return f"""<!doctype html>
 <html lang="{site.lang}"><head><meta charset="utf-8"><title>{html.escape(site.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>
+{consent.head(site)}
 {analytics_snippet(site)}
 </head><body>
 <header><h1><a href="/">{html.escape(site.name)}</a></h1>
@@ -230,6 +234,7 @@ class Sites:
             self.app.http(vhost, "/img/*", self.image)
             self.app.http(vhost, "/search", lambda req, s=site: Response.html(home(self.world, s)))
             vhost.fallback = lambda req, s=site: self.inner_or_404(s, req)
+            consent.register(self.app, vhost, site)
             if site.mirror_from:
                 self.mirror(site)
         for host in ("www.googletagmanager.com", "www.google-analytics.com"):

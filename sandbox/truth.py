@@ -32,8 +32,12 @@ def _link(world: World, site: Site, ad: AdPlacement, campaign: Campaign, when: d
 
 
 def cloaked(site: Site) -> dict:
-    """The condition on everything the site's ad tags do: none, or a browser that hides `webdriver`."""
-    return {"webdriver": False} if "webdriver" in site.cloaking else {}
+    """The condition on everything the site's ad tags do: none, a browser that hides `webdriver`, or a visitor
+    who accepts the site's consent banner (`consent`: `accept`)."""
+    when: dict = {"webdriver": False} if "webdriver" in site.cloaking else {}
+    if site.consent:
+        when["consent"] = "accept"
+    return when
 
 
 def site_links(world: World, site: Site) -> list[dict]:
@@ -122,6 +126,7 @@ def site_truth(world: World, site: Site) -> dict:
             "publisher_ids": [],
             "decoys": [],
             "cloaking": [],
+            "consent": None,
             "adstxt": None,
         }
     ads_txt = adstxt.adstxt_truth(world, site)
@@ -138,6 +143,7 @@ def site_truth(world: World, site: Site) -> dict:
         "publisher_ids": publisher_ids(world, site, ads_txt),
         "decoys": [decoys.decoy_truth(world, site, d) for d in site.decoys],
         "cloaking": list(site.cloaking),
+        "consent": site.consent,
         "adstxt": ads_txt,
     }
 

@@ -51,6 +51,7 @@ HOSTILE_BEHAVIOURS = (
 )
 TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
 CLOAKING = ("webdriver", *TARGETING)
+CMPS = ("quantcast", "onetrust")  # consent platforms whose shape a consent-gated site's banner has (sandbox/consent.py)
 PROTOCOLS = ("coinhive", "stratum")
 # ads.txt: a valid file, one mostly garbage, one too large to read; one reached by redirects within the site,
 # one delegated to a third party's server, one whose third party redirects again, one redirected to a private
@@ -176,6 +177,7 @@ class Site:
     miners: list[MinerPlacement] = field(default_factory=list)
     decoys: list[str] = field(default_factory=list)
     cloaking: list[str] = field(default_factory=list)
+    consent: str | None = None  # a CMP of CMPS: the site's ad tags run only once its banner is accepted
     adstxt: str | None = None
     behaviour: str | None = None
     mirror_from: dict[str, str] | None = None
@@ -341,6 +343,8 @@ class World:
         for c in site.cloaking:
             if c not in CLOAKING:
                 self._fail(where, f"cloaking {c!r} is not one of {CLOAKING}")
+        if site.consent not in (None, *CMPS) or (site.consent and site.hostile):
+            self._fail(where, f"consent {site.consent!r} is not one of {CMPS} (on a site that is not hostile)")
         if site.operator and site.operator not in self.operators:
             self._fail(where, f"unknown operator {site.operator!r}")
         for ad in site.ads:

@@ -20,7 +20,7 @@ until grep -q "sandbox ready on" var/sandbox.log; do
   sleep 0.1
 done
 ADDRESS=$(sed -n 's/.*sandbox ready on \(http:[^ ]*\).*/\1/p' var/sandbox.log | head -n 1)
-echo "sandbox serving on $ADDRESS; crawling its 41 sites through it (home page and one content page each)"
+echo "sandbox serving on $ADDRESS; crawling its 43 sites through it (home page and one content page each)"
 status=0
 MONEYTRAIL_HOME="$PWD/var" "$MT" crawl --watchlist var/sandbox-watchlist.csv --name sandbox --proxy "$ADDRESS" \
   --pages 1 --log var/logs/demo-crawl.log || status=$?

@@ -7,24 +7,26 @@ visited page's HTML), `pages` (page registration and events, the in-page script'
 page), sharing one `VisitLog`. Sources: Playwright's context events, one CDP session per page, and the
 in-page script `instrument.js`. Everything is bounded by `Limits`.
 
-Its public surface is what a visit needs: attach(), add_page(), open_ad_page(), begin_step(), note(), now(),
-url(), frame_id(), keep_screenshot(), keep_globals(), moving(), find_overlays(), drain(), cancel(), windows(),
-observation(); and the facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`,
-`last_activity`.
+Its public surface is what a visit needs: attach(), add_page(), attach_consent(), open_ad_page(), begin_step(),
+note(), now(), url(), frame_id(), keep_screenshot(), keep_globals(), moving(), find_overlays(), drain(), cancel(),
+windows(), observation(); and the facts `unresponsive`, `crashed`, `document_html`, `screenshots`, `script_texts`,
+`last_activity`, `consent` (the ConsentWatch of crawler/consent.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from datetime import UTC, datetime
 from importlib import resources
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from moneytrail.crawler.consent import DEFAULT_MODE, MODES, ConsentWatch, init_script, library
 from moneytrail.crawler.limits import Limits
-from moneytrail.crawler.observation import Observation
+from moneytrail.crawler.observation import Consent, Observation
 from moneytrail.crawler.status import Ending, conclude, hostile_signals
 
 from .log import VisitLog
@@ -52,9 +54,12 @@ class Recorder:
         profile: dict | None = None,
         limits: Limits | None = None,
         identity: dict | None = None,
+        consent: str = DEFAULT_MODE,
     ):
         """`identity`: who every page and worker of the visit says it is (CDP user-agent override parameters:
         crawler/identity.py), or None to leave the context's user agent as it is."""
+        if consent not in MODES:
+            raise ValueError(f"consent must be one of {', '.join(MODES)}, not {consent!r}")
         self.context = context
         self.limits = limits or Limits()
         obs = Observation(
@@ -71,6 +76,8 @@ class Recorder:
         self.pages = PageEvents(self.log, context, self.network, self.windows_, identity)
         self.overlays = OverlayFinder(self.log)
         self.unseen = Unseen(self.log.sessions)  # reads the visited page in a world of its own
+        obs.consent = Consent(consent)
+        self.consent = ConsentWatch(obs.consent, self.log.now, self.log.begin_step, self.log.url)
         self.unresponsive = False  # an interaction with the visited page got no answer in time
         self.standard_globals: set[str] = set()  # window's own properties before the page's scripts ran
 
@@ -143,6 +150,35 @@ class Recorder:
         self.context.on("page", self._on_page)
         for page in self.context.pages:
             await self.add_page(page)
+
+    async def attach_consent(self, page: Page) -> None:
+        """autoconsent in every frame of the visited page, before the page's scripts (crawler/consent.py), unless
+        consent is `off`; its binding has a random name, which the script keeps and deletes from `window`. The
+        pages the site opens (pop-ups, ads followed) are not given it: the site's banner is on the visited page,
+        and a pop-up storm must not cost 50 copies of it."""
+        if self.consent.record.mode == "off":
+            return
+        lib = self.consent_library = library()
+        self.consent.record.library = lib.name
+        binding = "__mtc" + secrets.token_hex(6)
+        await page.expose_binding(binding, self._on_consent)
+        await page.add_init_script(init_script(self.consent.record.mode, binding, lib))
+
+    def _on_consent(self, source: dict, message) -> list | None:
+        frame = source.get("frame")
+        if frame is None:
+            return None
+        if isinstance(message, dict) and message.get("type") == "mtRules":  # a frame's site-specific rules
+            return self.consent_library.rules_for(message.get("indexes"))
+        self.log.touch()
+        self.consent.on_message(
+            message,
+            frame=frame,
+            page=self.log.pages.get(source.get("page")),
+            frame_url=frame.url,
+            main_frame=frame.parent_frame is None,
+        )
+        return None
 
     async def add_page(self, page: Page) -> int:
         """Register a page (the visited one, a popup, a followed ad link) and listen to it."""

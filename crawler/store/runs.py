@@ -103,7 +103,8 @@ def finish_run(store: Store, run_id: int, state: str, extra: dict | None = None)
 
 def stored_counts(store: Store, run_id: int) -> dict:
     """A run's counts as its stored rows tell them: visits and home pages by status, popups and tab-unders,
-    WebSockets, wasm modules, ads.txt / sellers.json fetches by outcome, ads followed, miners."""
+    WebSockets, wasm modules, ads.txt / sellers.json fetches by outcome, ads followed, miners, visits by consent
+    outcome (`consent_accepted`...) and the consent platforms answered (`cmp_<name>`)."""
     counts: Counter = Counter()
     with store.session() as s:
         for kind, status, sockets, wasm, n in s.execute(
@@ -131,6 +132,14 @@ def stored_counts(store: Store, run_id: int) -> dict:
             .group_by(AdsTxt.kind, AdsTxt.outcome)
         ):
             counts[f"{kind}_{outcome}"] = n
+        for outcome, cmp, n in s.execute(
+            select(Visit.consent, Visit.consent_cmp, func.count(Visit.id))
+            .where(Visit.run_id == run_id, Visit.consent.is_not(None))
+            .group_by(Visit.consent, Visit.consent_cmp)
+        ):
+            counts[f"consent_{outcome}"] += n
+            if cmp and outcome in ("accepted", "rejected"):
+                counts[f"cmp_{cmp}"] += n
         for table, key in ((FindingLink, "links"), (FindingMiner, "miners")):
             counts[key] = s.scalar(
                 select(func.count(table.id)).join(Visit, Visit.id == table.visit_id).where(Visit.run_id == run_id)

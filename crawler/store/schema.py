@@ -95,6 +95,9 @@ class Visit(Base):
     n_windows: Mapped[int] = mapped_column(Integer, default=0)
     n_websockets: Mapped[int] = mapped_column(Integer, default=0)
     n_wasm: Mapped[int] = mapped_column(Integer, default=0)
+    # cookie consent (Observation.consent.outcome(): accepted, rejected, none, off, failed...; NULL: not recorded)
+    consent: Mapped[str | None] = mapped_column(String(20))
+    consent_cmp: Mapped[str | None] = mapped_column(String(80))  # the consent platform answered (or found)
     schema: Mapped[int] = mapped_column(Integer)
     observation: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON of the Observation
 

@@ -85,6 +85,8 @@ def write_visit(
             n_windows=len(obs.windows),
             n_websockets=len(obs.websockets),
             n_wasm=len(obs.wasm),
+            consent=obs.consent.outcome() if obs.consent else None,
+            consent_cmp=obs.consent.main_cmp() if obs.consent else None,
             schema=obs.schema,
             observation=pack(obs),
         )

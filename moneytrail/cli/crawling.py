@@ -47,6 +47,7 @@ def crawl(
     db: o.Db = None,
     locale: o.Locale = None,
     stealth: o.Stealth = True,
+    consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
     screenshots: Annotated[
         Path | None, typer.Option("--screenshots", help="screenshot directory (default: <data home>/screenshots)")
@@ -113,6 +114,22 @@ def crawl(
         raise NothingReached("no site could be reached: check --proxy and the network")
 
 
+def consent_line(c: dict, mode: str) -> str:
+    """What the crawl did with cookie-consent banners (a consent platform's name came from a page's frame)."""
+    if mode == "off":
+        return "cookie consent: off (banners left unanswered)"
+    answered = c.get("consent_accepted", 0) + c.get("consent_rejected", 0)
+    cmps = ", ".join(f"{k.removeprefix('cmp_')} {n}" for k, n in sorted(c.items()) if k.startswith("cmp_"))
+    others = ", ".join(
+        f"{k.removeprefix('consent_')} {n}"
+        for k, n in sorted(c.items())
+        if k.startswith("consent_") and k not in ("consent_accepted", "consent_rejected", "consent_none", "consent_off")
+    )
+    line = f"cookie consent ({mode}): a banner answered on {answered} visit(s)" + (f" ({cmps})" if cmps else "")
+    line += f"; not answered: {others}" if others else ""
+    return "".join(ch if ch.isprintable() else "?" for ch in line)  # said as plain text, control characters out
+
+
 def summary(run_id, state: str, c: dict, plan) -> None:
     from moneytrail.crawler.store import redact
 
@@ -131,6 +148,7 @@ def summary(run_id, state: str, c: dict, plan) -> None:
         f"{c.get('sellers.json_ok', 0)}"
     )
     say(f"ads followed to an advertiser {c.get('links', 0)}, miners {c.get('miners', 0)}")
+    say(consent_line(c, plan.config.consent))
     if c.get("attribution_errors"):
         out.print(
             f"[red]attribution failed on {c['attribution_errors']} item(s)[/]: see the log, then `moneytrail reanalyze`"

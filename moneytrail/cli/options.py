@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from moneytrail.crawler.config import MAX_CONCURRENCY, MAX_PAGES, ConfigError, CrawlConfig, parse_limit
+from moneytrail.crawler.config import (
+    CONSENT_MODES,
+    DEFAULT_CONSENT,
+    MAX_CONCURRENCY,
+    MAX_PAGES,
+    ConfigError,
+    CrawlConfig,
+    parse_limit,
+)
 from moneytrail.errors import UsageError
 
 Db = Annotated[
@@ -60,6 +68,14 @@ Stealth = Annotated[
         "--stealth/--no-stealth", help="navigator.webdriver false, as in a person's browser (sites cloak on it)"
     ),
 ]
+Consent = Annotated[
+    str,
+    typer.Option(
+        "--consent",
+        help=f"cookie-consent banners: {' | '.join(CONSENT_MODES)} (accept: ad stacks load fully only after "
+        "consent; off: leave them unanswered)",
+    ),
+]
 AdsTxt = Annotated[bool, typer.Option("--adstxt/--no-adstxt", help="fetch ads.txt, app-ads.txt and sellers.json")]
 Concurrency = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, help="browser contexts at once")
@@ -84,7 +100,19 @@ Proxy = Annotated[
 ]
 
 
-CRAWL_FLAGS = ("pages", "profile", "profiles", "locale", "stealth", "adstxt", "concurrency", "data", "lists", "limit")
+CRAWL_FLAGS = (
+    "pages",
+    "profile",
+    "profiles",
+    "locale",
+    "stealth",
+    "consent",
+    "adstxt",
+    "concurrency",
+    "data",
+    "lists",
+    "limit",
+)
 
 
 def config_from(watchlist: str, flags: dict, **process) -> CrawlConfig:
@@ -101,6 +129,7 @@ def crawl_config(
     profiles: Path | None = None,
     locale: str | None = None,
     stealth: bool = True,
+    consent: str = DEFAULT_CONSENT,
     adstxt: bool = True,
     concurrency: int = 4,
     data: Path | None = None,
@@ -118,6 +147,7 @@ def crawl_config(
             profiles_file=str(profiles) if profiles else None,
             locale=locale,
             stealth=stealth,
+            consent=consent,
             adstxt=adstxt,
             concurrency=concurrency,
             data=str(data) if data else None,

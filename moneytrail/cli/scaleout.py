@@ -34,6 +34,7 @@ def enqueue(
     pages: o.Pages = 1,
     locale: o.Locale = None,
     stealth: o.Stealth = True,
+    consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
     limit: o.Limit = None,
     redis: Redis = None,

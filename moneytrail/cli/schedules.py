@@ -42,6 +42,7 @@ def schedule_add(
     profiles: o.Profiles = None,
     locale: o.Locale = None,
     stealth: o.Stealth = True,
+    consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
     concurrency: o.Concurrency = 4,
     data: o.Data = None,

@@ -13,7 +13,7 @@ from moneytrail.crawler.store import Store
 from moneytrail.crawler.store.runs import NoSuchRun, RunInfo, run_info
 from moneytrail.crawler.store.watchlists import NoSuchWatchlist, resolve_watchlist
 from moneytrail.crawler.watchlist import parse_file
-from moneytrail.errors import UsageError
+from moneytrail.errors import Failure, UsageError
 
 from .checks import check_browser_starts, check_proxy, load_analyzer, open_store_checked
 
@@ -57,6 +57,13 @@ def plan_crawl(config: CrawlConfig, *, name: str | None = None) -> CrawlPlan:
     from moneytrail.crawler.run import default_log_file
 
     check_proxy(config.proxy)
+    if config.consent != "off":
+        from moneytrail.crawler.consent import ConsentUnavailable, library
+
+        try:
+            library()
+        except ConsentUnavailable as exc:
+            raise Failure(str(exc)) from None
     load_analyzer(config.data, config.lists)  # bad signature data: say so now, not after the first visit
     store = open_store_checked(config.db, config.screenshots)
     notes = []

@@ -18,6 +18,7 @@ EVERYTHING = CrawlConfig(
     profiles_file="/etc/moneytrail/profiles.toml",
     locale="fr-FR",
     stealth=False,
+    consent="reject",
     adstxt=False,
     concurrency=7,
     data="/srv/data",

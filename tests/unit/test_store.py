@@ -189,11 +189,44 @@ def test_observations_stored_before_windows_were_cut_into_ads_still_load(tmp_pat
     new = sample("new")
     new.windows.append(WindowRecord(1, "popup", 4, 9.0, 0, [Hop("https://adv2.test/lp", "js")], previous=0))
     new.overlays.append(Overlay(10, 20, 300, 90, "fixed", "", "", "New message", 1, "https://p.test/t.js", [], 2.0, 5))
-    assert unpack(pack(new)) == new and new.schema == SCHEMA == 3
+    assert unpack(pack(new)) == new and new.schema == SCHEMA == 4
     store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
     write_visit(store, new, run_id=None, site_id=None)
     (stored,) = load_observations(store)
     assert stored.windows[1].previous == 0 and stored.overlays[0].step == 5
+
+
+def test_observations_stored_before_consent_was_recorded_still_load(tmp_path):
+    """Schema 3 had no `consent`: such a visit loads with `consent` None and is attributed; a schema 4 visit keeps
+    its CMPs through the store."""
+    import json
+    import zlib
+
+    from moneytrail.attribution.attribute import attribute
+    from moneytrail.attribution.signatures import load
+    from moneytrail.crawler.observation import Consent, ConsentCmp
+    from moneytrail.crawler.store.visits import pack, unpack
+
+    old = sample("old").to_dict()
+    del old["consent"]
+    old["schema"] = 3
+    back = unpack(zlib.compress(json.dumps(old).encode()))
+    assert back.schema == 3 and back.consent is None
+    assert [link.advertiser for link in attribute(back, load()).links] == ["adv.test"]
+
+    new = sample("new")
+    new.consent = Consent("accept", "@duckduckgo/autoconsent 16.23.0", waited=1.2)
+    cmp = ConsentCmp("quantcast", 0, "https://p.test/", True, 0.9, 2, 1.0, True, 1.1, False, 1, "done")
+    new.consent.cmps.append(cmp)
+    assert unpack(pack(new)) == new
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
+    write_visit(store, new, run_id=None, site_id=None)
+    (stored,) = load_observations(store)
+    assert stored.consent == new.consent and stored.consent.outcome() == "accepted"
+    from moneytrail.crawler.store.schema import Visit
+
+    with store.session() as s:
+        assert [(v.consent, v.consent_cmp) for v in s.query(Visit)] == [("accepted", "quantcast")]
 
 
 def test_a_live_run_is_resumed_only_by_the_workers_that_share_it(tmp_path):
