@@ -56,7 +56,7 @@ class Recorder:
         identity: dict | None = None,
         consent: str = DEFAULT_MODE,
     ):
-        """`identity`: who every page and worker of the visit says it is (CDP user-agent override parameters:
+        """`identity`: who every page and frame of the visit says it is (CDP user-agent override parameters:
         crawler/identity.py), or None to leave the context's user agent as it is."""
         if consent not in MODES:
             raise ValueError(f"consent must be one of {', '.join(MODES)}, not {consent!r}")

@@ -59,7 +59,9 @@ class WorkerTargets:
         identity: dict | None = None,
     ):
         self.log, self.network, self.on_worker = log, network, on_worker
-        self.identity = identity  # the visitor's user-agent override: a worker's navigator says what its page says
+        # the visitor's user-agent override, for other sites' frames (a worker's navigator is fixed when it is
+        # created, from the context's user agent and locale: an override sent to its target changes nothing)
+        self.identity = identity
         self.children: dict[str, Child] = {}  # CDP child session id -> the child
         self.ids = itertools.count(1_000_000)
         self.calls: dict[int, asyncio.Future] = {}  # id of a command sent to a child -> its answer
@@ -159,8 +161,6 @@ class WorkerTargets:
                         "__MAX_BYTES__", str(self.log.limits.max_wasm_bytes)
                     )
                     await self._send(root, route, "Network.enable", {"maxTotalBufferSize": 0})
-                    if self.identity:
-                        await self._send(root, route, "Network.setUserAgentOverride", self.identity)
                     await self._send(root, route, "Runtime.evaluate", {"expression": hook})
                     await self._auto_attach(root, route)
             elif kind == "iframe":
