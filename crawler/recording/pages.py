@@ -37,7 +37,7 @@ class PageEvents:
         identity: dict | None = None,
     ):
         self.log, self.context, self.network, self.windows = log, context, network, windows
-        self.identity = identity  # CDP user-agent override of every page and worker, or None
+        self.identity = identity  # CDP user-agent override of every page and frame, or None
         self.ready: dict[Page, asyncio.Future] = {}
         self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
         self.history_calls = 0  # the most history.pushState calls a page reported
