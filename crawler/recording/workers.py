@@ -160,8 +160,10 @@ class WorkerTargets:
                     hook = WORKER_JS.replace("__COLLECT__", COLLECT).replace(
                         "__MAX_BYTES__", str(self.log.limits.max_wasm_bytes)
                     )
-                    await self._send(root, route, "Network.enable", {"maxTotalBufferSize": 0})
+                    # the hook first: Playwright may let the worker run before our session is done, and a
+                    # miner compiles its wasm as soon as it runs (one message later was too late on a busy machine)
                     await self._send(root, route, "Runtime.evaluate", {"expression": hook})
+                    await self._send(root, route, "Network.enable", {"maxTotalBufferSize": 0})
                     await self._auto_attach(root, route)
             elif kind == "iframe":
                 self.children[session_id] = Child(root, route, kind)
