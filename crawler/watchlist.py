@@ -123,7 +123,10 @@ def _entry(line: int, row: dict[str, str]) -> Entry:
 
 
 def _looks_like_csv(first: str) -> bool:
-    header = [h.strip().lower() for h in next(csv.reader([first]), [])]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader([first]), [])]
+    except csv.Error:  # a first line no CSV header is (a field over the csv module's limit): plain text
+        return False
     return "url" in header or "domain" in header
 
 

@@ -35,6 +35,12 @@ def test_watchlists_keep_every_valid_row_among_junk(domains, junk, as_csv, rnd):
         assert problem.line >= 1 and problem.message
 
 
+def test_a_first_line_over_the_csv_limit_is_read_as_plain_text():
+    """Found by the test above: a first line longer than the csv module's field limit ended the import."""
+    parsed = parse_text('"' + "x" * 200_000 + "\nhttps://kept.example/\n")
+    assert [e.domain for e in parsed.entries] == ["kept.example"] and parsed.errors[0].line == 1
+
+
 @given(st.binary(max_size=2000) | JUNK.map(lambda t: t.encode("utf-8", "surrogatepass")))
 @FILES
 def test_toml_files_are_read_or_refused_with_the_file_named(tmp_path, data):
