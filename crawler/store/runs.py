@@ -36,11 +36,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
+    """A stored time as UTC-aware (SQLite gives naive ones back)."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process `pid` exists on this host."""
     if not pid:
         return False
     try:
@@ -55,11 +57,11 @@ def _pid_alive(pid: int | None) -> bool:
 def liveness(run: Run, now: datetime | None = None) -> str | None:
     """Why `run` is live (crawled by a process that still beats), or None. On this host the process must
     also exist; on another host a fresh heartbeat is all there is to go by."""
-    beat = _aware(run.heartbeat_at)
+    beat = aware(run.heartbeat_at)
     if run.state != "running" or beat is None or (now or utcnow()) - beat > STALE_AFTER:
         return None
     here = run.host == socket.gethostname()
-    if here and (run.pid == os.getpid() or not _pid_alive(run.pid)):
+    if here and (run.pid == os.getpid() or not pid_alive(run.pid)):
         return None
     return f"process {run.pid} on {run.host} crawls it (heartbeat {beat:%Y-%m-%d %H:%M:%S} UTC)"
 

@@ -22,7 +22,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from moneytrail.crawler.store.runs import first_run_since
+from moneytrail.crawler.store.runs import aware, first_run_since, pid_alive
 from moneytrail.crawler.store.schedules import (
     DueTimeTaken,
     config_of,
@@ -48,11 +48,6 @@ class ScheduleError(ValueError):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite are naive (stored as UTC): make them aware."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def parse_every(text: str) -> int:
@@ -158,18 +153,6 @@ def missed(schedule: Schedule, last_run_due: datetime | None, now: datetime) -> 
     return due
 
 
-def alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Daemon:
     """The scheduler: APScheduler jobs mirrored from the schedules table, each running a crawl process."""
 
@@ -239,7 +222,7 @@ class Daemon:
         if sch is None or not sch.enabled:
             return
         busy = running_schedule_runs(self.store, sid)
-        if any(alive(r.pid) for r in busy):  # another scheduler (or a run started by hand) is on it
+        if any(pid_alive(r.pid) for r in busy):  # another scheduler (or a run started by hand) is on it
             self.record(sid, due, "skipped", message="the previous run of this schedule is still going")
             return
         for r in busy:
