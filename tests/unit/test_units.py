@@ -122,3 +122,23 @@ def test_schedules_from_before_the_config_column_keep_their_crawl():
     old = Schedule(name="s", watchlist="fr", profiles=["desktop-fr"], pages=2, config=None)
     assert config_of(old).args()[:6] == ["-w", "fr", "--pages", "2", "--concurrency", "4"]
     assert config_of(old).profiles == ("desktop-fr",)
+
+
+def test_a_crawl_logs_its_pending_tasks_when_asked(caplog):
+    """`kill -USR1` of a stuck crawl: each pending asyncio task's stack goes to the log."""
+    import asyncio
+
+    from moneytrail.crawler.run import log_tasks
+
+    async def waiting_for_a_context_slot():
+        await asyncio.sleep(60)
+
+    async def main():
+        task = asyncio.ensure_future(waiting_for_a_context_slot())
+        await asyncio.sleep(0)
+        log_tasks()
+        task.cancel()
+
+    with caplog.at_level("WARNING", logger="moneytrail.crawl"):
+        asyncio.run(main())
+    assert "asyncio task(s) pending" in caplog.text and "waiting_for_a_context_slot" in caplog.text
