@@ -18,7 +18,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from .limits import Limits
-from .visit import navigate
+from .visit import close_context, navigate
 
 
 class SharedBrowserProvider(PlaywrightBrowserProvider):
@@ -56,15 +56,22 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
         if shared["users"] <= 0:
             browser = shared.get("browser")
             if browser is not None and browser.is_connected():
-                try:
-                    await browser.close()
-                except PlaywrightError:
+                try:  # a browser that will not close is ended with its Playwright driver
+                    await asyncio.wait_for(browser.close(), Limits().browser_close_timeout)
+                except (TimeoutError, PlaywrightError):
                     pass
             SharedBrowserProvider._shared = {}
             await super().close()
 
 
 class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    async def _close(self) -> None:
+        """At the crawl's end: the contexts still open are closed, each within its bound, then the browser."""
+        timeout = Limits().context_close_timeout
+        await asyncio.gather(*(close_context(w.context, timeout) for w in list(self.context_wrappers.values())))
+        if getattr(self, "browser_provider", None):
+            await self.browser_provider.close()
+
     async def _download_request_with_page(self, request, page, spider):
         request.meta["playwright_page"] = page  # the errback needs it too
         await page.unroute("**")

@@ -48,6 +48,7 @@ class Limits:
     page_close_timeout: float = 5.0  # to close a page opened over the popup limit
     leave_wait: float = 1.5  # leaving the visited page at the end: how long a "stay on this page?" may take to ask
     context_close_timeout: float = 15.0  # to close the visit's browser context
+    browser_close_timeout: float = 30.0  # to close the browser at the crawl's end
     # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)
     max_ad_links: int = 10  # ad click URLs followed per visit

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
 import os
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +47,22 @@ def default_log_file(kind: str = "crawl") -> str:
     return str(data_home() / "logs" / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.log")
 
 
+def log_tasks(signum=None, frame=None) -> None:
+    """What a crawl is waiting on, into its log: every asyncio task's stack (`kill -USR1 <pid>` of a crawl)."""
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_event_loop())
+    except RuntimeError:  # no event loop yet
+        tasks = set()
+    out = io.StringIO()
+    for task in tasks:
+        task.print_stack(limit=12, file=out)
+    logging.getLogger("moneytrail.crawl").warning("%d asyncio task(s) pending:\n%s", len(tasks), out.getvalue())
+
+
 def run_crawl(config: CrawlConfig) -> CrawlResult:
     """Crawl (blocking). Once per process: Twisted's reactor does not restart."""
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, log_tasks)
     process = CrawlerProcess(settings_for(config))
     crawler = process.create_crawler("watchlist")
     process.crawl(crawler)

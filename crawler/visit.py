@@ -372,6 +372,34 @@ async def navigate(page: Page, url: str, limits: Limits, recorder: Recorder | No
     return response.status if response else None
 
 
+_CLOSING: set[asyncio.Task] = set()  # closes that outlived their wait, kept referenced until they end
+
+
+async def close_context(context, timeout: float) -> bool:
+    """Close a visit's browser context, waiting at most `timeout` s; True if it closed in that time.
+
+    The close itself is never cancelled: Playwright sends the browser its close only after other steps, and a
+    close cut short before that never happens (the context would live on, and scrapy-playwright's slot for it
+    with it: after PLAYWRIGHT_MAX_CONTEXTS such visits, the crawl would wait forever for a free one). A close
+    that outlives `timeout` goes on in the background."""
+    closing = asyncio.ensure_future(context.close())
+    try:
+        await asyncio.wait_for(asyncio.shield(closing), timeout)
+        return True
+    except PlaywrightError:  # already closed with its browser
+        return True
+    except TimeoutError:
+        _CLOSING.add(closing)
+        closing.add_done_callback(_closed_late)
+        return False
+
+
+def _closed_late(task: asyncio.Task) -> None:
+    _CLOSING.discard(task)
+    if not task.cancelled():
+        task.exception()  # a late close's error (its browser gone) is expected, not an unretrieved exception
+
+
 def _desktop(profile: dict | None) -> Profile:
     """The desktop visitor a plain visit's profile record describes (its locale, time zone, user agent)."""
     profile = profile or {}
@@ -429,8 +457,5 @@ async def visit_url(
             status, error = None, str(exc)
         rec.result = await Visit(page, rec).run(status, error)
     finally:
-        try:
-            await asyncio.wait_for(context.close(), rec.limits.context_close_timeout)
-        except (TimeoutError, PlaywrightError):
-            pass
+        await close_context(context, rec.limits.context_close_timeout)
     return rec

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
-from playwright.async_api import Error as PlaywrightError
 
 from moneytrail.crawler.addresses import namespaces
 from moneytrail.crawler.adstxt import ad_systems, decode_body, parse_adstxt
@@ -37,7 +36,7 @@ from moneytrail.crawler.store import open_store
 from moneytrail.crawler.store.runs import resume_run
 from moneytrail.crawler.store.visits import visit_stored
 from moneytrail.crawler.store.watchlists import resolve_watchlist
-from moneytrail.crawler.visit import Visit
+from moneytrail.crawler.visit import Visit, close_context
 
 # links that look like content a visitor came for (episode, film, match, download...), by path
 CONTENT = re.compile(
@@ -279,7 +278,7 @@ class WatchlistSpider(scrapy.Spider):
             observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
             texts = dict(recorder.script_texts) if recorder is not None else {}
         finally:
-            await self._close(page)
+            await self._close(page, visit["site"])
             if recorder is not None:
                 recorder.cancel()
         if visit["page_kind"] == "home":  # what it leads to is queued first: a crash after storing loses none of it
@@ -311,13 +310,13 @@ class WatchlistSpider(scrapy.Spider):
             obs = recorder.observation(error, status, overran=True)
         return obs, recorder.screenshots
 
-    async def _close(self, page) -> None:
-        if page is None:
-            return
-        try:
-            await asyncio.wait_for(page.context.close(), self.limits.context_close_timeout)
-        except (TimeoutError, PlaywrightError):
-            pass
+    async def _close(self, page, site: str) -> None:
+        if page is not None and not await close_context(page.context, self.limits.context_close_timeout):
+            self.logger.warning(
+                "the browser context of a visit of %s did not close in %g s; its close goes on in the background",
+                site,
+                self.limits.context_close_timeout,
+            )
 
     # --- ads.txt, app-ads.txt, sellers.json --------------------------------------------------------
     def fetched(self, response):

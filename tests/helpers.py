@@ -4,8 +4,10 @@ that never downloads the suffix list)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 MONEYTRAIL = [sys.executable, "-m", "moneytrail"]
@@ -20,15 +22,32 @@ def cli_env(env: dict | None = None, home: str | Path | None = None) -> dict:
 
 
 def run_cli(*args, env: dict | None = None, home: str | Path | None = None, timeout: float = 600, **kwargs):
-    """Run `moneytrail ARGS...` to its end: the CompletedProcess, output as text."""
-    return subprocess.run(
-        [*MONEYTRAIL, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=cli_env(env, home),
-        timeout=timeout,
-        **kwargs,
-    )
+    """Run `moneytrail ARGS...` to its end: the CompletedProcess, output as text. One that overruns `timeout` is
+    asked what it waits on (a crawl logs its pending tasks on SIGUSR1), then killed, and the test fails with
+    the end of its error output and of its log (`--log FILE`)."""
+    argv = [*MONEYTRAIL, *map(str, args)]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(env, home), **kwargs
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGUSR1)
+            time.sleep(3)
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(
+                f"`moneytrail {' '.join(argv[3:])}` did not end in {timeout:g} s\n{err[-3000:]}{_log_end(args)}"
+            ) from None
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _log_end(args, chars: int = 20000) -> str:
+    args = list(map(str, args))
+    if "--log" not in args or args.index("--log") + 1 >= len(args):
+        return ""
+    log = Path(args[args.index("--log") + 1])
+    return f"\n--- the end of {log}:\n{log.read_text(errors='replace')[-chars:]}" if log.exists() else ""
 
 
 def start_cli(*args, env: dict | None = None, home: str | Path | None = None, **kwargs) -> subprocess.Popen:

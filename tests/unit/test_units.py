@@ -131,3 +131,23 @@ def test_a_blob_urls_host_is_its_makers():
     assert fast_host("blob:https://Miner.example/5d1c-42") == "miner.example"
     assert fast_host("https://cdn.example:8443/a.js") == "cdn.example"
     assert fast_host("blob:") == "" and fast_host("data:text/javascript,1") == ""
+
+
+def test_a_crawl_logs_its_pending_tasks_when_asked(caplog):
+    """`kill -USR1` of a stuck crawl: each pending asyncio task's stack goes to the log."""
+    import asyncio
+
+    from moneytrail.crawler.run import log_tasks
+
+    async def waiting_for_a_context_slot():
+        await asyncio.sleep(60)
+
+    async def main():
+        task = asyncio.ensure_future(waiting_for_a_context_slot())
+        await asyncio.sleep(0)
+        log_tasks()
+        task.cancel()
+
+    with caplog.at_level("WARNING", logger="moneytrail.crawl"):
+        asyncio.run(main())
+    assert "asyncio task(s) pending" in caplog.text and "waiting_for_a_context_slot" in caplog.text
