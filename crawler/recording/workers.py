@@ -3,8 +3,10 @@ frames of other sites (out-of-process frames) its frames start, and each of thos
 its Network events (which requests and WebSockets are the worker's, with their initiator: Playwright reports
 them as the page's), and a WebAssembly hook evaluated as soon as it is attached (a miner compiling its wasm
 inside a Worker from bytes it carries), read back before the visit ends with the WebSockets the worker holds
-(Runtime.queryObjects: Playwright lets a worker run before our session is on, so its first sockets are never
-announced to us). For each frame of another site: its Network events, for the initiators of its requests.
+(Runtime.queryObjects) and the WebAssembly modules alive in it (its debugger lists them with their bytes):
+Playwright lets a worker run before our session is on, so its first sockets are never announced to us, and on
+a busy machine a miner may compile its module before the hook is set. For each frame of another site: its
+Network events, for the initiators of its requests.
 Shared workers are no page's children and Playwright does not follow them at all: a browser-level session
 discovers those of the visit's context and attaches to them, and their requests and sockets are recorded
 from their own Network events (what they did before the attachment is not seen). Service workers' requests
@@ -16,13 +18,16 @@ child's children): Playwright's own CDP session object cannot address a flattene
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
+
+from moneytrail.crawler import wasm
 
 from .log import VisitLog
 from .network import NetworkCapture
@@ -48,6 +53,7 @@ class Child:
     route: tuple[str, ...]
     kind: str  # worker, shared_worker, iframe
     worker: int | None = None  # its worker record, for a worker
+    wasm_scripts: list[str] = field(default_factory=list)  # its debugger's WebAssembly script ids, at the end
 
 
 class WorkerTargets:
@@ -198,6 +204,10 @@ class WorkerTargets:
             self.log.spawn(self._attached(root, (*route, session_id), pid, params))
         elif method == "Target.detachedFromTarget":
             self.children.pop(params.get("sessionId", ""), None)
+        elif method == "Debugger.scriptParsed":
+            child = self.children.get(session_id)
+            if child is not None and params.get("scriptLanguage") == "WebAssembly":
+                child.wasm_scripts.append(str(params.get("scriptId", "")))
         elif "id" in message and not method:
             answer = self.calls.get(message["id"])
             if answer is not None and not answer.done():
@@ -233,6 +243,7 @@ class WorkerTargets:
         value = (found.get("result") or {}).get("value")
         if isinstance(value, str) and value.startswith("["):
             self._wasm(child, value)
+        await self._live_wasm(child, left)
         prototype = await self._call(
             child, "Runtime.evaluate", {"expression": "WebSocket.prototype", "objectGroup": SOCKETS_GROUP}, left()
         )
@@ -255,6 +266,34 @@ class WorkerTargets:
                     self.network.worker_socket(url, child.worker)
         try:
             await self._send(child.root, child.route, "Runtime.releaseObjectGroup", {"objectGroup": SOCKETS_GROUP})
+        except PlaywrightError:
+            pass
+
+    async def _live_wasm(self, child: Child, left) -> None:
+        """The WebAssembly modules alive in a worker, from its debugger (V8 announces every script it holds,
+        WebAssembly ones with their bytes, when the Debugger domain is enabled): those the hook did not see,
+        compiled before it was set (Playwright may let a worker run before our session is done)."""
+        if child.kind != "worker":
+            return
+        await self._call(child, "Debugger.enable", {}, left())
+        known = {m.sha256 for m in self.log.obs.wasm if m.worker == child.worker}
+        for script_id in child.wasm_scripts[: self.log.limits.max_wasm_records]:
+            source = await self._call(child, "Debugger.getScriptSource", {"scriptId": script_id}, left())
+            encoded = source.get("bytecode")
+            if not isinstance(encoded, str):
+                continue
+            if len(encoded) > self.log.limits.max_wasm_bytes * 4 // 3 + 4:
+                self.network.wasm_report({"op": "debugger", "size": len(encoded) * 3 // 4}, "", None, child.worker)
+                continue
+            try:
+                body = base64.b64decode(encoded)
+            except ValueError:
+                continue
+            if wasm.sha256(body) not in known:
+                known.add(wasm.sha256(body))
+                self.network.add_wasm(body, "debugger", frame_url="", caller=None, worker=child.worker)
+        try:
+            await self._send(child.root, child.route, "Debugger.disable")
         except PlaywrightError:
             pass
 

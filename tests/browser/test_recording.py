@@ -16,6 +16,7 @@ from moneytrail.crawler.visit import visit_url
 
 # an empty wasm module (magic, version) and a tiny one exporting a function: bytes a worker carries
 WASM_EMPTY = [0, 97, 115, 109, 1, 0, 0, 0]
+WASM_RUN = bytes.fromhex("0061736d01000000010401600000030201000707010372756e00000a040102000b")  # exports run()
 PAGES = {
     "/": """<html><head><script src="/assets/app.js"></script></head><body>
 <iframe id="late" width="300" height="250"></iframe>
@@ -36,6 +37,9 @@ try { new WebSocket('ws://127.0.0.1:9/pool'); } catch (e) {}
 onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visitor is there
 """.replace("WASM", str(WASM_EMPTY)),
     "/pool/config.json": "{}",
+    "/early.html": "<html><body><script>new Worker('/workers/early.js');</script></body></html>",
+    # a worker that compiles its module on its first line and keeps it, as a miner does
+    "/workers/early.js": f"self.module = new WebAssembly.Module(new Uint8Array({list(WASM_RUN)}));",
     "/analytics.html": "<html><body><p>a page</p><script>"
     "window.addEventListener('beforeunload', function () { navigator.sendBeacon && 0; });</script></body></html>",
     "/trap.html": "<html><body><p>a page</p><script>window.addEventListener('beforeunload', function (e) {"
@@ -106,6 +110,21 @@ def test_a_worker_is_recorded_once_with_what_it_did(visited, site):
     assert sockets and sockets[0].worker == 0
     compiled = [m for m in obs.wasm if m.worker == 0]
     assert compiled and compiled[0].size == len(WASM_EMPTY) and compiled[0].sha256
+
+
+def test_a_module_a_worker_compiled_before_the_hook_was_set_is_still_found(site, chromium_path, monkeypatch):
+    """On a busy machine a worker may run its first lines before the WebAssembly hook reaches it: the modules
+    alive in it are read from its debugger at the end of the visit (here the hook is left out altogether)."""
+    import hashlib
+
+    from moneytrail.crawler.recording import workers
+
+    monkeypatch.setattr(workers, "WORKER_JS", "0")
+    obs = visit(chromium_path, f"{site}/early.html").result
+    assert [w.url for w in obs.workers] == [f"{site}/workers/early.js"]
+    found = [m for m in obs.wasm if m.worker == 0]
+    assert [(m.source, m.size, m.exports) for m in found] == [("debugger", len(WASM_RUN), ["run"])], obs.wasm
+    assert found[0].sha256 == hashlib.sha256(WASM_RUN).hexdigest()
 
 
 def test_the_sites_own_script_files_and_globals_are_kept(visited, site):
