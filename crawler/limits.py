@@ -18,6 +18,7 @@ class Limits:
     visit_timeout: float = 60.0  # for the whole visit, clicks and followed chains included
     visit_grace: float = 30.0  # past visit_timeout, before a visit that will not end is cut (status timeout)
     action_timeout: float = 5.0  # for one interaction with the page (a click, a snapshot, a screenshot)
+    frame_read_timeout: float = 2.0  # to read one of the page's frames (one that does not answer is skipped)
     # --- behaving like a person ----------------------------------------------------------------------------
     first_settle_min: float = 1.0  # after the page loaded, before the first scroll
     first_settle_max: float = 2.5

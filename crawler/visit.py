@@ -24,6 +24,7 @@ from .recording.recorder import Recorder
 from .status import navigation_status
 
 VIEWPORT = {"width": 1280, "height": 900}
+WEB_SCHEMES = ("http:", "https:", "about:", "data:", "blob:")  # frames with a document to read
 MAX_SCRIPT_CHARS = 256 * 1024
 
 PLAYER_SELECTOR = ", ".join(  # what a video player looks like
@@ -206,6 +207,22 @@ class Visit:
         while time.monotonic() < end and self.rec.moving():
             await asyncio.sleep(self.limits.poll_interval)
 
+    async def read_frame(self, frame) -> dict | None:
+        """A frame's snapshot. The main frame must answer (else the page is unresponsive); another frame that
+        does not is skipped, noted, and the visit goes on: a frame the browser refused to load (`file:`,
+        `chrome:`) never gets a document to read, and a page must not hide its ads behind one."""
+        js = self.rec.unseen.evaluate(frame, SNAPSHOT_JS, self.limits.max_inline_scripts)
+        if frame is self.page.main_frame:
+            return await self.act(js, "read the page")
+        if not frame.url.startswith(WEB_SCHEMES):
+            js.close()
+            return None
+        try:
+            return await asyncio.wait_for(js, max(0.1, min(self.limits.frame_read_timeout, self.left())))
+        except TimeoutError:
+            self.rec.note("frame_unanswered", f"a frame gave no answer: {clip(frame.url, 200)}", 0)
+            return None
+
     async def snapshot(self) -> None:
         """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""
         page, rec, obs = self.page, self.rec, self.rec.obs
@@ -215,10 +232,10 @@ class Visit:
         per_frame: dict = {}
         for frame in page.frames:
             try:
-                per_frame[frame] = await self.act(
-                    rec.unseen.evaluate(frame, SNAPSHOT_JS, self.limits.max_inline_scripts), "read a frame"
-                )
+                per_frame[frame] = await self.read_frame(frame)
             except PlaywrightError:
+                continue
+            if per_frame[frame] is None:
                 continue
             for length, text, kind in per_frame[frame]["scripts"]:
                 digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
@@ -252,6 +269,8 @@ class Visit:
             return found
 
         for frame in main.child_frames:
+            if not frame.url.startswith(WEB_SCHEMES):
+                continue
             try:
                 element = await self.act(frame.frame_element(), "locate a frame")
                 box = await self.act(element.bounding_box(), "measure a frame")

@@ -37,6 +37,12 @@ try { new WebSocket('ws://127.0.0.1:9/pool'); } catch (e) {}
 onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visitor is there
 """.replace("WASM", str(WASM_EMPTY)),
     "/pool/config.json": "{}",
+    # a pop-under on the first click, and frames the browser refuses to load: they must hide nothing
+    "/blocked-frames.html": "<html><body><p>a page</p>"
+    "<iframe src='file:///etc/passwd' width='10' height='10'></iframe>"
+    "<iframe src='chrome://settings' width='10' height='10'></iframe>"
+    "<script>document.addEventListener('click', function () { window.open('/late.html'); }, {once: true});"
+    "</script></body></html>",
     "/early.html": "<html><body><script>new Worker('/workers/early.js');</script></body></html>",
     # a worker that compiles its module on its first line and keeps it, as a miner does
     "/workers/early.js": f"self.module = new WebAssembly.Module(new Uint8Array({list(WASM_RUN)}));",
@@ -125,6 +131,14 @@ def test_a_module_a_worker_compiled_before_the_hook_was_set_is_still_found(site,
     found = [m for m in obs.wasm if m.worker == 0]
     assert [(m.source, m.size, m.exports) for m in found] == [("debugger", len(WASM_RUN), ["run"])], obs.wasm
     assert found[0].sha256 == hashlib.sha256(WASM_RUN).hexdigest()
+
+
+def test_frames_the_browser_refuses_to_load_hide_no_pop_under(site, chromium_path):
+    """A `file:` or `chrome:` frame never gets a document: reading it once held the snapshot until the visit was
+    called unresponsive, and the clicks that bring the pop-under never came."""
+    obs = visit(chromium_path, f"{site}/blocked-frames.html").result
+    assert obs.status == "ok" and not obs.hostile, (obs.status, obs.hostile, obs.notices)
+    assert f"{site}/late.html" in {w.landing_url for w in obs.windows}, obs.windows
 
 
 def test_the_sites_own_script_files_and_globals_are_kept(visited, site):
