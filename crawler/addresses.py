@@ -15,6 +15,10 @@ names: a site's redirect, an ads.txt line. They must never reach this machine or
   again when Scrapy connects, by crawler/resolver.py, so a name cannot resolve to a public address for the
   check and to a private one for the connection).
 
+The browser goes where pages send it (popups, redirects): what the crawler itself chooses to open or keep from a
+page, an ad link to follow or a landing page to read and screenshot, is held to the same rule
+(`page_chosen_refusal`), the visited site's own names and top-level label accepted.
+
 Through a proxy the proxy resolves names; a name that resolves here to a non-public address is refused all
 the same, a name that does not resolve here is left to the proxy.
 """
@@ -27,7 +31,7 @@ import re
 import socket
 from collections.abc import Iterable
 
-from .domains import public_suffix
+from .domains import host_of, public_suffix
 
 # special-use names (RFC 6761, 6762, 7686, 8375, 9476; `internal` reserved by ICANN for private use): never a
 # public site, whatever the Public Suffix List says of `.arpa` and `.onion`
@@ -131,3 +135,15 @@ async def resolved_refusal(host: str, timeout: float = 10.0) -> str | None:
         if reason:
             return f"{host} resolves to {reason}"
     return None
+
+
+async def page_chosen_refusal(url: str, sites: Iterable[str], timeout: float = 2.0) -> str | None:
+    """Why a URL a page chose must not be opened or read by the crawler (None: it may). The visited `sites`'
+    own hosts, and names under their top-level labels unknown to the Public Suffix List, are the analyst's
+    choice and accepted; anything else must be a public host (`host_refusal`, then `resolved_refusal`)."""
+    if not url.startswith(("http:", "https:", "ws:", "wss:")):
+        return None  # the browser's own pages (an error page, about:blank) and data: show nothing of a network
+    host, sites = host_of(url), [s for s in sites if s]
+    if host and any(host == s or host.endswith("." + s) for s in sites):
+        return None
+    return host_refusal(host, namespaces(sites)) or await resolved_refusal(host, timeout)

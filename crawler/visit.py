@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from .addresses import page_chosen_refusal
 from .domains import normal_url, site_of
 from .elements import ELEMENTS_JS, LIMITS
 from .gestures import Hand
@@ -352,7 +353,15 @@ class Visit:
         rec = self.rec
         opened = {normal_url(w.url, w.frame_url) for w in rec.obs.window_opens}
         opened |= {normal_url(r.url) for r in rec.obs.requests if r.navigation and r.page}
-        links = [link for link in rec.obs.ad_links if normal_url(link.url) not in opened][: self.limits.max_ad_links]
+        links = []
+        for link in rec.obs.ad_links:
+            if normal_url(link.url) in opened or len(links) >= self.limits.max_ad_links:
+                continue
+            refusal = await page_chosen_refusal(link.url, (rec.obs.site, rec.obs.final_site))
+            if refusal:
+                rec.note("not_followed", f"{clip(link.url, 300)}: {refusal}", 0)
+            else:
+                links.append(link)
         if not links or self.left() < self.limits.follow_min_left:
             return
         rec.begin_step("follow_ad", f"{len(links)} ad link(s)")

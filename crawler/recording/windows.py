@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Error as PlaywrightError
 
+from moneytrail.crawler.addresses import page_chosen_refusal
 from moneytrail.crawler.domains import normal_url, site_of
 from moneytrail.crawler.observation import Hop, RequestRecord, WindowRecord
 
@@ -193,6 +194,10 @@ class WindowChains:
     async def _look(self, page, url: str, name: str) -> tuple[str, str | None]:
         """A page's title and screenshot (one screenshot per landing URL and visit)."""
         log, limits = self.log, self.log.limits
+        refusal = await page_chosen_refusal(url, (log.obs.site, log.obs.final_site))
+        if refusal:  # a page sent the window to this machine or its network: nothing of it is kept
+            log.note("not_read", f"{clip(url, 300)}: {refusal}", None)
+            return "", None
         title = ""
         try:
             title = clip(await asyncio.wait_for(page.title(), limits.action_timeout), 300)

@@ -43,6 +43,13 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "<iframe src='chrome://settings' width='10' height='10'></iframe>"
     "<script>document.addEventListener('click', function () { window.open('/late.html'); }, {once: true});"
     "</script></body></html>",
+    # what a page points at another address of this machine (given as ?port=): an ad-like link and a pop-under
+    "/private-links.html": "<html><body><p>a page</p><script>"
+    "var other = 'http://127.0.0.2:' + new URLSearchParams(location.search).get('port');"
+    "var a = document.createElement('a'); a.href = other + '/frame.html'; a.textContent = 'ad';"
+    "a.style = 'display:block;width:300px;height:250px'; document.body.appendChild(a);"
+    "document.addEventListener('click', function () { window.open(other + '/late.html'); }, {once: true});"
+    "</script></body></html>",
     "/early.html": "<html><body><script>new Worker('/workers/early.js');</script></body></html>",
     # a worker that compiles its module on its first line and keeps it, as a miner does
     "/workers/early.js": f"self.module = new WebAssembly.Module(new Uint8Array({list(WASM_RUN)}));",
@@ -139,6 +146,24 @@ def test_frames_the_browser_refuses_to_load_hide_no_pop_under(site, chromium_pat
     obs = visit(chromium_path, f"{site}/blocked-frames.html").result
     assert obs.status == "ok" and not obs.hostile, (obs.status, obs.hostile, obs.notices)
     assert f"{site}/late.html" in {w.landing_url for w in obs.windows}, obs.windows
+
+
+def test_links_a_page_points_at_private_addresses_are_not_followed_nor_read(site, chromium_path):
+    """The crawler opens an ad link itself, and reads each landing page (title, screenshot): a page must not
+    make it open or keep a page of another address of this machine or its network."""
+    other = http.server.ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        obs = visit(chromium_path, f"{site}/private-links.html?port={other.server_address[1]}").result
+    finally:
+        other.shutdown()
+    private = f"http://127.0.0.2:{other.server_address[1]}"
+    (link,) = [a for a in obs.ad_links if a.url.startswith(private)]
+    assert not link.followed
+    assert any(n.kind == "not_followed" and "loopback" in n.text for n in obs.notices), obs.notices
+    (popup,) = [w for w in obs.windows if w.landing_url == f"{private}/late.html"]  # recorded, not read
+    assert popup.screenshot is None and not popup.landing_title, popup
+    assert any(n.kind == "not_read" for n in obs.notices), obs.notices
 
 
 def test_the_sites_own_script_files_and_globals_are_kept(visited, site):

@@ -253,3 +253,19 @@ def test_addresses_and_names_resolved_here():
     assert address_refusal("::ffff:8.8.8.8") is None and "private" in address_refusal("fd00::1")
     assert "loopback" in asyncio.run(resolved_refusal("localhost"))  # /etc/hosts: a real lookup
     assert asyncio.run(resolved_refusal("no-such-name.invalid")) is None  # unknown here: the proxy decides
+
+
+def test_what_a_page_chose_is_opened_only_on_public_hosts_or_the_visited_sites_own():
+    import asyncio
+
+    from moneytrail.crawler.addresses import page_chosen_refusal
+
+    def refusal(url, *sites):
+        return asyncio.run(page_chosen_refusal(url, sites))
+
+    assert refusal("http://127.0.0.2:8080/admin", "streamvf-hd.test") == "loopback address 127.0.0.2"
+    assert refusal("http://[::ffff:10.1.2.3]/", "example.com")  # a mapped private address
+    assert refusal("http://router.local/", "example.com") and refusal("https://intranet.corp/", "example.com")
+    assert refusal("https://ads.adnet.test/click", "streamvf-hd.test") is None  # the watchlist's own namespace
+    assert refusal("http://127.0.0.1:9000/next", "127.0.0.1") is None  # the visited site itself
+    assert refusal("chrome-error://chromewebdata/", "example.com") is None  # the browser's own page
