@@ -4,7 +4,7 @@
     hostile  the page loaded, then fought the visitor (its signals say how), or redirected in a loop
     dead     the page did not load (a network error, HTTP 400 or more, no page could be opened)
     timeout  the page's document did not arrive in time, or the visit would not end in time
-    crashed  the visited page's renderer crashed
+    crashed  the visited page's renderer crashed, or the browser went away during the visit (retried once)
 
 Hostile signals: unresponsive (an interaction got no answer), dialog_storm, popup_storm, history_spam,
 forced_download (a download before any click), beforeunload_trap, oversized_page, redirect_loop."""
@@ -25,7 +25,7 @@ class Ending:
 
     navigation_error: str | None = None  # why the visited page did not load
     http_status: int | None = None
-    crashed: bool = False  # the visited page's renderer crashed
+    crashed: bool = False  # the visited page's renderer crashed, or the browser went away
     overran: bool = False  # the visit went over its time limit and was cut
     hostile: tuple[str, ...] = ()  # hostile signals seen during the visit
 

@@ -281,11 +281,24 @@ class WatchlistSpider(scrapy.Spider):
             await self._close(page, visit["site"])
             if recorder is not None:
                 recorder.cancel()
+        if observation.status == "crashed" and not visit.get("retry") and not self.config.redis:
+            yield self._retry(request)  # once: a browser that went away is relaunched for it
+            return
         if visit["page_kind"] == "home":  # what it leads to is queued first: a crash after storing loses none of it
             for follow in self._follow_up(observation, visit):
                 yield follow
         yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"), texts=texts)
         self._visit_finished(visit["site"])
+
+    def _retry(self, request) -> scrapy.Request:
+        """A crashed visit again, under the same id, in a browser context of its own."""
+        visit = request.meta["visit"]
+        visitor = next(v for v in self.visitors if v.name == visit["visitor"])
+        again = self.visit_request(request.url, visit["site_id"], visit["site"], visit["page_kind"], visitor)
+        again.meta["visit"].update(uid=visit["uid"], retry=1)
+        again.meta["playwright_context"] = f"{visit['uid']}-retry"
+        self.logger.info("retrying the crashed visit of %s", visit["site"])
+        return again
 
     async def _observe(self, page, recorder, url, visit, status, error):
         if recorder is None:  # the browser could not open or instrument a page

@@ -96,7 +96,13 @@ class Recorder:
 
     @property
     def crashed(self) -> bool:
-        return self.pages.crashed
+        """The visited page's renderer crashed, or the whole browser went away during the visit."""
+        return self.pages.crashed or self.browser_gone
+
+    @property
+    def browser_gone(self) -> bool:
+        browser = self.context.browser
+        return browser is not None and not browser.is_connected()
 
     @property
     def document_html(self) -> str | None:
@@ -249,6 +255,9 @@ class Recorder:
             unresponsive=self.unresponsive,
             oversized_document=self.network.oversized_document,
         )
+        if self.browser_gone:  # what was recorded is what came before: not a site with nothing on it
+            self.log.note("crash", "the browser closed during the visit", 0)
+            navigation_error = navigation_error or "the browser closed during the visit"
         conclude(obs, Ending(navigation_error, http_status, self.crashed, overran, tuple(signals)))
         self.network.assign_workers()
         self.network.assign_initiators()

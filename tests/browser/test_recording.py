@@ -166,6 +166,30 @@ def test_links_a_page_points_at_private_addresses_are_not_followed_nor_read(site
     assert any(n.kind == "not_read" for n in obs.notices), obs.notices
 
 
+def test_a_visit_the_browser_left_mid_way_is_crashed_not_ok(site, chromium_path):
+    """The browser goes away while the visit waits on the page: what was recorded is kept, and the visit says it
+    was cut short (before, it was `ok` with almost nothing: a site with no ads, to the reports)."""
+    from playwright.async_api import async_playwright
+
+    async def run():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS))
+
+            async def leave():
+                await asyncio.sleep(3)
+                await browser.close()
+
+            leaving = asyncio.ensure_future(leave())
+            limits = Limits(first_settle_min=8.0, first_settle_max=8.0)
+            recorder = await visit_url(browser, f"{site}/", visit_id="gone", site="127.0.0.1", limits=limits)
+            await leaving
+            return recorder.result
+
+    obs = asyncio.run(run())
+    assert obs.status == "crashed" and obs.error == "the browser closed during the visit", (obs.status, obs.error)
+    assert any(r.url == f"{site}/assets/app.js" for r in obs.requests)  # what came before is kept
+
+
 def test_the_sites_own_script_files_and_globals_are_kept(visited, site):
     obs = visited.result
     kept = {s.url: s for s in obs.scripts}

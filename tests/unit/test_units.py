@@ -151,3 +151,38 @@ def test_a_crawl_logs_its_pending_tasks_when_asked(caplog):
     with caplog.at_level("WARNING", logger="moneytrail.crawl"):
         asyncio.run(main())
     assert "asyncio task(s) pending" in caplog.text and "waiting_for_a_context_slot" in caplog.text
+
+
+def test_a_crashed_visit_is_made_again_once_then_stored(tmp_path):
+    """A visit cut short by its renderer or its browser is retried once, under its id, in a context of its own;
+    a second crash is stored as crashed."""
+    import asyncio
+
+    import scrapy
+
+    from moneytrail.crawler.config import CrawlConfig
+    from moneytrail.crawler.items import VisitItem
+    from moneytrail.crawler.observation import Observation
+    from moneytrail.crawler.profiles import visitors
+    from moneytrail.crawler.status import Ending, conclude
+    from moneytrail.spiders.watchlist import WatchlistSpider
+
+    spider = WatchlistSpider(CrawlConfig("sandbox", db=f"sqlite:///{tmp_path / 'db'}"))
+    spider.visitors, spider.proxy = visitors((), None, None), None
+
+    async def crashed(page, recorder, url, visit, status, error):
+        obs = Observation(visit["uid"], url, visit["site"], visit["page_kind"], started_at="2026-11-26T00:00:00")
+        return conclude(obs, Ending("the browser closed during the visit", None, crashed=True)), {}
+
+    spider._observe = crashed
+    first = spider.visit_request("https://site.example/", 1, "site.example", "home", spider.visitors[0])
+
+    async def done(request):
+        return [x async for x in spider._visit_done(request, None, None)]
+
+    (again,) = asyncio.run(done(first))
+    assert isinstance(again, scrapy.Request) and again.url == first.url
+    assert again.meta["visit"]["uid"] == first.meta["visit"]["uid"] and again.meta["visit"]["retry"] == 1
+    assert again.meta["playwright_context"] != first.meta["playwright_context"]
+    (stored,) = asyncio.run(done(again))
+    assert isinstance(stored, VisitItem) and stored.observation.status == "crashed"
