@@ -4,12 +4,15 @@ The run's counts are recomputed from what was stored when it ends."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from scrapy import signals
+from scrapy.exceptions import DropItem
 from twisted.internet import task
 
 from .items import AdsTxtItem, VisitItem
+from .store import out_of_space
 from .store.adstxt import write_adstxt
 from .store.runs import HEARTBEAT_SECONDS, beat, finish_run, start_run, stored_counts
 from .store.visits import write_visit
@@ -24,6 +27,7 @@ class StorePipeline:
         self.stats = crawler.stats
         self.run_id: int | None = None
         self.heartbeat: task.LoopingCall | None = None
+        self.stopped: str | None = None  # why the crawl stops early (out of room)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -49,6 +53,26 @@ class StorePipeline:
 
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
+        if self.stopped:
+            raise DropItem(f"not stored, the crawl is stopping: {self.stopped}")
+        try:
+            return self._store(item, spider)
+        except Exception as exc:
+            full = out_of_space(exc)
+            if full is None:
+                raise
+            self._stop(full)
+            raise DropItem(f"not stored: {full}") from None
+
+    def _stop(self, full: str) -> None:
+        """Out of room: the crawl stops now (every visit after would be lost too), resumable once there is room;
+        what was not stored is visited again by the resume."""
+        self.stopped = f"{full}; stored so far is kept: once there is room, `moneytrail crawl --resume {self.run_id}`"
+        logger.error("the crawl stops: %s", self.stopped)
+        self.stats.set_value("moneytrail/stopped", self.stopped)
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="out_of_space"))
+
+    def _store(self, item, spider):
         if isinstance(item, VisitItem):
             obs = item.observation
             write_visit(

@@ -25,6 +25,7 @@ class CrawlResult:
     state: str  # finished, interrupted, failed (the crawl could not start)
     sites: int
     log_file: str | None
+    stopped: str | None = None  # why it stopped early (out of room), as said to the user
 
 
 def settings_for(config: CrawlConfig) -> Settings:
@@ -73,4 +74,5 @@ def run_crawl(config: CrawlConfig) -> CrawlResult:
         stats.get("moneytrail/state", "failed"),
         stats.get("moneytrail/sites", 0),
         config.log_file,
+        stats.get("moneytrail/stopped"),
     )

@@ -3,6 +3,7 @@ migrations (Alembic, run on open), and a URL safe to print."""
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +106,21 @@ def open_store(url: str | None = None, screenshots: str | Path | None = None, up
         migrate(engine)
     shots = Path(screenshots) if screenshots else data_home() / "screenshots"
     return Store(url, engine, sessionmaker(engine, expire_on_commit=False), shots)
+
+
+NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+FULL_DATABASE = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
+def out_of_space(exc: BaseException) -> str | None:
+    """What ran out of room, when writing failed for want of it (a full disk, a full quota, a database at its
+    size limit); None for any other failure."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS:
+            return f"no room to write a file ({os.strerror(exc.errno)})"
+        if getattr(exc, "sqlstate", None) == "53100" or any(t in str(exc).lower() for t in FULL_DATABASE):
+            return "the database is full (no room on its disk, or at its size limit)"
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return None

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from moneytrail.crawler.domains import host_of, site_of
 from moneytrail.crawler.observation import Observation
 
-from .db import Store
+from .db import Store, out_of_space
 from .findings import add_findings
 from .schema import Request, ScriptText, Visit, Window
 
@@ -36,14 +36,23 @@ def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes])
     """Write screenshot files (names are the crawler's own, never taken from a URL); name -> stored path."""
     folder = f"run-{run_id}" if run_id is not None else "no-run"
     (store.screenshots / folder).mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, data in shots.items():
-        safe = Path(name).name
-        if not safe or safe.startswith("."):
-            continue
-        (store.screenshots / folder / safe).write_bytes(data)
-        paths[name] = f"{folder}/{safe}"
+    paths: dict[str, str] = {}
+    try:
+        for name, data in shots.items():
+            safe = Path(name).name
+            if not safe or safe.startswith("."):
+                continue
+            paths[name] = f"{folder}/{safe}"
+            (store.screenshots / folder / safe).write_bytes(data)
+    except OSError:  # a full disk: no file of the visit is left behind, empty or cut
+        _remove_screenshots(store, paths.values())
+        raise
     return paths
+
+
+def _remove_screenshots(store: Store, paths) -> None:
+    for path in paths:
+        (store.screenshots / path).unlink(missing_ok=True)
 
 
 def write_visit(
@@ -63,6 +72,15 @@ def write_visit(
     obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
     for w in obs.windows:
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
+    try:
+        return _insert_visit(store, obs, run_id, site_id, findings, texts)
+    except Exception as exc:
+        if out_of_space(exc):  # the visit is not stored: neither are its files
+            _remove_screenshots(store, paths.values())
+        raise
+
+
+def _insert_visit(store: Store, obs: Observation, run_id, site_id, findings, texts) -> int:
     with store.session() as s, s.begin():
         visit = Visit(
             uid=obs.visit_id,

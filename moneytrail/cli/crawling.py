@@ -108,6 +108,8 @@ def crawl(
     result, info = run_plan(plan)
     counts = info.counts if info else {}
     summary(result.run_id, result.state, counts, plan)
+    if result.stopped:
+        raise Failure(f"the crawl stopped: {result.stopped}")
     if result.state != "finished":
         raise Failure(f"the crawl did not finish ({result.state}): see the log {plan.config.log_file}")
     if not any(counts.get(f"sites_{s}") for s in ("ok", "hostile")):
