@@ -9,6 +9,7 @@ import html
 import json
 import re
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
@@ -62,6 +63,9 @@ class Response:
     content_type: str = "text/html; charset=utf-8"
     headers: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0  # seconds to wait before answering (slow servers)
+    # a body sent in chunks as they come, for as long as it lasts (an endless page): its chunks, its pause between
+    stream: Callable[[], Iterator[bytes]] | None = None
+    stream_pause: float = 0.0
 
     @classmethod
     def html(cls, text: str, **kw) -> Response:
@@ -101,7 +105,7 @@ class Response:
         if "access-control-allow-origin" not in names:
             lines.append("Access-Control-Allow-Origin: *")
         lines += [f"{k}: {v}" for k, v in self.headers]
-        lines.append(f"Content-Length: {len(body)}")
+        lines.append("Transfer-Encoding: chunked" if self.stream else f"Content-Length: {len(body)}")
         if close:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")

@@ -190,10 +190,23 @@ class SandboxServer:
                 await asyncio.sleep(resp.delay)
             connection = headers.get("connection", headers.get("proxy-connection", "")).lower()
             close = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
+            if resp.stream is not None and method != "HEAD":
+                await self._stream(resp, writer)
+                return
             writer.write(resp.encode(head_only=method == "HEAD", close=close))
             await writer.drain()
             if close:
                 return
+
+    async def _stream(self, resp: Response, writer) -> None:
+        """A chunked body, chunk after chunk, until its end or until the client goes; the connection closes."""
+        writer.write(resp.encode(head_only=True, close=True))
+        for chunk in resp.stream():
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()  # a client that stopped reading holds the stream here, not the server's memory
+            await asyncio.sleep(resp.stream_pause)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
 
     def _refusal(self, host: str) -> Response | None:
         """A 502 like a proxy's for a host that does not exist or refuses connections, else None."""

@@ -20,9 +20,8 @@ START, END = "<!-- corpus-coverage: start (tools/corpus_report.py) -->", "<!-- c
 
 def tag_rows(sigs) -> tuple[list[str], dict]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from tagcorpus import load_corpus, observe
-
     from moneytrail.attribution.attribute import attribute
+    from tagcorpus import load_corpus, observe
 
     per: dict[str, Counter] = defaultdict(Counter)
     negatives = Counter()

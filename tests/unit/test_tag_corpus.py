@@ -4,10 +4,10 @@ extracted), negatives name nothing; the recall and precision per network meet th
 from __future__ import annotations
 
 import pytest
-from tagcorpus import load_corpus, observe
 
 from moneytrail.attribution.attribute import attribute
 from moneytrail.attribution.signatures import load
+from tagcorpus import load_corpus, observe
 
 SHAPES = load_corpus()
 
