@@ -30,8 +30,9 @@ lint: setup
 check: lint
 	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox" --hypothesis-profile=check
 
-test: setup browser packages npm lint
-	$(PY) -m pytest
+test: setup browser packages npm lint  # the tests without a browser two at a time, then those with one by one
+	$(PY) -m pytest -n 2 -m "not browser and not services"
+	$(PY) -m pytest -m "browser or services"
 
 demo: setup browser npm
 	@tools/demo.sh $(VENV)

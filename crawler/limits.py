@@ -18,6 +18,7 @@ class Limits:
     visit_timeout: float = 60.0  # for the whole visit, clicks and followed chains included
     visit_grace: float = 30.0  # past visit_timeout, before a visit that will not end is cut (status timeout)
     action_timeout: float = 5.0  # for one interaction with the page (a click, a snapshot, a screenshot)
+    busy_patience: float = 15.0  # an action got no answer: how long the page may take to answer at all
     frame_read_timeout: float = 2.0  # to read one of the page's frames (one that does not answer is skipped)
     # --- behaving like a person ----------------------------------------------------------------------------
     first_settle_min: float = 1.0  # after the page loaded, before the first scroll
@@ -63,6 +64,7 @@ class Limits:
     max_wasm_records: int = 50
     max_wasm_bytes: int = 16 * 1024 * 1024
     max_document_bytes: int = 4 * 1024 * 1024  # a visited document larger than this is not read
+    max_document_load_bytes: int = 16 * 1024 * 1024  # one still arriving past this is stopped (an endless page)
     max_inline_scripts: int = 150
     max_inline_chars: int = 16_000  # kept of each inline script (whitespace collapsed): where tags keep ids
     max_inline_total: int = 256 * 1024  # characters of inline script kept per visit, all scripts together

@@ -85,21 +85,36 @@ class Visit:
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
-    async def act(self, coro, what: str):
-        """One interaction with the page, bounded; a page that does not answer is unresponsive."""
+    async def act(self, action, what: str, retried: bool = False):
+        """One interaction with the page (`action()` makes it), bounded. One that gets no answer in time is
+        made once more if the page answers a plain question within `busy_patience` (it was busy: thousands of
+        frames or requests being made); a page that answers neither is unresponsive."""
         if self.rec.unresponsive:
-            coro.close()
             raise Unresponsive(what)
         allowed = min(self.limits.action_timeout, max(self.left(), 0.1))
         try:
-            return await asyncio.wait_for(coro, allowed)
+            return await asyncio.wait_for(action(), allowed)
         except TimeoutError:
             if allowed < self.limits.action_timeout:  # the visit's own time is up, not the page's fault
                 self.rec.note("visit_time_limit", f"{what}: the visit reached its time limit", 0)
+            elif not retried and await self.answers():
+                self.rec.note("busy_page", f"{what} got no answer in {allowed:g} s, then the page answered", 0)
+                return await self.act(action, what, retried=True)
             else:
                 self.rec.unresponsive = True
                 self.rec.note("unresponsive", f"{what} got no answer in {allowed:g} s", 0)
             raise Unresponsive(what) from None
+
+    async def answers(self) -> bool:
+        """Whether the visited page answers a plain question within `busy_patience` (and the visit's time)."""
+        patience = min(self.limits.busy_patience, self.left())
+        if patience <= 0:
+            return False
+        try:
+            await asyncio.wait_for(self.rec.unseen.evaluate(self.page.main_frame, "() => 1"), patience)
+            return True
+        except (TimeoutError, PlaywrightError):
+            return False
 
     async def settle(self, minimum: float, maximum: float) -> None:
         """Wait at least `minimum` s, then until the network has been quiet for a while (at most `maximum`)."""
@@ -161,27 +176,27 @@ class Visit:
         await self.settle(limits.first_settle_min, limits.first_settle_max)
         await self.consent()
         rec.begin_step("scroll", "down 900 px, then back up")
-        await self.act(self.hand.scroll(900), "scroll")
+        await self.act(lambda: self.hand.scroll(900), "scroll")
         await asyncio.sleep(limits.scroll_pause)
-        await self.act(self.hand.scroll(-900), "scroll")
+        await self.act(lambda: self.hand.scroll(-900), "scroll")
         await asyncio.sleep(limits.scroll_back_pause)
         await self.snapshot()
-        player = await self.act(rec.unseen.evaluate(page.main_frame, PLAYER_JS), "find the player")
+        player = await self.act(lambda: rec.unseen.evaluate(page.main_frame, PLAYER_JS), "find the player")
         if player:
             point = self.hand.near(player["x"], player["y"], player["width"], player["height"])
             rec.begin_step("click_player", f"{point[0]:.0f},{point[1]:.0f}")
-            await self.act(self.hand.click(*point), "click the player")
+            await self.act(lambda: self.hand.click(*point), "click the player")
             await asyncio.sleep(limits.player_click_pause)
         size = page.viewport_size or VIEWPORT  # a phone's screen is smaller than a desktop's
         if self.on_site():
             point = self.hand.near(size["width"] / 2, size["height"] / 2)
             rec.begin_step("click_centre", f"{point[0]:.0f},{point[1]:.0f}")
-            await self.act(self.hand.click(*point), "click the centre")
+            await self.act(lambda: self.hand.click(*point), "click the centre")
             await asyncio.sleep(limits.centre_click_pause)
         if self.on_site():
             point = self.hand.near(12, min(300, size["height"] // 2))
             rec.begin_step("click_body", f"{point[0]:.0f},{point[1]:.0f}")
-            await self.act(self.hand.click(*point), "click the body")
+            await self.act(lambda: self.hand.click(*point), "click the body")
         await self.settle(limits.settle_min, limits.settle_max)
         await self.overlays(click=True)
         await self.follow_ad_links()
@@ -212,14 +227,16 @@ class Visit:
         """A frame's snapshot. The main frame must answer (else the page is unresponsive); another frame that
         does not is skipped, noted, and the visit goes on: a frame the browser refused to load (`file:`,
         `chrome:`) never gets a document to read, and a page must not hide its ads behind one."""
-        js = self.rec.unseen.evaluate(frame, SNAPSHOT_JS, self.limits.max_inline_scripts)
+
+        def read():
+            return self.rec.unseen.evaluate(frame, SNAPSHOT_JS, self.limits.max_inline_scripts)
+
         if frame is self.page.main_frame:
-            return await self.act(js, "read the page")
+            return await self.act(read, "read the page")
         if not frame.url.startswith(WEB_SCHEMES):
-            js.close()
             return None
         try:
-            return await asyncio.wait_for(js, max(0.1, min(self.limits.frame_read_timeout, self.left())))
+            return await asyncio.wait_for(read(), max(0.1, min(self.limits.frame_read_timeout, self.left())))
         except TimeoutError:
             self.rec.note("frame_unanswered", f"a frame gave no answer: {clip(frame.url, 200)}", 0)
             return None
@@ -227,7 +244,7 @@ class Visit:
     async def snapshot(self) -> None:
         """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""
         page, rec, obs = self.page, self.rec, self.rec.obs
-        shot = await self.act(page.screenshot(type="jpeg", quality=55), "screenshot")
+        shot = await self.act(lambda: page.screenshot(type="jpeg", quality=55), "screenshot")
         obs.screenshot = rec.keep_screenshot(f"{obs.visit_id}.jpg", shot)
         seen_scripts: set[str] = set()
         per_frame: dict = {}
@@ -248,7 +265,7 @@ class Visit:
                 obs.inline_scripts.append(InlineScript(digest, length, excerpt, rec.url(frame.url), kind))
         main = page.main_frame
         try:  # the page's own globals (an isolated world has none of them)
-            names = await self.act(rec.unseen.globals(5000), "list the page's globals")
+            names = await self.act(lambda: rec.unseen.globals(5000), "list the page's globals")
         except PlaywrightError:
             names = None
         rec.keep_globals(names if names is not None else per_frame.get(main, {}).get("globals"))
@@ -273,8 +290,8 @@ class Visit:
             if not frame.url.startswith(WEB_SCHEMES):
                 continue
             try:
-                element = await self.act(frame.frame_element(), "locate a frame")
-                box = await self.act(element.bounding_box(), "measure a frame")
+                element = await self.act(lambda frame=frame: frame.frame_element(), "locate a frame")
+                box = await self.act(lambda element=element: element.bounding_box(), "measure a frame")
             except PlaywrightError:
                 box = None
             if not box:
@@ -314,7 +331,7 @@ class Visit:
         rec, obs, limits = self.rec, self.rec.obs, self.limits
         if not self.on_site():
             return
-        found = await self.act(rec.find_overlays(self.page), "find overlays")
+        found = await self.act(lambda: rec.find_overlays(self.page), "find overlays")
         site = obs.final_site
         known = {normal_url(link.url) for link in obs.ad_links}
         for overlay, _ in found:
@@ -333,7 +350,7 @@ class Visit:
                 continue
             overlay.step = rec.begin_step("click_overlay", f"{point[0]},{point[1]}")
             clicked += 1
-            await self.act(self.hand.click(*point), "click an overlay")
+            await self.act(lambda point=point: self.hand.click(*point), "click an overlay")
             await asyncio.sleep(limits.overlay_click_pause)
 
     def served_links(self) -> set[str]:

@@ -44,6 +44,7 @@ class NetworkCapture:
         self.initiators: dict[str, deque] = defaultdict(deque)
         self.document_html: str | None = None  # the visited page's own HTML, as served (bounded)
         self.oversized_document = False  # the visited page's HTML was over the limit
+        self.stopped_document = False  # its loading was stopped (still arriving past max_document_load_bytes)
         self.script_texts: dict[str, str] = {}  # sha256 -> text of the script files kept
         self.worker_requests: dict[str, deque] = defaultdict(deque)  # URL -> (worker, initiator) of workers' requests
         self.worker_sockets: dict[str, int] = {}  # WebSocket URL -> the worker that opened it

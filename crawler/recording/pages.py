@@ -24,6 +24,8 @@ from .workers import WorkerTargets
 # its scripts run (Playwright's own binding plumbing, `__playwright__binding__*`, stays: it cannot be renamed)
 BINDING = "_" + secrets.token_hex(8)
 
+# what a dialog storm's frames are told (in their own world, where the page's calls land): ask nothing more
+SILENCE_JS = "() => { for (const n of ['alert', 'confirm', 'prompt']) window[n] = function () { return null; }; }"
 TOOLBARS = 87  # pixels a desktop Chrome window's tab strip and toolbar add above the page (Linux, 100% zoom)
 
 
@@ -42,6 +44,9 @@ class PageEvents:
         self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
         self.history_calls = 0  # the most history.pushState calls a page reported
         self.crashed = False  # the visited page's renderer crashed
+        self.top_frame: str | None = None  # the visited tab's top frame (CDP id)
+        self.document_bytes: dict[str, int] = {}  # its document requests -> bytes received so far
+        self.silenced: dict[int, set] = {}  # page -> its frames told to stop asking (a dialog storm)
         self.workers = WorkerTargets(log, network, self.on_worker, identity)
         network.worker_of = self.service_worker_of
 
@@ -95,16 +100,43 @@ class PageEvents:
         session.on("Page.windowOpen", self.windows.on_window_open)
         session.on("Page.lifecycleEvent", lambda e: self.windows.on_lifecycle(pid, e))
         if pid == 0:  # who created what: the scripts that lay boxes over the visited page (overlays.py)
+            session.on("Network.requestWillBeSent", self._document_request)
+            session.on("Network.dataReceived", lambda e: self._document_data(session, e))
             await session.send("DOM.enable")
             await session.send("DOM.setNodeStackTracesEnabled", {"enable": True})
             self.log.sessions[pid] = session
         await session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
         await session.send("Page.enable")
         await self._present(page, session)
-        self.windows.attached(pid, await session.send("Page.getFrameTree"))
+        tree = await session.send("Page.getFrameTree")
+        if pid == 0:
+            self.top_frame = tree.get("frameTree", {}).get("frame", {}).get("id")
+        self.windows.attached(pid, tree)
         await session.send("Page.setLifecycleEventsEnabled", {"enabled": True})  # replays the current document's
         await self.workers.attach(session, pid)
         await self.workers.watch_shared(self.context.browser, session)  # the context's shared workers
+
+    def _document_request(self, event: dict) -> None:
+        """A document of the visited tab's top frame (its navigation requests: requestId == loaderId)."""
+        if event.get("type") == "Document" and event.get("requestId") == event.get("loaderId"):
+            if not event.get("frameId") or event.get("frameId") == self.top_frame:
+                self.document_bytes[event["requestId"]] = 0
+
+    def _document_data(self, session, event: dict) -> None:
+        """A visited document still arriving past `max_document_load_bytes` (a page that never ends): its
+        loading is stopped, as a visitor presses Esc; the page is oversized."""
+        rid, limits = event.get("requestId"), self.log.limits
+        if rid not in self.document_bytes or self.network.stopped_document:
+            return
+        self.document_bytes[rid] += int(event.get("dataLength") or 0)
+        if self.document_bytes[rid] > limits.max_document_load_bytes:
+            self.network.oversized_document = self.network.stopped_document = True
+            self.log.note(
+                "oversized_page",
+                f"the document was still arriving past {self.document_bytes[rid]} bytes: its loading was stopped",
+                0,
+            )
+            self.log.spawn(session.send("Page.stopLoading"))
 
     async def _present(self, page: Page, session) -> None:
         """The page as a person's browser shows it: its platform and client hints those of the visitor's device
@@ -162,6 +194,25 @@ class PageEvents:
             await dialog.dismiss()
         except PlaywrightError:
             pass
+        if len(log.obs.dialogs) + log.obs.limits.get("dialogs", 0) >= log.limits.dialog_storm:
+            await self._silence(dialog.page, pid)
+
+    async def _silence(self, page, pid: int) -> None:
+        """A dialog storm: the page's frames are made to stop asking (as a visitor ticks "prevent this page
+        from creating additional dialogs"), so that the visit can go on and click; each frame once."""
+        if page is None:
+            return
+        if pid not in self.silenced:
+            self.log.note("dialogs_silenced", "a dialog storm: the page's further dialogs were silenced", pid)
+        silenced = self.silenced.setdefault(pid, set())
+        for frame in list(page.frames):
+            if frame in silenced:
+                continue
+            silenced.add(frame)
+            try:
+                await asyncio.wait_for(frame.evaluate(SILENCE_JS), self.log.limits.action_timeout)
+            except (TimeoutError, PlaywrightError):
+                continue
 
     async def _on_download(self, download, pid: int) -> None:
         """Downloads are recorded and cancelled: never saved, never opened."""
