@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from moneytrail.data import DATA_DIR
 
+from .consent import MODES as CONSENT_MODES
 from .identity import Identity, default_timezone, identity
 from .proxies import browser_proxy, redact_proxy
 from .tomlfile import TomlFileError, read_toml
 
 DATA = DATA_DIR
 ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-FIELDS = ("device", "locale", "accept_language", "timezone", "country", "proxy", "user_agent")
+FIELDS = ("device", "locale", "accept_language", "timezone", "country", "proxy", "user_agent", "consent")
 OPERATING_SYSTEMS = ("linux", "android")
 _NO_SAFARI = 'Safari cannot be shown by a Chromium engine (sites see Chromium\'s APIs); use device = "android"'
 REMOVED_DEVICES = {"iphone": _NO_SAFARI, "ipad": _NO_SAFARI}
@@ -56,11 +57,12 @@ class Profile:
     proxy: str | None = field(default=None, repr=False)  # with its secrets: for the browser only
     proxy_template: str | None = None  # as written in the file (${VAR} unexpanded)
     user_agent: str | None = None
+    consent: str | None = None  # what this visitor does with cookie-consent banners (else the crawl's --consent)
 
     def record(self) -> dict:
         """What a visit stores of its profile: no secret (the proxy as written, its password redacted)."""
         out = {"name": self.name, "device": self.device.name, "locale": self.locale or "en-US"}
-        for key in ("accept_language", "timezone", "country"):
+        for key in ("accept_language", "timezone", "country", "consent"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.proxy_template:
@@ -180,6 +182,9 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
                 raise ProfileError(
                     f"{where}.timezone: {timezone!r} is no IANA time zone (such as Europe/Paris)"
                 ) from None
+        consent = entry.get("consent")
+        if consent is not None and consent not in CONSENT_MODES:
+            raise ProfileError(f"{where}.consent: one of {', '.join(CONSENT_MODES)}, not {consent!r}")
         accept = entry.get("accept_language")
         if accept is not None and not re.fullmatch(r"[A-Za-z0-9*,;=.\- ]{1,200}", accept):
             raise ProfileError(f'{where}.accept_language: an Accept-Language value such as "fr-FR,fr;q=0.9"')
@@ -208,6 +213,7 @@ def load_profiles(path: str | os.PathLike | None = None, environ: dict | None = 
             proxy,
             template,
             entry.get("user_agent"),
+            consent,
         )
     return out
 

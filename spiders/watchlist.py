@@ -221,7 +221,7 @@ class WatchlistSpider(scrapy.Spider):
                     "limits": self.limits.to_dict(),
                     "touch": visitor.device.has_touch,  # how its hand reaches the page (crawler/gestures.py)
                     "identity": self._identity(visitor),
-                    "consent": self.config.consent,
+                    "consent": visitor.consent or self.config.consent,  # the profile's own, else the crawl's
                 },
             },
         )

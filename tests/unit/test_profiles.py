@@ -63,6 +63,7 @@ def test_a_profile_gives_its_context_and_records_no_secret(tmp_path):
         (GOOD.replace(":8000", ":80o0"), "[profiles.fr].proxy: not a proxy URL"),
         (GOOD.replace("Europe/Paris", "Europe/Pariss"), "[profiles.fr].timezone: 'Europe/Pariss' is no IANA time zone"),
         (GOOD.replace('"fr-FR,fr;q=0.9"', '"fr<script>"'), "[profiles.fr].accept_language:"),
+        (GOOD + 'consent = "maybe"\n', "[profiles.fr].consent: one of accept, reject, off, not 'maybe'"),
         ("[profiles.fr]\nlocale = 3\n", "[profiles.fr].locale: must be a non-empty string"),
         ("[other]\n", "no [profiles.NAME] table"),
         ("[profiles.fr\n", "profiles.toml: "),
@@ -138,3 +139,19 @@ def test_identities_are_chrome_of_the_engine_and_agree_with_themselves():
     own = Profile("p", load_devices()["android"], "fr-FR", accept_language="fr-FR,fr;q=0.5")
     assert own.identity("156.0.8078.108").cdp_override()["acceptLanguage"] == "fr-FR"  # navigator.languages
     assert own.identity("156.0.8078.108").cdp_override()["platform"] == "Linux armv81"
+
+
+def test_a_profile_answers_consent_banners_its_own_way(tmp_path):
+    """`consent` in a profile overrides the crawl's --consent for that visitor's visits (and is recorded)."""
+    from moneytrail.crawler.config import CrawlConfig
+    from moneytrail.spiders.watchlist import WatchlistSpider
+
+    path = write(tmp_path, GOOD + 'consent = "reject"\n\n[profiles.en]\nlocale = "en-GB"\n')
+    rejects, plain = load_profiles(path, {"PW": "x"}).values()
+    assert rejects.consent == "reject" and rejects.record()["consent"] == "reject" and plain.consent is None
+    spider = WatchlistSpider(CrawlConfig("sandbox", consent="accept"))
+    consent = {
+        p.name: spider.visit_request("https://a.example/", 1, "a.example", "home", p).meta["visit"]["consent"]
+        for p in (rejects, plain)
+    }
+    assert consent == {"fr": "reject", "en": "accept"}
