@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from .app import SandboxApp, VirtualHost
+from .cloaking import INJECT_JS
 from .http import Request, Response
 from .networks import js_string
 from .world import Site
@@ -35,17 +36,10 @@ TCF_LOADER = """<script>(function () {
     if (tc.eventStatus !== "useractioncomplete" && tc.eventStatus !== "tcloaded") return;
     done = true;
     __tcfapi("removeEventListener", 2, function () {}, tc.listenerId);
-    var t = document.createElement("template");
-    t.innerHTML = tags;
-    t.content.querySelectorAll("script").forEach(function (old) {
-      var s = document.createElement("script");
-      for (var i = 0; i < old.attributes.length; i++) s.setAttribute(old.attributes[i].name, old.attributes[i].value);
-      if (!old.src) s.text = old.text;
-      old.parentNode.replaceChild(s, old);
-    });
-    slot.appendChild(t.content);
+    inject(slot, tags);
   });
-})();</script>"""
+  INJECT
+})();</script>""".replace("INJECT", INJECT_JS)
 
 
 @cache

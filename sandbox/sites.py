@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import consent, decoys, miners, networks, prebid
+from . import cloaking, consent, decoys, miners, networks, prebid
 from .app import SandboxApp
 from .http import Request, Response
 from .networks import js_string
@@ -163,10 +163,7 @@ def ads_html(world: World, site: Site, page: str) -> str:
     tags = "\n".join(s for s in snippets if s)
     if tags and site.consent:
         tags = consent.gate(site, tags)  # the tags run only once the visitor accepted the CMP's banner
-    if tags and "webdriver" in site.cloaking:
-        # cloaking: the tags are only written for browsers that do not say they are automated
-        return f"<script>if (!navigator.webdriver) {{ document.write({js_string(tags)}); }}</script>"
-    return tags
+    return cloaking.gate(site, tags) if tags else tags  # only for the visitors the site takes for people
 
 
 def page(world: World, site: Site, page_kind: str, heading: str, content: str) -> str:

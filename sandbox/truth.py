@@ -32,9 +32,12 @@ def _link(world: World, site: Site, ad: AdPlacement, campaign: Campaign, when: d
 
 
 def cloaked(site: Site) -> dict:
-    """The condition on everything the site's ad tags do: none, a browser that hides `webdriver`, or a visitor
-    who accepts the site's consent banner (`consent`: `accept`)."""
+    """The condition on everything the site's ad tags do: none, a browser that hides `webdriver`, one that real
+    detector libraries take for a person (`detectors`: `human`), or a visitor who accepts the site's consent
+    banner (`consent`: `accept`)."""
     when: dict = {"webdriver": False} if "webdriver" in site.cloaking else {}
+    if "detectors" in site.cloaking:
+        when["detectors"] = "human"  # BotD and devtools-detect take the visitor for a person
     if site.consent:
         when["consent"] = "accept"
     return when

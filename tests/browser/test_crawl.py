@@ -401,13 +401,16 @@ def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     assert (export_all(db, tmp_path / "back") / "links.csv").read_text() == before
 
 
-def test_webdriver_cloaking_is_seen_through(crawled, truth, sandbox, chromium_path):
-    """A stealthy visit sees the cloaked tags; a plain automated browser does not."""
-    site = next(s for s in truth["sites"] if "webdriver" in s["cloaking"])
+@pytest.mark.parametrize("cloaking", ["webdriver", "detectors"])
+def test_cloaking_is_seen_through(crawled, truth, sandbox, chromium_path, cloaking):
+    """The crawl sees the tags of a site that cloaks on `navigator.webdriver`, and of one that shows them only
+    when BotD and devtools-detect (from npm) take the visitor for a person; a plain automated browser sees
+    neither."""
+    site = next(s for s in truth["sites"] if cloaking in s["cloaking"])
     tag_hosts = {r["host"] for r in site["requests"]}
-    assert tag_hosts <= _visits(crawled, site)["home"].hosts()
+    assert tag_hosts and tag_hosts <= _visits(crawled, site)["home"].hosts()
     plain = asyncio.run(_visit(sandbox.address, chromium_path, site["url"], stealth=False))
-    assert not plain.hosts() & tag_hosts
+    assert plain.status == "ok" and not plain.hosts() & tag_hosts
 
 
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):

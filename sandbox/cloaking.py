@@ -1,0 +1,50 @@
+"""Cloaking: ad tags a site writes only for the visitors it takes for people, as piracy sites and their ad
+networks do to hide from crawlers and reviewers.
+
+- `webdriver`: the tags are written only when `navigator.webdriver` is false;
+- `detectors`: the tags are injected only once real detector libraries from the npm registry say "a person":
+  BotD (@fingerprintjs/botd: `load()`, then `detect()` must not say bot) and devtools-detect (DevTools must not
+  be open), loaded from the CDN as sites load them (sandbox/thirdparty.py).
+
+`INJECT_JS` is how late tags are put in the page with their scripts running (a template's scripts are inert:
+each is replaced by a new one); the consent-gated sites use it too (sandbox/consent.py)."""
+
+from __future__ import annotations
+
+from .networks import js_string
+from .thirdparty import cdn_url
+from .world import Site
+
+INJECT_JS = """function inject(slot, tags) {
+  var t = document.createElement("template");
+  t.innerHTML = tags;
+  t.content.querySelectorAll("script").forEach(function (old) {
+    var s = document.createElement("script");
+    for (var i = 0; i < old.attributes.length; i++) s.setAttribute(old.attributes[i].name, old.attributes[i].value);
+    if (!old.src) s.text = old.text;
+    old.parentNode.replaceChild(s, old);
+  });
+  slot.appendChild(t.content);
+}"""
+
+DETECTORS_LOADER = """<div id="cloaked-slot"></div><script type="module">
+import { load } from "BOTD";
+import devtools from "DEVTOOLS";
+INJECT
+const result = await (await load()).detect();
+if (!result.bot && !devtools.isOpen) inject(document.getElementById("cloaked-slot"), TAGS);
+</script>"""
+
+
+def gate(site: Site, tags: str) -> str:
+    """The ad tags of a page of `site`, as its cloaking writes them (unchanged without cloaking)."""
+    if "detectors" in site.cloaking:
+        return (
+            DETECTORS_LOADER.replace("BOTD", cdn_url("@fingerprintjs/botd", "dist/botd.esm.js"))
+            .replace("DEVTOOLS", cdn_url("devtools-detect", "index.js"))
+            .replace("INJECT", INJECT_JS)
+            .replace("TAGS", js_string(tags))
+        )
+    if "webdriver" in site.cloaking:
+        return f"<script>if (!navigator.webdriver) {{ document.write({js_string(tags)}); }}</script>"
+    return tags
