@@ -32,7 +32,7 @@ check: lint
 
 test: setup browser packages npm lint  # the tests without a browser two at a time, then those with one by one
 	$(PY) -m pytest -n 2 -m "not browser and not services"
-	$(PY) -m pytest -m "browser or services"
+	$(PY) -m pytest -m "browser or services" --durations=20
 
 demo: setup browser npm
 	@tools/demo.sh $(VENV)
