@@ -151,6 +151,59 @@
     }
   } catch (e) {}
 
+  // --- console -------------------------------------------------------------------------------------
+  // Playwright keeps the DevTools protocol's Runtime domain on, and Chromium then serialises every console
+  // argument for it (previews read getters; console.table of a large array takes 100x longer): the test by
+  // which disable-devtool and others tell an automated browser. So the console's logging methods do here
+  // what they do in a browser nobody inspects: Chromium turns the first argument into the message's text
+  // (its V8ValueStringBuilder: an Error, Date, RegExp or function through its own toString, another object
+  // through Object.prototype.toString, an array element by element) and keeps it. The text of errors is
+  // reported (the visit's console_error notes); nothing reaches the protocol client.
+  var ObjectToString = Object.prototype.toString, isArray = Array.isArray, getTime = Date.prototype.getTime;
+  var regExpSource = Object.getOwnPropertyDescriptor(RegExp.prototype, "source").get;
+  function branded(check, v) { try { Reflect.apply(check, v, []); return true; } catch (e) { return false; } }
+  function isBuiltin(v) {  // an Error, Date or RegExp of any realm (a frame's console gets the page's objects)
+    if (v instanceof Error || branded(getTime, v) || (v !== RegExp.prototype && branded(regExpSource, v))) return true;
+    try { return ObjectToString.call(v) === "[object Error]"; } catch (e) { return false; }
+  }
+  function consoleText(value) {
+    var seen = [], budget = 10000;
+    function add(v, inArray) {
+      if (inArray && (v === null || v === undefined)) return "";
+      if (typeof v === "symbol") return v.toString();
+      if (typeof v !== "object" && typeof v !== "function") return String(v);
+      if (v === null) return "null";
+      if (isArray(v)) {
+        if (seen.indexOf(v) >= 0 || seen.length > 32 || v.length > budget) return "";
+        budget -= v.length;
+        seen.push(v);
+        var parts = [];
+        for (var i = 0; i < v.length; i++) parts.push(add(v[i], true));
+        seen.pop();
+        return parts.join(",");
+      }
+      if (typeof v === "function" || isBuiltin(v)) return String(v);
+      return ObjectToString.call(v);
+    }
+    try { return add(value, false).slice(0, 4096); } catch (e) { return ""; }
+  }
+  var consoleErrors = 0;
+  ["log", "debug", "info", "warn", "error", "table", "dir", "dirxml", "trace", "group", "groupCollapsed",
+   "timeLog", "assert"].forEach(function (name) {
+    wrap(console, name, function () {
+      return function () {
+        var args = name === "assert" ? Array.prototype.slice.call(arguments, 1) : arguments;
+        if (name === "assert" && arguments[0]) return undefined;
+        var message = args.length ? consoleText(args[0]) : "";
+        if ((name === "error" || name === "assert") && consoleErrors < 50) {
+          consoleErrors++;
+          record("console_error", { text: message });
+        }
+        return undefined;
+      };
+    });
+  });
+
   // --- prompts, traps, navigations -----------------------------------------------------------------
   if (window.Notification) {
     wrap(window.Notification, "requestPermission", function (original) {

@@ -34,6 +34,10 @@ CHECKS: dict[str, tuple[str, str]] = {
         "automation",
         "console.debug of an Error read its name getter more than once (Runtime.enable)",
     ),
+    "cdp_error_new_frame": (
+        "automation",
+        "the same console probes through a new same-origin frame's console read the getters (Runtime.enable)",
+    ),
     "frame_vs_page": ("automation", "a new iframe's navigator, window.chrome or screen differ from the page's"),
     # built-ins replaced in JavaScript
     "hooks_fresh_realm_tostring": ("hooks", "a fresh realm's Function.prototype.toString shows a built-in's source"),

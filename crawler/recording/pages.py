@@ -305,3 +305,5 @@ class PageEvents:
             log.bounded(self.windows.meta_refresh, str(data.get("url", ""))[: log.limits.max_url_chars])
         elif kind == "form_submit":
             log.bounded(self.windows.form_submits, str(data.get("url", ""))[: log.limits.max_url_chars])
+        elif kind == "console_error":
+            log.note("console_error", str(data.get("text", "")), page)

@@ -50,6 +50,18 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "a.style = 'display:block;width:300px;height:250px'; document.body.appendChild(a);"
     "document.addEventListener('click', function () { window.open(other + '/late.html'); }, {once: true});"
     "</script></body></html>",
+    # a page's console: an error logged, and errors whose getters count how often they are read (a protocol
+    # client with Runtime.enable reads them again, which disable-devtool-like scripts detect)
+    "/console.html": "<html><head><title>?</title></head><body><p>a page</p><script>"
+    "console.error('boom from the page', 1);"
+    "var reads = {name: 0, stack: 0}, calls = 0;"
+    "for (var i = 0; i < 5; i++) {"
+    "  var a = new Error('probe'); Object.defineProperty(a, 'stack', {get: function () { reads.stack++; return ''; }});"
+    "  var b = new Error('probe'); Object.defineProperty(b, 'name', {get: function () { reads.name++; return 'E'; }});"
+    "  console.debug(a); console.debug(b); calls++; }"
+    "setTimeout(function () { document.title = 'name ' + reads.name + ' stack ' + reads.stack + ' calls ' + calls; },"
+    " 300);"
+    "</script></body></html>",
     "/early.html": "<html><body><script>new Worker('/workers/early.js');</script></body></html>",
     # a worker that compiles its module on its first line and keeps it, as a miner does
     "/workers/early.js": f"self.module = new WebAssembly.Module(new Uint8Array({list(WASM_RUN)}));",
@@ -207,6 +219,15 @@ def test_a_beforeunload_listener_is_a_trap_only_when_it_asks_to_stay(site, chrom
     assert harmless.status == "ok" and "beforeunload_trap" not in harmless.hostile
     trap = visit(chromium_path, f"{site}/trap.html").result
     assert trap.status == "hostile" and "beforeunload_trap" in trap.hostile, (trap.hostile, trap.dialogs)
+
+
+def test_the_console_behaves_as_in_a_browser_nobody_inspects(site, chromium_path):
+    """Console errors are recorded; the page's logged objects are read as Chromium reads them with no DevTools
+    client: an Error's name once per call, for the message text, its stack never (a client with Runtime.enable
+    reads both again)."""
+    obs = visit(chromium_path, f"{site}/console.html").result
+    assert obs.title == "name 5 stack 0 calls 5", obs.title
+    assert ("console_error", "boom from the page") in {(n.kind, n.text) for n in obs.notices}
 
 
 def test_the_page_and_python_keep_the_same_elements(chromium_path):

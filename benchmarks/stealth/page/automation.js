@@ -40,14 +40,28 @@ export function installEvaluateTrap() {
 
 // --- a protocol client with Runtime.enable makes Chromium read logged errors' properties ---------------
 export function installConsoleProbes(rounds, everyMs) {
-  const reads = { stack: 0, name: 0, rounds: 0 };
-  const round = () => {
+  // the same probes through the console of a new same-origin frame too: a fresh realm a page script can
+  // reach before anything else runs in it
+  const reads = { stack: 0, name: 0, rounds: 0, frameStack: 0, frameName: 0, frame: false };
+  let frameConsole = null;
+  try {
+    const frame = document.createElement("iframe");
+    frame.style.display = "none";
+    document.documentElement.appendChild(frame);
+    frameConsole = frame.contentWindow.console;
+    reads.frame = true;
+  } catch (e) {}
+  const probe = (log, stackKey, nameKey) => {
     const a = new Error("stack probe");
-    Object.defineProperty(a, "stack", { configurable: false, enumerable: false, get() { reads.stack++; return ""; } });
-    console.debug(a);
+    Object.defineProperty(a, "stack", { configurable: false, enumerable: false, get() { reads[stackKey]++; return ""; } });
+    log.debug(a);
     const b = new Error("name probe");
-    Object.defineProperty(b, "name", { get() { reads.name++; return "Error"; } });
-    console.debug(b);
+    Object.defineProperty(b, "name", { get() { reads[nameKey]++; return "Error"; } });
+    log.debug(b);
+  };
+  const round = () => {
+    probe(console, "stack", "name");
+    if (frameConsole) probe(frameConsole, "frameStack", "frameName");
     reads.rounds++;
     if (reads.rounds < rounds) setTimeout(round, everyMs);
   };
@@ -61,6 +75,9 @@ export function consoleChecks(report, reads) {
   // Chromium itself reads it once per call (for its own console message); a protocol client reads it again
   report("cdp_error_name_getter", reads.name > reads.rounds,
          `an Error's name getter was read ${reads.name} time(s) in ${reads.rounds} console.debug call(s)`);
+  if (!reads.frame) report("cdp_error_new_frame", null, "no new frame could be made");
+  else report("cdp_error_new_frame", reads.frameStack > 0 || reads.frameName > reads.rounds,
+              `through a new frame's console: stack read ${reads.frameStack}, name read ${reads.frameName} time(s) in ${reads.rounds} call(s)`);
 }
 
 export function evaluateCheck(report, trap) {
