@@ -413,6 +413,39 @@ def test_cloaking_is_seen_through(crawled, truth, sandbox, chromium_path, cloaki
     assert plain.status == "ok" and not plain.hosts() & tag_hosts
 
 
+def test_a_protocol_client_is_caught_but_not_the_crawl(truth, sandbox, chromium_path):
+    """The detector-cloaking site also runs disable-devtool and the anti-bot vendors' console probe. Playwright
+    with webdriver off and a real Chrome User-Agent passes BotD, but its protocol client (Runtime.enable) reads
+    the logged Error again and the site hides its tags; moneytrail's visit is taken for a person by all."""
+    from playwright.async_api import async_playwright
+
+    from moneytrail.crawler.browser import QUIET_ARGS, STEALTH_ARGS
+    from moneytrail.crawler.identity import identity
+
+    site = next(s for s in truth["sites"] if "detectors" in s["cloaking"])
+
+    async def verdict(page):
+        await page.goto(site["url"])
+        await page.wait_for_function("document.documentElement.dataset.cloaking", timeout=20000)
+        return await page.evaluate("document.documentElement.dataset.cloaking")
+
+    async def stealthy_playwright():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(
+                executable_path=chromium_path, args=[*QUIET_ARGS, *STEALTH_ARGS], proxy={"server": sandbox.address}
+            )
+            try:
+                ua = identity("linux", browser.version, None).user_agent
+                context = await browser.new_context(user_agent=ua, ignore_https_errors=True)
+                return await verdict(await context.new_page())
+            finally:
+                await browser.close()
+
+    assert "protocol-client" in asyncio.run(stealthy_playwright()).split()
+    visit = asyncio.run(_visit(sandbox.address, chromium_path, site["url"]))
+    assert site["requests"] and {r["host"] for r in site["requests"]} <= visit.hosts()
+
+
 async def _visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
     from playwright.async_api import async_playwright
 
