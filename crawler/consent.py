@@ -110,7 +110,7 @@ def autoconsent_config(mode: str) -> dict:
         "enableHeuristicDetection": False,
         "heuristicMode": "off",
         "detectRetries": 20,
-        "isMainWorld": True,  # it runs in the page's world: its rules' snippets are evaluated in place
+        "isMainWorld": False,  # it runs in an isolated world: its rules' snippets are sent to Python (`eval`)
         "prehideTimeout": 2000,
         "enablePopupMutationObserver": False,
         "visualTest": False,

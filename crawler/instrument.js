@@ -2,23 +2,24 @@
    It reports what the network does not show: window.open calls and their caller, WebAssembly modules
    compiled from bytes, Worker creations, notification prompts, beforeunload handlers, history spam, meta
    refreshes and form submissions. Python calls this function with its settings (`__MT`).
-   Nothing of its own is visible to the page: it reports through a binding with an unguessable name
-   (crawler/recording/pages.py) whose global it takes and deletes before any page script runs, it defines no
-   global, and a hooked built-in is a Proxy of the original (its source, name, length and lack of a
-   prototype stay native, seen from any realm). */
+   Nothing of its own is visible to the page: it reports through the console's native `debug`, taken before
+   the page can touch it, each message starting with an unguessable tag (crawler/recording/pages.py), which
+   Playwright's protocol client hands to Python; the page's own console calls go elsewhere (below) and never
+   reach that client. It defines no global (and needs no binding, so Playwright adds none of its own), and a
+   hooked built-in is a Proxy of the original (its source, name, length and lack of a prototype stay native,
+   seen from any realm). */
 (function (__MT) {
   "use strict";
-  var send = null, stringify = JSON.stringify;
-  function take() {  // the binding: added by Playwright to every frame, taken out of the page's sight
-    try {
-      var f = window[__MT.binding];
-      if (typeof f === "function") { send = f; delete window[__MT.binding]; }
-    } catch (e) {}
-  }
-  take();
+  var stringify = JSON.stringify, nativeConsole = console, nativeDebug = console.debug;
+  // the frame's URL as the browser has it: a document a script wrote into an empty frame (document.open)
+  // takes its writer's URL as its location, while the frame stays at about:blank
+  var created = String(location.href), empty = created === "about:blank" || created === "about:srcdoc";
   var record = function (kind, data) {
-    if (!send) take();
-    try { if (send) send(stringify({ kind: kind, data: data, frame: String(location.href) })); } catch (e) {}
+    try {
+      var here = String(location.href);
+      Reflect.apply(nativeDebug, nativeConsole,
+                    [__MT.tag, stringify({ kind: kind, data: data, frame: empty ? created : here })]);
+    } catch (e) {}
   };
   var URL_IN_STACK = /((?:blob:)?https?:\/\/[^\s()]+?):\d+:\d+/;
   function caller() {

@@ -18,6 +18,7 @@ from moneytrail.crawler.domains import site_of
 from moneytrail.crawler.observation import Overlay
 
 from .log import VisitLog, clip
+from .unseen import isolated_context
 
 CANDIDATES = 60  # positioned boxes read from the page per look
 SCANNED = 4000  # elements looked at, from the end of the document
@@ -132,8 +133,14 @@ class OverlayFinder:
     async def _read(self, session) -> list[tuple[object, list[str]]]:
         """(description, creation stack) of each candidate box, in the page's order. A box the parser made
         has no stack of its own: the stack of the link or frame it holds stands for it."""
-        result = await session.send(
-            "Runtime.evaluate", {"expression": FIND_JS, "objectGroup": GROUP, "returnByValue": False}
+        result = await session.send(  # in an isolated world: the page's own DOM methods never see the read
+            "Runtime.evaluate",
+            {
+                "expression": FIND_JS,
+                "objectGroup": GROUP,
+                "returnByValue": False,
+                "contextId": await isolated_context(session),
+            },
         )
         handle = (result.get("result") or {}).get("objectId")
         if not handle or result.get("exceptionDetails"):

@@ -20,9 +20,8 @@ from .network import NetworkCapture
 from .windows import WindowChains
 from .workers import WorkerTargets
 
-# the name of the binding instrument.js reports through: unguessable, and taken out of the page's sight before
-# its scripts run (Playwright's own binding plumbing, `__playwright__binding__*`, stays: it cannot be renamed)
-BINDING = "_" + secrets.token_hex(8)
+# the tag that starts each report of instrument.js (a console.debug message): unguessable
+REPORT_TAG = "mt" + secrets.token_hex(8)
 
 # what a dialog storm's frames are told (in their own world, where the page's calls land): ask nothing more
 SILENCE_JS = "() => { for (const n of ['alert', 'confirm', 'prompt']) window[n] = function () { return null; }; }"
@@ -252,20 +251,21 @@ class PageEvents:
         return len(log.obs.workers) - 1
 
     # --- in-page reports (instrument.js) -------------------------------------------------------------------------
-    def on_binding(self, source: dict, payload: Any) -> None:
-        """A report of instrument.js through its binding, `{kind, data, frame}` as JSON, from a frame of a page
-        (`source`: Playwright's page and frame; the frame's URL is the browser's, not the report's `location`:
-        a document written into an about:blank frame has its writer's URL there)."""
-        if not isinstance(payload, str) or len(payload) > self.log.limits.max_wasm_bytes * 2 + 65536:
+    def on_console_report(self, message) -> None:
+        """A report of instrument.js, `{kind, data, frame}` as JSON after the tag in a console.debug message of a
+        frame of the context's pages (`frame`: the frame's `location`)."""
+        if message.type != "debug":
+            return
+        text = message.text
+        if not text.startswith(REPORT_TAG + " ") or len(text) > self.log.limits.max_wasm_bytes * 2 + 65536:
             return
         try:
-            report = json.loads(payload)
+            report = json.loads(text[len(REPORT_TAG) + 1 :])
         except ValueError:
             return
         if isinstance(report, dict) and isinstance(report.get("kind"), str):
-            frame = source.get("frame")
-            frame_url = frame.url if frame is not None else str(report.get("frame", ""))
-            self.on_report(self.log.pages.get(source.get("page")), frame_url, report["kind"], report.get("data"))
+            page = self.log.pages.get(message.page) if message.page is not None else None
+            self.on_report(page, str(report.get("frame", "")), report["kind"], report.get("data"))
 
     def on_report(self, page: int | None, frame_url: str, kind: str, data: Any) -> None:
         log = self.log

@@ -32,7 +32,7 @@ from moneytrail.crawler.status import Ending, conclude, hostile_signals
 from .log import VisitLog
 from .network import NetworkCapture
 from .overlays import OverlayFinder
-from .pages import BINDING, PageEvents
+from .pages import REPORT_TAG, PageEvents
 from .unseen import Unseen
 from .windows import WindowChains
 
@@ -146,8 +146,8 @@ class Recorder:
 
     # --- attaching ------------------------------------------------------------------------------------------------
     async def attach(self) -> None:
-        settings = json.dumps({"binding": BINDING, "maxWasmBytes": self.limits.max_wasm_bytes})
-        await self.context.expose_binding(BINDING, self.pages.on_binding)
+        settings = json.dumps({"tag": REPORT_TAG, "maxWasmBytes": self.limits.max_wasm_bytes})
+        self.context.on("console", self.pages.on_console_report)
         await self.context.add_init_script(INSTRUMENT_JS.replace("__MT_SETTINGS__", settings))
         self.context.on("request", self.network.on_request)
         self.context.on("response", self.network.on_response)
@@ -159,32 +159,85 @@ class Recorder:
 
     async def attach_consent(self, page: Page) -> None:
         """autoconsent in every frame of the visited page, before the page's scripts (crawler/consent.py), unless
-        consent is `off`; its binding has a random name, which the script keeps and deletes from `window`. The
-        pages the site opens (pop-ups, ads followed) are not given it: the site's banner is on the visited page,
-        and a pop-up storm must not cost 50 copies of it."""
+        consent is `off`. It runs in an isolated world of each frame, as in the browser extension it was written
+        for, added through the visited page's CDP session: the page sees none of its DOM reads, and its binding
+        (a random name, in that world only) is not a global of the page. The pages the site opens (pop-ups, ads
+        followed) are not given it: the site's banner is on the visited page, and a pop-up storm must not cost
+        50 copies of it."""
         if self.consent.record.mode == "off":
             return
         lib = self.consent_library = library()
         self.consent.record.library = lib.name
-        binding = "__mtc" + secrets.token_hex(6)
-        await page.expose_binding(binding, self._on_consent)
-        await page.add_init_script(init_script(self.consent.record.mode, binding, lib))
+        session = self.log.sessions.get(self.log.pages.get(page))
+        if session is None:  # the page went before its session opened
+            return
+        world, binding = "mt" + secrets.token_hex(6), "__mtc" + secrets.token_hex(6)
+        session.on("Runtime.bindingCalled", lambda e: self._on_consent(session, binding, e))
+        # a binding reaches the worlds created later only with the Runtime domain on (Playwright's own session
+        # has it on already; the page's console, which it would expose, goes nowhere: instrument.js)
+        await session.send("Runtime.enable")
+        await session.send("Runtime.addBinding", {"name": binding, "executionContextName": world})
+        await session.send(
+            "Page.addScriptToEvaluateOnNewDocument",
+            {"source": init_script(self.consent.record.mode, binding, lib), "worldName": world},
+        )
 
-    def _on_consent(self, source: dict, message) -> list | None:
-        frame = source.get("frame")
-        if frame is None:
-            return None
-        if isinstance(message, dict) and message.get("type") == "mtRules":  # a frame's site-specific rules
-            return self.consent_library.rules_for(message.get("indexes"))
+    def _on_consent(self, session, binding: str, event: dict) -> None:
+        """A message of the autoconsent of one frame's isolated world (`executionContextId` names that document)."""
+        if event.get("name") != binding or not isinstance(event.get("payload"), str):
+            return
+        try:
+            sent = json.loads(event["payload"])
+        except ValueError:
+            return
+        if not isinstance(sent, dict) or not isinstance(sent.get("m"), dict):
+            return
+        message, context = sent["m"], event.get("executionContextId")
+        top = sent.get("top") is True
+        if message.get("type") == "mtRules":  # a frame's site-specific rules
+            rules = self.consent_library.rules_for(message.get("indexes"))
+            self.log.spawn(self._answer_consent(session, context, {"type": "mtRules", "rules": rules}))
+            return
+        if message.get("type") == "eval":  # a rule's snippet: the top frame's page world answers it
+            self.log.spawn(self._consent_eval(session, context, message, top))
+            return
         self.log.touch()
         self.consent.on_message(
             message,
-            frame=frame,
-            page=self.log.pages.get(source.get("page")),
-            frame_url=frame.url,
-            main_frame=frame.parent_frame is None,
+            frame=context,
+            page=0,
+            frame_url=str(sent.get("href", "")),
+            main_frame=top,
         )
-        return None
+
+    async def _consent_eval(self, session, context, message: dict, top: bool) -> None:
+        """The result of a rule's snippet (autoconsent's own code, from its isolated world), evaluated in the
+        page's world of the top frame, as autoconsent's extension does; false in a child frame or on failure
+        (a snippet runs page functions: bounded in time)."""
+        result = False
+        if top and isinstance(message.get("code"), str) and len(message["code"]) < 20_000:
+            try:
+                reply = await asyncio.wait_for(
+                    session.send(
+                        "Runtime.evaluate",
+                        {"expression": message["code"], "returnByValue": True, "timeout": 1000, "silent": True},
+                    ),
+                    2.0,
+                )
+                result = bool(reply.get("result", {}).get("value")) and "exceptionDetails" not in reply
+            except (PlaywrightError, TimeoutError):
+                pass
+        await self._answer_consent(
+            session, context, {"type": "evalResp", "id": str(message.get("id")), "result": result}
+        )
+
+    async def _answer_consent(self, session, context, answer: dict) -> None:
+        try:
+            await session.send(
+                "Runtime.evaluate", {"expression": f"__mtcAnswer({json.dumps(answer)})", "contextId": context}
+            )
+        except PlaywrightError:
+            pass  # the frame went
 
     async def add_page(self, page: Page) -> int:
         """Register a page (the visited one, a popup, a followed ad link) and listen to it."""

@@ -16,6 +16,16 @@ WORLD = "moneytrail"
 GROUP = "moneytrail-globals"
 
 
+async def isolated_context(session) -> int:
+    """The execution context of moneytrail's isolated world in the top frame of `session`'s page (made once
+    per document; the same world is returned again while the document lives)."""
+    tree = await session.send("Page.getFrameTree")
+    world = await session.send(
+        "Page.createIsolatedWorld", {"frameId": tree["frameTree"]["frame"]["id"], "worldName": WORLD}
+    )
+    return world["executionContextId"]
+
+
 class Unseen:
     def __init__(self, sessions: dict[int, Any]):
         self.sessions = sessions  # page number -> its CDP session (the visited page's: 0)
@@ -26,15 +36,11 @@ class Unseen:
         session = self.sessions.get(0)
         if session is None or frame.parent_frame is not None or frame.page.main_frame is not frame:
             return await frame.evaluate(function, arg)
-        tree = await session.send("Page.getFrameTree")
-        world = await session.send(
-            "Page.createIsolatedWorld", {"frameId": tree["frameTree"]["frame"]["id"], "worldName": WORLD}
-        )
         result = await session.send(
             "Runtime.evaluate",
             {
                 "expression": f"({function})({json.dumps(arg)})",
-                "contextId": world["executionContextId"],
+                "contextId": await isolated_context(session),
                 "returnByValue": True,
                 "awaitPromise": True,
             },

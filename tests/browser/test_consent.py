@@ -149,6 +149,13 @@ TRAPS = {
         if (e.target.id !== 'agree') return;
         setTimeout(function () { document.body.insertAdjacentHTML('beforeend', banner); }, 50);
       }, true);</script>""",
+    # a CMP autoconsent knows only by a global of the page (Cookiebot: its rule's snippet `!!window.Cookiebot`,
+    # evaluated in the page's world while the library itself runs in an isolated one)
+    "/cookiebot": '<div id="CybotCookiebotDialog"><button id="CybotCookiebotDialogBodyButtonAccept">OK</button>'
+    "</div><script>window.Cookiebot = {hasResponse: false, dialog: {visible: true}, declined: false};"
+    "document.getElementById('CybotCookiebotDialogBodyButtonAccept').onclick = function () {"
+    "  Cookiebot.hasResponse = true; Cookiebot.dialog.visible = false;"
+    "  document.getElementById('CybotCookiebotDialog').remove(); };</script>",
 }
 
 
@@ -195,3 +202,10 @@ def test_autoconsent_clicks_only_the_cmps_own_button(trap_sandbox, chromium_path
     assert obs.status == "ok" and obs.consent.outcome() == "accepted"
     assert [c.clicks for c in obs.consent.cmps] == [1]  # answered once; the banner put back is left alone
     assert asked == [] and "ads.cmp-trap.test" not in obs.hosts()  # the decoy "Accept all cookies" ad: never
+
+
+def test_a_cmp_known_by_a_page_global_is_answered(trap_sandbox, chromium_path):
+    running, _ = trap_sandbox
+    obs = asyncio.run(asyncio.wait_for(_visit(running.address, chromium_path, "https://cmp-trap.test/cookiebot"), 300))
+    (cmp,) = obs.consent.cmps
+    assert cmp.name.lower() == "cybotcookiebot" and cmp.outcome == "done" and cmp.clicks >= 1, cmp

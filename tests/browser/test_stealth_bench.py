@@ -81,3 +81,18 @@ def test_a_moneytrail_crawl_visits_the_page_with_its_profile_and_clicks(chromium
     # the crawler's clicks reached the page: the player was clicked, by trusted events
     assert "the player was clicked" in record["checks"]["click_dead_centre"]["detail"]
     assert record["checks"]["untrusted_click"]["bot"] is False
+    # nothing of the automation shows: no binding or global, no read from the page's world, no protocol
+    # client behind the console, webdriver off natively (consent handling on: the profile's default)
+    for name in (
+        "webdriver_true",
+        "webdriver_getter",
+        "playwright_globals",
+        "moneytrail_globals",
+        "evaluate_in_page_world",
+        "cdp_error_stack_getter",
+        "cdp_error_name_getter",
+        "cdp_error_new_frame",
+        "disable_devtool",
+        "botd",
+    ):
+        assert record["checks"][name]["bot"] is False, (name, record["checks"][name]["detail"])
