@@ -12,6 +12,9 @@
   try { delete globalThis[__MTC.binding]; } catch (e) {}
   if (typeof binding !== "function") return;
   const top = window.top === window;
+  // no CMP lives in a child frame without a document of its own (about:blank, srcdoc: ad slots, a page's
+  // thousands of written frames): the library is not started there
+  if (!top && !/^https?:$/.test(location.protocol)) return;
   const report = (message) => binding(JSON.stringify({ m: message, href: String(location.href), top: top }));
   const waiting = { rules: null };
   globalThis.__mtcAnswer = (answer) => {  // an isolated world's global: no page script can reach it
