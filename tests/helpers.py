@@ -53,3 +53,35 @@ def _log_end(args, chars: int = 20000) -> str:
 def start_cli(*args, env: dict | None = None, home: str | Path | None = None, **kwargs) -> subprocess.Popen:
     """Start `moneytrail ARGS...` in the background (a server, a crawl to kill)."""
     return subprocess.Popen([*MONEYTRAIL, *map(str, args)], env=cli_env(env, home), **kwargs)
+
+
+def ok_sites(truth: dict) -> list[dict]:
+    """The sandbox truth's sites a visit must end `ok` on."""
+    return [s for s in truth["sites"] if s["status"] == "ok"]
+
+
+async def sandbox_visit(proxy, chromium_path, url, stealth=True, locale=None, username=None):
+    """One visit of `url` through the sandbox's proxy by the crawler's own visit code (no Scrapy): its
+    Observation."""
+    from playwright.async_api import async_playwright
+
+    from moneytrail.crawler.browser import QUIET_ARGS, STEALTH_ARGS
+    from moneytrail.crawler.domains import site_of
+    from moneytrail.crawler.visit import visit_url
+
+    server = {"server": proxy, **({"username": username, "password": "secret"} if username else {})}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=chromium_path, args=[*QUIET_ARGS, *(STEALTH_ARGS if stealth else ())], proxy=server
+        )
+        try:
+            rec = await visit_url(
+                browser,
+                url,
+                visit_id="t",
+                site=site_of(url),
+                profile={"locale": locale} if locale else None,
+            )
+            return rec.result
+        finally:
+            await browser.close()

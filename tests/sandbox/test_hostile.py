@@ -72,7 +72,7 @@ def browser(server, chromium_path):
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(ignore_https_errors=True, accept_downloads=False)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(30_000)  # a bound for failures: a page behind a popup storm answers late under load
     yield ctx
     ctx.close()
 
