@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,23 +56,31 @@ def test_a_protocol_client_is_caught_but_not_the_crawl(truth, sandbox, chromium_
     assert site["requests"] and {r["host"] for r in site["requests"]} <= visit.hosts()
 
 
-def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chromium_path):
-    """`--proxy` with a geo proxy's credentials reaches the browser and the plain requests alike; the
-    password never reaches the log or the store; country and language change the ads."""
+@contextmanager
+def geo_sandbox(world, truth: dict, tmp_path: Path):
+    """The sandbox behind a geo proxy that asks for credentials, and a watchlist of its two sites whose ads
+    change with the visitor's country and language: (running server, its host:port, the country site, the
+    language site, the watchlist)."""
     from moneytrail.sandbox.build import build_app
     from moneytrail.sandbox.server import SandboxServer, SandboxThread
 
     by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
     by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
+    server = SandboxServer(build_app(world), tmp_path / "sandbox", require_proxy_auth=True)
+    with SandboxThread(server) as running:
+        watchlist = tmp_path / "two.txt"
+        watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
+        yield running, running.address.split("://", 1)[1], by_country, by_language, watchlist
+
+
+def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chromium_path):
+    """`--proxy` with a geo proxy's credentials reaches the browser and the plain requests alike; the
+    password never reaches the log or the store; country and language change the ads."""
 
     def landing(site, **when):
         return next(link["landing"] for link in site["links"] if link["when"] == when)
 
-    server = SandboxServer(build_app(world), tmp_path / "sandbox", require_proxy_auth=True)
-    with SandboxThread(server) as running:
-        host_port = running.address.split("://", 1)[1]
-        watchlist = tmp_path / "two.txt"
-        watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
+    with geo_sandbox(world, truth, tmp_path) as (running, host_port, by_country, by_language, watchlist):
         db = f"sqlite:///{tmp_path / 'geo.db'}"
         result = run_cli(
             "crawl",
@@ -143,22 +152,14 @@ def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, worl
     from sqlalchemy import select
 
     from moneytrail.crawler.store.schema import FindingLink, Run, Visit
-    from moneytrail.sandbox.build import build_app
-    from moneytrail.sandbox.server import SandboxServer, SandboxThread
 
-    by_country = next(s for s in truth["sites"] if "country" in s["cloaking"])
-    by_language = next(s for s in truth["sites"] if "language" in s["cloaking"])
-    server = SandboxServer(build_app(world), tmp_path / "sandbox", require_proxy_auth=True)
-    with SandboxThread(server) as running:
-        host_port = running.address.split("://", 1)[1]
+    with geo_sandbox(world, truth, tmp_path) as (running, host_port, by_country, by_language, watchlist):
         (tmp_path / "profiles.toml").write_text(
             f'[profiles.fr-desktop]\ndevice = "desktop"\nlocale = "fr-FR"\ncountry = "FR"\n'
             f'proxy = "http://analyst-country-fr:${{GEO_PW}}@{host_port}"\n\n'
             f'[profiles.de-mobile]\ndevice = "android"\nlocale = "de-DE"\ncountry = "DE"\ntimezone = "Europe/Berlin"\n'
             f'proxy = "http://analyst-country-de:${{GEO_PW}}@{host_port}"\n'
         )
-        watchlist = tmp_path / "two.txt"
-        watchlist.write_text(f"{by_country['url']}\n{by_language['url']}\n")
         db = f"sqlite:///{tmp_path / 'profiles.db'}"
         result = run_cli(
             "crawl",
