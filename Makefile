@@ -30,9 +30,9 @@ lint: setup
 check: lint
 	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox" --hypothesis-profile=check
 
-test: setup browser packages npm lint  # two at a time: the tests without a browser, then those with one (a file each)
+test: setup browser packages npm lint  # the tests without a browser two at a time, then those with one by one
 	$(PY) -m pytest -n 2 -m "not browser and not services"
-	$(PY) -m pytest -n 2 --dist loadfile -m "browser or services" --durations=20
+	$(PY) -m pytest -m "browser or services" --durations=20
 
 demo: setup browser npm
 	@tools/demo.sh $(VENV)

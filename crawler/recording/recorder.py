@@ -173,14 +173,17 @@ class Recorder:
             return
         world, binding = "mt" + secrets.token_hex(6), "__mtc" + secrets.token_hex(6)
         session.on("Runtime.bindingCalled", lambda e: self._on_consent(session, binding, e))
-        # a binding reaches the worlds created later only with the Runtime domain on (Playwright's own session
-        # has it on already; the page's console, which it would expose, goes nowhere: instrument.js)
-        await session.send("Runtime.enable")
-        await session.send("Runtime.addBinding", {"name": binding, "executionContextName": world})
-        await session.send(
-            "Page.addScriptToEvaluateOnNewDocument",
-            {"source": init_script(self.consent.record.mode, binding, lib), "worldName": world},
-        )
+        try:
+            # a binding reaches the worlds created later only with the Runtime domain on (Playwright's own
+            # session has it on already; the page's console, which it would expose, goes nowhere: instrument.js)
+            await session.send("Runtime.enable")
+            await session.send("Runtime.addBinding", {"name": binding, "executionContextName": world})
+            await session.send(
+                "Page.addScriptToEvaluateOnNewDocument",
+                {"source": init_script(self.consent.record.mode, binding, lib), "worldName": world},
+            )
+        except PlaywrightError:
+            pass  # the page or the browser went meanwhile: the visit says so
 
     def _on_consent(self, session, binding: str, event: dict) -> None:
         """A message of the autoconsent of one frame's isolated world (`executionContextId` names that document)."""
