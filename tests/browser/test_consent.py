@@ -101,7 +101,9 @@ def test_the_observation_says_which_cmp_and_what_was_done(crawls, gated):
             assert consent.outcome() == outcome and consent.errors == []
             cmp = next(c for c in consent.cmps if c.page == 0 and c.main_frame)
             assert (cmp.name, cmp.outcome, cmp.result, cmp.clicks) == (name, "done", True, 1)
-            assert cmp.detected_at <= cmp.popup_at <= cmp.done_at and consent.waited > 0
+            # the visit waits only for a CMP found by the time it reaches its consent step; one found a moment
+            # later (a loaded machine) is answered without that wait, still before the visit's clicks (below)
+            assert cmp.detected_at <= cmp.popup_at <= cmp.done_at
             steps = {s.n: s for s in obs.steps}
             assert steps[cmp.step].action == "consent" and steps[cmp.step].detail == f"{name}: {mode}"
             first_click = min(s.n for s in obs.steps if s.action.startswith("click"))
