@@ -93,8 +93,21 @@ class ReliableQueue(Base):
         strip_secrets(request)
         self.server.lpush(self.key, self._encode_request(request))
 
+    def has_room(self) -> bool:
+        """Whether this worker can start a visit now. A worker takes a request only then: what it cannot run
+        yet stays in the shared queue for the other workers (Scrapy asks for up to CONCURRENT_REQUESTS, so the
+        first worker to ask would otherwise take them all and leave the others idle)."""
+        crawler = getattr(self.spider, "crawler", None)
+        engine = getattr(crawler, "engine", None)
+        if engine is None:
+            return True
+        limit = crawler.settings.getint("PLAYWRIGHT_MAX_CONTEXTS")
+        return limit <= 0 or len(engine.downloader.active) < limit
+
     def pop(self, timeout=0):
         self.heartbeat()
+        if not self.has_room():
+            return None
         for _ in range(2):
             raw = self.server.lmove(self.key, self.doing, "RIGHT", "LEFT")
             if raw is None:

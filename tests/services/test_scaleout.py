@@ -103,6 +103,7 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
         if stored >= 2 and taken:
             break
         time.sleep(0.2)
+    assert first.poll() is None, "the first worker ended by itself: " + first.communicate()[0][-3000:]
     assert taken, "the first worker never held a visit"
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
@@ -144,3 +145,37 @@ def test_queued_requests_carry_no_proxy_secret():
     strip_secrets(request)
     assert b"Proxy-Authorization" not in request.headers and "proxy" not in request.meta
     assert "_auth_proxy" not in request.meta and request.meta["playwright_context_kwargs"] == {"locale": "fr-FR"}
+
+
+def test_a_worker_takes_only_the_visits_it_can_start(redis_url):
+    """Scrapy asks its scheduler for up to CONCURRENT_REQUESTS requests; a worker whose browser contexts are
+    all busy takes none, so the queue's other visits go to idle workers instead of waiting behind its own."""
+    from types import SimpleNamespace
+
+    import redis
+    import scrapy
+    from scrapy.settings import Settings
+
+    from moneytrail.crawler.distributed import ReliableQueue, keys
+
+    server = redis.Redis.from_url(redis_url)
+    active: set = set()
+    crawler = SimpleNamespace(
+        settings=Settings({"PLAYWRIGHT_MAX_CONTEXTS": 2}),
+        engine=SimpleNamespace(downloader=SimpleNamespace(active=active)),
+    )
+    spider = SimpleNamespace(
+        crawler=crawler, worker_id="w-room", already_stored=lambda r: False, restore_secrets=lambda r: None
+    )
+    spider.name = "watchlist"
+    queue = ReliableQueue(server, spider, keys(77)["queue"])
+    for n in range(5):
+        queue.push(scrapy.Request(f"https://site{n}.test/"))
+    taken = []
+    while (request := queue.pop()) is not None:
+        taken.append(request)
+        active.add(request)  # as Scrapy's downloader does with each request it fetches
+    assert len(taken) == 2 and len(queue) == 3
+    active.discard(taken[0])  # a visit ended: room for one more
+    active.add(queue.pop())
+    assert queue.pop() is None and len(queue) == 2
