@@ -20,7 +20,8 @@ Fields (the `moneytrail crawl` flag in brackets):
   limits         overrides of crawler/limits.py, name -> number [--limit NAME=VALUE, repeatable]
   proxy          proxy URL for the browser and plain requests (a secret: redacted in the record) [--proxy]
 Per process, never recorded: db [--db], screenshots [--screenshots], log_file [--log], progress
-[--progress/--no-progress], resume (the run to go on with) [--resume], redis (a worker's queue).
+[--progress/--no-progress], resume (the run to go on with) [--resume], redis (a worker's queue), dead_after
+(a worker's seconds without a heartbeat after which the others take its visits back) [--dead-after].
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .proxies import redact_proxy
 CONFIG_VERSION = 1
 SETTING = "MONEYTRAIL_CRAWL"
 MAX_PAGES, MAX_CONCURRENCY = 20, 32
+MIN_DEAD_AFTER = 15  # a worker's heartbeat is refreshed every 5 s at that, and on every take
 # recorded with the run (and kept by schedules); the rest belongs to one process
 RECORDED = (
     "watchlist",
@@ -83,6 +85,7 @@ class CrawlConfig:
     progress: bool = True
     resume: int | None = None
     redis: str | None = None  # a worker of run `resume`, its queue in this Redis
+    dead_after: int = 60  # a worker: gone for the others after this long without a heartbeat
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "profiles", tuple(p for p in self.profiles if p))
@@ -93,6 +96,8 @@ class CrawlConfig:
             raise ConfigError(f"pages must be between 0 and {MAX_PAGES}, not {self.pages}")
         if not 1 <= int(self.concurrency) <= MAX_CONCURRENCY:
             raise ConfigError(f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {self.concurrency}")
+        if not MIN_DEAD_AFTER <= int(self.dead_after) <= 3600:
+            raise ConfigError(f"dead-after must be between {MIN_DEAD_AFTER} and 3600 seconds, not {self.dead_after}")
         if self.consent not in CONSENT_MODES:
             raise ConfigError(f"consent must be one of {', '.join(CONSENT_MODES)}, not {self.consent!r}")
         try:

@@ -27,7 +27,8 @@ from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
-HEARTBEAT_TTL = 60  # seconds without a heartbeat after which a worker is dead (refreshed every 10 s, and on every take)
+# seconds without a heartbeat after which a worker is dead, by default (`moneytrail worker --dead-after`)
+HEARTBEAT_TTL = 60
 MAX_ATTEMPTS = 3  # a request taken this many times without being stored goes to the dead-letter list
 ACTIVE = "mt:runs"
 
@@ -75,6 +76,8 @@ class ReliableQueue(Base):
             getattr(spider, "worker_id", None) or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         )
         self.base = key.rsplit(":", 1)[0]
+        settings = getattr(getattr(spider, "crawler", None), "settings", None)
+        self.ttl = settings.getint("MONEYTRAIL_WORKER_TTL", HEARTBEAT_TTL) if settings is not None else HEARTBEAT_TTL
         self.doing = f"{self.base}:doing:{self.worker}"
         self.alive = f"{self.base}:alive:{self.worker}"
         self.workers = f"{self.base}:workers"
@@ -85,7 +88,7 @@ class ReliableQueue(Base):
 
     def heartbeat(self) -> None:
         pipe = self.server.pipeline()
-        pipe.set(self.alive, b"1", ex=HEARTBEAT_TTL)
+        pipe.set(self.alive, b"1", ex=self.ttl)
         pipe.sadd(self.workers, self.worker)
         pipe.execute()
 
@@ -209,7 +212,7 @@ class WorkerScheduler(Scheduler):
         from twisted.internet import task
 
         self._beat = task.LoopingCall(self.queue.heartbeat)
-        self._beat.start(10, now=True)
+        self._beat.start(min(10, self.queue.ttl / 3), now=True)  # refreshed well before it expires
 
     def close(self, reason):
         if getattr(self, "_beat", None) and self._beat.running:
@@ -218,9 +221,10 @@ class WorkerScheduler(Scheduler):
         super().close(reason)
 
 
-def worker_settings(redis_url: str, run: int) -> dict:
+def worker_settings(redis_url: str, run: int, dead_after: int = HEARTBEAT_TTL) -> dict:
     k = keys(run)
     return {
+        "MONEYTRAIL_WORKER_TTL": dead_after,
         "SCHEDULER": "moneytrail.crawler.distributed.WorkerScheduler",
         "SCHEDULER_QUEUE_CLASS": "moneytrail.crawler.distributed.ReliableQueue",
         "SCHEDULER_QUEUE_KEY": k["queue"],

@@ -37,7 +37,7 @@ def settings_for(config: CrawlConfig) -> Settings:
     if config.redis:  # a worker: the run's shared queue (crawler/distributed.py)
         from .distributed import worker_settings
 
-        values.update(worker_settings(config.redis, config.resume))
+        values.update(worker_settings(config.redis, config.resume, config.dead_after))
     settings.setdict(values, priority="cmdline")
     return settings
 

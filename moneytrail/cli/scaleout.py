@@ -62,6 +62,15 @@ def worker(
     log_file: Annotated[
         Path | None, typer.Option("--log", help="Scrapy's log (default: <data home>/logs/worker-<time>.log)")
     ] = None,
+    dead_after: Annotated[
+        int,
+        typer.Option(
+            "--dead-after",
+            min=15,
+            max=3600,
+            help="seconds without this worker's heartbeat after which the other workers take its visits back (15-3600)",
+        ),
+    ] = 60,
 ) -> None:
     """Take visits from the shared queue until the run is done (scale-out). Exit 0 when the run finished."""
     from moneytrail.crawler.store.runs import run_info
@@ -85,6 +94,7 @@ def worker(
         profiles_file=str(profiles) if profiles else None,
         concurrency=concurrency,
         log_file=str(log_file) if log_file else None,
+        dead_after=dead_after,
     )
     plan = plan_crawl(config)
     note(f"worker on run {run} (watchlist {plan.watchlist}); log: {plan.config.log_file}")

@@ -80,6 +80,8 @@ def test_two_workers_one_killed_nothing_lost_same_results(sandbox, truth, tmp_pa
                 proxy,
                 "--concurrency",
                 "2",
+                "--dead-after",
+                "20",  # the killed worker's visits are taken back 20 s after its last heartbeat
                 "--log",
                 str(tmp_path / f"w{n}.log"),
             ],
