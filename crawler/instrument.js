@@ -227,6 +227,90 @@
       });
     }
   } catch (e) {}
+  // --- frames --------------------------------------------------------------------------------------
+  // Chromium lets one page hold 1,000 frames, about 0.8 MB each, and a script makes them in one loop long
+  // before any event of theirs reaches Python. Past `maxFrames` child frames of a window, what a script asks
+  // to add a frame to it is not done (silently, as past Chromium's own limit), and the page is reported once.
+  var maxFrames = __MT.maxFrames, framesRefused = 0;
+  function getter(owner, name) { var d = Object.getOwnPropertyDescriptor(owner, name); return d && d.get; }
+  var childFrames = getter(window, "length"), nodeName = getter(Node.prototype, "nodeName"),
+      nodeType = getter(Node.prototype, "nodeType");
+  var queries = { 1: Element.prototype.querySelector, 11: DocumentFragment.prototype.querySelector };
+  var FRAMES = { IFRAME: 1, FRAME: 1, OBJECT: 1, EMBED: 1 }, FRAME_SELECTOR = "iframe,frame,object,embed";
+  var FRAME_MARKUP = /<\s*(i?frame|object|embed)[\s>\/]/i;
+  function full() {
+    try { return Reflect.apply(childFrames, window, []) >= maxFrames; } catch (e) { return false; }
+  }
+  function holdsFrame(node) {
+    try {
+      if (FRAMES[Reflect.apply(nodeName, node, [])] === 1) return true;
+      var query = queries[Reflect.apply(nodeType, node, [])];
+      return !!query && Reflect.apply(query, node, [FRAME_SELECTOR]) !== null;
+    } catch (e) { return false; }  // not a node: the native call says so
+  }
+  function refused(args, markup) {  // whether this call would add a frame to a window that holds enough
+    if (!(maxFrames > 0) || !full()) return false;
+    for (var i = 0; i < args.length; i++) {
+      if (markup ? FRAME_MARKUP.test(text(args[i])) : holdsFrame(args[i])) {
+        if (framesRefused++ === 0) record("frame_storm", { frames: maxFrames, caller: caller() });
+        return true;
+      }
+    }
+    return false;
+  }
+  function guard(owner, name, markup, result) {  // `result(self, args)`: what a refused call returns
+    wrap(owner, name, function (original) {
+      return function () {
+        return refused(arguments, markup) ? result(this, arguments) : Reflect.apply(original, this, arguments);
+      };
+    });
+  }
+  function first(self, args) { return args[0]; }
+  function second(self, args) { return args[1]; }
+  function nothing() {}
+  guard(Node.prototype, "appendChild", false, first);
+  guard(Node.prototype, "insertBefore", false, first);
+  guard(Node.prototype, "replaceChild", false, second);
+  ["append", "prepend", "after", "before", "replaceWith", "replaceChildren"].forEach(function (name) {
+    guard(Element.prototype, name, false, nothing);
+  });
+  ["after", "before", "replaceWith"].forEach(function (name) { guard(CharacterData.prototype, name, false, nothing); });
+  guard(Element.prototype, "insertAdjacentElement", false, function () { return null; });
+  guard(Range.prototype, "insertNode", false, nothing);
+  guard(Element.prototype, "insertAdjacentHTML", true, nothing);
+  guard(Element.prototype, "setHTMLUnsafe", true, nothing);
+  // what scripts write into a document while it loads: past `maxWritten` characters a window's writes are not
+  // done (20,000 writes of 2 KB took the renderer past 1 GB), and the page is reported once
+  var maxWritten = __MT.maxWritten, written = 0, writesRefused = 0;
+  ["write", "writeln"].forEach(function (name) {
+    wrap(Document.prototype, name, function (original) {
+      return function () {
+        if (refused(arguments, true)) return;
+        if (maxWritten > 0) {
+          for (var i = 0; i < arguments.length; i++) {
+            try { written += String(arguments[i]).length; } catch (e) {}
+          }
+          if (written > maxWritten) {
+            if (writesRefused++ === 0) record("write_flood", { chars: maxWritten, caller: caller() });
+            return;
+          }
+        }
+        return Reflect.apply(original, this, arguments);
+      };
+    });
+  });
+  [[Element.prototype, "innerHTML"], [Element.prototype, "outerHTML"], [ShadowRoot.prototype, "innerHTML"]]
+    .forEach(function (pair) {
+      try {
+        var d = Object.getOwnPropertyDescriptor(pair[0], pair[1]);
+        if (!d || !d.set) return;
+        var set = d.set;
+        d.set = new Proxy(set, {
+          apply: function (target, self, args) { if (!refused(args, true)) Reflect.apply(set, self, args); },
+        });
+        Object.defineProperty(pair[0], pair[1], d);
+      } catch (e) {}
+    });
   var historyCalls = 0;
   ["pushState", "replaceState"].forEach(function (name) {
     wrap(History.prototype, name, function (original) {

@@ -64,7 +64,8 @@ class Limits:
     max_wasm_records: int = 50
     max_wasm_bytes: int = 16 * 1024 * 1024
     max_document_bytes: int = 4 * 1024 * 1024  # a visited document larger than this is not read
-    max_document_load_bytes: int = 16 * 1024 * 1024  # one still arriving past this is stopped (an endless page)
+    # one still arriving past this is stopped (an endless page: at 16 MiB its renderer held 575 MB)
+    max_document_load_bytes: int = 8 * 1024 * 1024
     max_inline_scripts: int = 150
     max_inline_chars: int = 16_000  # kept of each inline script (whitespace collapsed): where tags keep ids
     max_inline_total: int = 256 * 1024  # characters of inline script kept per visit, all scripts together
@@ -80,6 +81,10 @@ class Limits:
     # --- what makes a visit hostile -------------------------------------------------------------------------
     dialog_storm: int = 10  # this many dialogs
     history_spam: int = 20  # this many history.pushState calls
+    frame_storm: int = 100  # child frames of one window past which a script adds no more (0: no cap). Chromium
+    # allows 1,000 per page, about 0.8 MB each: a page making them in a loop took the crawl past 1.5 GB
+    write_flood: int = 4 * 1024 * 1024  # characters one window's scripts may document.write (0: no cap); past
+    # it their writes are not done: 20,000 writes of 2 KB took the renderer past 1 GB
 
     @classmethod
     def from_dict(cls, given: dict | None) -> Limits:

@@ -7,7 +7,8 @@
     crashed  the visited page's renderer crashed, or the browser went away during the visit (retried once)
 
 Hostile signals: unresponsive (an interaction got no answer), dialog_storm, popup_storm, history_spam,
-forced_download (a download before any click), beforeunload_trap, oversized_page, redirect_loop."""
+forced_download (a download before any click), beforeunload_trap, oversized_page, redirect_loop, frame_storm (a
+script went on adding frames past limits.frame_storm), write_flood (scripts wrote past limits.write_flood)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,14 @@ def navigation_status(error: str | None, http_status: int | None) -> tuple[str, 
 
 
 def hostile_signals(
-    obs: Observation, limits: Limits, *, history_calls: int, unresponsive: bool, oversized_document: bool
+    obs: Observation,
+    limits: Limits,
+    *,
+    history_calls: int,
+    unresponsive: bool,
+    oversized_document: bool,
+    frame_storm: bool,
+    write_flood: bool,
 ) -> list[str]:
     """What in a visit's observation (and its recorder's counters) shows a page fighting its visitor."""
     signals = []
@@ -62,6 +70,10 @@ def hostile_signals(
         signals.append("unresponsive")
     if oversized_document:
         signals.append("oversized_page")
+    if frame_storm:
+        signals.append("frame_storm")
+    if write_flood:
+        signals.append("write_flood")
     return signals
 
 

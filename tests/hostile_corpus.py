@@ -58,13 +58,13 @@ CORPUS: dict[str, tuple[set[str], bool]] = {
     "cookie-bomb-corpus.test": ({"ok"}, True),
     "redirect-storm-corpus.test": ({"hostile", "dead"}, False),
     "open-loop-corpus.test": ({"hostile"}, False),  # its windows crowd the control one out: by design
-    "write-flood-corpus.test": (LOADS, True),
+    "write-flood-corpus.test": ({"hostile"}, True),  # 36 MB written: the writes past 4 Mi characters are not done
     "deep-dom-corpus.test": (LOADS, True),  # 1,000 levels
     "renderer-crash-corpus.test": ({"crashed"}, False),  # 20,000 levels: Chromium 156's renderer dies (3,000 do)
     "frame-alerts-corpus.test": ({"hostile"}, True),
-    # 5,000 frames made at once: even under plain Playwright the page answers nothing for ~45 s (the DevTools
-    # protocol's work per frame), so the visit calls it unresponsive before the control ad's click
-    "many-frames-corpus.test": (LOADS, False),
+    # 5,000 frames made at once: Chromium would hold 1,000 (plain Playwright's page then answers nothing for ~45
+    # s); past 100 none is made, and the page goes on to its ad
+    "many-frames-corpus.test": ({"hostile"}, True),
 }
 
 

@@ -42,6 +42,8 @@ class PageEvents:
         self.ready: dict[Page, asyncio.Future] = {}
         self.opening = 0  # pages the visit itself is opening (followed ad links), not the site
         self.history_calls = 0  # the most history.pushState calls a page reported
+        self.frame_storm = False  # a page's script went on adding frames past the cap (limits.frame_storm)
+        self.write_flood = False  # a page's scripts wrote more than limits.write_flood characters into it
         self.crashed = False  # the visited page's renderer crashed
         self.top_frame: str | None = None  # the visited tab's top frame (CDP id)
         self.document_bytes: dict[str, int] = {}  # its document requests -> bytes received so far
@@ -301,6 +303,14 @@ class PageEvents:
             count = data.get("count")
             if isinstance(count, int | float) and count == count:  # a number, not NaN
                 self.history_calls = max(self.history_calls, int(min(count, 1e9)))
+        elif kind == "frame_storm":
+            self.frame_storm = True
+            log.note("frame_storm", f"frames past {log.limits.frame_storm} in one window refused", page, caller)
+        elif kind == "write_flood":
+            self.write_flood = True
+            log.note(
+                "write_flood", f"writes past {log.limits.write_flood} characters in one window refused", page, caller
+            )
         elif kind == "meta_refresh":
             log.bounded(self.windows.meta_refresh, str(data.get("url", ""))[: log.limits.max_url_chars])
         elif kind == "form_submit":

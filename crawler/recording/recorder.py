@@ -146,7 +146,14 @@ class Recorder:
 
     # --- attaching ------------------------------------------------------------------------------------------------
     async def attach(self) -> None:
-        settings = json.dumps({"tag": REPORT_TAG, "maxWasmBytes": self.limits.max_wasm_bytes})
+        settings = json.dumps(
+            {
+                "tag": REPORT_TAG,
+                "maxWasmBytes": self.limits.max_wasm_bytes,
+                "maxFrames": self.limits.frame_storm,
+                "maxWritten": self.limits.write_flood,
+            }
+        )
         self.context.on("console", self.pages.on_console_report)
         await self.context.add_init_script(INSTRUMENT_JS.replace("__MT_SETTINGS__", settings))
         self.context.on("request", self.network.on_request)
@@ -310,6 +317,8 @@ class Recorder:
             history_calls=self.pages.history_calls,
             unresponsive=self.unresponsive,
             oversized_document=self.network.oversized_document,
+            frame_storm=self.pages.frame_storm,
+            write_flood=self.pages.write_flood,
         )
         if self.browser_gone:  # what was recorded is what came before: not a site with nothing on it
             self.log.note("crash", "the browser closed during the visit", 0)

@@ -26,11 +26,12 @@ from crawl_throughput import pss_mb
 
 pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
-# MiB, the whole process tree. The target is 1 GiB (issue 15); measured here: ~0.75 GiB for the control site
-# alone (Playwright's Node driver 0.2, Python 0.14, Chromium's browser process 0.13, the renderer 0.15), 1.6-1.8
-# GiB at the worst site (frames made by the thousand: renderer 0.7, browser process 0.4). This bound only keeps
-# a page from taking the crawl's memory without limit (an endless body once grew it at every second).
-MEMORY_BOUND = 3 * 1024  # MiB
+# MiB, the whole process tree. The target is 1 GiB (issue 15). Measured, one site a crawl: the control site
+# ~0.75 GiB (Playwright's Node driver 0.2, Python 0.14, Chromium's browser process 0.13, the renderer 0.15); every
+# other site under 1 GiB (frames made by the thousand 0.94, was 1.74; a document.write flood 0.87, was 1.67; an
+# endless body 0.97, was 1.16) but the socket flood, 1.2-1.3 GiB (Node driver 0.36, Python 0.32: what Playwright
+# announces of its 10,000 failed fetches, not yet cut).
+MEMORY_BOUND = 1536  # MiB
 
 
 def test_the_hostile_corpus_is_crawled_within_its_bounds(tmp_path):

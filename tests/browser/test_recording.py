@@ -62,6 +62,29 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "setTimeout(function () { document.title = 'name ' + reads.name + ' stack ' + reads.stack + ' calls ' + calls; },"
     " 300);"
     "</script></body></html>",
+    # frames made by the thousand, in every way a script can (a node, nodes, markup): Chromium would hold 1,000
+    "/frame-storm.html": "<html><head><title>?</title></head><body><p>a page</p><div id='box'></div><script>"
+    "var box = document.getElementById('box'), made = 0;"
+    "function frame() { var f = document.createElement('iframe'); f.srcdoc = '<p>f</p>'; f.width = f.height = 4;"
+    " made++; return f; }"
+    "for (var i = 0; i < 400; i++) document.body.appendChild(frame());"
+    "for (var i = 0; i < 100; i++) box.insertBefore(frame(), null);"
+    "for (var i = 0; i < 100; i++) box.append(frame(), 'text');"
+    "var fragment = document.createDocumentFragment(); fragment.appendChild(frame()); box.appendChild(fragment);"
+    "box.innerHTML += '<iframe srcdoc=x width=4 height=4></iframe>'.repeat(200);"
+    "box.insertAdjacentHTML('beforeend', '<IFRAME srcdoc=y width=4 height=4></IFRAME>'.repeat(200));"
+    "var shadow = document.createElement('div').attachShadow({mode: 'open'});"
+    "box.appendChild(shadow.host); shadow.innerHTML = '<iframe srcdoc=z width=4 height=4></iframe>'.repeat(100);"
+    "document.title = 'frames ' + window.length + ' made ' + made;"
+    "document.addEventListener('click', function () { window.open('/late.html'); }, {once: true});"
+    "</script></body></html>",
+    # a script writing 6 MB into its document while it loads (an ad tag writes a few KB)
+    "/write-flood.html": "<html><head><title>?</title></head><body><p>a page</p><script>"
+    "for (var i = 0; i < 3000; i++) document.write('<p>' + 'flood '.repeat(330) + i + '</p>');"
+    "</script><script>document.title = 'kept ' + document.body.innerHTML.length;</script></body></html>",
+    "/thirty-frames.html": "<html><body><p>a page</p><script>"
+    "for (var i = 0; i < 30; i++) { var f = document.createElement('iframe'); f.srcdoc = 'ad ' + i;"
+    " document.body.appendChild(f); }</script></body></html>",
     "/early.html": "<html><body><script>new Worker('/workers/early.js');</script></body></html>",
     # a worker that compiles its module on its first line and keeps it, as a miner does
     "/workers/early.js": f"self.module = new WebAssembly.Module(new Uint8Array({list(WASM_RUN)}));",
@@ -228,6 +251,29 @@ def test_the_console_behaves_as_in_a_browser_nobody_inspects(site, chromium_path
     obs = visit(chromium_path, f"{site}/console.html").result
     assert obs.title == "name 5 stack 0 calls 5", obs.title
     assert ("console_error", "boom from the page") in {(n.kind, n.text) for n in obs.notices}
+
+
+def test_a_script_making_frames_by_the_thousand_gets_a_hundred_and_the_visit_goes_on(site, chromium_path):
+    """Chromium lets a page hold 1,000 frames, about 0.8 MB each, and a script makes them in one loop before any
+    event of theirs reaches Python (the crawl went past 1.5 GB): past 100 in a window, what a script asks to add
+    a frame is not done, however it asks. The page is hostile (`frame_storm`), and its pop-under is recorded."""
+    obs = visit(chromium_path, f"{site}/frame-storm.html").result
+    assert obs.title == "frames 100 made 601", obs.title
+    assert obs.status == "hostile" and "frame_storm" in obs.hostile, (obs.status, obs.hostile)
+    assert sum(n.kind == "frame_storm" for n in obs.notices) == 1, obs.notices  # reported once per window
+    assert f"{site}/late.html" in {w.landing_url for w in obs.windows}, obs.windows
+    usual = visit(chromium_path, f"{site}/thirty-frames.html").result  # an ad-heavy page keeps all its frames
+    assert usual.status == "ok" and not usual.hostile, (usual.status, usual.hostile)
+    assert sum(f.parent is not None for f in usual.frames) == 30, len(usual.frames)
+
+
+def test_a_script_writing_megabytes_into_its_page_writes_four(site, chromium_path):
+    """20,000 document.write calls of 2 KB took the renderer past 1 GB: past 4 Mi characters a window's writes
+    are not done, and the page is hostile (`write_flood`)."""
+    obs = visit(chromium_path, f"{site}/write-flood.html").result
+    kept = int(obs.title.split()[-1])
+    assert 4_000_000 < kept < 4_300_000, obs.title  # of the 6 MB written
+    assert obs.status == "hostile" and "write_flood" in obs.hostile, (obs.status, obs.hostile)
 
 
 def test_the_page_and_python_keep_the_same_elements(chromium_path):
