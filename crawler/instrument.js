@@ -152,6 +152,44 @@
     }
   } catch (e) {}
 
+  // --- request floods -----------------------------------------------------------------------------
+  // 1,000 WebSockets and 10,000 fetches opened at once kept the crawl past 1.2 GB (the renderer, and the
+  // driver and Python that hear of each request and each failure). Past `maxSockets` WebSockets or
+  // `maxFetches` fetch, XHR and beacon requests from a window, new ones fail at once (as when the browser has
+  // no resources left), and the page is reported once; nothing past those counts would be recorded anyway.
+  var maxSockets = __MT.maxSockets, maxFetches = __MT.maxFetches, sockets = 0, fetches = 0, floods = 0;
+  var reject = Promise.reject.bind(Promise), NativeTypeError = TypeError, NativeDOMException = DOMException;
+  function insufficient() { return new NativeDOMException("Insufficient resources", "NetworkError"); }
+  function flooded(kind) {
+    if (floods++ === 0) record("request_flood", { kind: kind, caller: caller() });
+    return true;
+  }
+  function tooManyFetches() { return maxFetches > 0 && ++fetches > maxFetches && flooded("fetch"); }
+  wrap(window, "fetch", function (original) {
+    return function () {
+      return tooManyFetches() ? reject(new NativeTypeError("Failed to fetch")) : Reflect.apply(original, this, arguments);
+    };
+  });
+  wrap(XMLHttpRequest.prototype, "send", function (original) {
+    return function () {
+      if (tooManyFetches()) throw insufficient();
+      return Reflect.apply(original, this, arguments);
+    };
+  });
+  wrap(Navigator.prototype, "sendBeacon", function (original) {
+    return function () { return tooManyFetches() ? false : Reflect.apply(original, this, arguments); };
+  });
+  try {
+    var NativeWebSocket = window.WebSocket;
+    window.WebSocket = new Proxy(NativeWebSocket, {
+      construct: function (target, args, newTarget) {
+        if (maxSockets > 0 && ++sockets > maxSockets && flooded("websocket"))
+          throw insufficient();
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+  } catch (e) {}
+
   // --- console -------------------------------------------------------------------------------------
   // Playwright keeps the DevTools protocol's Runtime domain on, and Chromium then serialises every console
   // argument for it (previews read getters; console.table of a large array takes 100x longer): the test by

@@ -83,6 +83,8 @@ class Limits:
     history_spam: int = 20  # this many history.pushState calls
     frame_storm: int = 100  # child frames of one window past which a script adds no more (0: no cap). Chromium
     # allows 1,000 per page, about 0.8 MB each: a page making them in a loop took the crawl past 1.5 GB
+    request_flood: int = 1000  # fetch, XHR and beacon requests one window's scripts may make (0: no cap); past
+    # it they fail at once (a flood of 10,000 kept the crawl past 1.2 GB), as WebSockets past max_websockets do
     write_flood: int = 4 * 1024 * 1024  # characters one window's scripts may document.write (0: no cap); past
     # it their writes are not done: 20,000 writes of 2 KB took the renderer past 1 GB
 

@@ -8,7 +8,8 @@
 
 Hostile signals: unresponsive (an interaction got no answer), dialog_storm, popup_storm, history_spam,
 forced_download (a download before any click), beforeunload_trap, oversized_page, redirect_loop, frame_storm (a
-script went on adding frames past limits.frame_storm), write_flood (scripts wrote past limits.write_flood)."""
+script went on adding frames past limits.frame_storm), write_flood (scripts wrote past limits.write_flood),
+request_flood (a window's scripts opened more than max_websockets sockets or request_flood requests)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def hostile_signals(
     oversized_document: bool,
     frame_storm: bool,
     write_flood: bool,
+    request_flood: bool,
 ) -> list[str]:
     """What in a visit's observation (and its recorder's counters) shows a page fighting its visitor."""
     signals = []
@@ -74,6 +76,8 @@ def hostile_signals(
         signals.append("frame_storm")
     if write_flood:
         signals.append("write_flood")
+    if request_flood:
+        signals.append("request_flood")
     return signals
 
 

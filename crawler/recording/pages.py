@@ -44,6 +44,7 @@ class PageEvents:
         self.history_calls = 0  # the most history.pushState calls a page reported
         self.frame_storm = False  # a page's script went on adding frames past the cap (limits.frame_storm)
         self.write_flood = False  # a page's scripts wrote more than limits.write_flood characters into it
+        self.request_flood = False  # a window's scripts opened more than max_websockets or request_flood
         self.crashed = False  # the visited page's renderer crashed
         self.top_frame: str | None = None  # the visited tab's top frame (CDP id)
         self.document_bytes: dict[str, int] = {}  # its document requests -> bytes received so far
@@ -310,6 +311,11 @@ class PageEvents:
             self.write_flood = True
             log.note(
                 "write_flood", f"writes past {log.limits.write_flood} characters in one window refused", page, caller
+            )
+        elif kind == "request_flood":
+            self.request_flood = True
+            log.note(
+                "request_flood", f"{clip(str(data.get('kind')), 20)}s past the visit's limit refused", page, caller
             )
         elif kind == "meta_refresh":
             log.bounded(self.windows.meta_refresh, str(data.get("url", ""))[: log.limits.max_url_chars])

@@ -152,6 +152,8 @@ class Recorder:
                 "maxWasmBytes": self.limits.max_wasm_bytes,
                 "maxFrames": self.limits.frame_storm,
                 "maxWritten": self.limits.write_flood,
+                "maxSockets": self.limits.max_websockets,
+                "maxFetches": self.limits.request_flood,
             }
         )
         self.context.on("console", self.pages.on_console_report)
@@ -319,6 +321,7 @@ class Recorder:
             oversized_document=self.network.oversized_document,
             frame_storm=self.pages.frame_storm,
             write_flood=self.pages.write_flood,
+            request_flood=self.pages.request_flood,
         )
         if self.browser_gone:  # what was recorded is what came before: not a site with nothing on it
             self.log.note("crash", "the browser closed during the visit", 0)

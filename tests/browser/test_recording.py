@@ -82,6 +82,17 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "/write-flood.html": "<html><head><title>?</title></head><body><p>a page</p><script>"
     "for (var i = 0; i < 3000; i++) document.write('<p>' + 'flood '.repeat(330) + i + '</p>');"
     "</script><script>document.title = 'kept ' + document.body.innerHTML.length;</script></body></html>",
+    # sockets and requests opened by the hundred (to a closed port, and to this server)
+    "/request-flood.html": "<html><head><title>?</title></head><body><p>a page</p><script>"
+    "var refused = {socket: 0, fetch: 0, xhr: 0, beacon: 0}, done = 0;"
+    "for (var i = 0; i < 80; i++) { try { new WebSocket('ws://127.0.0.1:9/s' + i); } catch (e) { refused.socket++; } }"
+    "for (var i = 0; i < 150; i++) fetch('/pool/config.json?' + i).then(function () { done++; },"
+    " function () { refused.fetch++; });"
+    "for (var i = 0; i < 30; i++) { var x = new XMLHttpRequest(); x.open('GET', '/pool/config.json?x' + i);"
+    " try { x.send(); } catch (e) { refused.xhr++; } }"
+    "if (!navigator.sendBeacon('/pool/config.json?b')) refused.beacon++;"
+    "setTimeout(function () { document.title = JSON.stringify(refused) + ' ' + done; }, 1500);"
+    "</script></body></html>",
     "/thirty-frames.html": "<html><body><p>a page</p><script>"
     "for (var i = 0; i < 30; i++) { var f = document.createElement('iframe'); f.srcdoc = 'ad ' + i;"
     " document.body.appendChild(f); }</script></body></html>",
@@ -119,14 +130,14 @@ def site():
     server.shutdown()
 
 
-def visit(chromium_path, url):
+def visit(chromium_path, url, **overrides):
     from playwright.async_api import async_playwright
 
     async def run():
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS))
             try:
-                limits = Limits(first_settle_min=0.5, settle_min=0.5, settle_max=2.0)
+                limits = Limits(first_settle_min=0.5, settle_min=0.5, settle_max=2.0, **overrides)
                 return await visit_url(browser, url, visit_id="rec", site="127.0.0.1", limits=limits)
             finally:
                 await browser.close()
@@ -274,6 +285,16 @@ def test_a_script_writing_megabytes_into_its_page_writes_four(site, chromium_pat
     kept = int(obs.title.split()[-1])
     assert 4_000_000 < kept < 4_300_000, obs.title  # of the 6 MB written
     assert obs.status == "hostile" and "write_flood" in obs.hostile, (obs.status, obs.hostile)
+
+
+def test_a_script_opening_sockets_and_requests_by_the_hundred_gets_what_a_visit_records(site, chromium_path):
+    """1,000 WebSockets and 10,000 fetches at once kept the crawl past 1.2 GB: past max_websockets sockets and
+    request_flood fetch/XHR/beacon requests from a window (here 50 and 100), new ones fail at once; the page is
+    hostile (`request_flood`)."""
+    obs = visit(chromium_path, f"{site}/request-flood.html", request_flood=100).result
+    refused, done = obs.title.rsplit(" ", 1)
+    assert refused == '{"socket":30,"fetch":50,"xhr":30,"beacon":1}' and done == "100", obs.title
+    assert obs.status == "hostile" and "request_flood" in obs.hostile, (obs.status, obs.hostile)
 
 
 def test_the_page_and_python_keep_the_same_elements(chromium_path):
