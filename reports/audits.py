@@ -138,10 +138,12 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     return report
 
 
-def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
-    """(CSV of sites with evidence references, a short text) for the network's compliance team."""
+def notice_pack(report: Report, enclosed: dict[str, str] | None = None) -> tuple[pd.DataFrame, str]:
+    """(CSV of sites with evidence references, a short text) for the network's compliance team; `enclosed`
+    maps a stored screenshot to its file in the pack."""
     name = report.meta["network"]
-    sites, ev = report.tables["sites"], report.tables["evidence"]
+    enclosed = enclosed or {}
+    sites, ev = report.tables["sites"], in_pack(report.tables["evidence"], enclosed)
     refs = ev.groupby("site").agg(
         evidence=("visit", lambda v: "; ".join(list(dict.fromkeys(v))[:10])),
         screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
@@ -156,8 +158,11 @@ def notice_pack(report: Report) -> tuple[pd.DataFrame, str]:
         f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
         f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
         f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
-        "Each line of the attached CSV names the site, when it was seen, the formats, and references to the "
-        "evidence (visit ids and screenshots), which we keep and can send on request.",
+        "Each line of the attached sites.csv names the site, when it was seen, the formats, and the evidence "
+        "(visit ids and screenshots); evidence.csv lists every ad with the chain that led from your network to its "
+        f"advertiser. {len(set(enclosed.values()))} screenshot(s) are enclosed in evidence/. manifest.json lists "
+        "every file of this pack with its SHA-256, and manifest.sig is its signature: `moneytrail verify` on this "
+        "folder or its zip checks both.",
         "",
         "We ask you to stop serving ads on these sites and to stop paying them, in line with the "
         "'follow the money' principles of self-regulation against piracy.",
@@ -260,13 +265,64 @@ def _safe(name: str) -> str:
     return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
 
 
-def write_notice_pack(report: Report, out_dir: Path) -> Path:
-    """A network report's notice pack, `<out_dir>/<report>-notice/`: sites.csv and summary.txt."""
-    from .exports import spreadsheet_safe
+def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:
+    """The evidence table with each enclosed screenshot named by its file in the pack."""
+    out = evidence.copy()
+    out["screenshot"] = out["screenshot"].map(lambda s: enclosed.get(s, s) if isinstance(s, str) else s)
+    return out
 
-    pack, text = notice_pack(report)
+
+PACK_FILES = ("sites.csv", "evidence.csv", "summary.txt", "evidence", "manifest.json", "manifest.sig")
+MAX_ENCLOSED_FILES = 500  # screenshots enclosed in a notice pack; the rest stay referenced by their path
+MAX_ENCLOSED_BYTES = 200 * 1024 * 1024
+
+
+def enclose(report: Report, screenshots: Path | None, folder: Path) -> dict[str, str]:
+    """Copy the evidence's screenshots into `folder`/evidence/ (bounded): stored path -> path in the pack."""
+    import shutil
+
+    from .render import stored_screenshot
+
+    enclosed, total = {}, 0
+    for relative in dict.fromkeys(report.tables["evidence"]["screenshot"]):
+        source = stored_screenshot(screenshots, relative)
+        if source is None or len(enclosed) >= MAX_ENCLOSED_FILES or total + source.stat().st_size > MAX_ENCLOSED_BYTES:
+            continue
+        inside = f"evidence/{source.relative_to(screenshots.resolve()).as_posix()}"
+        (folder / inside).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / inside)
+        enclosed[relative], total = inside, total + source.stat().st_size
+    return enclosed
+
+
+def write_notice_pack(report: Report, out_dir: Path, screenshots: Path | None = None, key=None) -> Path:
+    """A network report's notice pack, `<out_dir>/<report>-notice/` and the same as a zip: sites.csv,
+    evidence.csv, summary.txt, the evidence's screenshots, and, with a signing key (reports/signing.py), the
+    signed manifest of them all. A pack written again replaces the earlier one whole."""
+    import shutil
+
+    from .exports import spreadsheet_safe
+    from .signing import sign_folder, zip_folder
+
     folder = out_dir / f"{report.name}-notice"
     folder.mkdir(parents=True, exist_ok=True)
+    for name in PACK_FILES:  # an earlier pack's files: replaced whole
+        old = folder / name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+    foreign = sorted(p.name for p in folder.iterdir())
+    if foreign:
+        raise ValueError(
+            f"{folder} holds files moneytrail did not write ({', '.join(foreign[:5])}): choose another folder"
+        )
+    enclosed = enclose(report, screenshots, folder)
+    pack, text = notice_pack(report, enclosed)
     spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
+    spreadsheet_safe(in_pack(report.tables["evidence"], enclosed)).to_csv(folder / "evidence.csv", index=False)
     (folder / "summary.txt").write_text(text, encoding="utf-8")
+    if key is not None:
+        sign_folder(folder, key, {"report": report.name, "network": report.meta.get("network", "")})
+        zip_folder(folder, out_dir / f"{folder.name}.zip")
     return folder

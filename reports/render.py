@@ -65,13 +65,21 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def thumbnail(screenshots: Path | None, relative: str | None) -> str | None:
-    """A base64 JPEG thumbnail of a stored screenshot; the path must stay inside the screenshots folder."""
+def stored_screenshot(screenshots: Path | None, relative: str | None) -> Path | None:
+    """A stored screenshot's file, if `relative` names one inside the screenshots folder (20 MiB at most)."""
     if not screenshots or not relative or not isinstance(relative, str):
         return None
     root = screenshots.resolve()
     path = (root / relative).resolve()
     if root not in path.parents or not path.is_file() or path.stat().st_size > 20 * 1024 * 1024:
+        return None
+    return path
+
+
+def thumbnail(screenshots: Path | None, relative: str | None) -> str | None:
+    """A base64 JPEG thumbnail of a stored screenshot; the path must stay inside the screenshots folder."""
+    path = stored_screenshot(screenshots, relative)
+    if path is None:
         return None
     from PIL import Image
 

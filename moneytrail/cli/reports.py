@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from moneytrail.errors import UsageError
+from moneytrail.errors import Failure, UsageError
 from moneytrail.reports import REPORT_FORMATS as FORMATS
 
 from . import options as o
@@ -99,9 +99,12 @@ def network(
     data: o.Data = None,
 ) -> None:
     """Per-network report: sites, visits, formats, advertisers, operators paid, evidence; and its notice
-    pack (CSV of sites with evidence references + a summary text) for the network's compliance team."""
+    pack for the network's compliance team (sites and evidence CSVs, a summary, the screenshots, a manifest
+    signed with this installation's key: `moneytrail verify`), as a folder and a zip."""
+    from moneytrail.crawler.store import data_home
     from moneytrail.crawler.store.findings import network_names
     from moneytrail.reports.audits import network_report, write_notice_pack
+    from moneytrail.reports.signing import SigningError, signing_key
 
     if bool(name) == all_:
         raise UsageError("give a network name or --all")
@@ -113,10 +116,18 @@ def network(
         raise UsageError(
             f"no finding names the network {name!r}" + (f"; did you mean: {', '.join(close)}" if close else "")
         )
+    try:
+        key = signing_key(data_home())
+    except SigningError as exc:
+        raise Failure(str(exc)) from None
     for each in sorted(n for n in known if not n.startswith("unknown:")) if all_ else [name]:
         report = network_report(store, each, sigs, chosen)
         _emit(report, store, formats, out_dir)
-        say(f"notice pack: {write_notice_pack(report, out_dir)}")
+        try:
+            pack = write_notice_pack(report, out_dir, store.screenshots, key)
+        except (ValueError, OSError) as exc:
+            raise Failure(f"notice pack: {exc}") from None
+        say(f"notice pack: {pack} (and {pack.name}.zip)")
 
 
 @app.command("advertiser")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +32,9 @@ from moneytrail.reports.exports import write as export
 from moneytrail.reports.exposure import Cpm, exposure
 from moneytrail.reports.periods import parse
 from moneytrail.reports.render import write
+from moneytrail.reports.signing import verify
 
+KEY = Ed25519PrivateKey.generate()  # the packs' signing key
 HOSTILE = [
     "<script>window.__x=1</script>",
     '"><img src=x onerror=alert(1)>',
@@ -160,7 +163,10 @@ def test_every_report_and_export_renders_on_any_store(data, sigs, empty_store):
         for name in sorted(networks):
             report = network_report(store, name, sigs, None)
             reports.append(report)
-            assert (write_notice_pack(report, out) / "summary.txt").is_file()
+            pack = write_notice_pack(report, out, store.screenshots, KEY)
+            assert (pack / "summary.txt").is_file() and (pack / "evidence.csv").is_file()
+            for signed in (pack, out / f"{pack.name}.zip"):  # a pack verifies as written, folder and zip
+                assert verify(signed).ok, verify(signed).problems
         reports.append(advertiser_report(store, "<Brand>", ["casino.test"], sigs, parse("2026-Q3")))
         reports.append(advertiser_report(store, "Brand", ["never-seen.test"], sigs, None))
         for report in reports:
