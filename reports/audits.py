@@ -98,6 +98,14 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
         "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
         per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]],
     )
+    accounts = aggregates.network_ids(store, start, end, name)
+    for column in ("first_seen", "last_seen"):
+        accounts[column] = pd.to_datetime(accounts[column]).dt.strftime("%Y-%m-%d")
+    report.table(
+        "accounts",
+        "Its account ids on each site (where seen: in the page's code, a URL, an attribute, a socket, the ads.txt)",
+        accounts.rename(columns={"source": "seen_in"}).sort_values(["site", "id_type", "id_value", "seen_in"]),
+    )
     advs = links.groupby(["advertiser", "category"], as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
     report.table(
         "advertisers", "Advertisers it served", advs.sort_values(["ads", "advertiser"], ascending=[False, True])
@@ -149,12 +157,19 @@ def notice_pack(report: Report, enclosed: dict[str, str] | None = None) -> tuple
         screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
         advertisers=("advertiser", lambda v: ", ".join(sorted(set(v)))),
     )
-    pack = sites.merge(refs, left_on="site", right_index=True, how="left").fillna("")
+    ids = report.tables["accounts"]
+    pairs = ids.assign(account=ids["id_type"].astype(str) + "=" + ids["id_value"].astype(str))
+    accounts = pairs.drop_duplicates(["site", "account"]).groupby("site")["account"].agg("; ".join)
+    pack = sites.merge(refs, left_on="site", right_index=True, how="left")
+    pack = pack.fillna("")
+    pack["accounts"] = [accounts.get(site, "") for site in pack["site"]]
     lines = [
         f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
         "",
         f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
         "that make copyrighted works available without authorisation (see the attached list).",
+        f"On {ids['site'].nunique()} of them it saw {len(ids[['id_type', 'id_value']].drop_duplicates())} account "
+        "id(s) of your network (listed per site in accounts.csv, with where each was seen and when).",
         f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
         f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
         f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
@@ -272,7 +287,7 @@ def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-PACK_FILES = ("sites.csv", "evidence.csv", "summary.txt", "evidence", "manifest.json", "manifest.sig")
+PACK_FILES = ("sites.csv", "accounts.csv", "evidence.csv", "summary.txt", "evidence", "manifest.json", "manifest.sig")
 MAX_ENCLOSED_FILES = 500  # screenshots enclosed in a notice pack; the rest stay referenced by their path
 MAX_ENCLOSED_BYTES = 200 * 1024 * 1024
 
@@ -320,6 +335,7 @@ def write_notice_pack(report: Report, out_dir: Path, screenshots: Path | None = 
     enclosed = enclose(report, screenshots, folder)
     pack, text = notice_pack(report, enclosed)
     spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
+    spreadsheet_safe(report.tables["accounts"]).to_csv(folder / "accounts.csv", index=False)
     spreadsheet_safe(in_pack(report.tables["evidence"], enclosed)).to_csv(folder / "evidence.csv", index=False)
     (folder / "summary.txt").write_text(text, encoding="utf-8")
     if key is not None:

@@ -7,12 +7,15 @@ Tests are tiered by what they need, by folder: unit/ (Python only; `make check`)
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# nothing a test runs writes into the user's own data home (stores, logs, the pack-signing key)
+os.environ.setdefault("MONEYTRAIL_HOME", tempfile.mkdtemp(prefix="moneytrail-tests-"))
 # property-based tests: `make check` runs few examples (the quick loop), `make test` the full count
 settings.register_profile("check", max_examples=6, deadline=None)
 settings.register_profile("full", max_examples=30, deadline=None)

@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Float, Integer, Numeric, and_, case, func, literal, or_, select
 
-from .schema import FindingLink, FindingMiner, FindingNetwork, Run, Site, Visit
+from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Run, Site, Visit
 
 REACHED = ("ok", "hostile")
 NUMERIC = (Integer, Float, Numeric)
@@ -302,6 +302,46 @@ def network_visits(store, start, end, name: str) -> pd.DataFrame:
         .where(_in(start, end), FindingLink.network == name)
     )
     return frame(store, sightings.union(ads))
+
+
+def network_ids(store, start, end, name: str) -> pd.DataFrame:
+    """site, id_type, id_value, source, first_seen, last_seen, visits: the network's account ids each site
+    carries, and where they were seen (in its pages: inline, url, attribute, websocket; or its ads.txt, whose
+    fetches count no visit)."""
+    in_pages = (
+        select(
+            FindingId.site,
+            FindingId.id_type,
+            FindingId.id_value,
+            FindingId.source,
+            func.min(Visit.started_at).label("first_seen"),
+            func.max(Visit.started_at).label("last_seen"),
+            func.count(func.distinct(FindingId.visit_id)).label("visits"),
+        )
+        .join(Visit, Visit.id == FindingId.visit_id)
+        .where(_in(start, end), FindingId.network == name)
+        .group_by(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+    )
+    window = []
+    if start is not None:
+        window.append(AdsTxt.fetched_at >= start)
+    if end is not None:
+        window.append(AdsTxt.fetched_at < end)
+    in_adstxt = (
+        select(
+            FindingId.site,
+            FindingId.id_type,
+            FindingId.id_value,
+            FindingId.source,
+            func.min(AdsTxt.fetched_at).label("first_seen"),
+            func.max(AdsTxt.fetched_at).label("last_seen"),
+            literal(0).label("visits"),
+        )
+        .join(AdsTxt, AdsTxt.id == FindingId.adstxt_id)
+        .where(FindingId.network == name, *window)
+        .group_by(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+    )
+    return frame(store, in_pages.union_all(in_adstxt))
 
 
 def by_profile(store, start, end, high_risk: set[str]) -> pd.DataFrame:

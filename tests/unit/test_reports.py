@@ -51,7 +51,15 @@ def link(network, advertiser, kind, category, title="Landing"):
 
 # (site, day, status, links, network hits, miners, ids)
 VISITS = [
-    ("a.test", "2026-09-20", "ok", [link("PopAds", "casino.test", "popunder", "gambling")], ["PopAds"], [], []),
+    (
+        "a.test",
+        "2026-09-20",
+        "ok",
+        [link("PopAds", "casino.test", "popunder", "gambling")],
+        ["PopAds"],
+        [],
+        [("popads_site_id", "4242424", "PopAds")],
+    ),
     (
         "a.test",
         "2026-10-02",
@@ -106,7 +114,7 @@ def store(tmp_path_factory):
             [NetworkHit(h, "host", f"{h.lower()}.example") for h in hits],
             links,
             [Miner(m, "key123456", None, "wss://pool.test/", ["pool_auth"]) for m in miners],
-            [PublisherId(t, v, "inline") for t, v in pids],
+            [PublisherId(p[0], p[1], "inline", *p[2:]) for p in pids],
         )
         write_visit(store, obs, run_id=run, site_id=ids[site], findings=found)
     return store
@@ -238,9 +246,20 @@ def test_network_report_and_notice_pack(store, sigs):
     assert list(report.tables["sites"]["site"]) == ["a.test"]
     assert report.tables["evidence"].iloc[0]["chain"] == "click.test [open] > broker.test [http] > casino.test [http]"
     assert report.tables["evidence"].iloc[0]["profile"] == "desktop-fr / FR"
+    (account,) = report.tables["accounts"].to_dict("records")  # what a compliance team acts on
+    assert account == {
+        "site": "a.test",
+        "id_type": "popads_site_id",
+        "id_value": "4242424",
+        "seen_in": "inline",
+        "first_seen": "2026-09-20",
+        "last_seen": "2026-09-20",
+        "visits": 1,
+    }
     pack, text = notice_pack(report)
     assert list(pack["site"]) == ["a.test"] and "v0" in pack.iloc[0]["evidence"]
-    assert "PopAds" in text and "1 site(s)" in text
+    assert pack.iloc[0]["accounts"] == "popads_site_id=4242424"
+    assert "PopAds" in text and "1 site(s)" in text and "saw 1 account id(s)" in text
 
 
 def test_advertiser_audit_with_and_without_hits(store, sigs):
@@ -303,6 +322,9 @@ def test_report_commands(store, tmp_path):
     assert (tmp_path / "exposure-2026-10.json").is_file() and (tmp_path / "exposure-2026-10" / "figures.csv").is_file()
     assert cli("network", "--all", "-f", "json").returncode == 0
     assert (tmp_path / "network-ExoClick-notice" / "sites.csv").is_file()
+    assert "popads_site_id,4242424" in (tmp_path / "network-PopAds-notice" / "accounts.csv").read_text()
+    checked = run_cli("verify", tmp_path / "network-PopAds-notice.zip")
+    assert checked.returncode == 0 and "verified" in checked.stdout, checked.stdout + checked.stderr
     bad = cli("exposure", "--period", "2026-13")
     assert bad.returncode == 2 and "2026-13" in bad.stderr
     assert cli("network", "NoSuchNet").returncode == 2
