@@ -202,3 +202,33 @@ def unknown_hosts(store: Store, scope: Scope) -> dict[int, tuple[str, set[str]]]
         for visit_id, site, host in s.execute(query):
             found.setdefault(visit_id, (site, set()))[1].add(host)
     return found
+
+
+def visit_findings(store: Store, visit_id: int) -> dict[str, list[dict]]:
+    """What attribution found in one visit: networks seen, ads followed, miners, publisher ids."""
+    with store.session() as s:
+        return {
+            "networks": [
+                {"network": r.network, "evidence": r.evidence, "host": r.host}
+                for r in s.scalars(select(FindingNetwork).where(FindingNetwork.visit_id == visit_id))
+            ],
+            "links": [
+                {
+                    "network": r.network,
+                    "advertiser": r.advertiser,
+                    "kind": r.kind,
+                    "category": r.category,
+                    "brokers": r.brokers,
+                    "landing_url": r.landing_url,
+                }
+                for r in s.scalars(select(FindingLink).where(FindingLink.visit_id == visit_id))
+            ],  # fmt: skip
+            "miners": [
+                {"service": r.service, "site_key": r.site_key, "pool": r.pool}
+                for r in s.scalars(select(FindingMiner).where(FindingMiner.visit_id == visit_id))
+            ],
+            "ids": [
+                {"id_type": r.id_type, "id_value": r.id_value, "source": r.source, "network": r.network}
+                for r in s.scalars(select(FindingId).where(FindingId.visit_id == visit_id))
+            ],
+        }

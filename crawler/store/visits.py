@@ -212,6 +212,19 @@ def visit_stored(store: Store, uid: str) -> bool:
         return s.scalar(select(Visit.id).where(Visit.uid == uid)) is not None
 
 
+def find_visit(store: Store, key: str) -> tuple[Visit, Observation] | None:
+    """A stored visit by its uid (as reports and notice packs cite it) or its row id: the row and its
+    Observation, or None."""
+    with store.session() as s:
+        row = s.scalar(select(Visit).where(Visit.uid == key))
+        if row is None and key.isdigit() and len(key) < 19:
+            row = s.get(Visit, int(key))
+        if row is None:
+            return None
+        s.expunge(row)
+    return row, unpack(row.observation)
+
+
 def visit_ids(store: Store, since=None) -> list[int]:
     """Row ids of every stored visit (started at or after `since`), oldest first."""
     query = select(Visit.id)

@@ -20,6 +20,7 @@ STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
 def register(app: typer.Typer) -> None:
     app.command()(crawl)
     app.command()(runs)
+    app.command("visit")(show_visit)
 
 
 def report_problems(problems, max_shown: int = 50) -> None:
@@ -201,3 +202,56 @@ def runs(
             str(r.visits),
         )
     out.print(table)
+
+
+def show_visit(
+    key: Annotated[str, typer.Argument(help="the visit's id, as reports and notice packs cite it (or its row number)")],
+    db: o.Db = None,
+    as_json: o.Json = False,
+) -> None:
+    """One stored visit: its status and why, its steps, each window's chain to its landing page, screenshots,
+    what attribution found (networks, ads, miners, ids), notices and what went over a limit."""
+    from moneytrail.crawler.store.findings import visit_findings
+    from moneytrail.crawler.store.visits import find_visit
+    from moneytrail.services.checks import open_store_checked
+
+    store = open_store_checked(db)
+    found = find_visit(store, key)
+    if found is None:
+        raise UsageError(f"no visit {key!r} in this store (`moneytrail export visits` lists them)")
+    row, obs = found
+    findings = visit_findings(store, row.id)
+
+    def shot(relative: str | None) -> str:
+        return str(store.screenshots / relative) if relative else "-"
+
+    if as_json:
+        typer.echo(json.dumps({"visit": obs.to_dict(), "run": row.run_id, "findings": findings}, indent=1, default=str))
+        return
+    say(f"visit {obs.visit_id} (row {row.id}, run {row.run_id or '-'}): {obs.url}")
+    say(f"  status {obs.status}" + (f" ({obs.error})" if obs.error else "") + (
+        f"; hostile: {', '.join(obs.hostile)}" if obs.hostile else ""))  # fmt: skip
+    say(f"  started {obs.started_at}, {obs.duration:.1f} s; profile {json.dumps(obs.profile, sort_keys=True)}")
+    say(f"  landed on {obs.final_url or '-'} ({obs.title or 'no title'}); screenshot {shot(obs.screenshot)}")
+    say(f"  steps: {', '.join(f'{s.n} {s.action}' for s in obs.steps) or 'none'}")
+    say(f"  {len(obs.requests)} requests, {len(obs.frames)} frames, {len(obs.websockets)} WebSockets, "
+        f"{len(obs.wasm)} wasm modules, {len(obs.windows)} windows")  # fmt: skip
+    for n, window in enumerate(obs.windows, 1):
+        say(f"  window {n} ({window.kind}, step {window.step}): {window.landing_url or '-'}")
+        for hop in window.chain:
+            say(f"      {hop.via:>6}  {hop.url}")
+        say(f"      screenshot {shot(window.screenshot)}")
+    for link in findings["links"]:
+        brokers = f" via {', '.join(link['brokers'])}" if link["brokers"] else ""
+        say(f"  ad: {link['network']}{brokers} -> {link['advertiser']} ({link['kind']}, {link['category']})")
+    for hit in findings["networks"]:
+        say(f"  network seen: {hit['network']} ({hit['evidence']}: {hit['host']})")
+    for miner in findings["miners"]:
+        say(f"  miner: {miner['service']} key {miner['site_key'] or '-'} pool {miner['pool'] or '-'}")
+    for pid in findings["ids"]:
+        network = f", {pid['network']}" if pid["network"] else ""
+        say(f"  id: {pid['id_type']}={pid['id_value']} ({pid['source']}{network})")
+    for notice in obs.notices:
+        say(f"  notice {notice.kind}: {notice.text}")
+    if obs.limits:
+        say(f"  over a limit: {json.dumps(obs.limits, sort_keys=True)}")

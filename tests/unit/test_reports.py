@@ -360,3 +360,16 @@ def test_sites_monitored_are_those_of_the_watchlists_crawled(tmp_path, sigs):
     f = {x.key: x.value for x in report.figures}
     assert f["monitored"] == 3 and f["reachable"] == 2
     assert report.meta["sites monitored"] == "3"
+
+
+def test_one_visit_cited_by_a_pack_can_be_opened(store):
+    """`moneytrail visit ID`: a visit id a notice pack cites, opened with what the visit saw and what was found."""
+    shown = run_cli("visit", "v0", "--db", store.url)
+    assert shown.returncode == 0, shown.stderr
+    assert "visit v0 (row 1" in shown.stdout and "status ok" in shown.stdout
+    assert "ad: PopAds via broker.test -> casino.test (popunder, gambling)" in shown.stdout
+    assert "id: popads_site_id=4242424 (inline, PopAds)" in shown.stdout
+    as_json = json.loads(run_cli("visit", "1", "--db", store.url, "--json").stdout)  # by row number too
+    assert as_json["visit"]["visit_id"] == "v0" and as_json["findings"]["links"][0]["advertiser"] == "casino.test"
+    missing = run_cli("visit", "no-such-visit", "--db", store.url)
+    assert missing.returncode == 2 and "no visit 'no-such-visit'" in missing.stderr
