@@ -71,8 +71,10 @@ def reanalyze(
 
 
 def export(
-    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"one of: {', '.join(FORMATS)}")] = "csv",
+    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all (the tables), graph")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"one of: {', '.join(FORMATS)}; for graph: graphml, gexf")
+    ] = "csv",
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="write DIR/<kind>.<format> (default: standard output)")
     ] = None,
@@ -81,10 +83,13 @@ def export(
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
-    """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports")."""
+    """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports"); or the
+    money flow as a graph (site -> network -> brokers -> advertiser) for graph tools: `export graph -f gexf`."""
     from moneytrail.reports import exports
     from moneytrail.services.checks import load_analyzer, open_store_checked
 
+    if kind == "graph":
+        return export_graph(fmt if fmt != "csv" else "graphml", out_dir, run, since, db)
     kinds = list(KINDS) if kind == "all" else [kind]
     if kind != "all" and kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}, all")
@@ -105,6 +110,21 @@ def export(
             path = out_dir / f"{name}.{fmt}"
             exports.write(frame, fmt, path)
             note(f"{name}: {len(frame)} row(s) -> {path}")
+
+
+def export_graph(fmt: str, out_dir: Path | None, run: int | None, since: str | None, db: str | None) -> None:
+    from moneytrail.reports.exports import Scope
+    from moneytrail.reports.graph import GRAPH_FORMATS, write_graph
+    from moneytrail.services.checks import open_store_checked
+
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"unknown graph format {fmt!r}: one of {', '.join(GRAPH_FORMATS)}")
+    if out_dir is None:
+        raise UsageError("`export graph` writes a file: give --out DIR")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"money-flow.{fmt}"
+    graph = write_graph(open_store_checked(db), Scope(run, parse_since(since)), fmt, path)
+    note(f"graph: {graph.number_of_nodes()} parties, {graph.number_of_edges()} flows -> {path}")
 
 
 @lists_app.command("update")

@@ -373,3 +373,23 @@ def test_one_visit_cited_by_a_pack_can_be_opened(store):
     assert as_json["visit"]["visit_id"] == "v0" and as_json["findings"]["links"][0]["advertiser"] == "casino.test"
     missing = run_cli("visit", "no-such-visit", "--db", store.url)
     assert missing.returncode == 2 and "no visit 'no-such-visit'" in missing.stderr
+
+
+def test_the_money_flow_graph_loads_in_networkx(store, tmp_path):
+    """`moneytrail export graph`: site -> network -> broker -> advertiser, each flow with its ads; GraphML and
+    GEXF both load in networkx, a page's control characters and markup included."""
+    import networkx as nx
+
+    from moneytrail.reports.graph import money_flow
+
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        done = run_cli("export", "graph", "-f", fmt, "-o", tmp_path, "--db", store.url)
+        assert done.returncode == 0, done.stderr
+        graph = read(tmp_path / f"money-flow.{fmt}")
+        flow = ["site:a.test", "network:PopAds", "broker:broker.test", "advertiser:casino.test"]
+        assert [graph.edges[edge]["ads"] for edge in zip(flow, flow[1:])] == [3, 3, 3]
+        assert graph.nodes["advertiser:casino.test"]["category"] == "gambling"
+        assert graph.edges["site:a.test", "network:PopAds"]["visits"] == 3
+    hostile = money_flow([("a.test", "Evil\x00\x1bNet<x>", "ad.test", "popunder", "scam", ["b\x07.test"], 1, None)])
+    nx.write_graphml(hostile, tmp_path / "hostile.graphml")
+    assert "network:EvilNet<x>" in nx.read_graphml(tmp_path / "hostile.graphml")
