@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -172,6 +172,7 @@ class RunInfo:
     config: CrawlConfig | None  # None when the watchlist is gone
     counts: dict
     live: str | None = None  # a `running` run still crawled by a live process: by which
+    statuses: dict = field(default_factory=dict)  # its stored visits by status (`moneytrail runs`)
 
 
 def run_info(store: Store, run_id: int) -> RunInfo:
@@ -241,6 +242,14 @@ def list_runs(store: Store, last: int = 20) -> list[RunInfo]:
             .order_by(Run.id.desc())
             .limit(last)
         ).all()
+    by_status: dict[int, dict[str, int]] = {}
+    with store.session() as s:
+        for run_id, status, n in s.execute(
+            select(Visit.run_id, Visit.status, func.count(Visit.id))
+            .where(Visit.run_id.in_([run.id for run, _, _ in rows]))
+            .group_by(Visit.run_id, Visit.status)
+        ):
+            by_status.setdefault(run_id, {})[status] = n
     out = []
     for run, name, n in rows:
         try:
@@ -248,9 +257,33 @@ def list_runs(store: Store, last: int = 20) -> list[RunInfo]:
         except ValueError:
             config = None
         out.append(
-            RunInfo(run.id, name, run.started_at, run.ended_at, run.state, n, config, run.counts or {}, liveness(run))
+            RunInfo(
+                run.id,
+                name,
+                run.started_at,
+                run.ended_at,
+                run.state,
+                n,
+                config,
+                run.counts or {},
+                liveness(run),
+                by_status.get(run.id, {}),
+            )
         )
     return out
+
+
+def failed_visits(store: Store, run_id: int | None = None, last: int = 200) -> list[dict]:
+    """The latest visits that did not end `ok` (of one run, or of any), newest first: run, visit (its uid),
+    url, status, error, hostile signals, started."""
+    query = select(Visit.run_id, Visit.uid, Visit.url, Visit.status, Visit.error, Visit.hostile, Visit.started_at)
+    query = query.where(Visit.status != "ok")
+    if run_id is not None:
+        query = query.where(Visit.run_id == run_id)
+    with store.session() as s:
+        rows = s.execute(query.order_by(Visit.id.desc()).limit(last)).all()
+    keys = ("run", "visit", "url", "status", "error", "hostile", "started")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def first_run_since(store: Store, watchlist: str, since: datetime) -> int | None:

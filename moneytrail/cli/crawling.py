@@ -16,6 +16,8 @@ from .console import cell, note, out, say, warn
 
 STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
 
+STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
+
 
 def register(app: typer.Typer) -> None:
     app.command()(crawl)
@@ -164,14 +166,21 @@ def summary(run_id, state: str, c: dict, plan) -> None:
 
 def runs(
     db: o.Db = None,
-    last: Annotated[int, typer.Option("--last", min=1, help="how many of the latest runs")] = 20,
+    last: Annotated[int, typer.Option("--last", min=1, help="how many of the latest runs (or failed visits)")] = 20,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="list the visits that did not end ok (of --run, else of any run)")
+    ] = False,
+    run: Annotated[int | None, typer.Option("--run", help="with --failed: only this run's")] = None,
     as_json: o.Json = False,
 ) -> None:
     """The crawl runs on record: when, which watchlist, state (`running`: a live process crawls it; `running
-    (stopped)`: its process is gone, killed: `moneytrail crawl --resume RUN` goes on with it), visits stored."""
-    from moneytrail.crawler.store.runs import list_runs
+    (stopped)`: its process is gone, killed: `moneytrail crawl --resume RUN` goes on with it), how long, visits
+    stored by status. `--failed`: the visits that did not end ok, with why (`moneytrail visit ID` opens one)."""
+    from moneytrail.crawler.store.runs import failed_visits, list_runs
     from moneytrail.services.checks import open_store_checked
 
+    if failed:
+        return _failed(failed_visits(open_store_checked(db), run, last), as_json)
     listed = list_runs(open_store_checked(db), last)
     if as_json:
         rows = [
@@ -183,6 +192,7 @@ def runs(
                 "state": r.state,
                 "live": r.live,
                 "visits": r.visits,
+                "statuses": r.statuses,
                 "config": r.config.record() if r.config else None,
             }
             for r in listed
@@ -190,17 +200,32 @@ def runs(
         typer.echo(json.dumps(rows, indent=1))
         return
     table = Table(show_header=True)
-    for column in ("run", "watchlist", "started (UTC)", "ended", "state", "visits"):
+    for column in ("run", "watchlist", "started (UTC)", "took", "state", "visits", *STATUSES):
         table.add_column(column)
     for r in listed:
+        took = (r.ended_at - r.started_at).total_seconds() if r.ended_at else None
         table.add_row(
             str(r.id),
             cell(r.watchlist or "-"),
             f"{r.started_at:%Y-%m-%d %H:%M}",
-            f"{r.ended_at:%Y-%m-%d %H:%M}" if r.ended_at else "",
+            "" if took is None else f"{took / 60:.1f} min" if took >= 60 else f"{took:.0f} s",
             r.state if r.state != "running" or r.live else "running (stopped)",
             str(r.visits),
+            *(str(r.statuses.get(status, 0)) for status in STATUSES),
         )
+    out.print(table)
+
+
+def _failed(rows: list[dict], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1, default=str))
+        return
+    table = Table(show_header=True)
+    for column in ("run", "visit", "url", "status", "why"):
+        table.add_column(column)
+    for r in rows:
+        why = r["error"] or ", ".join(r["hostile"] or [])
+        table.add_row(str(r["run"] or "-"), cell(r["visit"]), cell(r["url"]), r["status"], cell(why))
     out.print(table)
 
 

@@ -387,9 +387,19 @@ def test_the_money_flow_graph_loads_in_networkx(store, tmp_path):
         assert done.returncode == 0, done.stderr
         graph = read(tmp_path / f"money-flow.{fmt}")
         flow = ["site:a.test", "network:PopAds", "broker:broker.test", "advertiser:casino.test"]
-        assert [graph.edges[edge]["ads"] for edge in zip(flow, flow[1:])] == [3, 3, 3]
+        assert [graph.edges[edge]["ads"] for edge in zip(flow, flow[1:], strict=False)] == [3, 3, 3]
         assert graph.nodes["advertiser:casino.test"]["category"] == "gambling"
         assert graph.edges["site:a.test", "network:PopAds"]["visits"] == 3
     hostile = money_flow([("a.test", "Evil\x00\x1bNet<x>", "ad.test", "popunder", "scam", ["b\x07.test"], 1, None)])
     nx.write_graphml(hostile, tmp_path / "hostile.graphml")
     assert "network:EvilNet<x>" in nx.read_graphml(tmp_path / "hostile.graphml")
+
+
+def test_runs_say_how_long_and_how_each_visit_ended_and_list_the_failures(store):
+    listed = json.loads(run_cli("runs", "--db", store.url, "--json").stdout)
+    assert listed[0]["statuses"] == {"ok": 5, "dead": 1}
+    table = run_cli("runs", "--db", store.url).stdout
+    assert "hostile" in table and "crashed" in table and "took" in table
+    (failed,) = json.loads(run_cli("runs", "--failed", "--db", store.url, "--json").stdout)
+    assert (failed["visit"], failed["url"], failed["status"]) == ("v5", "https://d.test/", "dead")
+    assert "v5" in run_cli("runs", "--failed", "--run", str(listed[0]["run"]), "--db", store.url).stdout
