@@ -146,9 +146,20 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     return report
 
 
-def notice_pack(report: Report, enclosed: dict[str, str] | None = None) -> tuple[pd.DataFrame, str]:
-    """(CSV of sites with evidence references, a short text) for the network's compliance team; `enclosed`
-    maps a stored screenshot to its file in the pack."""
+def notice_pack(
+    report: Report,
+    enclosed: dict[str, str] | None = None,
+    sender: str | None = None,
+    hashes: dict[str, str] | None = None,
+    today: str | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """(CSV of sites with evidence references, the letter) for the network's compliance team; `enclosed` maps a
+    stored screenshot to its file in the pack, `hashes` a file of the pack to its SHA-256 (listed in the
+    letter), `sender` who writes (an organisation and its address)."""
+    from datetime import UTC, datetime
+
+    from moneytrail import __version__
+
     name = report.meta["network"]
     enclosed = enclosed or {}
     sites, ev = report.tables["sites"], in_pack(report.tables["evidence"], enclosed)
@@ -163,8 +174,13 @@ def notice_pack(report: Report, enclosed: dict[str, str] | None = None) -> tuple
     pack = sites.merge(refs, left_on="site", right_index=True, how="left")
     pack = pack.fillna("")
     pack["accounts"] = [accounts.get(site, "") for site in pack["site"]]
+    period = report.meta["period"]
     lines = [
-        f"To the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
+        f"From: {sender or '(no sender given: moneytrail report network --sender ORGANISATION)'}",
+        f"Date: {today or format(datetime.now(UTC), '%Y-%m-%d')}",
+        f"To: the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
+        f"Period: {'all the visits on record' if period == 'all' else period.replace('..', ' to ')}",
+        f"Subject: ads of {name} on {len(sites)} site(s) that make copyrighted works available without authorisation",
         "",
         f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
         "that make copyrighted works available without authorisation (see the attached list).",
@@ -179,9 +195,19 @@ def notice_pack(report: Report, enclosed: dict[str, str] | None = None) -> tuple
         "every file of this pack with its SHA-256, and manifest.sig is its signature: `moneytrail verify` on this "
         "folder or its zip checks both.",
         "",
+        f"How it was observed: moneytrail {__version__} visited each site as a person would, in a real Chromium "
+        "browser (it scrolled, clicked the page and its video player), recorded every request and every window "
+        "the page opened with its chain of redirects to the advertiser's page, and attributed them to ad networks "
+        "by their hosts, tags and account ids.",
+        "",
         "We ask you to stop serving ads on these sites and to stop paying them, in line with the "
         "'follow the money' principles of self-regulation against piracy.",
     ]
+    if hashes:
+        lines += ["", "Evidence enclosed (SHA-256, file):"]
+        lines += [f"  {digest}  {path}" for path, digest in list(hashes.items())[:MAX_LISTED_HASHES]]
+        if len(hashes) > MAX_LISTED_HASHES:
+            lines.append(f"  and {len(hashes) - MAX_LISTED_HASHES} more, listed in manifest.json")
     return pack, "\n".join(lines) + "\n"
 
 
@@ -287,6 +313,7 @@ def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+MAX_LISTED_HASHES = 200  # evidence files listed with their hash in the letter (all are in the manifest)
 PACK_FILES = ("sites.csv", "accounts.csv", "evidence.csv", "summary.txt", "evidence", "manifest.json", "manifest.sig")
 MAX_ENCLOSED_FILES = 500  # screenshots enclosed in a notice pack; the rest stay referenced by their path
 MAX_ENCLOSED_BYTES = 200 * 1024 * 1024
@@ -310,14 +337,16 @@ def enclose(report: Report, screenshots: Path | None, folder: Path) -> dict[str,
     return enclosed
 
 
-def write_notice_pack(report: Report, out_dir: Path, screenshots: Path | None = None, key=None) -> Path:
+def write_notice_pack(
+    report: Report, out_dir: Path, screenshots: Path | None = None, key=None, sender: str | None = None
+) -> Path:
     """A network report's notice pack, `<out_dir>/<report>-notice/` and the same as a zip: sites.csv,
     evidence.csv, summary.txt, the evidence's screenshots, and, with a signing key (reports/signing.py), the
     signed manifest of them all. A pack written again replaces the earlier one whole."""
     import shutil
 
     from .exports import spreadsheet_safe
-    from .signing import sign_folder, zip_folder
+    from .signing import digest, sign_folder, zip_folder
 
     folder = out_dir / f"{report.name}-notice"
     folder.mkdir(parents=True, exist_ok=True)
@@ -333,10 +362,13 @@ def write_notice_pack(report: Report, out_dir: Path, screenshots: Path | None = 
             f"{folder} holds files moneytrail did not write ({', '.join(foreign[:5])}): choose another folder"
         )
     enclosed = enclose(report, screenshots, folder)
-    pack, text = notice_pack(report, enclosed)
+    pack, _ = notice_pack(report, enclosed)
     spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
     spreadsheet_safe(report.tables["accounts"]).to_csv(folder / "accounts.csv", index=False)
     spreadsheet_safe(in_pack(report.tables["evidence"], enclosed)).to_csv(folder / "evidence.csv", index=False)
+    hashes = {name: digest(folder / name) for name in ("sites.csv", "accounts.csv", "evidence.csv")}
+    hashes.update({inside: digest(folder / inside) for inside in dict.fromkeys(enclosed.values())})
+    _, text = notice_pack(report, enclosed, sender, hashes)
     (folder / "summary.txt").write_text(text, encoding="utf-8")
     if key is not None:
         sign_folder(folder, key, {"report": report.name, "network": report.meta.get("network", "")})

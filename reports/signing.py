@@ -82,6 +82,11 @@ def public_pem(key: Ed25519PublicKey) -> str:
 
 
 # --- signing ---------------------------------------------------------------------------------------------------
+def digest(path: Path) -> str:
+    """A file's SHA-256, hex."""
+    return _digest(path)[0]
+
+
 def _digest(path: Path) -> tuple[str, int]:
     h, size = hashlib.sha256(), 0
     with path.open("rb") as handle:

@@ -97,6 +97,14 @@ def network(
     out_dir: OutDir = None,
     db: o.Db = None,
     data: o.Data = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--sender",
+            envvar="MONEYTRAIL_SENDER",
+            help='who sends the notice pack\'s letter: "Organisation <address>" (default: $MONEYTRAIL_SENDER)',
+        ),
+    ] = None,
 ) -> None:
     """Per-network report: sites, visits, formats, advertisers, operators paid, evidence; and its notice
     pack for the network's compliance team (sites and evidence CSVs, a summary, the screenshots, a manifest
@@ -124,7 +132,7 @@ def network(
         report = network_report(store, each, sigs, chosen)
         _emit(report, store, formats, out_dir)
         try:
-            pack = write_notice_pack(report, out_dir, store.screenshots, key)
+            pack = write_notice_pack(report, out_dir, store.screenshots, key, sender)
         except (ValueError, OSError) as exc:
             raise Failure(f"notice pack: {exc}") from None
         say(f"notice pack: {pack} (and {pack.name}.zip)")

@@ -260,6 +260,9 @@ def test_network_report_and_notice_pack(store, sigs):
     assert list(pack["site"]) == ["a.test"] and "v0" in pack.iloc[0]["evidence"]
     assert pack.iloc[0]["accounts"] == "popads_site_id=4242424"
     assert "PopAds" in text and "1 site(s)" in text and "saw 1 account id(s)" in text
+    _, letter = notice_pack(report, sender="Alliance <notices@alliance.example>", today="2026-11-26")
+    assert letter.startswith("From: Alliance <notices@alliance.example>\nDate: 2026-11-26\nTo: the compliance team")
+    assert "Period: all the visits on record" in letter and "How it was observed: moneytrail" in letter
 
 
 def test_advertiser_audit_with_and_without_hits(store, sigs):
@@ -323,6 +326,11 @@ def test_report_commands(store, tmp_path):
     assert cli("network", "--all", "-f", "json").returncode == 0
     assert (tmp_path / "network-ExoClick-notice" / "sites.csv").is_file()
     assert "popads_site_id,4242424" in (tmp_path / "network-PopAds-notice" / "accounts.csv").read_text()
+    letter = (tmp_path / "network-PopAds-notice" / "summary.txt").read_text()
+    import hashlib
+
+    accounts = hashlib.sha256((tmp_path / "network-PopAds-notice" / "accounts.csv").read_bytes()).hexdigest()
+    assert f"  {accounts}  accounts.csv" in letter  # the evidence listed with its hashes
     checked = run_cli("verify", tmp_path / "network-PopAds-notice.zip")
     assert checked.returncode == 0 and "verified" in checked.stdout, checked.stdout + checked.stderr
     bad = cli("exposure", "--period", "2026-13")
