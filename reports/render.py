@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import os
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +109,15 @@ def _cell(value, column: str = "") -> str:
     return str(value)
 
 
+LONG_TOKEN = 24  # characters: a cell holding a longer token (a URL, a path, an id) may break it anywhere
+
+
+def _unbreakable(text: str) -> bool:
+    """Whether the text holds a token too long to keep whole (the rest of a table keeps its words whole: a
+    column is never narrower than its longest word)."""
+    return any(len(token) > LONG_TOKEN for token in text.split())
+
+
 def html(report: Report, screenshots: Path | None = None) -> str:
     env = Environment(
         loader=PackageLoader("moneytrail.reports", "templates"), autoescape=select_autoescape(default=True)
@@ -131,7 +141,9 @@ def html(report: Report, screenshots: Path | None = None) -> str:
                         shots[value] = thumbnail(screenshots, value)
                         budget -= 1
                     thumb = shots[value]
-                cells.append({"text": _cell(value, column), "thumb": thumb})
+                text = _cell(value, column)
+                long = _unbreakable(text)
+                cells.append({"text": text, "thumb": thumb, "long": long, "words": None if long else text.split(" ")})
             rows.append(cells)
         tables.append({"key": key, "title": report.titles.get(key, key), "columns": list(frame.columns), "rows": rows})
     return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables)
@@ -191,11 +203,18 @@ def pdf(document: str, path: Path) -> None:
                     ),
                 )
                 await page.set_content(document, wait_until="load", timeout=60_000)
+                title = html_escape(await page.title())
+                small = "font-size:8px;color:#666;width:100%;margin:0 10mm;display:flex;justify-content:space-between"
                 await page.pdf(
                     path=str(path),
                     format="A4",
+                    landscape=True,  # evidence tables of a dozen columns: portrait left them 2-3 characters wide
                     print_background=True,
-                    margin={"top": "14mm", "bottom": "14mm", "left": "10mm", "right": "10mm"},
+                    display_header_footer=True,  # a running header, and page numbers
+                    header_template=f'<div style="{small}"><span>{title}</span><span class="date"></span></div>',
+                    footer_template=f'<div style="{small}"><span>moneytrail</span>'
+                    '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>',
+                    margin={"top": "16mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
                 )
             finally:
                 await browser.close()

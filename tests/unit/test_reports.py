@@ -182,6 +182,25 @@ def test_every_format_carries_the_same_numbers(october, tmp_path):
     assert sites_csv.set_index("site").loc["a.test", "ads"] == 3  # a.test's ads in October
 
 
+# the words of table cells (but those holding a token too long to keep whole: a URL, a path) shown on more than
+# one line: a column narrower than its longest word
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('th, td:not(.long)')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
 @pytest.mark.browser
 def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs, october, tmp_path, chromium_path):
     network = network_report(store, "ExoClick", sigs)
@@ -195,7 +214,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
             for path in pages:
-                page = await browser.new_page()
+                page = await browser.new_page(viewport={"width": 1047, "height": 700})  # A4 landscape's print width
                 errors, requests = [], []
                 page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
                 page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
@@ -211,6 +230,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
                         "xss": await page.evaluate("window.__xss"),
                         "text": await page.inner_text("body"),
                         "remote": [u for u in requests if not u.startswith(("file:", "data:"))],
+                        "split_words": await page.evaluate(SPLIT_WORDS),
                     }
                 )
             await browser.close()
@@ -221,6 +241,7 @@ def test_html_in_chromium_charts_no_errors_and_page_text_stays_text(store, sigs,
     assert all(width > 300 for _, width in exposure_page["charts"] + network_page["charts"])
     for opened in (exposure_page, network_page):
         assert opened["errors"] == [] and opened["remote"] == [] and opened["xss"] is None
+        assert opened["split_words"] == []  # no column narrower than its longest word, headers included
     assert XSS in network_page["text"]  # shown as the text it is
 
 
@@ -232,6 +253,11 @@ def test_pdf_pages_render_with_their_charts(october, tmp_path):
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) >= 2
+    with Image.open(images[0]) as first:
+        assert first.width > first.height  # landscape: wide evidence tables keep their columns readable
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"page 1 of {len(images)}" in text and f"page {len(images)} of {len(images)}" in text
+    assert text.count(october.title) >= len(images)  # the running header
     chart_red = 0  # the first chart colour (#c0392b), drawn only in charts
     for image in images:
         with Image.open(image) as img:
