@@ -16,8 +16,6 @@ from .console import cell, note, out, say, warn
 
 STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
 
-STATUSES = ("ok", "hostile", "dead", "timeout", "crashed")
-
 
 def register(app: typer.Typer) -> None:
     app.command()(crawl)
