@@ -62,6 +62,14 @@ def crawl(
     profile: o.Profile = None,
     profiles: o.Profiles = None,
     limit: o.Limit = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="a debug crawl of this one page (no content pages): what it saw is printed, and stored in a "
+            "store of its own unless --db is given",
+        ),
+    ] = None,
 ) -> None:
     """Crawl a watchlist: visit each site like a person, record everything, store it.
 
@@ -72,6 +80,10 @@ def crawl(
     from moneytrail.services.checks import open_store_checked
     from moneytrail.services.crawl import plan_crawl, resumed_config, run_plan
 
+    if url is not None:
+        if watchlist or resume is not None:
+            raise UsageError("--url crawls one page: give it without --watchlist or --resume")
+        watchlist, name, pages, progress, db = _debug_crawl(url, db)
     flags = dict(locals())
     process = {
         "db": db,
@@ -109,12 +121,37 @@ def crawl(
     result, info = run_plan(plan)
     counts = info.counts if info else {}
     summary(result.run_id, result.state, counts, plan)
+    if url is not None and result.run_id is not None:
+        from moneytrail.crawler.store.visits import visited_uids
+
+        for uid in sorted(visited_uids(plan.store, result.run_id)):
+            show_visit(uid, db=plan.store.url)
     if result.stopped:
         raise Failure(f"the crawl stopped: {result.stopped}")
     if result.state != "finished":
         raise Failure(f"the crawl did not finish ({result.state}): see the log {plan.config.log_file}")
     if not any(counts.get(f"sites_{s}") for s in ("ok", "hostile")):
         raise NothingReached("no site could be reached: check --proxy and the network")
+
+
+def _debug_crawl(url: str, db: str | None) -> tuple[str, str, int, bool, str]:
+    """(watchlist file, its name, pages, progress, store) of `crawl --url URL`: a one-line watchlist in a
+    folder of its own, and a store there unless one is given."""
+    import tempfile
+
+    from moneytrail.crawler.store import data_home
+
+    if not url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in url):
+        raise UsageError(f"--url takes an http(s) URL, not {url!r}")
+    folder = Path(tempfile.mkdtemp(prefix="debug-", dir=_mkdir(data_home() / "debug")))
+    (folder / "page.txt").write_text(url + "\n", encoding="utf-8")
+    note(f"debug crawl of one page; its files: {folder}")
+    return str(folder / "page.txt"), f"debug-{folder.name}", 0, False, db or f"sqlite:///{folder / 'debug.db'}"
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def consent_line(c: dict, mode: str) -> str:

@@ -373,3 +373,20 @@ def test_a_renderer_crash_ends_the_visit_as_crashed(sandbox, truth, chromium_pat
     obs, seconds = asyncio.run(crash())
     assert obs.status == "crashed" and any(n.kind == "crash" for n in obs.notices)
     assert seconds < 30
+
+
+def test_a_debug_crawl_of_one_url_prints_what_it_saw_in_a_store_of_its_own(sandbox, truth, tmp_path):
+    """`moneytrail crawl --url URL`: one page visited (no content pages), then the visit as `moneytrail visit`
+    shows it; the analyst's own store is not touched."""
+    site = next(s for s in ok_sites(truth) if not s["cloaking"])
+    done = run_cli(
+        "crawl", "--url", site["url"], "--proxy", sandbox.address, "--log", tmp_path / "debug.log", home=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f": {site['url']}" in done.stdout and "  status ok" in done.stdout and "  steps: 1 load" in done.stdout
+    (store,) = (tmp_path / "debug").glob("debug-*/debug.db")
+    assert not (tmp_path / "moneytrail.db").exists()
+    observations = load_observations(open_store(f"sqlite:///{store}", tmp_path / "shots"))
+    assert [o.url for o in observations] == [site["url"]]
+    wrong = run_cli("crawl", "--url", "ftp://example.test/", home=tmp_path)
+    assert wrong.returncode == 2 and "http(s) URL" in wrong.stderr
