@@ -308,39 +308,20 @@ def network_ids(store, start, end, name: str) -> pd.DataFrame:
     """site, id_type, id_value, source, first_seen, last_seen, visits: the network's account ids each site
     carries, and where they were seen (in its pages: inline, url, attribute, websocket; or its ads.txt, whose
     fetches count no visit)."""
-    in_pages = (
-        select(
-            FindingId.site,
-            FindingId.id_type,
-            FindingId.id_value,
-            FindingId.source,
-            func.min(Visit.started_at).label("first_seen"),
-            func.max(Visit.started_at).label("last_seen"),
-            func.count(func.distinct(FindingId.visit_id)).label("visits"),
+    key = (FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
+
+    def seen(when, visits, source, *where):
+        return (
+            select(*key, func.min(when).label("first_seen"), func.max(when).label("last_seen"), visits.label("visits"))
+            .join(source)
+            .where(FindingId.network == name, *where)
+            .group_by(*key)
         )
-        .join(Visit, Visit.id == FindingId.visit_id)
-        .where(_in(start, end), FindingId.network == name)
-        .group_by(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
-    )
-    window = []
-    if start is not None:
-        window.append(AdsTxt.fetched_at >= start)
-    if end is not None:
-        window.append(AdsTxt.fetched_at < end)
-    in_adstxt = (
-        select(
-            FindingId.site,
-            FindingId.id_type,
-            FindingId.id_value,
-            FindingId.source,
-            func.min(AdsTxt.fetched_at).label("first_seen"),
-            func.max(AdsTxt.fetched_at).label("last_seen"),
-            literal(0).label("visits"),
-        )
-        .join(AdsTxt, AdsTxt.id == FindingId.adstxt_id)
-        .where(FindingId.network == name, *window)
-        .group_by(FindingId.site, FindingId.id_type, FindingId.id_value, FindingId.source)
-    )
+
+    fetched = [AdsTxt.fetched_at >= start] if start is not None else []
+    fetched += [AdsTxt.fetched_at < end] if end is not None else []
+    in_pages = seen(Visit.started_at, func.count(func.distinct(FindingId.visit_id)), Visit, _in(start, end))
+    in_adstxt = seen(AdsTxt.fetched_at, literal(0), AdsTxt, *fetched)
     return frame(store, in_pages.union_all(in_adstxt))
 
 
