@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from .limits import Limits
 from .observation import STATUSES, Observation, clip
 
+PASSIVE_STEPS = ("load", "scroll")  # a visit's steps before its first click (crawler/visit.py)
+
 __all__ = ["STATUSES", "Ending", "conclude", "decide", "hostile_signals", "navigation_status"]
 
 
@@ -64,7 +66,8 @@ def hostile_signals(
         signals.append("dialog_storm")
     if obs.limits.get("popups"):
         signals.append("popup_storm")
-    if any(d.step <= 1 for d in obs.downloads):
+    before_clicks = {s.n for s in obs.steps if s.action in PASSIVE_STEPS} | {0, 1}
+    if any(d.step in before_clicks for d in obs.downloads):  # however late the page's load event came
         signals.append("forced_download")
     if any(d.type == "beforeunload" and d.page == 0 for d in obs.dialogs):  # it asked the visitor to stay
         signals.append("beforeunload_trap")

@@ -186,3 +186,20 @@ def test_a_crashed_visit_is_made_again_once_then_stored(tmp_path):
     assert again.meta["playwright_context"] != first.meta["playwright_context"]
     (stored,) = asyncio.run(done(again))
     assert isinstance(stored, VisitItem) and stored.observation.status == "crashed"
+
+
+def test_a_download_before_any_click_is_forced_however_late_the_page_loaded():
+    """A page that starts a download once loaded: on a loaded machine its load event came after the visit's
+    scroll had begun (step 2), and the download was not called forced; one after a click is the visitor's."""
+    from moneytrail.crawler.observation import DownloadRecord, Observation, Step
+    from moneytrail.crawler.status import hostile_signals
+
+    def signals(step: int) -> list[str]:
+        obs = Observation("v", "https://s.test/", "s.test", "home", started_at="2026-11-26T00:00:00")
+        obs.steps = [Step(1, "load", 0.1), Step(2, "scroll", 2.5), Step(3, "click_centre", 6.0)]
+        obs.downloads = [DownloadRecord("https://s.test/setup.exe", "setup.exe", step, 0)]
+        flags = {"unresponsive": False, "oversized_document": False, "frame_storm": False, "write_flood": False}
+        return hostile_signals(obs, Limits(), history_calls=0, request_flood=False, **flags)
+
+    assert "forced_download" in signals(1) and "forced_download" in signals(2)
+    assert "forced_download" not in signals(3)
