@@ -35,6 +35,9 @@ from .consent import MODES as CONSENT_MODES
 from .limits import Limits
 from .proxies import redact_proxy
 
+# every crawl's Scrapy extensions (`to_settings` adds the progress bar for a terminal): a bound on the close
+EXTENSIONS = {"moneytrail.crawler.closing.CloseWatch": 400}
+
 CONFIG_VERSION = 1
 SETTING = "MONEYTRAIL_CRAWL"
 MAX_PAGES, MAX_CONCURRENCY = 20, 32
@@ -140,7 +143,7 @@ class CrawlConfig:
             "CONCURRENT_REQUESTS": self.concurrency + 4,  # plain ads.txt requests need no browser
         }
         if self.progress:
-            values["EXTENSIONS"] = {"moneytrail.crawler.progress.CrawlProgress": 500}
+            values["EXTENSIONS"] = {**EXTENSIONS, "moneytrail.crawler.progress.CrawlProgress": 500}
         if self.log_file:
             values["LOG_FILE"] = self.log_file
         return values

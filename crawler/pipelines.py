@@ -129,7 +129,8 @@ class StorePipeline:
         if spider.config.redis:
             return  # a worker leaves the run to the others; the last one with nothing left finishes it
         if self.run_id is not None:
-            state = "finished" if reason == "finished" else "interrupted"
+            let_go = self.stats.get_value("moneytrail/let_go", 0)  # requests that never ended: resumable
+            state = "finished" if reason == "finished" and not let_go else "interrupted"
             errors = self.stats.get_value("moneytrail/attribution_errors", 0)
             finish_run(self.store, self.run_id, state, {"attribution_errors": errors} if errors else {})
             self.stats.set_value("moneytrail/state", state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import os
@@ -48,8 +49,9 @@ def default_log_file(kind: str = "crawl") -> str:
     return str(data_home() / "logs" / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.log")
 
 
-def log_tasks(signum=None, frame=None) -> None:
-    """What a crawl is waiting on, into its log: every asyncio task's stack (`kill -USR1 <pid>` of a crawl)."""
+def log_tasks(signum=None, frame=None, crawler=None) -> None:
+    """What a crawl is waiting on, into its log (`kill -USR1 <pid>` of a crawl): every asyncio task's stack,
+    then, last, the engine's state (closing or not, each request in progress and where it is held)."""
     try:
         tasks = asyncio.all_tasks(asyncio.get_event_loop())
     except RuntimeError:  # no event loop yet
@@ -57,15 +59,20 @@ def log_tasks(signum=None, frame=None) -> None:
     out = io.StringIO()
     for task in tasks:
         task.print_stack(limit=12, file=out)
-    logging.getLogger("moneytrail.crawl").warning("%d asyncio task(s) pending:\n%s", len(tasks), out.getvalue())
+    log = logging.getLogger("moneytrail.crawl")
+    log.warning("%d asyncio task(s) pending:\n%s", len(tasks), out.getvalue())
+    if crawler is not None:
+        from .closing import engine_state
+
+        log.warning("%s", engine_state(crawler))
 
 
 def run_crawl(config: CrawlConfig) -> CrawlResult:
     """Crawl (blocking). Once per process: Twisted's reactor does not restart."""
-    if hasattr(signal, "SIGUSR1"):
-        signal.signal(signal.SIGUSR1, log_tasks)
     process = CrawlerProcess(settings_for(config))
     crawler = process.create_crawler("watchlist")
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, functools.partial(log_tasks, crawler=crawler))
     process.crawl(crawler)
     process.start()
     stats = crawler.stats.get_stats()

@@ -11,6 +11,8 @@ import os
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # never download the suffix list
 
+from .config import EXTENSIONS as CRAWL_EXTENSIONS
+
 BOT_NAME = "moneytrail"
 SPIDER_MODULES = ["moneytrail.spiders"]
 NEWSPIDER_MODULE = "moneytrail.spiders"
@@ -41,6 +43,8 @@ ITEM_PIPELINES = {
     "moneytrail.attribution.pipeline.AttributionPipeline": 200,  # findings of each item, as data on it
     "moneytrail.crawler.pipelines.StorePipeline": 300,  # the item and its findings, in one transaction
 }
+# a crawl whose close waits past every visit's bound lets go of what it waits on (crawler/closing.py)
+EXTENSIONS = dict(CRAWL_EXTENSIONS)
 LOG_LEVEL = "INFO"
 DOWNLOAD_WARNSIZE = 0
 

@@ -43,11 +43,17 @@ def run_cli(*args, env: dict | None = None, home: str | Path | None = None, time
 
 
 def _log_end(args, chars: int = 20000) -> str:
+    """The end of the command's log (a crawl's ends with what it waits on), then, last (CI shows an output's
+    tail), how its close began, if it did."""
     args = list(map(str, args))
     if "--log" not in args or args.index("--log") + 1 >= len(args):
         return ""
     log = Path(args[args.index("--log") + 1])
-    return f"\n--- the end of {log}:\n{log.read_text(errors='replace')[-chars:]}" if log.exists() else ""
+    if not log.exists():
+        return ""
+    text = log.read_text(errors="replace")
+    closing = [line for line in text.splitlines() if "Closing spider (" in line or "the crawl stops" in line]
+    return f"\n--- the end of {log}:\n{text[-chars:]}\n--- how the crawl began to close: {closing or 'it did not'}"
 
 
 def start_cli(*args, env: dict | None = None, home: str | Path | None = None, **kwargs) -> subprocess.Popen:
