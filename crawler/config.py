@@ -14,6 +14,8 @@ Fields (the `moneytrail crawl` flag in brackets):
   stealth        navigator.webdriver false, natively [--stealth/--no-stealth]
   consent        answer cookie-consent banners: accept, reject or off (crawler/consent.py) [--consent]
   adstxt         fetch ads.txt, app-ads.txt and sellers.json [--adstxt/--no-adstxt]
+  archive        keep each visit's archive of what its browser received, a WARC (crawler/archive.py)
+                 [--archive/--no-archive]
   concurrency    browser contexts at once [--concurrency]
   data           signature data directory [--data]
   lists          filter lists directory [--lists]
@@ -52,6 +54,7 @@ RECORDED = (
     "stealth",
     "consent",
     "adstxt",
+    "archive",
     "concurrency",
     "data",
     "lists",
@@ -75,6 +78,7 @@ class CrawlConfig:
     stealth: bool = True
     consent: str = DEFAULT_CONSENT
     adstxt: bool = True
+    archive: bool = True
     concurrency: int = 4
     data: str | None = None
     lists: str | None = None
@@ -191,6 +195,7 @@ class CrawlConfig:
         out.append("--stealth" if self.stealth else "--no-stealth")
         out += ["--consent", self.consent]
         out.append("--adstxt" if self.adstxt else "--no-adstxt")
+        out.append("--archive" if self.archive else "--no-archive")
         for name, value in sorted(self.limits.items()):
             out += ["--limit", f"{name}={value:g}"]
         return out

@@ -64,7 +64,38 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
             await super().close()
 
 
+class BrowserStalled(Exception):
+    """A visit's page could not be opened in the browser within its bound (the browser stopped answering)."""
+
+
 class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    # the downloads in flight, held: Scrapy's download task is referenced only by what it awaits, and a task
+    # whose awaited future nothing else holds is collected by the garbage collector mid-way, leaving its
+    # request counted as in progress for ever (the crawl then never closes: crawler/closing.py)
+    _running: set[asyncio.Task] = set()
+
+    async def _download_request(self, request, spider=None):
+        """A visit's download (a browser context, a page, its navigation), held and bounded: past twice the
+        longest a visit may take (a wait for a free browser context included) it fails, and the visit is
+        stored as one the browser could not open."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        limits = Limits.from_dict((request.meta.get("visit") or {}).get("limits"))
+        bound = 2 * (
+            limits.navigation_timeout
+            + limits.navigation_grace
+            + limits.visit_timeout
+            + limits.visit_grace
+            + limits.context_close_timeout
+        )
+        try:
+            return await asyncio.wait_for(super()._download_request(request, spider), bound)
+        except TimeoutError:
+            raise BrowserStalled(f"the browser did not open the page in {bound:g} s") from None
+        finally:
+            self._running.discard(task)
+
     async def _close(self) -> None:
         """At the crawl's end: the contexts still open are closed, each within its bound, then the browser."""
         timeout = Limits().context_close_timeout

@@ -16,6 +16,7 @@ class VisitItem:
     ack: bytes | None = None  # scale-out: the queue entry to acknowledge once stored
     findings: Any = None  # set by the attribution pipeline (an attribution.Findings), stored with the visit
     texts: dict[str, str] = field(default_factory=dict)  # sha256 -> text of the script files it kept
+    archive: str | None = None  # which of `screenshots` (its files) is the visit's WARC
 
 
 @dataclass

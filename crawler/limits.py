@@ -66,6 +66,8 @@ class Limits:
     max_document_bytes: int = 4 * 1024 * 1024  # a visited document larger than this is not read
     # one still arriving past this is stopped (an endless page: at 16 MiB its renderer held 575 MB)
     max_document_load_bytes: int = 8 * 1024 * 1024
+    # bodies kept in a visit's archive (crawler/archive.py); past it, responses are archived without their body
+    max_archive_bytes: int = 32 * 1024 * 1024
     max_inline_scripts: int = 150
     max_inline_chars: int = 16_000  # kept of each inline script (whitespace collapsed): where tags keep ids
     max_inline_total: int = 256 * 1024  # characters of inline script kept per visit, all scripts together

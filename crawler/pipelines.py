@@ -83,6 +83,7 @@ class StorePipeline:
                 screenshots=item.screenshots,
                 findings=item.findings,
                 texts=item.texts,
+                archive=item.archive,
             )
             self._ack(spider, item.ack)
             for key, n in (

@@ -163,6 +163,12 @@ def notice_pack(
     name = report.meta["network"]
     enclosed = enclosed or {}
     sites, ev = report.tables["sites"], in_pack(report.tables["evidence"], enclosed)
+    wacz = (
+        "archive.wacz holds what the browser received during these visits (the pages, the ads and their redirect "
+        "chains), as a web archive that ReplayWeb.page (replayweb.page) opens and replays. "
+        if hashes and "archive.wacz" in hashes
+        else ""
+    )
     refs = ev.groupby("site").agg(
         evidence=("visit", lambda v: "; ".join(list(dict.fromkeys(v))[:10])),
         screenshots=("screenshot", lambda v: "; ".join([x for x in dict.fromkeys(v) if x][:10])),
@@ -191,7 +197,7 @@ def notice_pack(
         f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
         "Each line of the attached sites.csv names the site, when it was seen, the formats, and the evidence "
         "(visit ids and screenshots); evidence.csv lists every ad with the chain that led from your network to its "
-        f"advertiser. {len(set(enclosed.values()))} screenshot(s) are enclosed in evidence/. manifest.json lists "
+        f"advertiser. {len(set(enclosed.values()))} screenshot(s) are enclosed in evidence/. {wacz}manifest.json lists "
         "every file of this pack with its SHA-256, and manifest.sig is its signature: `moneytrail verify` on this "
         "folder or its zip checks both.",
         "",
@@ -314,7 +320,17 @@ def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:
 
 
 MAX_LISTED_HASHES = 200  # evidence files listed with their hash in the letter (all are in the manifest)
-PACK_FILES = ("sites.csv", "accounts.csv", "evidence.csv", "summary.txt", "evidence", "manifest.json", "manifest.sig")
+PACK_FILES = (
+    "sites.csv",
+    "accounts.csv",
+    "evidence.csv",
+    "summary.txt",
+    "evidence",
+    "archive.wacz",
+    "manifest.json",
+    "manifest.sig",
+)
+MAX_PACK_ARCHIVE = 300 * 1024 * 1024  # a larger WACZ of the cited visits is left out (the letter says how to ask)
 MAX_ENCLOSED_FILES = 500  # screenshots enclosed in a notice pack; the rest stay referenced by their path
 MAX_ENCLOSED_BYTES = 200 * 1024 * 1024
 
@@ -338,11 +354,17 @@ def enclose(report: Report, screenshots: Path | None, folder: Path) -> dict[str,
 
 
 def write_notice_pack(
-    report: Report, out_dir: Path, screenshots: Path | None = None, key=None, sender: str | None = None
+    report: Report,
+    out_dir: Path,
+    screenshots: Path | None = None,
+    key=None,
+    sender: str | None = None,
+    archive: Path | None = None,
 ) -> Path:
     """A network report's notice pack, `<out_dir>/<report>-notice/` and the same as a zip: sites.csv,
-    evidence.csv, summary.txt, the evidence's screenshots, and, with a signing key (reports/signing.py), the
-    signed manifest of them all. A pack written again replaces the earlier one whole."""
+    evidence.csv, summary.txt, the evidence's screenshots, `archive` (a WACZ of the cited visits:
+    reports/archives.py) as archive.wacz, and, with a signing key (reports/signing.py), the signed manifest of
+    them all. A pack written again replaces the earlier one whole."""
     import shutil
 
     from .exports import spreadsheet_safe
@@ -362,11 +384,15 @@ def write_notice_pack(
             f"{folder} holds files moneytrail did not write ({', '.join(foreign[:5])}): choose another folder"
         )
     enclosed = enclose(report, screenshots, folder)
+    archived = archive is not None and archive.is_file() and archive.stat().st_size <= MAX_PACK_ARCHIVE
+    if archived:
+        shutil.copyfile(archive, folder / "archive.wacz")
     pack, _ = notice_pack(report, enclosed)
     spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
     spreadsheet_safe(report.tables["accounts"]).to_csv(folder / "accounts.csv", index=False)
     spreadsheet_safe(in_pack(report.tables["evidence"], enclosed)).to_csv(folder / "evidence.csv", index=False)
-    hashes = {name: digest(folder / name) for name in ("sites.csv", "accounts.csv", "evidence.csv")}
+    listed = ("sites.csv", "accounts.csv", "evidence.csv", *(("archive.wacz",) if archived else ()))
+    hashes = {name: digest(folder / name) for name in listed}
     hashes.update({inside: digest(folder / inside) for inside in dict.fromkeys(enclosed.values())})
     _, text = notice_pack(report, enclosed, sender, hashes)
     (folder / "summary.txt").write_text(text, encoding="utf-8")

@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import tempfile
 import uuid
+import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
 
+from moneytrail import __version__
 from moneytrail.crawler.addresses import namespaces
 from moneytrail.crawler.adstxt import ad_systems, decode_body, parse_adstxt
 from moneytrail.crawler.adstxt_redirects import REDIRECT_STATUSES, redirect_target
+from moneytrail.crawler.archive import warc_of
 from moneytrail.crawler.config import CrawlConfig
 from moneytrail.crawler.domains import host_of
 from moneytrail.crawler.identity import engine_version
@@ -82,6 +88,8 @@ class WatchlistSpider(scrapy.Spider):
         # the Chromium's version, set by from_crawler; None where no browser runs (`enqueue` queues requests
         # whose browser context each worker rebuilds from its own profiles and engine: restore_secrets)
         self.engine: str | None = None
+        # where the browser writes each visit's HAR until it becomes the visit's WARC (crawler/archive.py)
+        self.har_dir: Path | None = None
 
     @classmethod
     def update_settings(cls, settings):
@@ -100,6 +108,8 @@ class WatchlistSpider(scrapy.Spider):
         spider.engine = engine_version(crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"])
         spider.profile = run_profile(spider.visitors)
         spider.proxy = config.proxy or spider.visitors[0].proxy
+        if config.archive:
+            spider.har_dir = Path(tempfile.mkdtemp(prefix="moneytrail-har-"))
         if config.resume:
             spider.resumed = resume_run(spider.store, config.resume, worker=bool(config.redis))
         if config.redis:
@@ -149,7 +159,7 @@ class WatchlistSpider(scrapy.Spider):
             visitor = next((v for v in self.visitors if v.name == visit.get("visitor")), None)
             if visitor is None:
                 raise ValueError(f"this worker has no profile {visit.get('visitor')!r}: give it the run's --profiles")
-            request.meta["playwright_context_kwargs"] = visitor.context_options(self.engine)
+            request.meta["playwright_context_kwargs"] = self._context_options(visitor, visit["uid"])
             visit["profile"] = visitor.record()  # as this worker's profiles file describes it
             visit["touch"] = visitor.device.has_touch
             visit["identity"] = self._identity(visitor)
@@ -207,7 +217,7 @@ class WatchlistSpider(scrapy.Spider):
                 "playwright": True,
                 "playwright_context": uid,
                 "playwright_include_page": True,
-                "playwright_context_kwargs": visitor.context_options(self.engine) if self.engine else {},
+                "playwright_context_kwargs": self._context_options(visitor, uid) if self.engine else {},
                 "playwright_page_init_callback": "moneytrail.crawler.hooks.init_page",
                 "dont_retry": True,
                 "handle_httpstatus_all": True,
@@ -225,6 +235,18 @@ class WatchlistSpider(scrapy.Spider):
                 },
             },
         )
+
+    def _context_options(self, visitor: Profile, uid: str) -> dict:
+        """The visit's browser context: its visitor's, recording a HAR (bodies attached) when archiving."""
+        options = visitor.context_options(self.engine)
+        if self.har_dir is not None:
+            har = str(self.har_dir / f"{uid}.har.zip")
+            options = {**options, "record_har_path": har, "record_har_content": "attach"}
+        return options
+
+    def closed(self, reason) -> None:
+        if self.har_dir is not None:  # HARs of visits whose context did not close in time
+            shutil.rmtree(self.har_dir, ignore_errors=True)
 
     def _identity(self, visitor) -> dict | None:
         """Who the visitor's pages and workers say they are (CDP user-agent override), unless its profile
@@ -274,20 +296,32 @@ class WatchlistSpider(scrapy.Spider):
     async def _visit_done(self, request, status: int | None, error: str | None):
         visit = request.meta["visit"]
         page, recorder = request.meta.get("playwright_page"), request.meta.get("recorder")
+        closed = False
         try:
             observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
             texts = dict(recorder.script_texts) if recorder is not None else {}
         finally:
-            await self._close(page, visit["site"])
+            closed = await self._close(page, visit["site"])
             if recorder is not None:
                 recorder.cancel()
+        har = (request.meta.get("playwright_context_kwargs") or {}).get("record_har_path")
         if observation.status == "crashed" and not visit.get("retry") and not self.config.redis:
+            if har:
+                Path(har).unlink(missing_ok=True)
             yield self._retry(request)  # once: a browser that went away is relaunched for it
             return
+        archive = await self._archive(Path(har), observation, screenshots) if har and closed else None
         if visit["page_kind"] == "home":  # what it leads to is queued first: a crash after storing loses none of it
             for follow in self._follow_up(observation, visit):
                 yield follow
-        yield VisitItem(observation, visit["site_id"], screenshots, ack=request.meta.get("_mt_raw"), texts=texts)
+        yield VisitItem(
+            observation,
+            visit["site_id"],
+            screenshots,
+            ack=request.meta.get("_mt_raw"),
+            texts=texts,
+            archive=archive,
+        )
         self._visit_finished(visit["site"])
 
     def _retry(self, request) -> scrapy.Request:
@@ -323,13 +357,51 @@ class WatchlistSpider(scrapy.Spider):
             obs = recorder.observation(error, status, overran=True)
         return obs, recorder.screenshots
 
-    async def _close(self, page, site: str) -> None:
-        if page is not None and not await close_context(page.context, self.limits.context_close_timeout):
+    async def _close(self, page, site: str) -> bool:
+        """Close the visit's browser context; False if it did not close in time (or there was none)."""
+        if page is None:
+            return False
+        if not await close_context(page.context, self.limits.context_close_timeout):
             self.logger.warning(
                 "the browser context of a visit of %s did not close in %g s; its close goes on in the background",
                 site,
                 self.limits.context_close_timeout,
             )
+            return False
+        return True
+
+    async def _archive(self, har: Path, obs: Observation, files: dict[str, bytes]) -> str | None:
+        """The visit's WARC, made from the HAR its closed context left (off the event loop), among its files;
+        its name, or None when there is no archive (the HAR is removed either way)."""
+        name = f"{obs.visit_id}.warc.gz"
+        info = {
+            "software": f"moneytrail {__version__}",
+            "filename": name,
+            "description": f"what the browser received during visit {obs.visit_id} of {obs.url}",
+            "visit": obs.visit_id,
+            "url": obs.url,
+            "site": obs.site,
+            "page_kind": obs.page_kind,
+            "started_at": obs.started_at,
+        }
+        try:
+            if not har.is_file():
+                return None
+            data, facts = await asyncio.to_thread(warc_of, har, max_bytes=self.limits.max_archive_bytes, info=info)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            self.logger.warning("no archive of the visit of %s: its HAR could not be read (%s)", obs.site, exc)
+            return None
+        finally:
+            har.unlink(missing_ok=True)
+        if facts.truncated:
+            self.logger.info(
+                "the archive of the visit of %s keeps %d response(s) without their body (past %d bytes)",
+                obs.site,
+                facts.truncated,
+                self.limits.max_archive_bytes,
+            )
+        files[name] = data
+        return name
 
     # --- ads.txt, app-ads.txt, sellers.json --------------------------------------------------------
     def fetched(self, response):

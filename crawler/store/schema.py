@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -90,6 +91,7 @@ class Visit(Base):
     duration: Mapped[float] = mapped_column(Float)
     profile: Mapped[dict] = mapped_column(JSON, default=dict)
     screenshot: Mapped[str | None] = mapped_column(Text)  # path relative to the screenshots directory
+    archive: Mapped[str | None] = mapped_column(Text)  # its WARC (crawler/archive.py), relative to the same
     hostile: Mapped[list] = mapped_column(JSON, default=list)
     n_requests: Mapped[int] = mapped_column(Integer, default=0)
     n_windows: Mapped[int] = mapped_column(Integer, default=0)
@@ -266,6 +268,19 @@ class ScheduleRun(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class EvidenceFile(Base):
+    """A file a visit left as evidence (its page's screenshot, a landing page's, its archive), with the SHA-256
+    taken when it was written: `moneytrail visit` lists them, notice packs cite and check them."""
+
+    __tablename__ = "evidence_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # page, landing, archive
+    path: Mapped[str] = mapped_column(Text)  # relative to the screenshots directory
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class ScriptText(Base):

@@ -3,6 +3,7 @@ windows flattened for SQL) and its findings, in one transaction; screenshots as 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import zlib
@@ -18,7 +19,7 @@ from moneytrail.crawler.observation import Observation
 
 from .db import Store, out_of_space
 from .findings import add_findings
-from .schema import Request, ScriptText, Visit, Window
+from .schema import EvidenceFile, Request, ScriptText, Visit, Window
 
 logger = logging.getLogger(__name__)
 INSERT_OR_IGNORE = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -32,22 +33,23 @@ def unpack(blob: bytes) -> Observation:
     return Observation.from_dict(json.loads(zlib.decompress(blob)))
 
 
-def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes]) -> dict[str, str]:
-    """Write screenshot files (names are the crawler's own, never taken from a URL); name -> stored path."""
+def _save_screenshots(store: Store, run_id: int | None, shots: dict[str, bytes]) -> dict[str, tuple[str, str, int]]:
+    """Write a visit's files (names are the crawler's own, never taken from a URL): name -> (stored path,
+    SHA-256, size), the digest taken from the bytes written."""
     folder = f"run-{run_id}" if run_id is not None else "no-run"
     (store.screenshots / folder).mkdir(parents=True, exist_ok=True)
-    paths: dict[str, str] = {}
+    saved: dict[str, tuple[str, str, int]] = {}
     try:
         for name, data in shots.items():
             safe = Path(name).name
             if not safe or safe.startswith("."):
                 continue
-            paths[name] = f"{folder}/{safe}"
+            saved[name] = (f"{folder}/{safe}", hashlib.sha256(data).hexdigest(), len(data))
             (store.screenshots / folder / safe).write_bytes(data)
     except OSError:  # a full disk: no file of the visit is left behind, empty or cut
-        _remove_screenshots(store, paths.values())
+        _remove_screenshots(store, [path for path, _, _ in saved.values()])
         raise
-    return paths
+    return saved
 
 
 def _remove_screenshots(store: Store, paths) -> None:
@@ -64,23 +66,31 @@ def write_visit(
     screenshots: dict[str, bytes] | None = None,
     findings=None,
     texts: dict[str, str] | None = None,
+    archive: str | None = None,
 ) -> int:
     """Store one visit, all its observations and its findings (`attribution.Findings`, as data; None when
     attribution failed) in one transaction, with the texts of the script files it kept (sha256 -> text, each
-    stored once whatever the number of visits that saw it); returns the visit's row id."""
-    paths = _save_screenshots(store, run_id, screenshots or {})
+    stored once whatever the number of visits that saw it), and its files (`screenshots`: name -> bytes; the
+    one named `archive` is its WARC), each with its SHA-256; returns the visit's row id."""
+    saved = _save_screenshots(store, run_id, screenshots or {})
+    kinds = {obs.screenshot: "page", archive: "archive"}  # the others are landing pages' screenshots
+    evidence = [
+        {"kind": kinds.get(name, "landing"), "path": path, "sha256": digest, "size": size}
+        for name, (path, digest, size) in saved.items()
+    ]
+    paths = {name: path for name, (path, _, _) in saved.items()}
     obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
     for w in obs.windows:
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
     try:
-        return _insert_visit(store, obs, run_id, site_id, findings, texts)
+        return _insert_visit(store, obs, run_id, site_id, findings, texts, paths.get(archive or ""), evidence)
     except Exception as exc:
         if out_of_space(exc):  # the visit is not stored: neither are its files
             _remove_screenshots(store, paths.values())
         raise
 
 
-def _insert_visit(store: Store, obs: Observation, run_id, site_id, findings, texts) -> int:
+def _insert_visit(store: Store, obs: Observation, run_id, site_id, findings, texts, archive, evidence) -> int:
     with store.session() as s, s.begin():
         visit = Visit(
             uid=obs.visit_id,
@@ -98,6 +108,7 @@ def _insert_visit(store: Store, obs: Observation, run_id, site_id, findings, tex
             duration=obs.duration,
             profile=obs.profile,
             screenshot=obs.screenshot,
+            archive=archive,
             hostile=obs.hostile,
             n_requests=len(obs.requests),
             n_windows=len(obs.windows),
@@ -110,6 +121,8 @@ def _insert_visit(store: Store, obs: Observation, run_id, site_id, findings, tex
         )
         s.add(visit)
         s.flush()
+        if evidence:
+            s.execute(insert(EvidenceFile), [{"visit_id": visit.id, **row} for row in evidence])
         if obs.requests:
             s.execute(
                 insert(Request),
@@ -243,3 +256,26 @@ def observations_of(store: Store, ids: list[int]) -> Iterator[tuple[int, Observa
             yield visit_id, unpack(blob)
         except Exception as exc:  # a damaged blob costs its own visit only
             yield visit_id, exc
+
+
+def archived_visits(store: Store, scope=None, uids: list[str] | None = None) -> list[dict]:
+    """The visits with an archive (a WARC): uid, url, title, started_at, archive (a path relative to the
+    screenshots directory), oldest first; of a `findings.Scope` and/or of the visit uids given."""
+    query = select(Visit.uid, Visit.url, Visit.title, Visit.started_at, Visit.archive).where(Visit.archive.is_not(None))
+    if scope is not None:
+        query = scope.visits(query)
+    if uids:
+        query = query.where(Visit.uid.in_(uids))
+    with store.session() as s:
+        return [dict(row._mapping) for row in s.execute(query.order_by(Visit.started_at, Visit.id))]
+
+
+def evidence_of(store: Store, visit_id: int) -> list[dict]:
+    """A visit's evidence files: kind, path, sha256, size (as recorded when they were written)."""
+    query = (
+        select(EvidenceFile.kind, EvidenceFile.path, EvidenceFile.sha256, EvidenceFile.size)
+        .where(EvidenceFile.visit_id == visit_id)
+        .order_by(EvidenceFile.id)
+    )
+    with store.session() as s:
+        return [dict(row._mapping) for row in s.execute(query)]

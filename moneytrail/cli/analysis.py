@@ -71,7 +71,9 @@ def reanalyze(
 
 
 def export(
-    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all (the tables), graph")],
+    kind: Annotated[
+        str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all (the tables), graph, wacz (the visits' archives)")
+    ],
     fmt: Annotated[
         str, typer.Option("--format", "-f", help=f"one of: {', '.join(FORMATS)}; for graph: graphml, gexf")
     ] = "csv",
@@ -80,16 +82,22 @@ def export(
     ] = None,
     run: Annotated[int | None, typer.Option("--run", help="only the findings of this crawl run")] = None,
     since: o.Since = None,
+    visit: Annotated[
+        list[str] | None, typer.Option("--visit", help="wacz: this visit's archive (a uid; repeatable)")
+    ] = None,
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
     """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports"); or the
-    money flow as a graph (site -> network -> brokers -> advertiser) for graph tools: `export graph -f gexf`."""
+    money flow as a graph (site -> network -> brokers -> advertiser) for graph tools: `export graph -f gexf`;
+    or what the browser received in the visits, one WACZ that ReplayWeb.page replays: `export wacz --run N`."""
     from moneytrail.reports import exports
     from moneytrail.services.checks import load_analyzer, open_store_checked
 
     if kind == "graph":
         return export_graph(fmt if fmt != "csv" else "graphml", out_dir, run, since, db)
+    if kind == "wacz":
+        return export_wacz(out_dir, run, since, visit, db)
     kinds = list(KINDS) if kind == "all" else [kind]
     if kind != "all" and kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}, all")
@@ -125,6 +133,24 @@ def export_graph(fmt: str, out_dir: Path | None, run: int | None, since: str | N
     path = out_dir / f"money-flow.{fmt}"
     graph = write_graph(open_store_checked(db), Scope(run, parse_since(since)), fmt, path)
     note(f"graph: {graph.number_of_nodes()} parties, {graph.number_of_edges()} flows -> {path}")
+
+
+def export_wacz(out_dir: Path | None, run: int | None, since: str | None, uids, db: str | None) -> None:
+    from moneytrail.reports.archives import ArchiveError, write_wacz
+    from moneytrail.reports.exports import Scope
+    from moneytrail.services.checks import open_store_checked
+
+    if out_dir is None:
+        raise UsageError("`export wacz` writes a file: give --out DIR")
+    name = f"visits-run-{run}.wacz" if run is not None else "visits.wacz"
+    try:
+        facts = write_wacz(open_store_checked(db), out_dir / name, Scope(run, parse_since(since)), list(uids or ()))
+    except ArchiveError as exc:
+        raise Failure(str(exc)) from None
+    gone = f"; {facts.missing} visit(s) without their WARC file" if facts.missing else ""
+    if facts.unpaged:
+        gone += f"; {facts.unpaged} visit(s) whose page's answer is not in their archive (not listed as pages)"
+    note(f"wacz: {facts.visits} visit(s), {facts.size / 1e6:.1f} MB -> {facts.path}{gone}")
 
 
 @lists_app.command("update")

@@ -50,6 +50,7 @@ def crawl(
     stealth: o.Stealth = True,
     consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
+    archive: o.Archive = True,
     screenshots: Annotated[
         Path | None, typer.Option("--screenshots", help="screenshot directory (default: <data home>/screenshots)")
     ] = None,
@@ -270,9 +271,10 @@ def show_visit(
     as_json: o.Json = False,
 ) -> None:
     """One stored visit: its status and why, its steps, each window's chain to its landing page, screenshots,
-    what attribution found (networks, ads, miners, ids), notices and what went over a limit."""
+    what attribution found (networks, ads, miners, ids), notices, what went over a limit, and its evidence files
+    (screenshots, archive) with the SHA-256 each had when written."""
     from moneytrail.crawler.store.findings import visit_findings
-    from moneytrail.crawler.store.visits import find_visit
+    from moneytrail.crawler.store.visits import evidence_of, find_visit
     from moneytrail.services.checks import open_store_checked
 
     store = open_store_checked(db)
@@ -281,12 +283,14 @@ def show_visit(
         raise UsageError(f"no visit {key!r} in this store (`moneytrail export visits` lists them)")
     row, obs = found
     findings = visit_findings(store, row.id)
+    evidence = evidence_of(store, row.id)
 
     def shot(relative: str | None) -> str:
         return str(store.screenshots / relative) if relative else "-"
 
     if as_json:
-        typer.echo(json.dumps({"visit": obs.to_dict(), "run": row.run_id, "findings": findings}, indent=1, default=str))
+        record = {"visit": obs.to_dict(), "run": row.run_id, "findings": findings, "evidence": evidence}
+        typer.echo(json.dumps(record, indent=1, default=str))
         return
     say(f"visit {obs.visit_id} (row {row.id}, run {row.run_id or '-'}): {obs.url}")
     say(f"  status {obs.status}" + (f" ({obs.error})" if obs.error else "") + (
@@ -315,3 +319,7 @@ def show_visit(
         say(f"  notice {notice.kind}: {notice.text}")
     if obs.limits:
         say(f"  over a limit: {json.dumps(obs.limits, sort_keys=True)}")
+    for file in evidence:
+        say(f"  evidence {file['kind']}: {shot(file['path'])} ({file['size']} bytes, sha256 {file['sha256']})")
+    if row.archive:
+        say(f"  replay its archive: `moneytrail export wacz --visit {obs.visit_id} -o DIR` (ReplayWeb.page opens it)")

@@ -77,6 +77,14 @@ Consent = Annotated[
     ),
 ]
 AdsTxt = Annotated[bool, typer.Option("--adstxt/--no-adstxt", help="fetch ads.txt, app-ads.txt and sellers.json")]
+Archive = Annotated[
+    bool,
+    typer.Option(
+        "--archive/--no-archive",
+        help="keep each visit's archive (WARC) of what its browser received, for replay and evidence "
+        "(bounded by --limit max_archive_bytes; `moneytrail export wacz` packages it)",
+    ),
+]
 Concurrency = Annotated[
     int, typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, help="browser contexts at once")
 ]
@@ -108,6 +116,7 @@ CRAWL_FLAGS = (
     "stealth",
     "consent",
     "adstxt",
+    "archive",
     "concurrency",
     "data",
     "lists",
@@ -131,6 +140,7 @@ def crawl_config(
     stealth: bool = True,
     consent: str = DEFAULT_CONSENT,
     adstxt: bool = True,
+    archive: bool = True,
     concurrency: int = 4,
     data: Path | None = None,
     lists: Path | None = None,
@@ -149,6 +159,7 @@ def crawl_config(
             stealth=stealth,
             consent=consent,
             adstxt=adstxt,
+            archive=archive,
             concurrency=concurrency,
             data=str(data) if data else None,
             lists=str(lists) if lists else None,

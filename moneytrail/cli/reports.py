@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from moneytrail.errors import Failure, UsageError
 from moneytrail.reports import REPORT_FORMATS as FORMATS
 
 from . import options as o
-from .console import say
+from .console import note, say
 
 app = typer.Typer(
     help="Reports: per ad network (with notice packs), advertiser audits, periodic exposure.", no_args_is_help=True
@@ -132,10 +133,26 @@ def network(
         report = network_report(store, each, sigs, chosen)
         _emit(report, store, formats, out_dir)
         try:
-            pack = write_notice_pack(report, out_dir, store.screenshots, key, sender)
+            with tempfile.TemporaryDirectory(prefix="moneytrail-pack-") as tmp:
+                archive = _cited_archive(store, report, Path(tmp) / "archive.wacz")
+                pack = write_notice_pack(report, out_dir, store.screenshots, key, sender, archive)
         except (ValueError, OSError) as exc:
             raise Failure(f"notice pack: {exc}") from None
         say(f"notice pack: {pack} (and {pack.name}.zip)")
+
+
+def _cited_archive(store, report, out: Path) -> Path | None:
+    """A WACZ of the archives of the visits a network report cites, or None (none archived)."""
+    from moneytrail.reports.archives import ArchiveError, write_wacz
+
+    uids = sorted(set(report.tables["evidence"]["visit"])) if len(report.tables["evidence"]) else []
+    if not uids:
+        return None
+    try:
+        return write_wacz(store, out, uids=uids, title=f"moneytrail: {report.meta.get('network', '')}").path
+    except ArchiveError as exc:
+        note(f"notice pack without an archive: {exc}")
+        return None
 
 
 @app.command("advertiser")

@@ -36,6 +36,7 @@ def enqueue(
     stealth: o.Stealth = True,
     consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
+    archive: o.Archive = True,
     limit: o.Limit = None,
     redis: Redis = None,
     db: o.Db = None,

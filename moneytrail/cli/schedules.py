@@ -44,6 +44,7 @@ def schedule_add(
     stealth: o.Stealth = True,
     consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
+    archive: o.Archive = True,
     concurrency: o.Concurrency = 4,
     data: o.Data = None,
     lists: o.Lists = None,

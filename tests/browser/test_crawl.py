@@ -368,6 +368,52 @@ def test_exports_in_every_format_carry_the_same_rows(crawled, tmp_path):
     assert bad.returncode == 2 and "unknown kind" in bad.stderr
 
 
+def test_each_visit_left_an_archive_of_its_page_and_its_ad_chains_that_py_wacz_validates(crawled, tmp_path):
+    """Issue 16: what the browser received, per visit, in a WARC (the page, its popups and their redirect chains
+    to the advertiser), SHA-256 recorded; `export wacz` packages the run for ReplayWeb.page."""
+    import hashlib
+    import zipfile
+
+    from sqlalchemy import select
+    from warcio.archiveiterator import ArchiveIterator
+
+    from moneytrail.crawler.store.schema import EvidenceFile, Visit
+    from moneytrail.reports.archives import validate_wacz
+
+    store = crawled["store"]
+    with store.session() as s:
+        rows = {r.uid: r for r in s.execute(select(Visit.id, Visit.uid, Visit.status, Visit.archive))}
+        digests = {r.path: r.sha256 for r in s.execute(select(EvidenceFile.path, EvidenceFile.sha256))}
+    ok = [r for r in rows.values() if r.status == "ok"]
+    assert ok and all(r.archive for r in ok), [r.uid for r in ok if not r.archive]
+    chained = [o for o in crawled["visits"].values() if o.status == "ok" and any(w.landing_url for w in o.windows)]
+    assert len(chained) >= 10
+    for obs in chained:
+        archive = store.screenshots / rows[obs.visit_id].archive
+        data = archive.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digests[rows[obs.visit_id].archive]
+        with open(archive, "rb") as stream:
+            answered = {
+                r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "response"
+            }
+        assert obs.url in answered or obs.final_url in answered, obs.url
+        for window in obs.windows:
+            for hop in window.chain:  # every hop of the chain that the browser was answered on
+                if hop.via in ("http", "redirect") and hop.url.startswith("http"):
+                    assert hop.url in answered, (obs.url, hop.url)
+
+    home = crawled["home"]
+    done = run_cli("export", "wacz", "--db", store.url, "-o", tmp_path, env={"MONEYTRAIL_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    wacz = next(tmp_path.glob("*.wacz"))
+    valid, said = validate_wacz(wacz)
+    assert valid, said
+    with zipfile.ZipFile(wacz) as z:
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").splitlines()[1:]]
+        assert len([n for n in z.namelist() if n.startswith("archive/")]) == sum(1 for r in rows.values() if r.archive)
+    assert {p["id"] for p in pages} >= {r.uid for r in ok}
+
+
 def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     """Without crawling again: the same data gives the same findings; a network taken out of the data
     becomes unknown:<click server>; put back, the findings come back."""

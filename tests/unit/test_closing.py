@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
         lazy = False
 
         def __init__(self, crawler):
-            pass
+            self.never = asyncio.Event()  # held here: a task awaiting an unreferenced one may be collected
 
         @classmethod
         def from_crawler(cls, crawler):
@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent(
 
         async def download_request(self, request, spider=None):
             if request.url.startswith("hang:"):
-                await asyncio.Event().wait()  # never answers
+                await self.never.wait()  # never answers
             return TextResponse(request.url, body=b"ok", encoding="utf-8", request=request)
 
         async def close(self):
@@ -63,6 +63,8 @@ SCRIPT = textwrap.dedent(
         "EXTENSIONS": json.loads(sys.argv[1]),
         "MONEYTRAIL_CLOSE_PATIENCE": 1.0,
         "LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
     }
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(Stopping)
@@ -147,3 +149,35 @@ def test_a_run_whose_requests_were_let_go_is_interrupted_not_finished(tmp_path, 
     pipeline.spider_closed(SimpleNamespace(config=CrawlConfig("sandbox")), "finished")
     with store.session() as s:
         assert s.get(Run, pipeline.run_id).state == state
+
+
+def test_a_visit_download_is_held_while_it_runs_and_fails_past_its_bound(monkeypatch):
+    """The browser part of a visit (context, page, navigation) is referenced while it waits, so the garbage
+    collector cannot take it half-way, and is bounded: a browser that never answers fails the visit."""
+    import asyncio
+    import gc
+
+    from scrapy import Request
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    from moneytrail.crawler.handler import BrowserStalled, VisitDownloadHandler
+
+    async def never_answers(self, request, spider=None):
+        await asyncio.get_running_loop().create_future()  # held by nothing but this frame
+
+    monkeypatch.setattr(ScrapyPlaywrightDownloadHandler, "_download_request", never_answers)
+    handler = object.__new__(VisitDownloadHandler)
+    quick = {"navigation_timeout": 0.1, "navigation_grace": 0, "visit_timeout": 0.1, "visit_grace": 0}
+    request = Request("https://site.example/", meta={"visit": {"limits": {**quick, "context_close_timeout": 0.1}}})
+
+    async def main():
+        done = asyncio.get_running_loop().create_future()
+        asyncio.ensure_future(handler._download_request(request)).add_done_callback(done.set_result)
+        await asyncio.sleep(0.05)
+        gc.collect()
+        assert len(VisitDownloadHandler._running) == 1
+        finished = await asyncio.wait_for(done, 5)
+        return finished.exception()
+
+    assert isinstance(asyncio.run(main()), BrowserStalled)
+    assert not VisitDownloadHandler._running

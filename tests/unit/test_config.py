@@ -20,6 +20,7 @@ EVERYTHING = CrawlConfig(
     stealth=False,
     consent="reject",
     adstxt=False,
+    archive=False,
     concurrency=7,
     data="/srv/data",
     lists="/srv/lists",

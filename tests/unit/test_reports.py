@@ -4,6 +4,7 @@ headless Chromium (charts drawn, no script error, a hostile page title shown as 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import subprocess
 import sys
@@ -437,3 +438,30 @@ def test_runs_say_how_long_and_how_each_visit_ended_and_list_the_failures(store)
     (failed,) = json.loads(run_cli("runs", "--failed", "--db", store.url, "--json").stdout)
     assert (failed["visit"], failed["url"], failed["status"]) == ("v5", "https://d.test/", "dead")
     assert "v5" in run_cli("runs", "--failed", "--run", str(listed[0]["run"]), "--db", store.url).stdout
+
+
+def test_a_notice_pack_encloses_the_cited_visits_archive_signed_with_the_rest(store, sigs, tmp_path):
+    """Issue 16: the WACZ of the visits a network's pack cites is in the pack, hashed, signed and named in the
+    letter; a WACZ too large for a pack is left out rather than making the pack unsendable."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from moneytrail.reports import audits
+    from moneytrail.reports.audits import write_notice_pack
+    from moneytrail.reports.signing import verify
+
+    report = network_report(store, "PopAds", sigs, None)
+    wacz = tmp_path / "cited.wacz"
+    wacz.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # the bytes are the pack's to carry, not to read
+    pack = write_notice_pack(report, tmp_path / "out", store.screenshots, Ed25519PrivateKey.generate(), archive=wacz)
+    assert (pack / "archive.wacz").read_bytes() == wacz.read_bytes()
+    letter = (pack / "summary.txt").read_text()
+    assert "archive.wacz holds what the browser received" in letter
+    assert f"  {hashlib.sha256(wacz.read_bytes()).hexdigest()}  archive.wacz" in letter
+    assert verify(pack).ok and "archive.wacz" in (pack / "manifest.json").read_text()
+
+    audits.MAX_PACK_ARCHIVE, was = 10, audits.MAX_PACK_ARCHIVE
+    try:
+        pack = write_notice_pack(report, tmp_path / "out", store.screenshots, None, archive=wacz)
+    finally:
+        audits.MAX_PACK_ARCHIVE = was
+    assert not (pack / "archive.wacz").exists() and "archive.wacz" not in (pack / "summary.txt").read_text()
