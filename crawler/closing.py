@@ -91,14 +91,7 @@ class CloseWatch:
     def opened(self, spider):
         if self.patience is None:  # the longest a visit may take, and a margin
             limits = getattr(spider, "limits", None) or Limits()
-            self.patience = (
-                limits.navigation_timeout
-                + limits.navigation_grace
-                + limits.visit_timeout
-                + limits.visit_grace
-                + limits.context_close_timeout
-                + MARGIN
-            )
+            self.patience = limits.visit_bound() + MARGIN
         self.loop.start(min(CHECK_EVERY, self.patience / 2), now=False)
 
     def closed(self, spider, reason):

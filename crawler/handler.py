@@ -82,13 +82,7 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if task is not None:
             self._running.add(task)
         limits = Limits.from_dict((request.meta.get("visit") or {}).get("limits"))
-        bound = 2 * (
-            limits.navigation_timeout
-            + limits.navigation_grace
-            + limits.visit_timeout
-            + limits.visit_grace
-            + limits.context_close_timeout
-        )
+        bound = 2 * limits.visit_bound()
         try:
             return await asyncio.wait_for(super()._download_request(request, spider), bound)
         except TimeoutError:

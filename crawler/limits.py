@@ -106,3 +106,13 @@ class Limits:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def visit_bound(self) -> float:
+        """The longest a visit may take, from its navigation to its browser context's close."""
+        return (
+            self.navigation_timeout
+            + self.navigation_grace
+            + self.visit_timeout
+            + self.visit_grace
+            + self.context_close_timeout
+        )
