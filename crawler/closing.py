@@ -5,6 +5,9 @@ context-close timeouts), but a request that ends nowhere, through a fault of our
 would keep the crawl open for ever, with no status for any site. `CloseWatch` bounds that: past `patience`
 seconds of closing, the requests still in progress are logged, each with where it is held, and let go; their
 visits are not stored, the run says how many were let go, and `moneytrail crawl --resume RUN` visits them again.
+A request held in the spider (a callback that never returns) holds Scrapy's close a second time, in its
+scraper: if the crawl has still not closed `patience` seconds after letting go, it is stopped there (the run
+stays resumable: `moneytrail runs` shows it stopped).
 
 Scrapy keeps that state in its engine's private attributes (`_slot.inprogress`, `_slot.closing`): read through
 `getattr`, so that a Scrapy that renames them loses the bound and the report, never the crawl.
@@ -79,6 +82,7 @@ class CloseWatch:
         self.crawler = crawler
         self.patience = patience
         self.closing_since: float | None = None
+        self.released_at: float | None = None  # when the requests were let go
         self.let_go = 0
         self.loop = task.LoopingCall(self.check)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -99,11 +103,15 @@ class CloseWatch:
             self.loop.stop()
 
     def check(self) -> None:
+        now = time.monotonic()
+        if self.released_at is not None:
+            if now - self.released_at >= self.patience:
+                self.stop(now)
+            return
         _, slot = _slot(self.crawler)
         closing = getattr(slot, "closing", None)
         if closing is None or closing.called:
             return
-        now = time.monotonic()
         if self.closing_since is None:
             self.closing_since = now
             return
@@ -118,14 +126,34 @@ class CloseWatch:
             engine_state(self.crawler),
         )
         self.let_go += len(stuck)
+        self.released_at = now
         stats = self.crawler.stats
         stats.set_value("moneytrail/let_go", self.let_go)
         if not stats.get_value("moneytrail/stopped"):  # the first reason to stop stays the one given
-            run = stats.get_value("moneytrail/run_id")
+            config = getattr(getattr(self.crawler, "spider", None), "config", None)
+            again = (
+                "the run's other workers take them back"  # still in this worker's list in Redis
+                if getattr(config, "redis", None)
+                else f"`moneytrail crawl --resume {stats.get_value('moneytrail/run_id')}` visits them again"
+            )
             stats.set_value(
                 "moneytrail/stopped",
                 f"{self.let_go} request(s) did not end {now - self.closing_since:.0f} s after the crawl began to "
-                f"close; they were let go (see the log): `moneytrail crawl --resume {run}` visits them again",
+                f"close; they were let go (see the log): {again}",
             )
         for request in stuck:
             slot.remove_request(request)  # the last one fires the close
+
+    def stop(self, now: float) -> None:
+        """The close is still held (in the spider, past the requests let go): the crawl process stops here."""
+        from twisted.internet import reactor
+
+        logger.error(
+            "the crawl has still not closed %.0f s after letting go of its requests: it stops now\n%s",
+            now - self.released_at,
+            engine_state(self.crawler),
+        )
+        if self.loop.running:
+            self.loop.stop()
+        if reactor.running:
+            reactor.stop()

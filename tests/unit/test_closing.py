@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent(
             return cls(crawler)
 
         async def download_request(self, request, spider=None):
-            if request.url.startswith("hang:"):
+            if request.url.startswith("hang:") and HELD_IN == "download":
                 await self.never.wait()  # never answers
             return TextResponse(request.url, body=b"ok", encoding="utf-8", request=request)
 
@@ -50,6 +50,8 @@ SCRIPT = textwrap.dedent(
             yield scrapy.Request("ok://answered.example/", callback=self.parse)
 
         async def parse(self, response):
+            if response.url.startswith("hang:") and HELD_IN == "spider":
+                await self.crawler.never.wait()  # a callback that never returns
             if response.url.startswith("ok:"):
                 await asyncio.sleep(0.2)
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="out_of_space"))
@@ -66,8 +68,10 @@ SCRIPT = textwrap.dedent(
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
     }
+    HELD_IN = sys.argv[2]
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(Stopping)
+    crawler.never = asyncio.Event()
     process.crawl(crawler)
     process.start()
     print(json.dumps({k: v for k, v in crawler.stats.get_stats().items() if k.startswith("moneytrail/")}))
@@ -75,13 +79,13 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def crawl(tmp_path, extensions: dict, timeout: float):
+def crawl(tmp_path, extensions: dict, timeout: float, held_in: str = "download"):
     script = tmp_path / "stopping.py"
     script.write_text(SCRIPT)
     import json
 
     return subprocess.run(
-        [sys.executable, str(script), json.dumps(extensions)], capture_output=True, text=True, timeout=timeout
+        [sys.executable, str(script), json.dumps(extensions), held_in], capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -103,6 +107,18 @@ def test_a_crawl_lets_go_of_what_never_ends_says_so_and_is_resumable(tmp_path):
     assert "did not end; they are let go" in log
     assert "GET hang://never.example/ (plain): downloading" in log  # what it waited on, and where
     assert "Spider closed (out_of_space)" in log
+
+
+def test_a_callback_that_never_returns_cannot_hold_the_crawl_either(tmp_path):
+    """Let go of, the request still holds Scrapy's close in its scraper: past the patience again, the crawl
+    process stops, saying so (the run stays resumable)."""
+    import json
+
+    done = crawl(tmp_path, {"moneytrail.crawler.closing.CloseWatch": 400}, timeout=60, held_in="spider")
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    assert stats["moneytrail/let_go"] == 1 and "crawl --resume 7" in stats["moneytrail/stopped"]
+    assert "GET hang://never.example/ (plain): in the spider" in done.stderr
+    assert "has still not closed" in done.stderr and "it stops now" in done.stderr
 
 
 def test_the_engine_state_says_where_each_request_is_held():
