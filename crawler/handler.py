@@ -86,6 +86,11 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
         try:
             return await asyncio.wait_for(super()._download_request(request, spider), bound)
         except TimeoutError:
+            # a context made before the stall would hold one of the crawl's context slots: it closes in the
+            # background (a stall inside Playwright's own context creation can still cost a slot until the end)
+            wrapper = getattr(self, "context_wrappers", {}).get(request.meta.get("playwright_context"))
+            if wrapper is not None:
+                await close_context(wrapper.context, 0.1)
             raise BrowserStalled(f"the browser did not open the page in {bound:g} s") from None
         finally:
             self._running.discard(task)

@@ -7,6 +7,7 @@ import functools
 import io
 import logging
 import os
+import shutil
 import signal
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +75,12 @@ def run_crawl(config: CrawlConfig) -> CrawlResult:
     if hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, functools.partial(log_tasks, crawler=crawler))
     process.crawl(crawler)
-    process.start()
+    try:
+        process.start()
+    finally:  # the visits' HARs: contexts that closed late write theirs until the browser is gone
+        har_dir = getattr(getattr(crawler, "spider", None), "har_dir", None)
+        if har_dir is not None:
+            shutil.rmtree(har_dir, ignore_errors=True)
     stats = crawler.stats.get_stats()
     return CrawlResult(
         stats.get("moneytrail/run_id"),

@@ -58,8 +58,25 @@ def page_of(visit: dict, warc: Path) -> dict:
     return {"id": visit["uid"], "url": visit["url"], "ts": ts, "title": visit["title"] or visit["url"]}
 
 
+# py-wacz's own command line drops `main`'s answer (it exits 0 on a failed validation): its `main` is called
+# here and its answer is the exit status; the arguments come from a file (a run's WARCs pass ARG_MAX)
+RUN_WACZ = "import json, sys; from wacz.main import main; sys.exit(main(json.load(open(sys.argv[1]))) or 0)"
+
+
+def _wacz(args: list[str], workdir: Path, timeout: float) -> subprocess.CompletedProcess:
+    listed = workdir / "wacz-args.json"
+    listed.write_text(json.dumps(args), encoding="utf-8")
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", RUN_WACZ, str(listed)], capture_output=True, text=True, timeout=timeout, cwd=workdir
+        )
+    except subprocess.TimeoutExpired:
+        raise ArchiveError(f"py-wacz did not end in {timeout:g} s") from None
+
+
 def write_wacz(store, out: Path, scope=None, uids: list[str] | None = None, title: str = "moneytrail") -> WaczFacts:
-    """Package the archives of the visits of `scope` (and/or `uids`) into the WACZ file `out`."""
+    """Package the archives of the visits of `scope` (and/or `uids`) into the WACZ file `out` (ArchiveError
+    when there is none, or py-wacz fails: no partial file is left)."""
     visits = archived_visits(store, scope, uids)
     found = [(v, _inside(store.screenshots, v["archive"])) for v in visits]
     present = [(v, path) for v, path in found if path is not None]
@@ -72,26 +89,36 @@ def write_wacz(store, out: Path, scope=None, uids: list[str] | None = None, titl
             "archives existed"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="moneytrail-wacz-") as tmp:
-        pages = Path(tmp) / "pages.jsonl"
-        lines = [{"format": "json-pages-1.0", "id": "pages", "title": "the visits"}]
-        lines += [page_of(v, path) for v, path in present]
-        pages.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-        command = [sys.executable, "-m", "wacz", "create", "-o", str(out), "-p", str(pages), "--hash-type", "sha256"]
-        command += ["--title", title, *(str(path) for _, path in present)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=WACZ_TIMEOUT, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            raise ArchiveError(f"py-wacz did not package {len(present)} archive(s) in {WACZ_TIMEOUT} s") from None
-    if done.returncode != 0 or not out.is_file():
-        raise ArchiveError(f"py-wacz could not package the archives: {(done.stderr or done.stdout)[-800:]}")
-    unpaged = done.stdout.count("Invalid passed page")
+    try:
+        with tempfile.TemporaryDirectory(prefix="moneytrail-wacz-") as tmp:
+            pages, seen, collided = [], set(), 0
+            for v, path in present:
+                page = page_of(v, path)
+                if (page["ts"], page["url"]) in seen:  # a replay tells pages by time and URL, to the second
+                    collided += 1
+                    continue
+                seen.add((page["ts"], page["url"]))
+                pages.append(page)
+            listed = Path(tmp) / "pages.jsonl"
+            lines = [{"format": "json-pages-1.0", "id": "pages", "title": "the visits"}, *pages]
+            listed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+            args = ["create", "-o", str(out), "-p", str(listed), "--hash-type", "sha256", "--title", title]
+            done = _wacz([*args, *(str(path) for _, path in present)], Path(tmp), WACZ_TIMEOUT)
+        if done.returncode != 0 or not out.is_file():
+            raise ArchiveError(f"py-wacz could not package the archives: {(done.stderr or done.stdout)[-800:]}")
+    except Exception as exc:
+        out.unlink(missing_ok=True)
+        if isinstance(exc, ArchiveError):
+            raise
+        raise ArchiveError(f"the archives could not be packaged: {type(exc).__name__}: {exc}") from exc
+    unpaged = done.stdout.count("Invalid passed page") + collided
     return WaczFacts(out, len(present), len(found) - len(present), out.stat().st_size, unpaged)
 
 
 def validate_wacz(path: Path) -> tuple[bool, str]:
-    """py-wacz's own validation of a WACZ file (its structure, its index, every file's digest)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "wacz", "validate", "-f", str(path)], capture_output=True, text=True, timeout=600
-    )
-    return done.returncode == 0, (done.stdout + done.stderr)[-2000:]
+    """py-wacz's own validation of a WACZ file (its structure, its index, every file's digest); its answer, and
+    what it said. (It passes an empty zip: look inside too.)"""
+    with tempfile.TemporaryDirectory(prefix="moneytrail-wacz-") as tmp:
+        done = _wacz(["validate", "-f", str(path)], Path(tmp), 600)
+    said = (done.stdout + done.stderr)[-2000:]
+    return done.returncode == 0 and "Validation failed" not in said, said

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import tempfile
 import uuid
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,8 +106,6 @@ class WatchlistSpider(scrapy.Spider):
         spider.engine = engine_version(crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")["executable_path"])
         spider.profile = run_profile(spider.visitors)
         spider.proxy = config.proxy or spider.visitors[0].proxy
-        if config.archive:
-            spider.har_dir = Path(tempfile.mkdtemp(prefix="moneytrail-har-"))
         if config.resume:
             spider.resumed = resume_run(spider.store, config.resume, worker=bool(config.redis))
         if config.redis:
@@ -123,6 +119,8 @@ class WatchlistSpider(scrapy.Spider):
         # sandbox's .test) and the proxy of the plain requests
         spider.namespaces = namespaces(site.domain for site in spider.sites)
         exempt(host_of(spider.proxy) if spider.proxy else None)
+        if config.archive:  # removed by run_crawl once the browser is gone (late context closes write HARs too)
+            spider.har_dir = Path(tempfile.mkdtemp(prefix="moneytrail-har-"))
         return spider
 
     # --- requests ----------------------------------------------------------------------------------
@@ -243,10 +241,6 @@ class WatchlistSpider(scrapy.Spider):
             har = str(self.har_dir / f"{uid}.har.zip")
             options = {**options, "record_har_path": har, "record_har_content": "attach"}
         return options
-
-    def closed(self, reason) -> None:
-        if self.har_dir is not None:  # HARs of visits whose context did not close in time
-            shutil.rmtree(self.har_dir, ignore_errors=True)
 
     def _identity(self, visitor) -> dict | None:
         """Who the visitor's pages and workers say they are (CDP user-agent override), unless its profile
@@ -388,8 +382,10 @@ class WatchlistSpider(scrapy.Spider):
             if not har.is_file():
                 return None
             data, facts = await asyncio.to_thread(warc_of, har, max_bytes=self.limits.max_archive_bytes, info=info)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            self.logger.warning("no archive of the visit of %s: its HAR could not be read (%s)", obs.site, exc)
+        except Exception as exc:  # an archive is evidence added: never a reason to lose the visit
+            self.logger.warning(
+                "no archive of the visit of %s: its HAR could not be read (%s: %s)", obs.site, type(exc).__name__, exc
+            )
             return None
         finally:
             har.unlink(missing_ok=True)

@@ -176,6 +176,16 @@ def test_the_warc_is_packaged_and_validated_by_py_wacz(tmp_path):
     assert pages[1]["url"] == "https://site.example/" and pages[1]["id"] == "v1"
     assert "site.example" in index
 
+    damaged = tmp_path / "damaged.wacz"  # the same package, one archived byte changed: its digest no longer holds
+    with zipfile.ZipFile(facts.path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename.startswith("archive/"):
+                content = content[:-1] + bytes([content[-1] ^ 1])
+            target.writestr(member, content)
+    ok, said = validate_wacz(damaged)
+    assert not ok, said
+
 
 def test_a_wacz_of_visits_without_archives_is_a_clear_error(tmp_path):
     import pytest
@@ -186,3 +196,35 @@ def test_a_wacz_of_visits_without_archives_is_a_clear_error(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'db'}", tmp_path / "shots")
     with pytest.raises(ArchiveError, match="--no-archive"):
         write_wacz(store, tmp_path / "x.wacz")
+
+
+def test_hostile_headers_cannot_inject_lines_or_cost_the_archive(tmp_path):
+    """A page chooses its response's reason phrase and headers: Chromium hands over values joined with
+    newlines, names and reasons in any script. The WARC keeps HTTP's shape: one header per line, token names,
+    one Content-Length (the body's), and the visit keeps its archive."""
+    hostile = [
+        ("X-Joined", "a\nb"),
+        ("X-Inject", "v\r\nContent-Length: 999"),
+        ("Bad Name", "x"),
+        ("Nön-ascii", "x"),
+        ("X-Value", "naïve ✓"),
+        ("Content-Length", "50"),
+        ("content-length", "7"),
+    ]
+    item, body = entry("https://evil.example/", body=b"<p>ok</p>", headers=hostile)
+    item["response"]["statusText"] = "Ök\r\nX: 1"
+    item["startedDateTime"] = ""
+    ws, _ = entry("wss://evil.example/socket", status=101, when="13.000")
+    har = har_zip(tmp_path / "v.har.zip", [(item, body), (ws, b"")])
+    data, facts = warc_of(har, max_bytes=1 << 20, info={})
+    assert facts.exchanges == 1 and facts.skipped == 0 and facts.unanswered == 0  # the WebSocket left out
+    (_, warc, http, got), request = records(data)[1], records(data)[2]
+    assert got == b"<p>ok</p>"
+    names = [name for name, _ in http.headers]
+    assert [v for n, v in http.headers if n.lower() == "content-length"] == ["9"]
+    assert ("X-Joined", "a") in http.headers and ("X-Joined", "b") in http.headers
+    assert ("X-Inject", "v") in http.headers and "Bad Name" not in names and "Nön-ascii" not in names
+    assert all("\r" not in v and "\n" not in v for _, v in http.headers)
+    assert "\n" not in http.statusline and "\r" not in http.statusline
+    assert len(warc.get_header("WARC-Date") or "") > 0  # one date, the record's own
+    assert len([h for h in request[1].headers if h[0] == "WARC-Date"]) == 1
