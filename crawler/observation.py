@@ -12,8 +12,9 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 4  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
-# as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before).
+SCHEMA = 5  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
+# as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before);
+# 5: an ad frame's crop out of the page's screenshot (`AdFrame.crop`).
 # Older observations load as they were stored.
 
 
@@ -182,6 +183,7 @@ class AdFrame:
     x: int
     y: int
     click_urls: list[str] = field(default_factory=list)
+    crop: str | None = None  # the frame cut out of the page's screenshot, with a margin (crawler/crops.py)
 
 
 @dataclass

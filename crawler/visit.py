@@ -15,6 +15,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from .addresses import page_chosen_refusal
+from .crops import crop_ads
 from .domains import normal_url, site_of
 from .elements import ELEMENTS_JS, LIMITS
 from .gestures import Hand
@@ -311,6 +312,7 @@ class Visit:
             )
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
+        await self.crop_ads(shot)
         served = self.served_links()
         for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and normal_url(href) not in served and width * height > 0:
@@ -322,6 +324,29 @@ class Visit:
             unique.setdefault(link.url, link)
         obs.ad_links = list(unique.values())
         await self.overlays(click=False)
+
+    async def crop_ads(self, shot: bytes | None) -> None:
+        """The ad frames in view, cut out of the page's screenshot with a margin (crawler/crops.py), off the event
+        loop: evidence of each ad on the pirate page, as the visitor saw it before any click."""
+        obs, rec, limits = self.rec.obs, self.rec, self.limits
+        frames = obs.ad_frames[: limits.max_ad_crops]
+        for _ in obs.ad_frames[limits.max_ad_crops :]:
+            rec.over("ad_crops")
+        if not shot or not frames:
+            return
+        width = (self.page.viewport_size or VIEWPORT)["width"]
+        boxes = {f"{obs.visit_id}-ad{f.frame}.jpg": (f.x, f.y, f.width, f.height) for f in frames}
+        try:
+            crops = await asyncio.wait_for(
+                asyncio.to_thread(crop_ads, shot, boxes, width, limits.ad_crop_margin), limits.action_timeout
+            )
+        except Exception as exc:  # a crop is evidence added, never a reason for the visit to fail
+            rec.note("visit_error", f"ads not cropped: {type(exc).__name__}", 0)
+            return
+        for frame in frames:
+            name = f"{obs.visit_id}-ad{frame.frame}.jpg"
+            if name in crops:
+                frame.crop = rec.keep_screenshot(name, crops[name])
 
     async def overlays(self, click: bool) -> None:
         """Boxes scripts laid over the page (in-page push banners, interstitials, crawler/recording/overlays.py):

@@ -5,3 +5,4 @@ separately (`render.py`: HTML, PDF, CSV, XLSX, JSON), so every format carries th
 REPORT_FORMATS = ("html", "pdf", "csv", "xlsx", "json")  # what `moneytrail report` writes
 EXPORT_KINDS = ("links", "networks", "miners", "publisher-ids", "clusters")  # what `moneytrail export` writes
 EXPORT_FORMATS = ("csv", "json", "parquet")
+SHOT_COLUMNS = ("screenshot", "page_screenshot")  # stored screenshots: thumbnails in HTML, enclosed in packs

@@ -12,6 +12,7 @@ from moneytrail.attribution.signatures import Signatures
 from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.store.aggregates import LinkFilter
 
+from . import SHOT_COLUMNS
 from .exports import Scope, clusters
 from .model import Chart, Figure, Report
 from .periods import Period
@@ -30,6 +31,7 @@ EVIDENCE_COLUMNS = [
     "landing_title",
     "screenshot",
     "visit",
+    "page_screenshot",
 ]
 
 
@@ -315,7 +317,8 @@ def _safe(name: str) -> str:
 def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:
     """The evidence table with each enclosed screenshot named by its file in the pack."""
     out = evidence.copy()
-    out["screenshot"] = out["screenshot"].map(lambda s: enclosed.get(s, s) if isinstance(s, str) else s)
+    for column in SHOT_COLUMNS:
+        out[column] = out[column].map(lambda s: enclosed.get(s, s) if isinstance(s, str) else s)
     return out
 
 
@@ -342,7 +345,8 @@ def enclose(report: Report, screenshots: Path | None, folder: Path) -> dict[str,
     from .render import stored_screenshot
 
     enclosed, total = {}, 0
-    for relative in dict.fromkeys(report.tables["evidence"]["screenshot"]):
+    evidence = report.tables["evidence"]
+    for relative in dict.fromkeys(v for column in SHOT_COLUMNS for v in evidence[column]):
         source = stored_screenshot(screenshots, relative)
         if source is None or len(enclosed) >= MAX_ENCLOSED_FILES or total + source.stat().st_size > MAX_ENCLOSED_BYTES:
             continue

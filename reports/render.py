@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import REPORT_FORMATS
+from . import REPORT_FORMATS, SHOT_COLUMNS
 from .model import Chart, Report
 
 FORMATS = REPORT_FORMATS
@@ -136,7 +136,7 @@ def html(report: Report, screenshots: Path | None = None) -> str:
             cells = []
             for column, value in record.items():
                 thumb = None
-                if column == "screenshot" and value and budget > 0:
+                if column in SHOT_COLUMNS and value and budget > 0:
                     if value not in shots:
                         shots[value] = thumbnail(screenshots, value)
                         budget -= 1

@@ -257,6 +257,7 @@ def link_rows(
             FindingLink.landing_url,
             FindingLink.landing_title,
             func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"),
+            Visit.screenshot.label("page_screenshot"),  # the pirate page, before the visit's clicks
             FindingLink.id,
             rank,
         )

@@ -414,6 +414,31 @@ def test_each_visit_left_an_archive_of_its_page_and_its_ad_chains_that_py_wacz_v
     assert {p["id"] for p in pages} >= {r.uid for r in ok}
 
 
+def test_ad_frames_in_view_are_cut_out_of_the_page_screenshot(crawled):
+    """Issue 16: each ad frame the visitor saw is kept as a crop of the page's screenshot (the ad on the pirate
+    page), an evidence file of kind `ad` with its SHA-256; frames out of view or too small have none."""
+    from PIL import Image
+    from sqlalchemy import select
+
+    from moneytrail.crawler.store.schema import EvidenceFile
+
+    store = crawled["store"]
+    with store.session() as s:
+        rows = s.execute(select(EvidenceFile.path, EvidenceFile.sha256).where(EvidenceFile.kind == "ad"))
+        ads = {r.path: r.sha256 for r in rows}
+    cropped, seen = 0, 0
+    for obs in crawled["visits"].values():
+        for frame in obs.ad_frames:
+            in_view = frame.width >= 20 and frame.height >= 20 and frame.y < 600 and frame.x < 1280
+            seen += in_view
+            if frame.crop:
+                cropped += 1
+                assert frame.crop in ads
+                with Image.open(store.screenshots / frame.crop) as image:
+                    assert image.width >= 20 and image.height >= 20
+    assert seen >= 5 and cropped >= seen * 0.8, (cropped, seen)
+
+
 def test_reanalyze_recomputes_findings_when_the_data_changes(crawled, tmp_path):
     """Without crawling again: the same data gives the same findings; a network taken out of the data
     becomes unknown:<click server>; put back, the findings come back."""

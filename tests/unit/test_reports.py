@@ -353,6 +353,8 @@ def test_report_commands(store, tmp_path):
     assert cli("network", "--all", "-f", "json").returncode == 0
     assert (tmp_path / "network-ExoClick-notice" / "sites.csv").is_file()
     assert "popads_site_id,4242424" in (tmp_path / "network-PopAds-notice" / "accounts.csv").read_text()
+    header = (tmp_path / "network-PopAds-notice" / "evidence.csv").read_text().splitlines()[0]
+    assert header.endswith(",screenshot,visit,page_screenshot")  # the pirate page beside the ad's landing
     letter = (tmp_path / "network-PopAds-notice" / "summary.txt").read_text()
     import hashlib
 
