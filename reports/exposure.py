@@ -13,6 +13,7 @@ from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 
+from .flow import flows
 from .model import Chart, Figure, Report
 from .periods import Period, series
 
@@ -153,6 +154,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         else pd.DataFrame(columns=["category", "ads"])
     )
     report.table("categories", "Ads by advertiser category", by_cat)
+    report.table("flows", "Who pays whom: ads followed from advertisers through ad networks to sites", flows(links))
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
     names = set(net_sites["network"])
@@ -261,6 +263,14 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
             "trends",
             "period",
             ["share_ads", "share_popunders", "share_adult", "share_miners"],
+        ),
+        Chart(
+            "flows",
+            "Who pays whom: advertisers -> ad networks -> sites (ads followed)",
+            "flow",
+            "flows",
+            "advertiser",
+            ["network", "site", "ads"],
         ),
         Chart("split", "Mainstream vs high-risk ads", "bar", "split", "group", ["ads"]),
         Chart("networks", "Sites per ad network (top 15)", "barh", "networks", "network", ["sites"]),

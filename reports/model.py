@@ -39,7 +39,7 @@ class Figure:
 class Chart:
     key: str
     title: str
-    kind: str  # bar, barh, line, pie
+    kind: str  # bar, barh, line, pie, flow (stages x and y[:-1], weight y[-1]: reports/flow.py)
     table: str
     x: str
     y: list[str]

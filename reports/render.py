@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import os
+import warnings
 from html import escape as html_escape
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
     import matplotlib.pyplot as plt
 
     data = frame[[chart.x, *chart.y]].dropna()
+    if chart.kind == "flow":  # stages x, y[:-1]; weight y[-1] (reports/flow.py)
+        if not len(data) or not data[chart.y[-1]].astype(float).sum() > 0:
+            return None
+        from .flow import draw
+
+        fig, ax = plt.subplots(figsize=(9, 5.2), dpi=110)
+        draw(ax, data, stages=(chart.x, *chart.y[:-1]), weight=chart.y[-1], colours=COLOURS)
+        ax.set_title(chart.title, fontsize=10)
+        return _png(fig, plt)
     if chart.kind == "barh":
         data = data.sort_values(chart.y[0], ascending=False).head(15).iloc[::-1]
     if not len(data) or not (data[chart.y].astype(float).abs().sum().sum() > 0 or chart.kind == "line"):
@@ -59,9 +69,15 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
     ax.set_title(chart.title, fontsize=10)
     ax.tick_params(labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    return _png(fig, plt)
+
+
+def _png(fig, plt) -> str:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with warnings.catch_warnings():  # names from crawled pages in scripts the font lacks: drawn as boxes
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.tight_layout()
+        fig.savefig(buffer, format="png")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
