@@ -125,6 +125,23 @@ def _cell(value, column: str = "") -> str:
     return str(value)
 
 
+CARD_TABLES = ("evidence",)  # tables of ads, shown as one card an ad in HTML
+
+
+def _card(record: dict, thumb_of) -> dict:
+    """One ad as people read it: the pirate page it ran on and where it led (thumbnails), who served and who
+    paid, the chain hop by hop, when, with which profile, in which visit."""
+    chain = [hop for hop in str(record.get("chain") or "").split(" > ") if hop]
+    text = {k: _cell(v, k) for k, v in record.items()}
+    return {
+        "page": thumb_of(record.get("page_screenshot")),
+        "landing": thumb_of(record.get("screenshot")),
+        "chain": chain,
+        "text": text,
+        "long": {k: _unbreakable(v) for k, v in text.items()},
+    }
+
+
 LONG_TOKEN = 24  # characters: a cell holding a longer token (a URL, a path, an id) may break it anywhere
 
 
@@ -145,23 +162,32 @@ def html(report: Report, screenshots: Path | None = None) -> str:
         if png:
             charts.append({"title": chart.title, "png": png, "key": chart.key})
     shots, budget = {}, MAX_THUMBS
+
+    def thumb_of(value):
+        nonlocal budget
+        if not value or not isinstance(value, str) or (value not in shots and budget <= 0):
+            return None
+        if value not in shots:
+            shots[value] = thumbnail(screenshots, value)
+            budget -= 1
+        return shots[value]
+
     tables = []
     for key, frame in report.tables.items():
-        rows = []
+        rows, cards = [], []
         for record in frame.to_dict(orient="records"):
+            if key in CARD_TABLES:  # an ad seen, for people: a card (its row stays in CSV, XLSX and JSON)
+                cards.append(_card(record, thumb_of))
+                continue
             cells = []
             for column, value in record.items():
-                thumb = None
-                if column in SHOT_COLUMNS and value and budget > 0:
-                    if value not in shots:
-                        shots[value] = thumbnail(screenshots, value)
-                        budget -= 1
-                    thumb = shots[value]
+                thumb = thumb_of(value) if column in SHOT_COLUMNS else None
                 text = _cell(value, column)
                 long = _unbreakable(text)
                 cells.append({"text": text, "thumb": thumb, "long": long, "words": None if long else text.split(" ")})
             rows.append(cells)
-        tables.append({"key": key, "title": report.titles.get(key, key), "columns": list(frame.columns), "rows": rows})
+        title = report.titles.get(key, key)
+        tables.append({"key": key, "title": title, "columns": list(frame.columns), "rows": rows, "cards": cards})
     return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables)
 
 

@@ -467,3 +467,20 @@ def test_a_notice_pack_encloses_the_cited_visits_archive_signed_with_the_rest(st
     finally:
         audits.MAX_PACK_ARCHIVE = was
     assert not (pack / "archive.wacz").exists() and "archive.wacz" not in (pack / "summary.txt").read_text()
+
+
+def test_each_ad_of_a_network_report_is_a_card_with_its_chain_hop_by_hop(store, sigs):
+    """Issue 16: evidence rendered for people, one card an ad (who served and who paid, the pirate page and
+    where the ad led, the chain as a list, when, the profile, the visit); CSV keeps the table."""
+    import re
+
+    from moneytrail.reports.render import html
+
+    report = network_report(store, "PopAds", sigs)
+    page = html(report, store.screenshots)
+    cards = re.findall(r'<div class="card">(.*?)\n</div>', page, re.S)
+    assert len(cards) == len(report.tables["evidence"]) == 3
+    assert "PopAds &rarr; broker.test &rarr; casino.test" in cards[0]
+    assert re.findall(r"<li>(.*?)</li>", cards[0]) == ["click.test [open]", "broker.test [http]", "casino.test [http]"]
+    assert "the pirate page, before the click" in cards[0] and "visit v0" in cards[0]
+    assert "<table>" not in page.split('id="table-evidence"')[1].split("<h2")[0]
