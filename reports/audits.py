@@ -197,6 +197,7 @@ def notice_pack(
         f"It followed {int(report.tables['advertisers']['ads'].sum()) if len(report.tables['advertisers']) else 0} of "
         f"your ads to {len(report.tables['advertisers'])} advertiser(s); formats: "
         f"{', '.join(report.tables['formats']['kind']) or 'none followed'}.",
+        "The tables come as CSV for spreadsheets and as JSON for tools (sites, accounts, evidence). "
         "Each line of the attached sites.csv names the site, when it was seen, the formats, and the evidence "
         "(visit ids and screenshots); evidence.csv lists every ad with the chain that led from your network to its "
         f"advertiser. {len(set(enclosed.values()))} screenshot(s) are enclosed in evidence/. {wacz}manifest.json lists "
@@ -327,6 +328,9 @@ PACK_FILES = (
     "sites.csv",
     "accounts.csv",
     "evidence.csv",
+    "sites.json",
+    "accounts.json",
+    "evidence.json",
     "summary.txt",
     "evidence",
     "archive.wacz",
@@ -392,10 +396,12 @@ def write_notice_pack(
     if archived:
         shutil.copyfile(archive, folder / "archive.wacz")
     pack, _ = notice_pack(report, enclosed)
-    spreadsheet_safe(pack).to_csv(folder / "sites.csv", index=False)
-    spreadsheet_safe(report.tables["accounts"]).to_csv(folder / "accounts.csv", index=False)
-    spreadsheet_safe(in_pack(report.tables["evidence"], enclosed)).to_csv(folder / "evidence.csv", index=False)
-    listed = ("sites.csv", "accounts.csv", "evidence.csv", *(("archive.wacz",) if archived else ()))
+    evidence = in_pack(report.tables["evidence"], enclosed)
+    tables = {"sites": pack, "accounts": report.tables["accounts"], "evidence": evidence}
+    for name, frame in tables.items():  # CSV for spreadsheets (formulas guarded), JSON for tools (as they are)
+        spreadsheet_safe(frame).to_csv(folder / f"{name}.csv", index=False)
+        frame.to_json(folder / f"{name}.json", orient="records", date_format="iso", indent=1, force_ascii=False)
+    listed = (*(f"{n}.{x}" for n in tables for x in ("csv", "json")), *(("archive.wacz",) if archived else ()))
     hashes = {name: digest(folder / name) for name in listed}
     hashes.update({inside: digest(folder / inside) for inside in dict.fromkeys(enclosed.values())})
     _, text = notice_pack(report, enclosed, sender, hashes)

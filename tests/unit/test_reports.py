@@ -355,6 +355,9 @@ def test_report_commands(store, tmp_path):
     assert "popads_site_id,4242424" in (tmp_path / "network-PopAds-notice" / "accounts.csv").read_text()
     header = (tmp_path / "network-PopAds-notice" / "evidence.csv").read_text().splitlines()[0]
     assert header.endswith(",screenshot,visit,page_screenshot")  # the pirate page beside the ad's landing
+    for name in ("sites", "accounts", "evidence"):  # the same tables as JSON, for tools
+        rows = json.loads((tmp_path / "network-PopAds-notice" / f"{name}.json").read_text())
+        assert len(rows) == len(pd.read_csv(tmp_path / "network-PopAds-notice" / f"{name}.csv")) > 0
     letter = (tmp_path / "network-PopAds-notice" / "summary.txt").read_text()
     import hashlib
 
