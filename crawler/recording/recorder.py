@@ -126,6 +126,10 @@ class Recorder:
     def note(self, kind: str, text: str, page: int | None = None) -> None:
         self.log.note(kind, text, page)
 
+    def over(self, what: str) -> None:
+        """Something past its limit, counted in the observation's `limits`."""
+        self.log.over(what)
+
     def url(self, url: str) -> str:
         """A URL as the observation keeps it (bounded)."""
         return self.log.url(url)
