@@ -28,7 +28,7 @@ lint: setup
 	$(PY) tools/lint_imports.py
 
 check: lint
-	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox" --hypothesis-profile=check
+	$(PY) -m pytest -q -n 2 -m "not browser and not services and not sandbox and not slow" --hypothesis-profile=check
 
 test: setup browser packages npm lint  # the tests without a browser two at a time, then those with one by one
 	$(PY) -m pytest -n 2 -m "not browser and not services"

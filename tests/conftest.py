@@ -2,7 +2,8 @@
 
 Tests are tiered by what they need, by folder: unit/ (Python only; `make check`), browser/ (Chromium; marker
 `browser`), services/ (PostgreSQL and Redis; marker `services`), sandbox/ (the sandbox's own tests; marker
-`sandbox`). Crawls of minutes are marked `slow` where they are. `make test` runs them all."""
+`sandbox`). Tests of seconds or more (a command in its own process, many renderings, a crawl) are marked `slow`
+where they are: `make check` leaves them out. `make test` runs them all."""
 
 from __future__ import annotations
 

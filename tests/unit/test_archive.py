@@ -13,6 +13,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from moneytrail.crawler.archive import har_to_warc, warc_of
@@ -141,6 +142,7 @@ def test_a_body_missing_from_the_zip_is_an_empty_body_not_a_failure(tmp_path):
     assert facts.exchanges == 1 and records(data)[1][3] == b""
 
 
+@pytest.mark.slow
 def test_the_warc_is_packaged_and_validated_by_py_wacz(tmp_path):
     """The real tool chain: our WARC in a WACZ made by py-wacz, then py-wacz's own validation."""
     from datetime import UTC, datetime

@@ -89,12 +89,14 @@ def crawl(tmp_path, extensions: dict, timeout: float, held_in: str = "download")
     )
 
 
+@pytest.mark.slow
 def test_without_the_bound_a_request_that_never_ends_keeps_the_crawl_open(tmp_path):
     """The baseline: plain Scrapy waits for ever (here: past 8 s, where the bounded crawl ends in about 3)."""
     with pytest.raises(subprocess.TimeoutExpired):
         crawl(tmp_path, {}, timeout=8)
 
 
+@pytest.mark.slow
 def test_a_crawl_lets_go_of_what_never_ends_says_so_and_is_resumable(tmp_path):
     import json
 
@@ -109,6 +111,7 @@ def test_a_crawl_lets_go_of_what_never_ends_says_so_and_is_resumable(tmp_path):
     assert "Spider closed (out_of_space)" in log
 
 
+@pytest.mark.slow
 def test_a_callback_that_never_returns_cannot_hold_the_crawl_either(tmp_path):
     """Let go of, the request still holds Scrapy's close in its scraper: past the patience again, the crawl
     process stops, saying so (the run stays resumable)."""
@@ -167,6 +170,7 @@ def test_a_run_whose_requests_were_let_go_is_interrupted_not_finished(tmp_path, 
         assert s.get(Run, pipeline.run_id).state == state
 
 
+@pytest.mark.slow
 def test_a_visit_download_is_held_while_it_runs_and_fails_past_its_bound(monkeypatch):
     """The browser part of a visit (context, page, navigation) is referenced while it waits, so the garbage
     collector cannot take it half-way, and is bounded: a browser that never answers fails the visit."""

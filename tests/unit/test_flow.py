@@ -7,6 +7,7 @@ import base64
 from io import BytesIO
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -56,6 +57,7 @@ def test_the_picture_is_drawn_and_shows_the_flow():
         max_size=30,
     )
 )
+@pytest.mark.slow
 def test_any_names_draw_without_markup_or_failure(rows):
     """Names chosen by crawled pages: mathtext, control characters, empty, long: always a picture."""
     assert chart_png(CHART, flows(links(rows))) is not None

@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("moneytrail", "crawler", "spiders", "attribution", "reports", "data")
 sys.path.insert(0, str(ROOT / "tools"))
@@ -39,6 +41,7 @@ def test_every_import_contract_is_kept():
     assert "5 kept, 0 broken" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_layer_importing_upwards_is_caught(tmp_path):
     """The check can fail: a copy of the project where the crawler imports the reports breaks a contract."""
     copy = tmp_path / "project"

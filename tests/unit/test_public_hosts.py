@@ -76,6 +76,7 @@ def crawl(urls: list[str], settings: dict) -> dict[str, str]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_the_resolver_refuses_a_name_resolving_to_loopback(server):
     port, asked = server
     by_name, by_address = f"http://localhost:{port}/by-name", f"http://127.0.0.1:{port}/by-address"
@@ -88,6 +89,7 @@ def test_the_resolver_refuses_a_name_resolving_to_loopback(server):
     assert sorted(asked) == ["/by-address", "/by-name"]
 
 
+@pytest.mark.slow
 def test_the_middleware_refuses_loopback_before_asking(server):
     port, asked = server
     urls = [f"http://127.0.0.1:{port}/literal", f"http://2130706433:{port}/decimal", f"http://localhost:{port}/name"]

@@ -166,6 +166,7 @@ def test_exposure_golden_numbers(october):
     )
 
 
+@pytest.mark.slow
 def test_every_format_carries_the_same_numbers(october, tmp_path):
     for fmt in ("html", "csv", "xlsx", "json"):
         write(october, fmt, tmp_path)
@@ -343,6 +344,7 @@ def test_periods():
             parse(bad)
 
 
+@pytest.mark.slow
 def test_report_commands(store, tmp_path):
     def cli(*args):
         return run_cli("report", *args, "--db", store.url, "--out", tmp_path)
@@ -370,6 +372,7 @@ def test_report_commands(store, tmp_path):
     assert cli("network", "NoSuchNet").returncode == 2
 
 
+@pytest.mark.slow
 def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
     """benchmarks/synthetic_store.py (used by the report-speed benchmark) at a tiny size."""
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -402,6 +405,7 @@ def test_sites_monitored_are_those_of_the_watchlists_crawled(tmp_path, sigs):
     assert report.meta["sites monitored"] == "3"
 
 
+@pytest.mark.slow
 def test_one_visit_cited_by_a_pack_can_be_opened(store):
     """`moneytrail visit ID`: a visit id a notice pack cites, opened with what the visit saw and what was found."""
     shown = run_cli("visit", "v0", "--db", store.url)
@@ -415,6 +419,7 @@ def test_one_visit_cited_by_a_pack_can_be_opened(store):
     assert missing.returncode == 2 and "no visit 'no-such-visit'" in missing.stderr
 
 
+@pytest.mark.slow
 def test_the_money_flow_graph_loads_in_networkx(store, tmp_path):
     """`moneytrail export graph`: site -> network -> broker -> advertiser, each flow with its ads; GraphML and
     GEXF both load in networkx, a page's control characters and markup included."""
@@ -435,6 +440,7 @@ def test_the_money_flow_graph_loads_in_networkx(store, tmp_path):
     assert "network:EvilNet<x>" in nx.read_graphml(tmp_path / "hostile.graphml")
 
 
+@pytest.mark.slow
 def test_runs_say_how_long_and_how_each_visit_ended_and_list_the_failures(store):
     listed = json.loads(run_cli("runs", "--db", store.url, "--json").stdout)
     assert listed[0]["statuses"] == {"ok": 5, "dead": 1}

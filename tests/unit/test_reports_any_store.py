@@ -149,6 +149,7 @@ def build(data: dict, empty: Path, where: Path):
     return store
 
 
+@pytest.mark.slow
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=store_st)
 def test_every_report_and_export_renders_on_any_store(data, sigs, empty_store):

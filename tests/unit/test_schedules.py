@@ -44,6 +44,7 @@ def test_due_times_and_missed_runs():
         check_cron("0 3 * * 8")
 
 
+@pytest.mark.slow
 def test_schedule_commands(tmp_path):
     db = f"sqlite:///{tmp_path / 's.db'}"
     (tmp_path / "w.txt").write_text("https://example.test/\n")
@@ -62,6 +63,7 @@ def test_schedule_commands(tmp_path):
     assert cli("schedule", "remove", "mondays", "--db", db).returncode == 2
 
 
+@pytest.mark.slow
 def test_one_bad_schedule_does_not_stop_the_others(tmp_path, caplog):
     """`--every 10000000000d` is refused; a row no trigger can be made of (an older version's, or written by
     hand) is listed as unable to run, and the scheduler runs the other schedules."""

@@ -50,6 +50,7 @@ def write_pack(root: Path, files: dict[str, bytes], key=KEY) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=packs, data=st.data())
 def test_a_pack_verifies_and_any_changed_byte_names_its_file(tmp_path, files, data):
@@ -123,6 +124,7 @@ def test_the_key_is_made_once_for_its_owner_only(tmp_path, monkeypatch):
     assert elsewhere.is_file()
 
 
+@pytest.mark.slow
 def test_verify_and_signing_key_commands(tmp_path):
     env = {"MONEYTRAIL_HOME": str(tmp_path / "home")}
     shown = run_cli("signing-key", env=env)

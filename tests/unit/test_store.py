@@ -151,6 +151,7 @@ def test_the_migrations_build_exactly_the_models(tmp_path):
     assert diff == []
 
 
+@pytest.mark.slow
 def test_a_store_that_cannot_open_never_prints_its_secrets(tmp_path):
     """The error names the store and the cause, without the password of the URL or of its query."""
     from helpers import run_cli

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def test_rotating_domains_join_by_path_shape_and_strangers_stay_apart():
     assert "invoke" in hint
 
 
+@pytest.mark.slow
 def test_the_command_lists_families_from_the_store(tmp_path):
     lists = tmp_path / "lists"
     lists.mkdir()

@@ -3,6 +3,8 @@ sites are merged by registrable domain; and the `watchlist` commands."""
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import run_cli
 from moneytrail.crawler.watchlist import normalise_url, parse_text
 
@@ -87,6 +89,7 @@ def run(*args, home, env=None):
     return run_cli(*args, home=home, env=env, timeout=60)
 
 
+@pytest.mark.slow
 def test_watchlist_commands(tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text(CSV)
@@ -112,6 +115,7 @@ def test_watchlist_commands(tmp_path):
     assert result.returncode == 2 and "no valid row" in result.stderr and "line 2" in result.stderr
 
 
+@pytest.mark.slow
 def test_crawl_usage_errors_exit_2(tmp_path):
     result = run("crawl", "-w", "nosuchlist", home=tmp_path)
     assert result.returncode == 2 and "no watchlist" in result.stderr
@@ -155,6 +159,7 @@ def test_any_host_text_is_converted_or_refused_with_a_reason():
     check()
 
 
+@pytest.mark.slow
 def test_a_browser_that_cannot_start_stops_the_crawl_before_anything_is_stored(tmp_path):
     """Exit 1 with the browser's own launch error; no run recorded (not every site marked dead)."""
     import json
