@@ -30,7 +30,7 @@ def kind_of(name: str) -> str:
 
 
 def cache_dir() -> Path:
-    from moneytrail.crawler.store.db import data_home
+    from moneytrail.crawler.home import data_home
 
     return data_home() / "lists"
 

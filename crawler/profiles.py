@@ -137,7 +137,7 @@ def profiles_file(path: str | os.PathLike | None = None) -> Path:
         return Path(path)
     if os.environ.get("MONEYTRAIL_PROFILES"):
         return Path(os.environ["MONEYTRAIL_PROFILES"])
-    from .store.db import data_home
+    from .home import data_home
 
     home = data_home() / "profiles.toml"
     return home if home.is_file() else DATA / "profiles.toml"

@@ -45,7 +45,7 @@ def settings_for(config: CrawlConfig) -> Settings:
 
 
 def default_log_file(kind: str = "crawl") -> str:
-    from .store import data_home
+    from .home import data_home
 
     return str(data_home() / "logs" / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}.log")
 

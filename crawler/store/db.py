@@ -12,18 +12,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from moneytrail.crawler.home import data_home
 from moneytrail.crawler.redaction import redact_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def data_home() -> Path:
-    """`MONEYTRAIL_HOME`, else `$XDG_DATA_HOME/moneytrail`, else `~/.local/share/moneytrail`."""
-    explicit = os.environ.get("MONEYTRAIL_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "moneytrail"
 
 
 def default_url() -> str:
