@@ -156,17 +156,19 @@ def analytics_snippet(site: Site) -> str:
     return "\n".join(parts)
 
 
-def ads_html(world: World, site: Site, page: str) -> str:
+def ads_html(world: World, site: Site, page: str, headers: dict[str, str] | None = None) -> str:
     snippets = [networks.ad_snippet(world, site, ad) for ad in site.ads if page in ad.pages]
     if any(page in ad.pages for ad, _net in prebid.bidders(world, site)):
         snippets.append(prebid.snippet(world, site))
     tags = "\n".join(s for s in snippets if s)
     if tags and site.consent:
         tags = consent.gate(site, tags)  # the tags run only once the visitor accepted the CMP's banner
-    return cloaking.gate(site, tags) if tags else tags  # only for the visitors the site takes for people
+    return cloaking.gate(site, tags, headers) if tags else tags  # only for the visitors the site takes for people
 
 
-def page(world: World, site: Site, page_kind: str, heading: str, content: str) -> str:
+def page(
+    world: World, site: Site, page_kind: str, heading: str, content: str, headers: dict[str, str] | None = None
+) -> str:
     extras = [miners.miner_snippet(world, site, m) for m in site.miners]
     extras += [decoys.decoy_snippet(world, site, d) for d in site.decoys]
     return f"""<!doctype html>
@@ -178,14 +180,14 @@ def page(world: World, site: Site, page_kind: str, heading: str, content: str) -
 <header><h1><a href="/">{html.escape(site.name)}</a></h1>
 <form action="/search"><input name="q" placeholder="Rechercher / Search"></form><a href="/">Accueil</a></header>
 <main><h2>{html.escape(heading)}</h2>
-<div class="ads top">{ads_html(world, site, page_kind)}</div>
+<div class="ads top">{ads_html(world, site, page_kind, headers)}</div>
 {content}
 {"".join(extras)}
 </main><footer>{html.escape(site.domain)} - aucun fichier n'est heberge sur ce serveur / no files hosted here</footer>
 </body></html>"""
 
 
-def home(world: World, site: Site) -> str:
+def home(world: World, site: Site, headers: dict[str, str] | None = None) -> str:
     cards = []
     titles = TITLES.get(site.kind, TITLES["film"])
     start = stable_int(site.domain, "titles") % len(titles)
@@ -196,10 +198,10 @@ def home(world: World, site: Site) -> str:
             f'<div class="card"><a href="{html.escape(path)}"><img src="{img}" alt=""></a>'
             f'<span><a href="{html.escape(path)}">{html.escape(title)}</a></span></div>'
         )
-    return page(world, site, "home", "Nouveautes / Latest", f'<div class="grid">{"".join(cards)}</div>')
+    return page(world, site, "home", "Nouveautes / Latest", f'<div class="grid">{"".join(cards)}</div>', headers)
 
 
-def inner(world: World, site: Site, path: str) -> str:
+def inner(world: World, site: Site, path: str, headers: dict[str, str] | None = None) -> str:
     title = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").title()
     extra = {
         "ddl": "<p><a href='https://uploadhaven-files.test/f/abc'>Lien 1 (1fichier)</a> "
@@ -214,7 +216,7 @@ def inner(world: World, site: Site, path: str) -> str:
         "this.textContent='...';});</script>"
     )
     content = f"{player}{extra}<p>Episode / film: {html.escape(title)}. Qualite HD, VF et VOSTFR.</p>"
-    return page(world, site, "inner", title, content)
+    return page(world, site, "inner", title, content, headers)
 
 
 class Sites:
@@ -227,9 +229,9 @@ class Sites:
             if site.hostile:
                 continue
             vhost = self.app.host(site.domain)
-            self.app.http(vhost, "/", lambda req, s=site: Response.html(home(self.world, s)))
+            self.app.http(vhost, "/", lambda req, s=site: Response.html(home(self.world, s, req.headers)))
             self.app.http(vhost, "/img/*", self.image)
-            self.app.http(vhost, "/search", lambda req, s=site: Response.html(home(self.world, s)))
+            self.app.http(vhost, "/search", lambda req, s=site: Response.html(home(self.world, s, req.headers)))
             vhost.fallback = lambda req, s=site: self.inner_or_404(s, req)
             consent.register(self.app, vhost, site)
             if site.mirror_from:
@@ -240,7 +242,7 @@ class Sites:
     def inner_or_404(self, site: Site, req: Request) -> Response:
         prefixes = {"/" + p.split("/")[1] + "/" for p in inner_paths(site)}
         if any(req.path.startswith(p) for p in prefixes):
-            return Response.html(inner(self.world, site, req.path))
+            return Response.html(inner(self.world, site, req.path, req.headers))
         return Response.not_found()
 
     def image(self, req: Request) -> Response:

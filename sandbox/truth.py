@@ -33,11 +33,14 @@ def _link(world: World, site: Site, ad: AdPlacement, campaign: Campaign, when: d
 
 def cloaked(site: Site) -> dict:
     """The condition on everything the site's ad tags do: none, a browser that hides `webdriver`, one that real
-    detector libraries take for a person (`detectors`: `human`), or a visitor who accepts the site's consent
+    detector libraries take for a person (`detectors`: `human`), one whose identity holds together (`identity`:
+    `consistent`), or a visitor who accepts the site's consent
     banner (`consent`: `accept`)."""
     when: dict = {"webdriver": False} if "webdriver" in site.cloaking else {}
     if "detectors" in site.cloaking:
         when["detectors"] = "human"  # BotD and devtools-detect take the visitor for a person
+    if "identity" in site.cloaking:
+        when["identity"] = "consistent"  # User-Agent, client hints and navigator tell one story
     if site.consent:
         when["consent"] = "accept"
     return when

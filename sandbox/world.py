@@ -50,7 +50,7 @@ HOSTILE_BEHAVIOURS = (
     "huge_page",
 )
 TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
-CLOAKING = ("webdriver", "detectors", *TARGETING)
+CLOAKING = ("webdriver", "detectors", "identity", *TARGETING)
 CMPS = ("quantcast", "onetrust")  # consent platforms whose shape a consent-gated site's banner has (sandbox/consent.py)
 PROTOCOLS = ("coinhive", "stratum")
 # ads.txt: a valid file, one mostly garbage, one too large to read; one reached by redirects within the site,

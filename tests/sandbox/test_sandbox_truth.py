@@ -70,7 +70,7 @@ def test_truth_covers_what_the_sandbox_promises(truth):
         "file_download",
         "huge_page",
     }
-    assert {c for s in sites for c in s["cloaking"]} == {"webdriver", "detectors", "country", "language"}
+    assert {c for s in sites for c in s["cloaking"]} == {"webdriver", "detectors", "identity", "country", "language"}
     from moneytrail.sandbox.world import ADSTXT_STATES
 
     assert {s["adstxt"]["state"] for s in sites if s["adstxt"]} == set(ADSTXT_STATES)
