@@ -25,20 +25,17 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
     _shared: dict = {}  # one Playwright and one browser per process, counted by users
 
     async def start(self) -> None:
+        """The first handler to start starts the Playwright driver; a handler starting meanwhile (Scrapy starts
+        the http and https handlers together) waits for that one instead of starting a second (~95 MiB)."""
         shared = SharedBrowserProvider._shared
         if not shared:
-            await super().start()
-            shared.update(
-                manager=self.playwright_context_manager,
-                playwright=self.playwright,
-                browser_type=self.browser_type,
-                users=0,
-                browser=None,
-                lock=asyncio.Lock(),
-            )
+            shared.update(users=0, browser=None, lock=asyncio.Lock(), started=asyncio.ensure_future(self._driver()))
         shared["users"] += 1
-        self.playwright_context_manager = shared["manager"]
-        self.playwright, self.browser_type = shared["playwright"], shared["browser_type"]
+        self.playwright_context_manager, self.playwright, self.browser_type = await asyncio.shield(shared["started"])
+
+    async def _driver(self) -> tuple:
+        await super().start()
+        return self.playwright_context_manager, self.playwright, self.browser_type
 
     async def launch_browser(self) -> Browser:
         shared = SharedBrowserProvider._shared

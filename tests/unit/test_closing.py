@@ -7,9 +7,11 @@ does (`StorePipeline._stop`). Scrapy's close then waits on the request that neve
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +203,44 @@ def test_a_visit_download_is_held_while_it_runs_and_fails_past_its_bound(monkeyp
 
     assert isinstance(asyncio.run(main()), BrowserStalled)
     assert not VisitDownloadHandler._running
+
+
+@pytest.mark.slow
+def test_handlers_starting_together_share_one_playwright_driver():
+    """Scrapy starts the http and https handlers together: they start one Playwright driver between them (a
+    second one cost the crawl ~95 MiB), and the last to close stops it."""
+    import asyncio
+
+    from scrapy.settings import Settings
+    from scrapy_playwright.handler import Config
+
+    from moneytrail.crawler.handler import SharedBrowserProvider
+
+    config = Config.from_settings(Settings({"PLAYWRIGHT_BROWSER_TYPE": "chromium"}))
+
+    async def main():
+        http, https = SharedBrowserProvider(config), SharedBrowserProvider(config)
+        await asyncio.gather(http.start(), https.start())
+        running = _drivers()
+        assert http.playwright is https.playwright is not None
+        await http.close()
+        still = _drivers()
+        await https.close()
+        return running, still, _drivers()
+
+    running, still, after = asyncio.run(main())
+    assert len(running) == 1 and still == running and not after, (running, still, after)
+
+
+def _drivers() -> list[int]:
+    """This process's Playwright drivers (`node ... run-driver`)."""
+    mine = str(os.getpid())
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "stat").read_text().split(") ", 1)[1].split()[1] == mine:
+                if b"run-driver" in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
