@@ -12,9 +12,10 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 5  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
+SCHEMA = 6  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
 # as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before);
-# 5: an ad frame's crop out of the page's screenshot (`AdFrame.crop`).
+# 5: an ad frame's crop out of the page's screenshot (`AdFrame.crop`); 6: crops of the ads that are not frames
+# (`AdLink.crop` of an injected link, with its place `x`, `y`; `Overlay.crop`).
 # Older observations load as they were stored.
 
 
@@ -194,6 +195,9 @@ class AdLink:
     followed: bool = False
     width: int = 0  # its box in the page, CSS pixels (an invisible anchor over the page or player is large)
     height: int = 0
+    x: int = 0  # where that box was in the viewport when the page's screenshot was taken (injected links)
+    y: int = 0
+    crop: str | None = None  # an injected link's box cut out of the page's screenshot (crawler/crops.py)
 
 
 @dataclass
@@ -215,6 +219,7 @@ class Overlay:
     stack: list[str] = field(default_factory=list)  # script URLs of its creation stack, innermost first
     at: float = 0.0  # when the visit found it
     step: int | None = None  # the step in which the visit clicked it (a box without a link), if it did
+    crop: str | None = None  # its box cut out of the page's screenshot, with a margin (crawler/crops.py)
 
     def trap(self) -> bool:
         """A transparent click trap (a large box with nothing to show), not an ad of its own."""
@@ -358,6 +363,10 @@ class Observation:
     def window(self, page: int) -> WindowRecord | None:
         """The first ad shown in that page (its later ones point back to it through `previous`)."""
         return next((w for w in self.windows if w.page == page), None)
+
+    def cropped(self) -> list[AdFrame | AdLink | Overlay]:
+        """The ads cut out of the page's screenshot (each with its `crop`): frames, injected links, overlays."""
+        return [ad for ad in (*self.ad_frames, *self.ad_links, *self.overlays) if ad.crop]
 
 
 def _build(cls, data):

@@ -20,7 +20,7 @@ from .domains import normal_url, site_of
 from .elements import ELEMENTS_JS, LIMITS
 from .gestures import Hand
 from .limits import Limits
-from .observation import AdFrame, AdLink, Element, InlineScript, Observation, clip
+from .observation import CLICK_TRAP_AREA, AdFrame, AdLink, Element, InlineScript, Observation, clip
 from .profiles import Profile, load_devices
 from .recording.recorder import Recorder
 from .status import navigation_status
@@ -56,7 +56,7 @@ ELEMENTS_JS
     const h = a.href;
     if (typeof h !== 'string' || !/^https?:/i.test(h)) continue;
     const r = a.getBoundingClientRect();
-    out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height)]);
+    out.anchors.push([h, a.target || '', Math.round(r.width), Math.round(r.height), Math.round(r.x), Math.round(r.y)]);
   }
   return out;
 }""".replace("MAX_SCRIPT_CHARS", str(MAX_SCRIPT_CHARS)).replace("ELEMENTS_JS", ELEMENTS_JS)
@@ -312,30 +312,38 @@ class Visit:
             )
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
-        await self.crop_ads(shot)
         served = self.served_links()
-        for href, _target, width, height in per_frame.get(main, {}).get("anchors", []):
+        for href, _target, width, height, x, y in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and normal_url(href) not in served and width * height > 0:
-                obs.ad_links.append(
-                    AdLink(rec.url(href), rec.url(main.url), "injected", width=int(width), height=int(height))
-                )
+                box = {"width": int(width), "height": int(height), "x": int(x), "y": int(y)}
+                obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected", **box))
         unique = {}
         for link in obs.ad_links:
             unique.setdefault(link.url, link)
         obs.ad_links = list(unique.values())
         await self.overlays(click=False)
+        await self.crop_ads(shot)
 
     async def crop_ads(self, shot: bytes | None) -> None:
-        """The ad frames in view, cut out of the page's screenshot with a margin (crawler/crops.py), off the event
-        loop: evidence of each ad on the pirate page, as the visitor saw it before any click."""
+        """The ads in view, cut out of the page's screenshot with a margin (crawler/crops.py), off the event loop:
+        evidence of each ad on the pirate page, as the visitor saw it before any click. Ad frames first, then the
+        links scripts injected and the boxes they laid over the page (click traps, as large as the page and
+        showing nothing of their own, are not ads); their boxes are measured right after the screenshot."""
         obs, rec, limits = self.rec.obs, self.rec, self.limits
-        frames = obs.ad_frames[: limits.max_ad_crops]
-        for _ in obs.ad_frames[limits.max_ad_crops :]:
+        ads = {f"{obs.visit_id}-ad{f.frame}.jpg": f for f in obs.ad_frames}
+        ads |= {
+            f"{obs.visit_id}-link{i}.jpg": link
+            for i, link in enumerate(obs.ad_links)
+            if link.where == "injected" and link.width * link.height < CLICK_TRAP_AREA
+        }
+        ads |= {f"{obs.visit_id}-overlay{i}.jpg": box for i, box in enumerate(obs.overlays) if not box.trap()}
+        names = list(ads)[: limits.max_ad_crops]
+        for _ in list(ads)[limits.max_ad_crops :]:
             rec.over("ad_crops")
-        if not shot or not frames:
+        if not shot or not names:
             return
         width = (self.page.viewport_size or VIEWPORT)["width"]
-        boxes = {f"{obs.visit_id}-ad{f.frame}.jpg": (f.x, f.y, f.width, f.height) for f in frames}
+        boxes = {name: (ads[name].x, ads[name].y, ads[name].width, ads[name].height) for name in names}
         try:
             crops = await asyncio.wait_for(
                 asyncio.to_thread(crop_ads, shot, boxes, width, limits.ad_crop_margin), limits.action_timeout
@@ -343,10 +351,8 @@ class Visit:
         except Exception as exc:  # a crop is evidence added, never a reason for the visit to fail
             rec.note("visit_error", f"ads not cropped: {type(exc).__name__}", 0)
             return
-        for frame in frames:
-            name = f"{obs.visit_id}-ad{frame.frame}.jpg"
-            if name in crops:
-                frame.crop = rec.keep_screenshot(name, crops[name])
+        for name, image in crops.items():
+            ads[name].crop = rec.keep_screenshot(name, image)
 
     async def overlays(self, click: bool) -> None:
         """Boxes scripts laid over the page (in-page push banners, interstitials, crawler/recording/overlays.py):

@@ -74,7 +74,7 @@ def write_visit(
     one named `archive` is its WARC), each with its SHA-256; returns the visit's row id."""
     saved = _save_screenshots(store, run_id, screenshots or {})
     # the others are landing pages' screenshots
-    kinds = {obs.screenshot: "page", archive: "archive", **{f.crop: "ad" for f in obs.ad_frames if f.crop}}
+    kinds = {obs.screenshot: "page", archive: "archive", **{ad.crop: "ad" for ad in obs.cropped()}}
     evidence = [
         {"kind": kinds.get(name, "landing"), "path": path, "sha256": digest, "size": size}
         for name, (path, digest, size) in saved.items()
@@ -83,8 +83,8 @@ def write_visit(
     obs.screenshot = paths.get(obs.screenshot or "", obs.screenshot)
     for w in obs.windows:
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
-    for f in obs.ad_frames:
-        f.crop = paths.get(f.crop or "", f.crop)
+    for ad in obs.cropped():
+        ad.crop = paths.get(ad.crop, ad.crop)
     try:
         return _insert_visit(store, obs, run_id, site_id, findings, texts, paths.get(archive or ""), evidence)
     except Exception as exc:

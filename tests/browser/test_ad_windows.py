@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import http.server
 import threading
+from io import BytesIO
 
 import pytest
+from PIL import Image
 
 from moneytrail.attribution.attribute import attribute
 from moneytrail.attribution.signatures import load
@@ -258,6 +260,10 @@ def test_an_in_page_push_banner_and_an_interstitial_are_recorded_and_attributed(
     interstitial = by_creator[f"http://a.exosrv.com:{port}/ad-provider.js"]
     assert interstitial.link == f"http://syndication.exdynsrv.com:{port}/click?c=6" and interstitial.step is None
     assert any(link.url == interstitial.link and link.followed for link in obs.ad_links)
+    # the banner was on the page at its screenshot: cut out of it, with a margin
+    assert banner.crop in recorded.screenshots, (banner.crop, list(recorded.screenshots))
+    with Image.open(BytesIO(recorded.screenshots[banner.crop])) as image:
+        assert image.width >= 340 and image.height >= 96, image.size
     links = {link.advertiser: link for link in attribute(obs, sigs).links}
     assert (links["dating-match.test"].network, links["dating-match.test"].kind) == ("RichAds", "push")
     assert (links["cam-show.test"].network, links["cam-show.test"].kind) == ("ExoClick", "overlay")

@@ -60,4 +60,35 @@ def test_observations_stored_before_crops_still_load():
     old["ad_frames"] = [{"frame": 2, "url": "https://ads.test/f", "width": 300, "height": 250, "x": 0, "y": 0}]
     back = Observation.from_dict(old)
     assert back.ad_frames == [AdFrame(2, "https://ads.test/f", 300, 250, 0, 0)] and back.ad_frames[0].crop is None
-    assert back.schema == 4 and SCHEMA == 5
+    assert back.schema == 4 and SCHEMA == 6
+
+
+def test_crops_of_every_kind_of_ad_are_stored_as_ad_evidence(tmp_path):
+    """An ad frame's, an injected link's and an overlay's crops are each stored as `ad` evidence with its hash,
+    and the observation points at the stored files."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from moneytrail.crawler.observation import AdFrame, AdLink, Observation, Overlay
+    from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.schema import EvidenceFile
+    from moneytrail.crawler.store.visits import load_observations, write_visit
+
+    obs = Observation("v1", "https://s.test/", "s.test", "home", started_at="2026-11-01T00:00:00")
+    obs.screenshot = "v1.jpg"
+    obs.ad_frames = [AdFrame(1, "https://ads.test/f", 300, 250, 10, 20, crop="v1-ad1.jpg")]
+    obs.ad_links = [
+        AdLink("https://adv.test/", "https://s.test/", "injected", width=300, height=90, crop="v1-link0.jpg")
+    ]
+    obs.overlays = [Overlay(0, 500, 400, 100, "fixed", text="New message", media=1, crop="v1-overlay0.jpg")]
+    files = {name: name.encode() * 10 for name in ("v1.jpg", "v1-ad1.jpg", "v1-link0.jpg", "v1-overlay0.jpg")}
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
+    write_visit(store, obs, run_id=None, site_id=None, screenshots=files)
+    with store.session() as s:
+        kept = {(row.kind, row.sha256) for row in s.scalars(select(EvidenceFile))}
+    digest = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    assert kept == {("page", digest["v1.jpg"])} | {("ad", digest[n]) for n in files if n != "v1.jpg"}
+    (back,) = load_observations(store)
+    crops = [ad.crop for ad in back.cropped()]
+    assert len(crops) == 3 and all((store.screenshots / crop).read_bytes() in files.values() for crop in crops)

@@ -190,7 +190,7 @@ def test_observations_stored_before_windows_were_cut_into_ads_still_load(tmp_pat
     new = sample("new")
     new.windows.append(WindowRecord(1, "popup", 4, 9.0, 0, [Hop("https://adv2.test/lp", "js")], previous=0))
     new.overlays.append(Overlay(10, 20, 300, 90, "fixed", "", "", "New message", 1, "https://p.test/t.js", [], 2.0, 5))
-    assert unpack(pack(new)) == new and new.schema == SCHEMA == 5
+    assert unpack(pack(new)) == new and new.schema == SCHEMA == 6
     store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
     write_visit(store, new, run_id=None, site_id=None)
     (stored,) = load_observations(store)
