@@ -1,5 +1,8 @@
 """Reporting periods: a month (`2026-10`), a quarter (`2026-Q4`), a year (`2026`) or a range
-(`2026-10-01..2026-12-31`, both days included). Each knows the period before it (the same length, just
+(`2026-10-01..2026-12-31`, both days included), or one of an analyst's calendar, counted from today (UTC):
+`this-month`, `last-month`, `this-quarter`, `last-quarter`, `this-year`, `last-year`, `last-7d` (the 7 days
+ending today; any number of days). A relative period is resolved when it is read and reported by its dates
+(`last-month` read in November 2026 is `2026-10`). Each knows the period before it (the same length, just
 before) and its months, for revenue estimates from monthly traffic."""
 
 from __future__ import annotations
@@ -65,8 +68,32 @@ def quarter(day: date) -> Period:
 EARLIEST, LATEST = date(1990, 1, 1), date(2999, 12, 31)  # periods (and the trend periods before them) in range
 
 
-def parse(text: str) -> Period:
-    period = _parse(text)
+RELATIVE = ("this-month", "last-month", "this-quarter", "last-quarter", "this-year", "last-year", "last-<N>d")
+
+
+def relative(text: str, today: date) -> Period | None:
+    """The period a relative name means on `today`, or None if `text` is not one."""
+    name = text.strip().lower()
+    if m := re.fullmatch(r"last-(\d{1,5})d", name):
+        days = int(m[1])
+        if days < 1:
+            raise PeriodError(f"{text.strip()!r}: at least one day")
+        first = today - timedelta(days=days - 1)
+        return Period(f"{first}..{today}", first, today, "range")
+    this = {"month": month(today), "quarter": quarter(today), "year": _parse(str(today.year))}
+    which, _, unit = name.partition("-")
+    if unit not in this or which not in ("this", "last"):
+        return None
+    return this[unit] if which == "this" else this[unit].previous()
+
+
+def parse(text: str, today: date | None = None) -> Period:
+    """A period as written (see the module's docstring); relative names are counted from `today` (default: the
+    current day, UTC)."""
+    try:
+        period = relative(text, today or datetime.now(UTC).date()) or _parse(text)
+    except OverflowError as exc:
+        raise PeriodError(f"{text.strip()!r}: {exc}") from None
     if period.first < EARLIEST or period.last > LATEST:
         raise PeriodError(f"{text.strip()!r}: a period between {EARLIEST.year} and {LATEST.year}")
     return period
@@ -91,8 +118,8 @@ def _parse(text: str) -> Period:
             raise
         raise PeriodError(f"{text!r}: {exc}") from None
     raise PeriodError(
-        f"{text!r} is not a period: give 2026-10 (a month), 2026-Q4 (a quarter), 2026 (a year) "
-        "or 2026-10-01..2026-12-31 (a range)"
+        f"{text!r} is not a period: give 2026-10 (a month), 2026-Q4 (a quarter), 2026 (a year), "
+        "2026-10-01..2026-12-31 (a range) or one of " + ", ".join(RELATIVE)
     )
 
 

@@ -22,7 +22,10 @@ Formats = Annotated[
     typer.Option("--format", "-f", help=f"output format, repeatable: {', '.join(FORMATS)} (default html)"),
 ]
 OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="folder to write into (default: <data home>/reports)")]
-Period = Annotated[str | None, typer.Option("--period", help="only this period (default: all visits)")]
+Period = Annotated[
+    str | None,
+    typer.Option("--period", help="only this period, as for `report exposure` (default: all visits)"),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -63,7 +66,12 @@ def _emit(report, store, formats, out_dir) -> None:
 @app.command("exposure")
 def exposure(
     period: Annotated[
-        str, typer.Option("--period", help="2026-10 (month), 2026-Q4 (quarter), 2026 (year) or 2026-10-01..2026-12-31")
+        str,
+        typer.Option(
+            "--period",
+            help="2026-10 (month), 2026-Q4 (quarter), 2026 (year), 2026-10-01..2026-12-31, or counted from today:"
+            " this-month, last-month, this-quarter, last-quarter, this-year, last-year, last-7d (any number of days)",
+        ),
     ],
     fmt: Formats = None,
     out_dir: OutDir = None,

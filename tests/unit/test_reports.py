@@ -8,6 +8,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -342,6 +343,26 @@ def test_periods():
     for bad in ("2026-13", "Q4", "2026-10-10..2026-10-01", "yesterday"):
         with pytest.raises(PeriodError):
             parse(bad)
+
+
+def test_periods_of_an_analysts_calendar_are_counted_from_today():
+    """Relative names resolve to dates on the day they are read (UTC), in any case, and are reported by them."""
+    today = date(2026, 1, 15)
+    labels = {
+        name: parse(name, today=today).label
+        for name in ("this-month", "Last-Month", "this-quarter", "last-quarter", "this-year", "last-year")
+    }
+    assert labels == {
+        "this-month": "2026-01", "Last-Month": "2025-12", "this-quarter": "2026-Q1", "last-quarter": "2025-Q4",
+        "this-year": "2026", "last-year": "2025",
+    }  # fmt: skip
+    week = parse(" last-7d ", today=today)
+    assert (week.first, week.last, week.label) == (date(2026, 1, 9), today, "2026-01-09..2026-01-15")
+    assert week.previous().label == "2026-01-02..2026-01-08" and parse("last-1d", today=today).days == 1
+    assert parse("last-month").last < datetime.now(UTC).date().replace(day=1)  # the default: today, UTC
+    for bad in ("last-0d", "last-week", "next-month", "last-999999d", "last-99999d"):
+        with pytest.raises(PeriodError, match="last-|next-"):
+            parse(bad, today=today)
 
 
 @pytest.mark.slow
