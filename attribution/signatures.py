@@ -198,6 +198,14 @@ class Signatures:
     def not_a_network(self, host: str) -> bool:
         return self.host(host)[2]
 
+    def network_named(self, name: str) -> str | None:
+        """The canonical name of the network a user calls `name`: its name or one of its aliases, in any case."""
+        wanted = name.strip().casefold()
+        for net in self.networks.values():
+            if wanted == net.name.casefold() or wanted in (alias.casefold() for alias in net.aliases):
+                return net.name
+        return None
+
     def network_of_host(self, host: str) -> str | None:
         return self.host(host)[0]
 

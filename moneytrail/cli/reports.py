@@ -98,7 +98,8 @@ def exposure(
 @app.command("network")
 def network(
     name: Annotated[
-        str | None, typer.Argument(help="the network's canonical name (see `moneytrail export networks`)")
+        str | None,
+        typer.Argument(help="the network's name or an alias, in any case (see `moneytrail export networks`)"),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="one report (and notice pack) per network seen")] = False,
     period: Period = None,
@@ -128,6 +129,9 @@ def network(
     chosen = _period(period)
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
     known = network_names(store)
+    if name and name not in known:  # a name in another case, or an alias (Monetag for PropellerAds)
+        folded = {n.casefold(): n for n in known}
+        name = sigs.network_named(name) or folded.get(name.strip().casefold(), name)
     if name and name not in known:
         close = [n for n in sorted(known) if name.lower() in n.lower()][:5]
         raise UsageError(

@@ -95,6 +95,12 @@ class Visit:
         )
 
 
+def test_a_network_is_found_by_its_name_or_an_alias_in_any_case(sigs):
+    assert sigs.network_named("PopAds") == sigs.network_named(" popads ") == "PopAds"
+    assert sigs.network_named("MONETAG") == sigs.network_named("propeller ads") == "PropellerAds"
+    assert sigs.network_named("Pop") is None and sigs.network_named("") is None
+
+
 def test_a_network_host_and_its_subdomains(sigs):
     v = Visit()
     v.request("https://c1.popadscdn.net/pop.js")

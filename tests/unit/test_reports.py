@@ -374,6 +374,8 @@ def test_report_commands(store, tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "exposure-2026-10.json").is_file() and (tmp_path / "exposure-2026-10" / "figures.csv").is_file()
     assert cli("network", "--all", "-f", "json").returncode == 0
+    lower = cli("network", "exoclick", "-f", "json")  # a name in another case (or an alias) finds its network
+    assert lower.returncode == 0 and "network-ExoClick" in lower.stdout, lower.stderr
     assert (tmp_path / "network-ExoClick-notice" / "sites.csv").is_file()
     assert "popads_site_id,4242424" in (tmp_path / "network-PopAds-notice" / "accounts.csv").read_text()
     header = (tmp_path / "network-PopAds-notice" / "evidence.csv").read_text().splitlines()[0]
