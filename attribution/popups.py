@@ -31,7 +31,12 @@ from .signatures import Signatures
 FOCUS_BEFORE, FOCUS_AFTER = 0.5, 2.0  # seconds around a window's opening where a focus() call counts
 
 
+UNCLASSIFIED = "unclassified"  # an advertiser neither its domain nor its landing page's words classify
+
+
 def category(sigs: Signatures, advertiser: str, title: str, url: str) -> str:
+    """The advertiser's category: by its domain (data/categories.toml), else by its landing page's title and
+    URL, else unclassified."""
     known = sigs.category_of_domain(advertiser)
     if known:
         return known
@@ -39,7 +44,7 @@ def category(sigs: Signatures, advertiser: str, title: str, url: str) -> str:
     for cat in sigs.categories:
         if any(p.search(text) for p in cat.keywords):
             return cat.name
-    return "other"
+    return UNCLASSIFIED
 
 
 def _opener_call(obs: Observation, window: WindowRecord) -> WindowOpenCall | None:

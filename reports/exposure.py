@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from moneytrail.attribution.popups import UNCLASSIFIED
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
@@ -93,6 +94,7 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
         "ads_per_visit": ads / ok_visits if ok_visits else float("nan"),
         "high_risk": int(summary["high_risk"].sum()) / ads if ads else float("nan"),
         "mainstream": int(summary["mainstream"].sum()) / ads if ads else float("nan"),
+        "unclassified": int(summary["unclassified"].sum()) / ads if ads else float("nan"),
     }
 
 
@@ -120,6 +122,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ("ads_per_visit", "ads per visit", ""),
         ("mainstream", "mainstream ads (share of ads)", "%"),
         ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%"),
+        ("unclassified", "unclassified ads: advertiser of no known category (share of ads)", "%"),
     ):
         now_value, before_value = ((len(n[key]) if key == "reachable" else n[key]) for n in (now, before))
         report.figures.append(Figure(key, label, now_value, before_value, unit))
@@ -138,11 +141,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     links = aggregates.links(store, period.start, period.end, detail=False)
     nets = aggregates.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
-    classes = links.assign(
-        group=links["category"].map(
-            lambda c: "high-risk" if c in high else "mainstream" if c == "mainstream" else "other"
-        )
-    )
+    groups = {**dict.fromkeys(high, "high-risk"), "mainstream": "mainstream", UNCLASSIFIED: "unclassified"}
+    classes = links.assign(group=links["category"].map(lambda c: groups.get(c, "other categories")))
     split = (
         classes.groupby("group", as_index=False)["ads"].sum() if len(links) else pd.DataFrame(columns=["group", "ads"])
     )

@@ -13,7 +13,7 @@ WORLD_FILE = Path(__file__).parent / "data" / "world.toml"
 HOP_VIAS = ("http", "meta", "js", "form")
 LINK_KINDS = ("display", "popunder", "tabunder", "popup", "push", "native", "overlay", "redirect")
 SITE_KINDS = ("series", "film", "ddl", "torrent", "sports", "iptv", "clean", "hostile")
-CATEGORIES = ("mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto", "other")
+CATEGORIES = ("mainstream", "gambling", "adult", "scam", "vpn", "dating", "crypto", "unclassified")
 # decoys written for the sandbox, then decoys running real npm code (sandbox/thirdparty.py): hash-wasm's SHA-256
 # on a download page, @jsquash/webp's wasm WebP decoder, a socket.io chat (socket.io-client against python-socketio)
 DECOYS = ("wasm_decoder", "chat_websocket", "share_popup", "wasm_checksum", "wasm_image_codec", "socketio_chat")

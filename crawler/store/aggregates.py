@@ -112,7 +112,8 @@ def links(store, start, end, where: LinkFilter = LinkFilter(), detail: bool = Tr
 
 
 def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
-    """Per site and ad kind: ads, and how many were adult, high-risk, mainstream (a few rows per site)."""
+    """Per site and ad kind: ads, and how many were adult, high-risk, mainstream, unclassified (a few rows per
+    site)."""
 
     def count_if(condition, name):
         return func.sum(case((condition, 1), else_=0)).label(name)
@@ -125,6 +126,7 @@ def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
             count_if(FindingLink.category == "adult", "adult"),
             count_if(FindingLink.category.in_(sorted(high_risk) or [""]), "high_risk"),
             count_if(FindingLink.category == "mainstream", "mainstream"),
+            count_if(FindingLink.category == "unclassified", "unclassified"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
         .where(_in(start, end))

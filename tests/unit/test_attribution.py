@@ -299,7 +299,7 @@ def test_an_unknown_network_is_named_by_its_first_hop(sigs):
     v.obs.window_opens.append(WindowOpenCall(0, SITE, "https://newadnet.test/c", "_blank", SITE, 3, 5.0))
     v.popup(1, ["https://newadnet.test/c", "https://deal-site.test/"], ["open", "http"])
     (link,) = attribute(v.obs, sigs).links
-    assert (link.network, link.advertiser, link.category) == ("unknown:newadnet.test", "deal-site.test", "other")
+    assert (link.network, link.advertiser, link.category) == ("unknown:newadnet.test", "deal-site.test", "unclassified")
 
 
 def _miner_ws(url, sent, received):
@@ -483,7 +483,7 @@ def test_categories_from_data_and_landing_page(sigs):
     assert category(sigs, "x.test", "Hot singles near you (18+)", "") == "adult"
     assert category(sigs, "x.test", "MeetLocal - find singles in your town", "") == "dating"
     assert category(sigs, "x.test", "Congratulations! You have been selected", "") == "scam"
-    assert category(sigs, "x.test", "FreshBrew coffee subscriptions", "") == "other"
+    assert category(sigs, "x.test", "FreshBrew coffee subscriptions", "") == "unclassified"
 
 
 @pytest.mark.parametrize(
@@ -650,9 +650,9 @@ def test_hostile_shapes_from_review(sigs):
 def test_category_keywords_do_not_overreach(sigs):
     from moneytrail.attribution.popups import category
 
-    assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "other"
-    assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "other"
-    assert category(sigs, "news.test", "The Nobel Prize in Physics", "") == "other"
+    assert category(sigs, "wetter.test", "Wetter heute", "https://wetter.test/") == "unclassified"
+    assert category(sigs, "shop.test", "Deals", "https://shop.test/?q=nov+18+deals") == "unclassified"
+    assert category(sigs, "news.test", "The Nobel Prize in Physics", "") == "unclassified"
     assert category(sigs, "x.test", "Wettkoenig - 100% Wettbonus", "") == "gambling"
 
 

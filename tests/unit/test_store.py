@@ -254,3 +254,31 @@ def test_a_live_run_is_resumed_only_by_the_workers_that_share_it(tmp_path):
         s.execute(Run.__table__.update().where(Run.id == run).values(pid=other.pid))
     assert run_info(store, run).live is None  # a dead process crawls nothing: a plain resume goes on
     assert resume_run(store, run).run_id == run
+
+
+def test_a_store_from_before_unclassified_calls_its_other_advertisers_unclassified(tmp_path):
+    """Migration 0012: the advertisers no data classified were stored as "other"; they read "unclassified",
+    as attribution now says, and the other categories are untouched."""
+    from sqlalchemy import text
+
+    from moneytrail.crawler.store.db import make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    migrate(engine, "0011")
+    with engine.begin() as db:
+        db.execute(
+            text("INSERT INTO visits (id, uid, url, page_kind, status, started_at, duration, profile, hostile, "
+                 "n_requests, n_windows, n_websockets, n_wasm, schema, observation) VALUES (1, 'v', "
+                 "'https://s.test/', 'home', 'ok', '2026-11-01', 1.0, '{}', '[]', 0, 0, 0, 0, 6, x'00')")
+        )  # fmt: skip
+        for n, category in enumerate(("other", "gambling", "other")):
+            db.execute(
+                text("INSERT INTO finding_links (visit_id, site, network, advertiser, kind, category, brokers, chain) "
+                     "VALUES (1, 's.test', 'PopAds', :adv, 'popunder', :category, '[]', '[]')"),
+                {"adv": f"a{n}.test", "category": category},
+            )  # fmt: skip
+    store = open_store(url, tmp_path / "shots")
+    with store.engine.connect() as db:
+        categories = sorted(db.execute(text("SELECT category FROM finding_links")).scalars())
+    assert categories == ["gambling", "unclassified", "unclassified"]
