@@ -18,6 +18,8 @@ from .flow import flows
 from .model import Chart, Figure, Report
 from .periods import Period, series
 
+NAN = float("nan")  # a figure of a period with no visit on record: n/a, not 0
+
 POP_KINDS = ("popunder", "popup", "tabunder")
 TOP = 15
 
@@ -106,9 +108,10 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         f"Exposure report {period.label}",
         f"{period.first} to {period.last}, against {before['period'].label}",
     )
+    earlier = bool(len(before["sites"])) and int(before["sites"]["visits"].sum()) > 0
     report.meta = {
         "period": f"{period.first}..{period.last}",
-        "previous period": before["period"].label,
+        "previous period": before["period"].label if earlier else f"{before['period'].label}: no visit on record",
         "sites monitored": str(now["monitored"]),
         "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0),
     }
@@ -125,14 +128,14 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ("unclassified", "unclassified ads: advertiser of no known category (share of ads)", "%"),
     ):
         now_value, before_value = ((len(n[key]) if key == "reachable" else n[key]) for n in (now, before))
-        report.figures.append(Figure(key, label, now_value, before_value, unit))
+        report.figures.append(Figure(key, label, now_value, before_value if earlier else NAN, unit))
     total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
     report.figures.append(
         Figure(
             "revenue",
             "estimated ad revenue of the sites",
             total,
-            float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0,
+            (float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0) if earlier else NAN,
             cpm.currency,
         )
     )

@@ -132,6 +132,17 @@ def october(store, sigs):
     return exposure(store, parse("2026-10"), sigs, Cpm.load())
 
 
+def test_a_period_with_nothing_before_it_says_n_a_not_zero(store, sigs, tmp_path):
+    """September is the first month on record: its previous period's figures are n/a (no visit), not 0."""
+    september = exposure(store, parse("2026-09"), sigs, Cpm.load())
+    assert september.meta["previous period"] == "2026-08: no visit on record"
+    assert all(f.previous != f.previous for f in september.figures)  # NaN: nothing to compare with
+    page = write(september, "html", tmp_path, store.screenshots).read_text()
+    assert "previous period: n/a" in page and "previous period: 0" not in page
+    figures = json.loads(write(september, "json", tmp_path, store.screenshots).read_text())["figures"]
+    assert all(f["previous"] is None for f in figures)
+
+
 def test_exposure_golden_numbers(october):
     f = {x.key: x for x in october.figures}
     months = OCTOBER_DAYS / 30.436875
@@ -146,6 +157,7 @@ def test_exposure_golden_numbers(october):
         "ads_per_visit": (1.0, 1.0),
         "mainstream": (0.25, 0.0),
         "high_risk": (0.75, 1.0),
+        "unclassified": (0.0, 0.0),
         "revenue": (revenue, 100_000 * (30 / 30.436875) * 2.0 / 1000),
     }
     for key, (value, previous) in golden.items():
