@@ -214,12 +214,10 @@ def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = No
         for key, frame in report.tables.items():
             spreadsheet_safe(frame).to_csv(path / f"{key}.csv", index=False)
     elif fmt == "xlsx":
+        from .xlsx import write_workbook
+
         path = out_dir / f"{report.name}.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as book:
-            spreadsheet_safe(report.figure_table()).to_excel(book, sheet_name="figures", index=False)
-            for key, frame in report.tables.items():
-                spreadsheet_safe(frame).to_excel(book, sheet_name=key[:31], index=False)
-            pd.DataFrame({"note": report.notes}).to_excel(book, sheet_name="notes", index=False)
+        write_workbook(report, path)
     else:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     return path

@@ -197,6 +197,28 @@ def test_every_format_carries_the_same_numbers(october, tmp_path):
     assert sites_csv.set_index("site").loc["a.test", "ads"] == 3  # a.test's ads in October
 
 
+def test_the_workbook_is_dressed_for_reading(october, tmp_path):
+    """Each sheet has a bold frozen header and a filter; shares read as percentages, counts with separators;
+    columns are as wide as their content; the top networks are drawn as a bar chart."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(write(october, "xlsx", tmp_path))
+    assert book.sheetnames[0] == "figures" and book.sheetnames[-1] == "notes"
+    for sheet in (book["figures"], book["networks"], book["advertisers"]):
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet["A1"].font.bold, sheet.title
+    figures = {row[0].value: row for row in book["figures"].iter_rows(min_row=2)}
+    share = figures["sites with ads"]
+    assert (share[1].number_format, share[2].number_format) == ("0.0%", "0.0%")
+    assert figures["sites monitored"][1].number_format == "#,##0"
+    networks = book["networks"]
+    header = [cell.value for cell in networks[1]]
+    column = header.index("share_of_sites") + 1
+    assert networks.cell(row=2, column=column).number_format == "0.0%"
+    assert networks.column_dimensions["A"].width >= len("network")
+    (chart,) = networks._charts
+    assert chart.type == "bar"
+
+
 # the words of table cells (but those holding a token too long to keep whole: a URL, a path) shown on more than
 # one line: a column narrower than its longest word
 SPLIT_WORDS = """() => {
