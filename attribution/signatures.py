@@ -6,16 +6,21 @@ The data directory is `--data DIR`, else `MONEYTRAIL_DATA`, else the project's o
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from moneytrail.crawler.domains import HOST_RE
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 from moneytrail.data import DATA_DIR
 
 from .findings import LINK_KINDS
+
+if TYPE_CHECKING:
+    from .brands import Brands
 
 try:  # the regex parser, for literal hints (Python 3.11+: re._parser)
     import re._constants as _sre_constants
@@ -26,6 +31,8 @@ except ImportError:  # pragma: no cover
 
 FORMATS = LINK_KINDS  # the formats a network serves are the kinds of links attribution finds
 DEFAULT_DIR = DATA_DIR
+DATA_FILES = ("ids.toml", "networks.toml", "miners.toml", "categories.toml", "brands.toml")
+MAINSTREAM = "mainstream"  # the category of brands' ads (brands.toml, and the mainstream category's domains)
 ID_SOURCES = ("inline", "url", "attribute", "text")
 
 
@@ -156,6 +163,7 @@ class Signatures:
     embeds: frozenset[str] = frozenset()  # host families of embeds whose frames' requests are theirs
     miner_inline: tuple[re.Pattern, ...] = ()  # miner SDK calls of no one service (group 1, if any: a key)
     libraries: tuple[re.Pattern, ...] = ()  # multi-network libraries a site serves as its own file (Prebid.js)
+    brands: Brands | None = None  # brand lists (brands.toml): their domains are mainstream advertisers
 
     def __post_init__(self) -> None:
         for net in self.networks.values():
@@ -172,6 +180,8 @@ class Signatures:
         for cat in self.categories:
             for host in cat.domains:
                 self._category_host.setdefault(host, cat.name)
+        for host in self.brands.domains() if self.brands else ():
+            self._category_host.setdefault(host, MAINSTREAM)
         patterns = [(p, net.name, literal_hint(p)) for net in self.networks.values() for p in net.urls]
         self._url_patterns = tuple(patterns)
         self.network_rules = tuple(rule for net in self.networks.values() for rule in net.ids)
@@ -241,6 +251,28 @@ class Signatures:
 
     def category_of_domain(self, domain: str) -> str | None:
         return _family(domain, self._category_host)
+
+    def fingerprint(self) -> str:
+        """A short digest of the data files this was loaded from: which signature data made a result."""
+        digest = hashlib.sha256()
+        for name in DATA_FILES:
+            path = self.source / name
+            if path.exists():
+                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        return f"sha256:{digest.hexdigest()[:16]}"
+
+    def mainstream(self, advertisers) -> frozenset[str]:
+        """The advertisers (registrable domains) that are brands of the brand lists or mainstream domains."""
+        return frozenset(a for a in advertisers if a and self.category_of_domain(a) == MAINSTREAM)
+
+    def with_brands(self, paths) -> Signatures:
+        """These signatures with more brand lists (`--brands FILE`), read and checked."""
+        from dataclasses import replace
+
+        from .brands import Brands
+
+        fresh = {k: {} for k in ("_network_host", "_miner_host", "_category_host", "_host_cache", "adstxt_systems")}
+        return replace(self, brands=(self.brands or Brands()).plus(paths), **fresh)  # indexes built anew
 
     def strong(self, id_type: str) -> bool:
         return bool(self.id_types.get(id_type, {}).get("strong"))
@@ -552,6 +584,10 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
                 entry.regexes("keywords"),
             )
         )
+    from .brands import BrandList, Brands
+
+    brand_path = root / "brands.toml"  # optional: a data directory of the analyst's may have none
+    brands = Brands((BrandList.load(brand_path),) if brand_path.exists() else ())
     return Signatures(
         networks,
         id_types,
@@ -567,4 +603,5 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
         embeds=frozenset(embeds),
         libraries=tuple(libraries),
         miner_inline=miner_inline,
+        brands=brands,
     )

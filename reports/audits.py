@@ -60,7 +60,8 @@ def _window(period: Period | None):
 def network_report(store, name: str, sigs: Signatures, period: Period | None = None) -> Report:
     start, end = _window(period)
     where = LinkFilter(network=name)
-    links = aggregates.links(store, start, end, where)
+    mainstream = sigs.mainstream(aggregates.advertisers(store))  # by today's brand lists
+    links = aggregates.links(store, start, end, where, mainstream=mainstream)
     seen = aggregates.networks(store, start, end, name)
     net = sigs.networks.get(name)
     report = Report(
@@ -116,7 +117,7 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.table("formats", "Formats", kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
     report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
-    shown = evidence(aggregates.link_rows(store, start, end, where))
+    shown = evidence(aggregates.link_rows(store, start, end, where, mainstream=mainstream))
     report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0

@@ -21,6 +21,7 @@ from .periods import Period, series
 NAN = float("nan")  # a figure of a period with no visit on record: n/a, not 0
 
 POP_KINDS = ("popunder", "popup", "tabunder")
+REVENUE = ("revenue_low", "revenue_high")  # from the low and the high end of each kind's CPM range
 TOP = 15
 
 
@@ -30,13 +31,14 @@ class CpmError(ValueError):
 
 @dataclass
 class Cpm:
-    rates: dict[str, float]
+    rates: dict[str, tuple[float, float]]  # ad kind -> (low, high) per thousand ads
     currency: str
     source: str
     path: Path
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Cpm:
+        """A CPM table: `kind = rate` or `kind = [low, high]` under [cpm], with currency and source."""
         path = Path(path) if path else DEFAULT_DIR / "cpm.toml"
         try:
             data = read_toml(path)
@@ -44,20 +46,36 @@ class Cpm:
             raise CpmError(str(exc)) from None
         rates = data.get("cpm")
         if not isinstance(rates, dict) or not rates:
-            raise CpmError(f"{path}: a [cpm] table of ad kind = rate is required")
-        for kind, rate in rates.items():
-            if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0:
-                raise CpmError(f"{path}: cpm.{kind}: must be a number >= 0, not {rate!r}")
+            raise CpmError(f"{path}: a [cpm] table of ad kind = rate (or [low, high]) is required")
         return cls(
-            {k: float(v) for k, v in rates.items()}, str(data.get("currency", "USD")), str(data.get("source", "")), path
+            {kind: _range(path, kind, rate) for kind, rate in rates.items()},
+            str(data.get("currency", "USD")),
+            str(data.get("source", "")),
+            path,
+        )
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(kind, low, high) for kind, (low, high) in sorted(self.rates.items())], columns=["kind", "low", "high"]
         )
 
 
-def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
+def _range(path: Path, kind: str, rate) -> tuple[float, float]:
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
+
+    if number(rate):
+        return float(rate), float(rate)
+    if isinstance(rate, list) and len(rate) == 2 and all(number(v) for v in rate) and rate[0] <= rate[1]:
+        return float(rate[0]), float(rate[1])
+    raise CpmError(f"{path}: cpm.{kind}: a number >= 0 or [low, high] (low <= high) is required, not {rate!r}")
+
+
+def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm, mainstream: frozenset[str]) -> dict:
     """The headline numbers of one period, from per-site aggregates (a few rows per site)."""
     high = {c.name for c in sigs.categories if c.high_risk}
     sites = aggregates.visits_per_site(store, period.start, period.end)
-    summary = aggregates.link_summary(store, period.start, period.end, high)
+    summary = aggregates.link_summary(store, period.start, period.end, high, mainstream)
     with_networks = aggregates.sites_with_networks(store, period.start, period.end)
     miners = aggregates.miners(store, period.start, period.end)
     reachable = set(sites.loc[sites["ok"] > 0, "site"])
@@ -70,15 +88,11 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
     # revenue: each site's monthly visits x months x ads of each kind per reached visit x CPM of the kind
     merged = summary.merge(sites[["site", "ok", "monthly_visits"]], on="site", how="inner")
     merged = merged[(merged["ok"] > 0) & merged["monthly_visits"].notna()]
-    rate = pd.to_numeric(merged["kind"].map(cpm.rates), errors="coerce").astype(float).fillna(0.0)
-    merged = merged.assign(
-        revenue=merged["monthly_visits"].astype(float)
-        * period.months
-        * merged["ads"].astype(float)
-        / merged["ok"].astype(float)
-        * rate
-        / 1000
-    )
+    thousands = merged["monthly_visits"].astype(float) * period.months * merged["ads"].astype(float)
+    thousands = thousands / merged["ok"].astype(float) / 1000
+    for end, name in ((0, "revenue_low"), (1, "revenue_high")):
+        rate = merged["kind"].map(lambda kind, end=end: cpm.rates[kind][end] if kind in cpm.rates else 0.0)
+        merged[name] = thousands * pd.to_numeric(rate, errors="coerce").astype(float).fillna(0.0)
     return {
         "period": period,
         "sites": sites,
@@ -87,7 +101,7 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
         "reachable": reachable,
         "ok_visits": ok_visits,
         "ads": ads,
-        "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", "revenue"]],
+        "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", *REVENUE]],
         "monitored": aggregates.monitored_sites(store, period.start, period.end),
         "share_ads": share(set(summary["site"]) | with_networks),
         "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
@@ -101,7 +115,8 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm) -> dict:
 
 
 def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
-    now, before = _numbers(store, period, sigs, cpm), _numbers(store, period.previous(), sigs, cpm)
+    mainstream = sigs.mainstream(aggregates.advertisers(store))  # by today's brand lists, whatever was stored
+    now, before = (_numbers(store, p, sigs, cpm, mainstream) for p in (period, period.previous()))
     report = Report(
         "exposure",
         f"exposure-{period.label.replace('..', '_to_')}",
@@ -129,19 +144,22 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     ):
         now_value, before_value = ((len(n[key]) if key == "reachable" else n[key]) for n in (now, before))
         report.figures.append(Figure(key, label, now_value, before_value if earlier else NAN, unit))
-    total = float(now["revenue"]["revenue"].sum()) if len(now["revenue"]) else 0.0
-    report.figures.append(
-        Figure(
-            "revenue",
-            "estimated ad revenue of the sites",
-            total,
-            (float(before["revenue"]["revenue"].sum()) if len(before["revenue"]) else 0.0) if earlier else NAN,
-            cpm.currency,
+    for column, end in zip(REVENUE, ("low", "high"), strict=True):
+        now_total, before_total = (
+            float(n["revenue"][column].sum()) if len(n["revenue"]) else 0.0 for n in (now, before)
         )
-    )
+        report.figures.append(
+            Figure(
+                column,
+                f"estimated ad revenue of the sites, {end} (from the {end} end of the CPM ranges)",
+                now_total,
+                before_total if earlier else NAN,
+                cpm.currency,
+            )
+        )
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
-    links = aggregates.links(store, period.start, period.end, detail=False)
+    links = aggregates.links(store, period.start, period.end, detail=False, mainstream=mainstream)
     nets = aggregates.networks(store, period.start, period.end)
     high = {c.name for c in sigs.categories if c.high_risk}
     groups = {**dict.fromkeys(high, "high-risk"), "mainstream": "mainstream", UNCLASSIFIED: "unclassified"}
@@ -169,21 +187,22 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ads=("ads", "sum"), kinds=("kind", lambda k: ", ".join(sorted(set(k))))
     )
     # a site's revenue of a kind, shared between its networks by their ads of that kind
-    per_kind = now["revenue"].rename(columns={"ads": "kind_ads"})[["site", "kind", "kind_ads", "revenue"]]
+    per_kind = now["revenue"].rename(columns={"ads": "kind_ads"})[["site", "kind", "kind_ads", *REVENUE]]
     shares = (
         links.groupby(["site", "kind", "network"], as_index=False)["ads"].sum().merge(per_kind, on=["site", "kind"])
     )
-    shares["revenue"] = shares["revenue"] * shares["ads"] / shares["kind_ads"]
-    rev_by_net = shares.groupby("network", as_index=False)["revenue"].sum()
+    for column in REVENUE:
+        shares[column] = shares[column] * shares["ads"] / shares["kind_ads"]
+    rev_by_net = shares.groupby("network", as_index=False)[list(REVENUE)].sum()
     top_nets = top_nets.merge(ads_by_net, on="network", how="left").merge(rev_by_net, on="network", how="left")
-    top_nets = top_nets.fillna({"ads": 0, "kinds": "", "revenue": 0.0}).astype({"ads": int})
+    top_nets = top_nets.fillna({"ads": 0, "kinds": "", **dict.fromkeys(REVENUE, 0.0)}).astype({"ads": int})
     top_nets["share_of_sites"] = top_nets["sites"] / max(1, len(now["reachable"]))
     top_nets["new"] = ~top_nets["network"].isin(old_nets)
     top_nets = top_nets.sort_values(["sites", "ads", "network"], ascending=[False, False, True])
     report.table(
         "networks",
         "Top ad networks (sites where seen, ads followed, estimated revenue)",
-        top_nets[["network", "sites", "share_of_sites", "ads", "kinds", "revenue", "new"]].head(TOP * 4),
+        top_nets[["network", "sites", "share_of_sites", "ads", "kinds", *REVENUE, "new"]].head(TOP * 4),
     )
 
     advs = links.groupby(["advertiser"], as_index=False).agg(
@@ -208,21 +227,21 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
 
     sites = now["sites"].rename(columns={"visits": "visits", "ok": "reached"})
     per_site_ads = links.groupby("site", as_index=False).agg(ads=("ads", "sum"))
-    rev_by_site = now["revenue"].groupby("site", as_index=False)["revenue"].sum()
+    rev_by_site = now["revenue"].groupby("site", as_index=False)[list(REVENUE)].sum()
     sites = sites.merge(per_site_ads, on="site", how="left").merge(rev_by_site, on="site", how="left")
     sites["networks"] = sites["site"].map(net_sites.groupby("site")["network"].nunique()).fillna(0).astype(int)
     sites["miner"] = sites["site"].isin(set(now["miners"]["site"]))
-    sites = sites.fillna({"ads": 0, "revenue": 0.0}).astype({"ads": int})
+    sites = sites.fillna({"ads": 0, **dict.fromkeys(REVENUE, 0.0)}).astype({"ads": int})
     sites["ads_per_visit"] = (sites["ads"] / sites["reached"].where(sites["reached"] > 0)).round(3)
     report.table(
         "sites",
         "Sites (estimated revenue for the period)",
-        sites.sort_values(["revenue", "site"], ascending=[False, True])[
-            ["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", "revenue"]
+        sites.sort_values(["revenue_high", "site"], ascending=[False, True])[
+            ["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", *REVENUE]
         ],
     )
 
-    profiles = aggregates.by_profile(store, period.start, period.end, high)
+    profiles = aggregates.by_profile(store, period.start, period.end, high, mainstream)
     profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
     report.table(
@@ -239,7 +258,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     trend_rows = []
     first = aggregates.first_visit(store)
     for p in series(first.date() if first else period.first, period):
-        n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm)
+        n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm, mainstream)
         trend_rows.append(
             {
                 "period": p.label,
@@ -255,8 +274,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
     report.table("trends", "Trends over the periods on record", pd.DataFrame(trend_rows))
     report.table(
         "cpm",
-        f"CPM used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
-        pd.DataFrame(sorted(cpm.rates.items()), columns=["kind", "cpm"]),
+        f"CPM ranges used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
+        cpm.table(),
     )
     report.charts = [
         Chart(
@@ -279,20 +298,70 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         Chart("networks", "Sites per ad network (top 15)", "barh", "networks", "network", ["sites"]),
         Chart(
             "revenue",
-            f"Estimated revenue per network ({cpm.currency}, estimate)",
+            f"Estimated revenue per network, low and high ({cpm.currency}, estimate)",
             "barh",
             "networks",
             "network",
-            ["revenue"],
+            list(REVENUE),
         ),
     ]
+    report.table("methodology", "Methodology: what these numbers stand on", _methodology(store, period, now, sigs, cpm))
     report.notes = [
         "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of each "
-        "kind seen per reached visit x the CPM of that kind / 1000. It assumes every real visit sees what the "
-        f"crawler's visit saw; CPM rates are assumptions ({cpm.source}; edit {cpm.path.name} or pass --cpm). "
-        "Sites without a monthly visits figure have no estimate.",
-        "High-risk ads are adult, gambling and scam or malware ads (the EUIPO classes); mainstream ads are brands "
-        "known to be mainstream (data/categories.toml).",
+        "kind seen per reached visit x the CPM of that kind / 1000, once with the low and once with the high end "
+        "of each kind's CPM range. It assumes every real visit sees what the crawler's visit saw; CPM ranges are "
+        f"assumptions ({cpm.source}; edit {cpm.path.name} or pass --cpm). Sites without a monthly visits figure "
+        "have no estimate.",
+        "High-risk ads are adult, gambling and scam or malware ads (the EUIPO classes); mainstream ads are the "
+        "brands of the brand lists (see the methodology; add yours with --brands FILE) and the mainstream domains "
+        "of categories.toml. Unclassified ads lead to an advertiser of no known category.",
         "A site has ads when an ad network was seen in its pages or one of its ads was followed to an advertiser.",
     ]
     return report
+
+
+NOT_MEASURED = (
+    "what real visitors saw: one crawler visit stands for every visit of its site, profile and country",
+    "ads shown only to logged-in visitors, in apps, after more clicks than the crawl makes, or to the countries "
+    "and devices no profile crawled",
+    "revenue: estimated from CPM ranges and the watchlist's traffic figures, never measured",
+    "who paid beyond the last hop of a redirect chain the crawler followed",
+)
+
+
+def _methodology(store, period: Period, now: dict, sigs: Signatures, cpm: Cpm) -> pd.DataFrame:
+    """When, what, from where and with which versions the period's numbers were measured, and what not."""
+    from moneytrail import __version__
+
+    cover = aggregates.coverage(store, period.start, period.end)
+    statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(cover["statuses"].items(), key=lambda x: -x[1]))
+    profiles = aggregates.by_profile(store, period.start, period.end, set())
+    pairs = zip(profiles["profile"], profiles["country"], strict=True)
+    seen = ", ".join(f"{p} ({c})" if c else str(p) for p, c in pairs)
+    sites = now["sites"]
+    traffic = int(sites.loc[sites["ok"] > 0, "monthly_visits"].notna().sum()) if len(sites) else 0
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "none"
+
+    rows = [
+        ("period", f"{period.first} to {period.last} (UTC)"),
+        ("crawls", f"{cover['runs']:,} crawl runs; first visit {when(cover['first'])}, last {when(cover['last'])}"),
+        ("visits", f"{sum(cover['statuses'].values()):,}" + (f": {statuses}" if statuses else "")),
+        ("sites", f"{now['monitored']:,} monitored, {len(now['reachable']):,} reached"),
+        ("profiles and countries", seen or "none"),
+        (
+            "revenue estimate",
+            f"CPM ranges of {cpm.path.name} ({cpm.source or 'no source given'}); traffic figures of the watchlist "
+            f"for {traffic:,} of {len(now['reachable']):,} sites reached",
+        ),
+        ("advertiser categories", f"keywords and domains of categories.toml in {sigs.source}"),
+        *(("brand list", line) for line in (sigs.brands.describe() if sigs.brands else [])),
+        (
+            "software",
+            f"moneytrail {__version__}; signature data {sigs.fingerprint()} (this report's categories; each "
+            "visit's attribution was stored by its crawl or the last `moneytrail reanalyze`)",
+        ),
+        *(("not measured", text) for text in NOT_MEASURED),
+    ]
+    return pd.DataFrame(rows, columns=["what", "how"])

@@ -57,6 +57,8 @@ class Report:
     titles: dict[str, str] = field(default_factory=dict)  # table -> heading
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    organisation: str = ""  # who publishes the report (`--organisation`), shown in its header
+    logo: tuple[str, str] | None = None  # (media type, base64) of the publisher's logo (`--logo`), PNG or JPEG
 
     def table(self, key: str, title: str, frame: pd.DataFrame) -> pd.DataFrame:
         self.tables[key], self.titles[key] = frame.reset_index(drop=True), title
@@ -75,6 +77,7 @@ class Report:
         return {
             "kind": self.kind,
             "title": self.title,
+            "organisation": self.organisation or None,
             "subtitle": self.subtitle,
             "meta": self.meta,
             "figures": [

@@ -191,6 +191,26 @@ def html(report: Report, screenshots: Path | None = None) -> str:
     return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables)
 
 
+MAX_LOGO_BYTES = 512 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def logo(path: Path) -> tuple[str, str]:
+    """(media type, base64) of a logo for reports: a PNG or JPEG file (by its bytes, not its name) of at most
+    512 KiB. ValueError says what is wrong with it."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_LOGO_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_LOGO_BYTES // 1024} KiB")
+    kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise ValueError(f"{path}: not a PNG or JPEG image")
+    return kind, base64.b64encode(data).decode("ascii")
+
+
 def write(report: Report, fmt: str, out_dir: Path, screenshots: Path | None = None) -> Path:
     """Write the report as `fmt` in `out_dir`; returns the file (or folder, for csv) written."""
     from .exports import spreadsheet_safe

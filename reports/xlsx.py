@@ -70,7 +70,7 @@ def _format(name: str, column: pd.Series) -> str | None:
     if pd.api.types.is_integer_dtype(column):
         return COUNT
     if pd.api.types.is_float_dtype(column):
-        return MONEY if name == "revenue" else DECIMAL
+        return MONEY if name.startswith("revenue") else DECIMAL
     if pd.api.types.is_datetime64_any_dtype(column):
         return DATE
     return None

@@ -43,6 +43,20 @@ def site_key():
     return func.coalesce(func.nullif(Visit.final_site, ""), Site.domain)
 
 
+def category(mainstream: frozenset[str] = frozenset()):
+    """A link's category: as stored, or "mainstream" for the advertisers in `mainstream` (the brands of the
+    report's brand lists, which may be newer than the attribution that stored the link)."""
+    if not mainstream:
+        return FindingLink.category
+    return case((FindingLink.advertiser.in_(sorted(mainstream)), "mainstream"), else_=FindingLink.category)
+
+
+def advertisers(store) -> set[str]:
+    """Every advertiser on record (registrable domains)."""
+    with store.session() as s:
+        return set(s.scalars(select(FindingLink.advertiser).distinct())) - {None, ""}
+
+
 def _in(start: datetime | None, end: datetime | None):
     conditions = []
     if start is not None:
@@ -82,9 +96,12 @@ def visits_per_site(store, start, end) -> pd.DataFrame:
     return frame(store, query)
 
 
-def links(store, start, end, where: LinkFilter = LinkFilter(), detail: bool = True) -> pd.DataFrame:
+def links(
+    store, start, end, where: LinkFilter = LinkFilter(), detail: bool = True, mainstream: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """site, network, advertiser, kind, category, ads (links seen); with `detail`, also visits (visits with
     it), first_seen and last_seen."""
+    cat = category(mainstream)
     extra = (
         [
             func.count(func.distinct(FindingLink.visit_id)).label("visits"),
@@ -100,20 +117,21 @@ def links(store, start, end, where: LinkFilter = LinkFilter(), detail: bool = Tr
             FindingLink.network,
             FindingLink.advertiser,
             FindingLink.kind,
-            FindingLink.category,
+            cat.label("category"),
             func.count(FindingLink.id).label("ads"),
             *extra,
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
         .where(_in(start, end), *where.conditions())
-        .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind, FindingLink.category)
+        .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind, cat)
     )
     return frame(store, query)
 
 
-def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
+def link_summary(store, start, end, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per site and ad kind: ads, and how many were adult, high-risk, mainstream, unclassified (a few rows per
     site)."""
+    cat = category(mainstream)
 
     def count_if(condition, name):
         return func.sum(case((condition, 1), else_=0)).label(name)
@@ -123,10 +141,10 @@ def link_summary(store, start, end, high_risk: set[str]) -> pd.DataFrame:
             FindingLink.site,
             FindingLink.kind,
             func.count(FindingLink.id).label("ads"),
-            count_if(FindingLink.category == "adult", "adult"),
-            count_if(FindingLink.category.in_(sorted(high_risk) or [""]), "high_risk"),
-            count_if(FindingLink.category == "mainstream", "mainstream"),
-            count_if(FindingLink.category == "unclassified", "unclassified"),
+            count_if(cat == "adult", "adult"),
+            count_if(cat.in_(sorted(high_risk) or [""]), "high_risk"),
+            count_if(cat == "mainstream", "mainstream"),
+            count_if(cat == "unclassified", "unclassified"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
         .where(_in(start, end))
@@ -228,13 +246,34 @@ def monitored_sites(store, start, end) -> int:
         return len(set(s.scalars(listed)) | set(s.scalars(visited)))
 
 
+def coverage(store, start, end) -> dict:
+    """What a period's figures stand on: runs (crawls with a visit in it), first and last visit, and visits
+    by status."""
+    with store.session() as s:
+        runs, first, last = s.execute(
+            select(
+                func.count(func.distinct(Visit.run_id)), func.min(Visit.started_at), func.max(Visit.started_at)
+            ).where(_in(start, end))
+        ).one()
+        statuses = dict(
+            s.execute(select(Visit.status, func.count(Visit.id)).where(_in(start, end)).group_by(Visit.status)).all()
+        )
+    return {"runs": int(runs or 0), "first": first, "last": last, "statuses": statuses}
+
+
 def first_visit(store):
     with store.session() as s:
         return s.scalar(select(func.min(Visit.started_at)))
 
 
 def link_rows(
-    store, start, end, where: LinkFilter = LinkFilter(), per_site: int = 20, limit: int = 5000
+    store,
+    start,
+    end,
+    where: LinkFilter = LinkFilter(),
+    per_site: int = 20,
+    limit: int = 5000,
+    mainstream: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Links as evidence: when, on which site, from which profile, through which chain, to which landing page,
     with the screenshot of the landing page (or the visit's). The `per_site` latest of each site, so every
@@ -252,7 +291,7 @@ def link_rows(
             Visit.profile,
             FindingLink.network,
             FindingLink.advertiser,
-            FindingLink.category,
+            category(mainstream).label("category"),
             FindingLink.kind,
             FindingLink.brokers,
             FindingLink.chain,
@@ -328,7 +367,7 @@ def network_ids(store, start, end, name: str) -> pd.DataFrame:
     return frame(store, in_pages.union_all(in_adstxt))
 
 
-def by_profile(store, start, end, high_risk: set[str]) -> pd.DataFrame:
+def by_profile(store, start, end, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per visitor profile (name, country): visits, reached visits, ads, high-risk and pop ads."""
     name = func.coalesce(Visit.profile["name"].as_string(), "default").label("profile")
     country = func.coalesce(Visit.profile["country"].as_string(), "").label("country")
@@ -347,7 +386,7 @@ def by_profile(store, start, end, high_risk: set[str]) -> pd.DataFrame:
             name,
             country,
             func.count(FindingLink.id).label("ads"),
-            func.sum(case((FindingLink.category.in_(sorted(high_risk) or [""]), 1), else_=0)).label("high_risk_ads"),
+            func.sum(case((category(mainstream).in_(sorted(high_risk) or [""]), 1), else_=0)).label("high_risk_ads"),
             func.sum(case((FindingLink.kind.in_(("popunder", "popup", "tabunder")), 1), else_=0)).label("pop_ads"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)

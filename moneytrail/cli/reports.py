@@ -27,13 +27,34 @@ Period = Annotated[
     typer.Option("--period", help="only this period, as for `report exposure` (default: all visits)"),
 ]
 
+Organisation = Annotated[
+    str | None,
+    typer.Option(
+        "--organisation",
+        envvar="MONEYTRAIL_ORGANISATION",
+        help="who publishes the report, shown in its header (default: $MONEYTRAIL_ORGANISATION)",
+    ),
+]
+Logo = Annotated[
+    Path | None,
+    typer.Option("--logo", envvar="MONEYTRAIL_LOGO", help="the publisher's logo: a PNG or JPEG of at most 512 KiB"),
+]
+BrandFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--brands",
+        help="a brand list (TOML, as data/brands.toml) whose advertisers count as mainstream, repeatable",
+    ),
+]
+
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="report")
 
 
-def _setup(db, data, formats, out_dir):
-    """(store, signatures, formats, output folder), each checked."""
+def _setup(db, data, formats, out_dir, brands=None):
+    """(store, signatures with the extra brand lists, formats, output folder), each checked."""
+    from moneytrail.attribution.signatures import SignatureError
     from moneytrail.crawler.store import data_home
     from moneytrail.services.checks import load_analyzer, open_store_checked
 
@@ -42,7 +63,23 @@ def _setup(db, data, formats, out_dir):
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     sigs = load_analyzer(data and str(data), None).signatures
+    if brands:
+        try:
+            sigs = sigs.with_brands(brands)
+        except SignatureError as exc:
+            raise UsageError(f"--brands {exc}") from None
     return open_store_checked(db), sigs, formats, out_dir or data_home() / "reports"
+
+
+def _publisher(organisation, logo_path) -> dict:
+    """The report's publisher (`--organisation`, `--logo`), checked before any work."""
+    from moneytrail.reports.render import logo
+
+    try:
+        image = logo(logo_path) if logo_path else None
+    except ValueError as exc:
+        raise UsageError(f"--logo {exc}") from None
+    return {"organisation": (organisation or "").strip(), "logo": image}
 
 
 def _period(text):
@@ -56,9 +93,10 @@ def _period(text):
         raise UsageError(f"--period {exc}") from None
 
 
-def _emit(report, store, formats, out_dir) -> None:
+def _emit(report, store, formats, out_dir, publisher: dict) -> None:
     from moneytrail.reports.render import write
 
+    report.organisation, report.logo = publisher["organisation"], publisher["logo"]
     for fmt in formats:
         say(f"{fmt}: {write(report, fmt, out_dir, store.screenshots)}")
 
@@ -76,8 +114,12 @@ def exposure(
     fmt: Formats = None,
     out_dir: OutDir = None,
     cpm: Annotated[
-        Path | None, typer.Option("--cpm", help="CPM table (TOML) for the revenue estimate (default data/cpm.toml)")
+        Path | None,
+        typer.Option("--cpm", help="CPM ranges (TOML) for the revenue estimate (default data/cpm.toml)"),
     ] = None,
+    brands: BrandFiles = None,
+    organisation: Organisation = None,
+    logo: Logo = None,
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
@@ -86,13 +128,13 @@ def exposure(
     from moneytrail.reports.exposure import Cpm, CpmError
     from moneytrail.reports.exposure import exposure as compute
 
-    chosen = _period(period)
+    chosen, publisher = _period(period), _publisher(organisation, logo)
     try:
         rates = Cpm.load(cpm)
     except CpmError as exc:
         raise UsageError(str(exc)) from None
-    store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
-    _emit(compute(store, chosen, sigs, rates), store, formats, out_dir)
+    store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir, brands)
+    _emit(compute(store, chosen, sigs, rates), store, formats, out_dir, publisher)
 
 
 @app.command("network")
@@ -105,6 +147,9 @@ def network(
     period: Period = None,
     fmt: Formats = None,
     out_dir: OutDir = None,
+    brands: BrandFiles = None,
+    organisation: Organisation = None,
+    logo: Logo = None,
     db: o.Db = None,
     data: o.Data = None,
     sender: Annotated[
@@ -126,8 +171,8 @@ def network(
 
     if bool(name) == all_:
         raise UsageError("give a network name or --all")
-    chosen = _period(period)
-    store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
+    chosen, publisher = _period(period), _publisher(organisation, logo)
+    store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir, brands)
     known = network_names(store)
     if name and name not in known:  # a name in another case, or an alias (Monetag for PropellerAds)
         folded = {n.casefold(): n for n in known}
@@ -143,7 +188,7 @@ def network(
         raise Failure(str(exc)) from None
     for each in sorted(n for n in known if not n.startswith("unknown:")) if all_ else [name]:
         report = network_report(store, each, sigs, chosen)
-        _emit(report, store, formats, out_dir)
+        _emit(report, store, formats, out_dir, publisher)
         try:
             with tempfile.TemporaryDirectory(prefix="moneytrail-pack-") as tmp:
                 archive = _cited_archive(store, report, Path(tmp) / "archive.wacz")
@@ -174,6 +219,8 @@ def advertiser(
     period: Period = None,
     fmt: Formats = None,
     out_dir: OutDir = None,
+    organisation: Organisation = None,
+    logo: Logo = None,
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
@@ -181,11 +228,11 @@ def advertiser(
     screenshot); with no hit, what was monitored, so a clean result means something."""
     from moneytrail.reports.audits import advertiser_report, brand_domain
 
-    chosen = _period(period)
+    chosen, publisher = _period(period), _publisher(organisation, logo)
     for each in domain:
         try:
             brand_domain(each)
         except ValueError as exc:
             raise UsageError(f"--domain {exc}") from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
-    _emit(advertiser_report(store, brand, domain, sigs, chosen), store, formats, out_dir)
+    _emit(advertiser_report(store, brand, domain, sigs, chosen), store, formats, out_dir, publisher)

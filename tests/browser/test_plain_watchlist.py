@@ -39,7 +39,7 @@ def test_plain_text_watchlist_crawl_renders_every_report(sandbox, tmp_path):
     figures = {f["key"]: f for f in json.loads(exposure_json.read_text())["figures"]}
     assert figures["monitored"]["value"] == len(SITES)  # not the never-crawled watchlist's sites
     assert figures["reachable"]["value"] == 2
-    assert figures["revenue"]["value"] == 0  # no traffic figures: no estimate, no crash
+    assert figures["revenue_low"]["value"] == figures["revenue_high"]["value"] == 0  # no traffic figures, no crash
     assert any(out.glob("network-*.pdf")) and any(out.glob("advertiser-*.xlsx"))
 
     exports = tmp_path / "exports"

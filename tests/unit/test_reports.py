@@ -128,8 +128,16 @@ def sigs():
 
 
 @pytest.fixture(scope="module")
-def october(store, sigs):
-    return exposure(store, parse("2026-10"), sigs, Cpm.load())
+def cpm(tmp_path_factory):
+    """CPM ranges of both shapes: [low, high], and one number (low = high); kinds not listed earn nothing."""
+    path = tmp_path_factory.mktemp("cpm") / "cpm.toml"
+    path.write_text('currency = "EUR"\n[cpm]\npopunder = [1.0, 3.0]\ndisplay = 0.5\nnative = [0.4, 0.8]\n')
+    return Cpm.load(path)
+
+
+@pytest.fixture(scope="module")
+def october(store, sigs, cpm):
+    return exposure(store, parse("2026-10"), sigs, cpm)
 
 
 def test_a_period_with_nothing_before_it_says_n_a_not_zero(store, sigs, tmp_path):
@@ -145,8 +153,11 @@ def test_a_period_with_nothing_before_it_says_n_a_not_zero(store, sigs, tmp_path
 
 def test_exposure_golden_numbers(october):
     f = {x.key: x for x in october.figures}
-    months = OCTOBER_DAYS / 30.436875
-    revenue = 100_000 * months * (2 / 2 * 2.0 + 1 / 2 * 0.5) / 1000 + 50_000 * months * (1 / 1 * 0.6) / 1000
+    months, september = OCTOBER_DAYS / 30.436875, 30 / 30.436875
+
+    def revenue(popunder, native):  # a.test: 2 pop-unders and 1 display ad in 2 visits; b.test: 1 native in 1
+        return 100_000 * months * (2 / 2 * popunder + 1 / 2 * 0.5) / 1000 + 50_000 * months * native / 1000
+
     golden = {
         "monitored": (4, 1),
         "reachable": (3, 1),
@@ -158,7 +169,8 @@ def test_exposure_golden_numbers(october):
         "mainstream": (0.25, 0.0),
         "high_risk": (0.75, 1.0),
         "unclassified": (0.0, 0.0),
-        "revenue": (revenue, 100_000 * (30 / 30.436875) * 2.0 / 1000),
+        "revenue_low": (revenue(1.0, 0.4), 100_000 * september * 1.0 / 1000),
+        "revenue_high": (revenue(3.0, 0.8), 100_000 * september * 3.0 / 1000),
     }
     for key, (value, previous) in golden.items():
         assert f[key].value == pytest.approx(value), key
@@ -441,7 +453,7 @@ def test_the_synthetic_store_builder_feeds_the_exposure_report(tmp_path, sigs):
         open_store(f"sqlite:///{tmp_path / 'syn.db'}", tmp_path / "shots"), parse("2026-Q3"), sigs, Cpm.load()
     )
     f = {x.key: x.value for x in report.figures}
-    assert f["monitored"] == 100 and 0.5 < f["share_ads"] <= 1 and f["revenue"] > 0
+    assert f["monitored"] == 100 and 0.5 < f["share_ads"] <= 1 and 0 < f["revenue_low"] < f["revenue_high"]
     assert len(report.tables["trends"]) == 4  # 2025-Q4 .. 2026-Q3
 
 
@@ -550,3 +562,108 @@ def test_each_ad_of_a_network_report_is_a_card_with_its_chain_hop_by_hop(store, 
     assert re.findall(r"<li>(.*?)</li>", cards[0]) == ["click.test [open]", "broker.test [http]", "casino.test [http]"]
     assert "the pirate page, before the click" in cards[0] and "visit v0" in cards[0]
     assert "<table>" not in page.split('id="table-evidence"')[1].split("<h2")[0]
+
+
+def test_brand_lists_make_the_mainstream_share_whatever_was_stored(store, sigs, cpm, tmp_path):
+    """A brand list read at report time counts its advertisers as mainstream, even links stored under another
+    category by an older attribution; the methodology names every list used."""
+    extra = tmp_path / "our-brands.toml"
+    extra.write_text(
+        '[sources.audit]\ntitle = "Brands we audit"\nchecked = "2026-11-01"\n'
+        '[[brands]]\nname = "Cams Inc"\ndomains = ["CAMS.test"]\nsources = ["audit"]\n'
+    )
+    report = exposure(store, parse("2026-10"), sigs.with_brands([extra]), cpm)
+    f = {x.key: x.value for x in report.figures}
+    assert f["mainstream"] == pytest.approx(2 / 4) and f["high_risk"] == pytest.approx(2 / 4)  # cams.test moved
+    assert dict(zip(report.tables["split"]["group"], report.tables["split"]["ads"], strict=True)) == {
+        "high-risk": 2,
+        "mainstream": 2,
+    }
+    lists = report.tables["methodology"].query("what == 'brand list'")["how"].tolist()
+    assert lists[0].startswith("brands.toml: ")
+    assert lists[1] == "our-brands.toml: 1 brands, 1 domains; sources: Brands we audit"
+    unchanged = {x.key: x.value for x in exposure(store, parse("2026-10"), sigs, cpm).figures}
+    assert unchanged["mainstream"] == pytest.approx(1 / 4)  # the extra list only counts where it is given
+
+
+def test_the_methodology_says_when_what_from_where_and_with_which_versions(october):
+    from moneytrail import __version__
+
+    how = dict(october.tables["methodology"].drop_duplicates("what", keep="first").values)
+    assert how["period"] == "2026-10-01 to 2026-10-31 (UTC)"
+    assert how["crawls"].startswith("1 crawl runs; first visit 2026-10-02 12:00 UTC, last 2026-10-20 12:00 UTC")
+    assert how["visits"] == "5: 4 ok, 1 dead" and how["sites"] == "4 monitored, 3 reached"
+    assert how["profiles and countries"] == "desktop-fr (FR)"
+    assert "traffic figures of the watchlist for 2 of 3 sites reached" in how["revenue estimate"]
+    assert f"moneytrail {__version__}; signature data sha256:" in how["software"]
+    assert len(october.tables["methodology"].query("what == 'not measured'")) >= 3
+
+
+def test_the_shipped_brand_list_names_a_source_for_every_brand():
+    from moneytrail.attribution.brands import BrandList
+    from moneytrail.attribution.signatures import DEFAULT_DIR
+
+    shipped = BrandList.load(DEFAULT_DIR / "brands.toml")
+    assert len(shipped.brands) >= 30 and all(b.sources for b in shipped.brands)
+    assert all(s.url.startswith(("http://", "https://")) and s.checked for s in shipped.sources.values())
+    domains = [d for b in shipped.brands for d in b.domains]
+    assert len(domains) == len(set(domains))  # a domain is one brand's
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('[[brands]]\nname = "X"\ndomains = ["x.test"]\nsources = ["nowhere"]\n', "brands[0] (X).sources"),
+        ('[[brands]]\nname = "X"\ndomains = ["not a host"]\n', "brands[0] (X).domains"),
+        ('[[brands]]\nname = "X"\n', "brands[0] (X).domains"),
+        ('[sources.a]\ntitle = "A"\nchecked = "last week"\n', "sources.a.checked"),
+        ("[brand]\n", "unknown table(s) brand"),
+        ('[[brands]]\nname = "X"\ndomains = ["x.test"]\ncolour = "red"\n', "unknown field(s) colour"),
+        ("[[brands]\n", "brands.toml"),  # not TOML: the reader's error, with the file
+    ],
+)
+def test_a_bad_brand_list_is_refused_naming_the_file_and_the_entry(tmp_path, text, names):
+    from moneytrail.attribution.brands import BrandError, BrandList
+
+    path = tmp_path / "brands.toml"
+    path.write_text(text)
+    with pytest.raises(BrandError) as caught:
+        BrandList.load(path)
+    assert str(path) in str(caught.value) and names in str(caught.value)
+
+
+def test_cpm_ranges_are_checked(tmp_path):
+    from moneytrail.reports.exposure import CpmError
+
+    path = tmp_path / "cpm.toml"
+    for bad in ("[2.0, 1.0]", "[1.0]", '"cheap"', "-1", "[1, inf]", "true"):
+        path.write_text(f"[cpm]\npopunder = {bad}\n")
+        with pytest.raises(CpmError, match=r"cpm\.popunder"):
+            Cpm.load(path)
+    path.write_text("[cpm]\npopunder = [0, 2]\npush = 1\n")
+    assert Cpm.load(path).rates == {"popunder": (0.0, 2.0), "push": (1.0, 1.0)}
+
+
+def test_the_publisher_heads_every_report_and_bad_options_are_refused(store, tmp_path):
+    import base64
+
+    png = base64.b64decode(  # a 1x1 PNG
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    (tmp_path / "logo.png").write_bytes(png)
+    (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    (tmp_path / "bad-brands.toml").write_text('[[brands]]\nname = "X"\n')
+
+    def cli(*args):
+        return run_cli("report", *args, "--db", store.url, "--out", tmp_path / "out")
+
+    name = "[bold]Assoc <b>&</b>[/bold]"
+    done = cli("exposure", "--period", "2026-10", "--organisation", name, "--logo", tmp_path / "logo.png")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "out" / "exposure-2026-10.html").read_text()
+    assert "[bold]Assoc &lt;b&gt;&amp;&lt;/b&gt;[/bold]" in page and "<b>&</b>" not in page
+    assert "data:image/png;base64," in page
+    svg = cli("exposure", "--period", "2026-10", "--logo", tmp_path / "logo.svg")
+    assert svg.returncode == 2 and "not a PNG or JPEG image" in svg.stderr
+    brands = cli("exposure", "--period", "2026-10", "--brands", tmp_path / "bad-brands.toml")
+    assert brands.returncode == 2 and "bad-brands.toml: brands[0] (X).domains" in brands.stderr, brands.stderr
