@@ -14,7 +14,7 @@ from moneytrail.crawler.store.aggregates import LinkFilter
 
 from . import SHOT_COLUMNS
 from .exports import Scope, clusters
-from .model import Chart, Figure, Report
+from .model import Chart, Figure, Report, file_stem, filtered_stem
 from .periods import Period
 
 EVIDENCE_COLUMNS = [
@@ -53,20 +53,22 @@ def evidence(rows: pd.DataFrame) -> pd.DataFrame:
     return out[EVIDENCE_COLUMNS]
 
 
-def _window(period: Period | None):
-    return (period.start, period.end) if period else (None, None)
+def _scope(period: Period | None, filters: Scope) -> Scope:
+    return filters.during(period.start, period.end) if period else filters
 
 
-def network_report(store, name: str, sigs: Signatures, period: Period | None = None) -> Report:
-    start, end = _window(period)
+def network_report(
+    store, name: str, sigs: Signatures, period: Period | None = None, filters: Scope = Scope()
+) -> Report:
+    scope = _scope(period, filters)
     where = LinkFilter(network=name)
     mainstream = sigs.mainstream(aggregates.advertisers(store))  # by today's brand lists
-    links = aggregates.links(store, start, end, where, mainstream=mainstream)
-    seen = aggregates.networks(store, start, end, name)
+    links = aggregates.links(store, scope, where, mainstream=mainstream)
+    seen = aggregates.networks(store, scope, name)
     net = sigs.networks.get(name)
     report = Report(
         "network",
-        f"network-{_safe(name)}",
+        filtered_stem(f"network-{file_stem(name)}", filters),
         f"Ad network report: {name}",
         period.label if period else "all visits on record",
     )
@@ -76,20 +78,19 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
         "legal entities": "; ".join(net.entities) if net else "",
         "country": (net.country or "") if net else "",
         "period": f"{period.first}..{period.last}" if period else "all",
+        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
     }
     sites = pd.concat([seen[["site", "first_seen", "last_seen"]], links[["site", "first_seen", "last_seen"]]])
     per_site = sites.groupby("site", as_index=False).agg(
         first_seen=("first_seen", "min"), last_seen=("last_seen", "max")
     )
     visits = (
-        aggregates.network_visits(store, start, end, name)
-        .groupby("site", as_index=False)
-        .agg(visits=("visit", "nunique"))
+        aggregates.network_visits(store, scope, name).groupby("site", as_index=False).agg(visits=("visit", "nunique"))
     )
     per_site = per_site.merge(visits, on="site", how="left").fillna({"visits": 0}).astype({"visits": int})
     formats = links.groupby("site")["kind"].agg(lambda k: ", ".join(sorted(set(k))))
     per_site["formats"] = [formats.get(site, "") for site in per_site["site"]]
-    ops = clusters(store, Scope(since=start, until=end), sigs)
+    ops = clusters(store, scope, sigs)
     per_site["operator"] = (
         per_site["site"].map(ops.set_index("site")["cluster"] if len(ops) else {}).fillna(0).astype(int)
     )
@@ -101,7 +102,7 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
         "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
         per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]],
     )
-    accounts = aggregates.network_ids(store, start, end, name)
+    accounts = aggregates.network_ids(store, scope, name)
     for column in ("first_seen", "last_seen"):
         accounts[column] = pd.to_datetime(accounts[column]).dt.strftime("%Y-%m-%d")
     report.table(
@@ -117,7 +118,7 @@ def network_report(store, name: str, sigs: Signatures, period: Period | None = N
     report.table("formats", "Formats", kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
     report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
-    shown = evidence(aggregates.link_rows(store, start, end, where, mainstream=mainstream))
+    shown = evidence(aggregates.link_rows(store, scope, where, mainstream=mainstream))
     report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0
@@ -242,18 +243,20 @@ def brand_domain(text: str) -> str:
     return domain
 
 
-def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None) -> Report:
-    start, end = _window(period)
+def advertiser_report(
+    store, brand: str, domains: list[str], sigs: Signatures, period: Period | None = None, filters: Scope = Scope()
+) -> Report:
+    scope = _scope(period, filters)
     domains = sorted({brand_domain(d) for d in domains if d.strip()})
     where = LinkFilter(advertisers=tuple(domains))
-    rows = evidence(aggregates.link_rows(store, start, end, where))
-    totals = aggregates.link_totals(store, start, end, where)
-    monitored = aggregates.visits_per_site(store, start, end)
+    rows = evidence(aggregates.link_rows(store, scope, where))
+    totals = aggregates.link_totals(store, scope, where)
+    monitored = aggregates.visits_per_site(store, scope)
     reached = int(monitored["ok"].sum()) if len(monitored) else 0
     first, last = (aggregates.first_visit(store), None) if period is None else (period.start, period.end)
     report = Report(
         "advertiser",
-        f"advertiser-{_safe(brand)}",
+        filtered_stem(f"advertiser-{file_stem(brand)}", filters),
         f"Advertiser audit: {brand}",
         f"{', '.join(domains)}; " + (period.label if period else "all visits on record"),
     )
@@ -261,8 +264,9 @@ def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, p
         "brand": brand,
         "domains": ", ".join(domains),
         "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
-        "sites monitored": str(aggregates.monitored_sites(store, start, end)),
+        "sites monitored": str(aggregates.monitored_sites(store, scope)),
         "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0),
+        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
     }
     hits = int(totals["ads"].sum()) if len(totals) else 0
     reached_sites = int((monitored["ok"] > 0).sum()) if len(monitored) else 0
@@ -303,17 +307,6 @@ def advertiser_report(store, brand: str, domains: list[str], sigs: Signatures, p
             "from this store."
         ]
     return report
-
-
-def _safe(name: str) -> str:
-    """A file-name stem from a network or brand name (never a path); names that had to be changed get a
-    short digest of the name, so `Pop Ads` and `Pop/Ads` do not overwrite each other."""
-    import hashlib
-
-    stem = (
-        "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
-    )
-    return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
 
 
 def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:

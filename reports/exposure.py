@@ -12,10 +12,11 @@ import pandas as pd
 from moneytrail.attribution.popups import UNCLASSIFIED
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
 from moneytrail.crawler.store import aggregates
+from moneytrail.crawler.store.findings import Scope
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 
 from .flow import flows
-from .model import Chart, Figure, Report
+from .model import Chart, Figure, Report, filtered_stem
 from .periods import Period, series
 
 NAN = float("nan")  # a figure of a period with no visit on record: n/a, not 0
@@ -71,13 +72,14 @@ def _range(path: Path, kind: str, rate) -> tuple[float, float]:
     raise CpmError(f"{path}: cpm.{kind}: a number >= 0 or [low, high] (low <= high) is required, not {rate!r}")
 
 
-def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm, mainstream: frozenset[str]) -> dict:
+def _numbers(store, period: Period, filters: Scope, sigs: Signatures, cpm: Cpm, mainstream: frozenset[str]) -> dict:
     """The headline numbers of one period, from per-site aggregates (a few rows per site)."""
     high = {c.name for c in sigs.categories if c.high_risk}
-    sites = aggregates.visits_per_site(store, period.start, period.end)
-    summary = aggregates.link_summary(store, period.start, period.end, high, mainstream)
-    with_networks = aggregates.sites_with_networks(store, period.start, period.end)
-    miners = aggregates.miners(store, period.start, period.end)
+    scope = filters.during(period.start, period.end)
+    sites = aggregates.visits_per_site(store, scope)
+    summary = aggregates.link_summary(store, scope, high, mainstream)
+    with_networks = aggregates.sites_with_networks(store, scope)
+    miners = aggregates.miners(store, scope)
     reachable = set(sites.loc[sites["ok"] > 0, "site"])
     ok_visits = int(sites["ok"].sum()) if len(sites) else 0
 
@@ -102,7 +104,7 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm, mainstream: froz
         "ok_visits": ok_visits,
         "ads": ads,
         "revenue": merged[["site", "kind", "ads", "ok", "monthly_visits", *REVENUE]],
-        "monitored": aggregates.monitored_sites(store, period.start, period.end),
+        "monitored": aggregates.monitored_sites(store, scope),
         "share_ads": share(set(summary["site"]) | with_networks),
         "share_pop": share(set(summary.loc[summary["kind"].isin(POP_KINDS), "site"])),
         "share_adult": share(set(summary.loc[summary["adult"] > 0, "site"])),
@@ -114,14 +116,17 @@ def _numbers(store, period: Period, sigs: Signatures, cpm: Cpm, mainstream: froz
     }
 
 
-def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
+def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope = Scope()) -> Report:
+    """The exposure report of `period` (against the previous one), over the visits `filters` keep."""
     mainstream = sigs.mainstream(aggregates.advertisers(store))  # by today's brand lists, whatever was stored
-    now, before = (_numbers(store, p, sigs, cpm, mainstream) for p in (period, period.previous()))
+    now, before = (_numbers(store, p, filters, sigs, cpm, mainstream) for p in (period, period.previous()))
+    scope = filters.during(period.start, period.end)
     report = Report(
         "exposure",
-        f"exposure-{period.label.replace('..', '_to_')}",
+        filtered_stem(f"exposure-{period.label.replace('..', '_to_')}", filters),
         f"Exposure report {period.label}",
-        f"{period.first} to {period.last}, against {before['period'].label}",
+        f"{period.first} to {period.last}, against {before['period'].label}"
+        + "".join(f"; {f}" for f in filters.filters()),
     )
     earlier = bool(len(before["sites"])) and int(before["sites"]["visits"].sum()) > 0
     report.meta = {
@@ -129,6 +134,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         "previous period": before["period"].label if earlier else f"{before['period'].label}: no visit on record",
         "sites monitored": str(now["monitored"]),
         "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0),
+        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
     }
     for key, label, unit in (
         ("monitored", "sites monitored", ""),
@@ -159,8 +165,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         )
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
-    links = aggregates.links(store, period.start, period.end, detail=False, mainstream=mainstream)
-    nets = aggregates.networks(store, period.start, period.end)
+    links = aggregates.links(store, scope, detail=False, mainstream=mainstream)
+    nets = aggregates.networks(store, scope)
     high = {c.name for c in sigs.categories if c.high_risk}
     groups = {**dict.fromkeys(high, "high-risk"), "mainstream": "mainstream", UNCLASSIFIED: "unclassified"}
     classes = links.assign(group=links["category"].map(lambda c: groups.get(c, "other categories")))
@@ -179,8 +185,9 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
     names = set(net_sites["network"])
-    old_nets = aggregates.seen_before(store, "network", names, period.start)
-    old_advs = aggregates.seen_before(store, "advertiser", set(links["advertiser"]), period.start)
+    earlier_scope = filters.during(None, period.start)
+    old_nets = aggregates.seen_before(store, "network", names, earlier_scope)
+    old_advs = aggregates.seen_before(store, "advertiser", set(links["advertiser"]), earlier_scope)
     reached_pairs = net_sites[net_sites["site"].isin(now["reachable"])]
     top_nets = reached_pairs.groupby("network", as_index=False).agg(sites=("site", "nunique"))
     ads_by_net = links.groupby("network", as_index=False).agg(
@@ -241,7 +248,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         ],
     )
 
-    profiles = aggregates.by_profile(store, period.start, period.end, high, mainstream)
+    profiles = aggregates.by_profile(store, scope, high, mainstream)
     profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
     report.table(
@@ -250,15 +257,16 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
         profiles.sort_values(["profile", "country"]),
     )
 
-    from .exports import Scope, clusters
+    from .exports import clusters
 
-    ops = clusters(store, Scope(since=period.start, until=period.end), sigs)
+    ops = clusters(store, scope, sigs)
     report.table("operators", "Operators: sites bound by shared publisher ids", ops)
 
     trend_rows = []
-    first = aggregates.first_visit(store)
+    first = aggregates.first_visit(store, filters)
     for p in series(first.date() if first else period.first, period):
-        n = now if p == period else before if p == before["period"] else _numbers(store, p, sigs, cpm, mainstream)
+        known = {period: now, before["period"]: before}
+        n = known.get(p) or _numbers(store, p, filters, sigs, cpm, mainstream)
         trend_rows.append(
             {
                 "period": p.label,
@@ -305,7 +313,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm) -> Report:
             list(REVENUE),
         ),
     ]
-    report.table("methodology", "Methodology: what these numbers stand on", _methodology(store, period, now, sigs, cpm))
+    report.table("methodology", "Methodology: what these numbers stand on", _methodology(store, scope, now, sigs, cpm))
     report.notes = [
         "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of each "
         "kind seen per reached visit x the CPM of that kind / 1000, once with the low and once with the high end "
@@ -329,13 +337,13 @@ NOT_MEASURED = (
 )
 
 
-def _methodology(store, period: Period, now: dict, sigs: Signatures, cpm: Cpm) -> pd.DataFrame:
+def _methodology(store, scope: Scope, now: dict, sigs: Signatures, cpm: Cpm) -> pd.DataFrame:
     """When, what, from where and with which versions the period's numbers were measured, and what not."""
     from moneytrail import __version__
 
-    cover = aggregates.coverage(store, period.start, period.end)
+    cover = aggregates.coverage(store, scope)
     statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(cover["statuses"].items(), key=lambda x: -x[1]))
-    profiles = aggregates.by_profile(store, period.start, period.end, set())
+    profiles = aggregates.by_profile(store, scope, set())
     pairs = zip(profiles["profile"], profiles["country"], strict=True)
     seen = ", ".join(f"{p} ({c})" if c else str(p) for p, c in pairs)
     sites = now["sites"]
@@ -345,7 +353,8 @@ def _methodology(store, period: Period, now: dict, sigs: Signatures, cpm: Cpm) -
         return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "none"
 
     rows = [
-        ("period", f"{period.first} to {period.last} (UTC)"),
+        ("period", f"{now['period'].first} to {now['period'].last} (UTC)"),
+        ("visits kept", ", ".join(scope.filters()) or "all (no --watchlist, --profile or --country filter)"),
         ("crawls", f"{cover['runs']:,} crawl runs; first visit {when(cover['first'])}, last {when(cover['last'])}"),
         ("visits", f"{sum(cover['statuses'].values()):,}" + (f": {statuses}" if statuses else "")),
         ("sites", f"{now['monitored']:,} monitored, {len(now['reachable']):,} reached"),

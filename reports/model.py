@@ -105,3 +105,21 @@ def _plain(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return value
+
+
+def file_stem(name: str) -> str:
+    """A file-name stem from a network or brand name (never a path); names that had to be changed get a
+    short digest of the name, so `Pop Ads` and `Pop/Ads` do not overwrite each other."""
+    import hashlib
+
+    stem = (
+        "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name).strip("-_.")[:80] or "unnamed"
+    )
+    return stem if stem == name else f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
+def filtered_stem(stem: str, filters) -> str:
+    """A report's file-name stem with its visit filters (a `Scope`): `exposure-2026-10-watchlist-main-country-FR`,
+    so a filtered report never overwrites the whole one."""
+    parts = (("watchlist", filters.watchlist), ("profile", filters.profile), ("country", filters.country))
+    return stem + "".join(f"-{key}-{file_stem(value)}" for key, value in parts if value is not None)

@@ -1,4 +1,5 @@
-"""The SQL behind the reports: aggregates over visits and findings of a time range, computed by the database
+"""The SQL behind the reports: aggregates over the visits and findings of a `Scope` (a time range, and a
+report's filters: one watchlist, profile or country), computed by the database
 (GROUP BY) so a report over a million visits moves thousands of rows, not millions. A visit's site is the
 site it reached (after mirror redirects), else the watchlist site. Callers narrow links with a `LinkFilter`
 (data, never SQL)."""
@@ -6,12 +7,12 @@ site it reached (after mirror redirects), else the watchlist site. Callers narro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Float, Integer, Numeric, and_, case, func, literal, or_, select
+from sqlalchemy import Float, Integer, Numeric, case, func, literal, or_, select
 
-from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Run, Site, Visit
+from .findings import Scope, visit_country, visit_profile
+from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Run, Site, Visit, Watchlist
 
 REACHED = ("ok", "hostile")
 NUMERIC = (Integer, Float, Numeric)
@@ -57,15 +58,6 @@ def advertisers(store) -> set[str]:
         return set(s.scalars(select(FindingLink.advertiser).distinct())) - {None, ""}
 
 
-def _in(start: datetime | None, end: datetime | None):
-    conditions = []
-    if start is not None:
-        conditions.append(Visit.started_at >= start)
-    if end is not None:
-        conditions.append(Visit.started_at < end)
-    return and_(*conditions) if conditions else literal(True)
-
-
 def frame(store, query) -> pd.DataFrame:
     """The query's rows as a DataFrame, numeric columns numeric whatever the rows (an empty result, or a
     column of NULLs such as sites without a traffic figure, would otherwise come back as text)."""
@@ -77,7 +69,7 @@ def frame(store, query) -> pd.DataFrame:
     return out
 
 
-def visits_per_site(store, start, end) -> pd.DataFrame:
+def visits_per_site(store, scope: Scope) -> pd.DataFrame:
     """site, visits, ok (visits that reached the page: status ok, or hostile, which loaded and then fought
     the visitor), monthly_visits (the watchlist's traffic figure)."""
     key = site_key().label("site")
@@ -90,14 +82,14 @@ def visits_per_site(store, start, end) -> pd.DataFrame:
         )
         .select_from(Visit)
         .join(Site, Site.id == Visit.site_id, isouter=True)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(key)
     )
     return frame(store, query)
 
 
 def links(
-    store, start, end, where: LinkFilter = LinkFilter(), detail: bool = True, mainstream: frozenset[str] = frozenset()
+    store, scope: Scope, where: LinkFilter = LinkFilter(), detail: bool = True, mainstream: frozenset[str] = frozenset()
 ) -> pd.DataFrame:
     """site, network, advertiser, kind, category, ads (links seen); with `detail`, also visits (visits with
     it), first_seen and last_seen."""
@@ -122,13 +114,13 @@ def links(
             *extra,
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where.conditions())
+        .where(scope.on_visits(), *where.conditions())
         .group_by(FindingLink.site, FindingLink.network, FindingLink.advertiser, FindingLink.kind, cat)
     )
     return frame(store, query)
 
 
-def link_summary(store, start, end, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
+def link_summary(store, scope: Scope, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per site and ad kind: ads, and how many were adult, high-risk, mainstream, unclassified (a few rows per
     site)."""
     cat = category(mainstream)
@@ -147,24 +139,24 @@ def link_summary(store, start, end, high_risk: set[str], mainstream: frozenset[s
             count_if(cat == "unclassified", "unclassified"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(FindingLink.site, FindingLink.kind)
     )
     return frame(store, query)
 
 
-def sites_with_networks(store, start, end) -> set[str]:
+def sites_with_networks(store, scope: Scope) -> set[str]:
     query = (
         select(FindingNetwork.site)
         .join(Visit, Visit.id == FindingNetwork.visit_id)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(FindingNetwork.site)
     )
     with store.session() as s:
         return set(s.scalars(query))
 
 
-def networks(store, start, end, network: str | None = None) -> pd.DataFrame:
+def networks(store, scope: Scope, network: str | None = None) -> pd.DataFrame:
     """site, network, visits (with a sighting of it), first_seen, last_seen: sightings in pages, not ads.txt."""
     query = (
         select(
@@ -175,19 +167,19 @@ def networks(store, start, end, network: str | None = None) -> pd.DataFrame:
             func.max(Visit.started_at).label("last_seen"),
         )
         .join(Visit, Visit.id == FindingNetwork.visit_id)
-        .where(_in(start, end), *([FindingNetwork.network == network] if network is not None else []))
+        .where(scope.on_visits(), *([FindingNetwork.network == network] if network is not None else []))
         .group_by(FindingNetwork.site, FindingNetwork.network)
     )
     return frame(store, query)
 
 
-def miners(store, start, end) -> pd.DataFrame:
+def miners(store, scope: Scope) -> pd.DataFrame:
     query = (
         select(
             FindingMiner.site, FindingMiner.service, func.count(func.distinct(FindingMiner.visit_id)).label("visits")
         )
         .join(Visit, Visit.id == FindingMiner.visit_id)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(FindingMiner.site, FindingMiner.service)
     )
     return frame(store, query)
@@ -199,16 +191,17 @@ SEEN = {
 }
 
 
-def seen_before(store, what: str, names, before: datetime) -> set[str]:
-    """Which of `names` (`what`: network or advertiser names) a visit before `before` already saw: one
-    indexed lookup each, so "new this period" costs no scan of the whole history."""
+def seen_before(store, what: str, names, scope: Scope) -> set[str]:
+    """Which of `names` (`what`: network or advertiser names) a visit of `scope` (the time before a period,
+    with the report's filters) already saw: one indexed lookup each, so "new this period" costs no scan of
+    the whole history."""
     found: set[str] = set()
     for column in SEEN[what]:
-        found |= _seen_in(store, column, set(names) - found, before)
+        found |= _seen_in(store, column, set(names) - found, scope)
     return found
 
 
-def _seen_in(store, column, names, before: datetime) -> set[str]:
+def _seen_in(store, column, names, scope: Scope) -> set[str]:
     table = column.class_
     found = set()
     with store.session() as s:
@@ -217,7 +210,7 @@ def _seen_in(store, column, names, before: datetime) -> set[str]:
                 select(literal(1))
                 .select_from(table)
                 .join(Visit, Visit.id == table.visit_id)
-                .where(column == name, Visit.started_at < before)
+                .where(column == name, scope.on_visits())
                 .limit(1)
             )
             if s.scalar(query):
@@ -225,51 +218,58 @@ def _seen_in(store, column, names, before: datetime) -> set[str]:
     return found
 
 
-def monitored_sites(store, start, end) -> int:
+def monitored_sites(store, scope: Scope) -> int:
     """Sites monitored in the period: every site a visit was made to (whatever its status), and every site of a
     watchlist a run started crawling in the period, whether or not its visit came (a run cut short). Sites of
     watchlists not crawled in the period do not count."""
     runs = select(Run.watchlist_id).where(Run.watchlist_id.is_not(None))
-    if start is not None:
-        runs = runs.where(Run.started_at >= start)
-    if end is not None:
-        runs = runs.where(Run.started_at < end)
+    if scope.since is not None:
+        runs = runs.where(Run.started_at >= scope.since)
+    if scope.until is not None:
+        runs = runs.where(Run.started_at < scope.until)
     listed = select(Site.domain).where(Site.watchlist_id.in_(runs))
+    if scope.watchlist is not None:
+        listed = listed.join(Watchlist).where(Watchlist.name == scope.watchlist)
     visited = (
         select(func.coalesce(Site.domain, func.nullif(Visit.final_site, ""), Visit.url))
         .select_from(Visit)
         .join(Site, Site.id == Visit.site_id, isouter=True)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .distinct()
     )
     with store.session() as s:
         return len(set(s.scalars(listed)) | set(s.scalars(visited)))
 
 
-def coverage(store, start, end) -> dict:
+def coverage(store, scope: Scope) -> dict:
     """What a period's figures stand on: runs (crawls with a visit in it), first and last visit, and visits
     by status."""
     with store.session() as s:
         runs, first, last = s.execute(
             select(
                 func.count(func.distinct(Visit.run_id)), func.min(Visit.started_at), func.max(Visit.started_at)
-            ).where(_in(start, end))
+            ).where(scope.on_visits())
         ).one()
         statuses = dict(
-            s.execute(select(Visit.status, func.count(Visit.id)).where(_in(start, end)).group_by(Visit.status)).all()
+            s.execute(select(Visit.status, func.count(Visit.id)).where(scope.on_visits()).group_by(Visit.status)).all()
         )
     return {"runs": int(runs or 0), "first": first, "last": last, "statuses": statuses}
 
 
-def first_visit(store):
+def profiles_on_record(store) -> list[str]:
+    """The visitor profiles visits were made with ("default": none given)."""
     with store.session() as s:
-        return s.scalar(select(func.min(Visit.started_at)))
+        return sorted(s.scalars(select(visit_profile()).distinct()))
+
+
+def first_visit(store, scope: Scope = Scope()):
+    with store.session() as s:
+        return s.scalar(select(func.min(Visit.started_at)).where(scope.on_visits()))
 
 
 def link_rows(
     store,
-    start,
-    end,
+    scope: Scope,
     where: LinkFilter = LinkFilter(),
     per_site: int = 20,
     limit: int = 5000,
@@ -303,7 +303,7 @@ def link_rows(
             rank,
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where.conditions())
+        .where(scope.on_visits(), *where.conditions())
         .subquery()
     )
     query = (
@@ -315,7 +315,7 @@ def link_rows(
     return frame(store, query)
 
 
-def link_totals(store, start, end, where: LinkFilter = LinkFilter()) -> pd.DataFrame:
+def link_totals(store, scope: Scope, where: LinkFilter = LinkFilter()) -> pd.DataFrame:
     """site, network, ads, visits: what the evidence lines stand for, counted whole."""
     query = (
         select(
@@ -325,28 +325,28 @@ def link_totals(store, start, end, where: LinkFilter = LinkFilter()) -> pd.DataF
             func.count(func.distinct(FindingLink.visit_id)).label("visits"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), *where.conditions())
+        .where(scope.on_visits(), *where.conditions())
         .group_by(FindingLink.site, FindingLink.network)
     )
     return frame(store, query)
 
 
-def network_visits(store, start, end, name: str) -> pd.DataFrame:
+def network_visits(store, scope: Scope, name: str) -> pd.DataFrame:
     """site, visit: every visit with a sighting or an ad of the network (each once)."""
     sightings = (
         select(FindingNetwork.site, FindingNetwork.visit_id.label("visit"))
         .join(Visit, Visit.id == FindingNetwork.visit_id)
-        .where(_in(start, end), FindingNetwork.network == name)
+        .where(scope.on_visits(), FindingNetwork.network == name)
     )
     ads = (
         select(FindingLink.site, FindingLink.visit_id.label("visit"))
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end), FindingLink.network == name)
+        .where(scope.on_visits(), FindingLink.network == name)
     )
     return frame(store, sightings.union(ads))
 
 
-def network_ids(store, start, end, name: str) -> pd.DataFrame:
+def network_ids(store, scope: Scope, name: str) -> pd.DataFrame:
     """site, id_type, id_value, source, first_seen, last_seen, visits: the network's account ids each site
     carries, and where they were seen (in its pages: inline, url, attribute, websocket; or its ads.txt, whose
     fetches count no visit)."""
@@ -360,17 +360,16 @@ def network_ids(store, start, end, name: str) -> pd.DataFrame:
             .group_by(*key)
         )
 
-    fetched = [AdsTxt.fetched_at >= start] if start is not None else []
-    fetched += [AdsTxt.fetched_at < end] if end is not None else []
-    in_pages = seen(Visit.started_at, func.count(func.distinct(FindingId.visit_id)), Visit, _in(start, end))
+    fetched = [AdsTxt.fetched_at >= scope.since] if scope.since is not None else []
+    fetched += [AdsTxt.fetched_at < scope.until] if scope.until is not None else []
+    in_pages = seen(Visit.started_at, func.count(func.distinct(FindingId.visit_id)), Visit, scope.on_visits())
     in_adstxt = seen(AdsTxt.fetched_at, literal(0), AdsTxt, *fetched)
     return frame(store, in_pages.union_all(in_adstxt))
 
 
-def by_profile(store, start, end, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
+def by_profile(store, scope: Scope, high_risk: set[str], mainstream: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per visitor profile (name, country): visits, reached visits, ads, high-risk and pop ads."""
-    name = func.coalesce(Visit.profile["name"].as_string(), "default").label("profile")
-    country = func.coalesce(Visit.profile["country"].as_string(), "").label("country")
+    name, country = visit_profile().label("profile"), visit_country().label("country")
     visits = (
         select(
             name,
@@ -378,7 +377,7 @@ def by_profile(store, start, end, high_risk: set[str], mainstream: frozenset[str
             func.count(Visit.id).label("visits"),
             func.sum(case((Visit.status.in_(REACHED), 1), else_=0)).label("reached"),
         )
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(name, country)
     )
     ads = (
@@ -390,7 +389,7 @@ def by_profile(store, start, end, high_risk: set[str], mainstream: frozenset[str
             func.sum(case((FindingLink.kind.in_(("popunder", "popup", "tabunder")), 1), else_=0)).label("pop_ads"),
         )
         .join(Visit, Visit.id == FindingLink.visit_id)
-        .where(_in(start, end))
+        .where(scope.on_visits())
         .group_by(name, country)
     )
     out = frame(store, visits).merge(frame(store, ads), on=["profile", "country"], how="left")

@@ -4,37 +4,73 @@ replaced when `reanalyze` recomputes them, and read back for exports. Findings a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, insert, null, select
+from sqlalchemy import and_, delete, func, insert, null, select, true
 
 from .db import Store
-from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Visit
+from .schema import AdsTxt, FindingId, FindingLink, FindingMiner, FindingNetwork, Site, Visit, Watchlist
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
-    """Which findings: of one run, and/or of visits (or files) from `since` to `until` (exclusive)."""
+    """Which findings: of one run, and/or of visits (or files) from `since` to `until` (exclusive); and for
+    visits, only those of one watchlist's sites, of one visitor profile, of one country (a report's filters)."""
 
     run: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    watchlist: str | None = None
+    profile: str | None = None  # a visit without a profile is the "default" one
+    country: str | None = None  # two letters, any case
+
+    def on_visits(self):
+        """The scope as one SQL condition over `Visit`."""
+        conditions = [
+            *self._when(Visit, Visit.started_at),
+            *(
+                [Visit.site_id.in_(select(Site.id).join(Watchlist).where(Watchlist.name == self.watchlist))]
+                if self.watchlist is not None
+                else []
+            ),
+            *([visit_profile() == self.profile] if self.profile is not None else []),
+            *([func.upper(visit_country()) == self.country.upper()] if self.country is not None else []),
+        ]
+        return and_(*conditions) if conditions else true()
 
     def visits(self, query):
-        return self._where(query, Visit, Visit.started_at)
+        return query.where(self.on_visits())
 
     def files(self, query):
-        return self._where(query, AdsTxt, AdsTxt.fetched_at)
+        return query.where(*self._when(AdsTxt, AdsTxt.fetched_at))
 
-    def _where(self, query, table, when):
-        if self.run is not None:
-            query = query.where(table.run_id == self.run)
-        if self.since is not None:
-            query = query.where(when >= self.since)
-        if self.until is not None:
-            query = query.where(when < self.until)
-        return query
+    def _when(self, table, when) -> list:
+        out = [table.run_id == self.run] if self.run is not None else []
+        out += [when >= self.since] if self.since is not None else []
+        out += [when < self.until] if self.until is not None else []
+        return out
+
+    def during(self, since: datetime | None, until: datetime | None) -> Scope:
+        """The same filters over another time range."""
+        return replace(self, since=since, until=until)
+
+    def filters(self) -> list[str]:
+        """The visit filters set, in words: ["watchlist main", "profile desktop-fr", "country FR"]."""
+        return [
+            f"{name} {value}"
+            for name, value in (("watchlist", self.watchlist), ("profile", self.profile), ("country", self.country))
+            if value is not None
+        ]
+
+
+def visit_profile():
+    """A visit's profile name (SQL): "default" for a visit made without one."""
+    return func.coalesce(Visit.profile["name"].as_string(), "default")
+
+
+def visit_country():
+    return func.coalesce(Visit.profile["country"].as_string(), "")
 
 
 def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | None = None) -> None:

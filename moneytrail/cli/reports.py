@@ -47,6 +47,16 @@ BrandFiles = Annotated[
     ),
 ]
 
+OnlyWatchlist = Annotated[
+    str | None, typer.Option("--watchlist", "-w", help="only the visits of this watchlist's sites (by name)")
+]
+OnlyProfile = Annotated[
+    str | None, typer.Option("--profile", help="only the visits made with this visitor profile (e.g. desktop-fr)")
+]
+OnlyCountry = Annotated[
+    str | None, typer.Option("--country", help="only the visits of profiles in this country (two letters, e.g. FR)")
+]
+
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="report")
@@ -69,6 +79,29 @@ def _setup(db, data, formats, out_dir, brands=None):
         except SignatureError as exc:
             raise UsageError(f"--brands {exc}") from None
     return open_store_checked(db), sigs, formats, out_dir or data_home() / "reports"
+
+
+def _filters(store, watchlist, profile, country):
+    """The report's visit filters as a `Scope`, each checked against the store: a watchlist or profile it
+    does not hold is an error that lists the ones it does."""
+    from moneytrail.crawler.store import aggregates
+    from moneytrail.crawler.store.findings import Scope
+    from moneytrail.crawler.store.watchlists import list_watchlists
+
+    if watchlist is not None:
+        names = sorted(w.name for w, _ in list_watchlists(store))
+        if watchlist not in names:
+            raise UsageError(f"--watchlist: no watchlist {watchlist!r}; known: {', '.join(names) or 'none'}")
+    if profile is not None:
+        known = aggregates.profiles_on_record(store)
+        if profile not in known:
+            raise UsageError(f"--profile: no visit was made as {profile!r}; on record: {', '.join(known) or 'none'}")
+    if country is not None:
+        country = country.strip()
+        if len(country) != 2 or not country.isascii() or not country.isalpha():
+            raise UsageError(f"--country: {country!r} is not a two-letter country code")
+        country = country.upper()
+    return Scope(watchlist=watchlist, profile=profile, country=country)
 
 
 def _publisher(organisation, logo_path) -> dict:
@@ -118,6 +151,9 @@ def exposure(
         typer.Option("--cpm", help="CPM ranges (TOML) for the revenue estimate (default data/cpm.toml)"),
     ] = None,
     brands: BrandFiles = None,
+    watchlist: OnlyWatchlist = None,
+    profile: OnlyProfile = None,
+    country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
     db: o.Db = None,
@@ -134,7 +170,8 @@ def exposure(
     except CpmError as exc:
         raise UsageError(str(exc)) from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir, brands)
-    _emit(compute(store, chosen, sigs, rates), store, formats, out_dir, publisher)
+    filters = _filters(store, watchlist, profile, country)
+    _emit(compute(store, chosen, sigs, rates, filters), store, formats, out_dir, publisher)
 
 
 @app.command("network")
@@ -148,6 +185,9 @@ def network(
     fmt: Formats = None,
     out_dir: OutDir = None,
     brands: BrandFiles = None,
+    watchlist: OnlyWatchlist = None,
+    profile: OnlyProfile = None,
+    country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
     db: o.Db = None,
@@ -173,6 +213,7 @@ def network(
         raise UsageError("give a network name or --all")
     chosen, publisher = _period(period), _publisher(organisation, logo)
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir, brands)
+    filters = _filters(store, watchlist, profile, country)
     known = network_names(store)
     if name and name not in known:  # a name in another case, or an alias (Monetag for PropellerAds)
         folded = {n.casefold(): n for n in known}
@@ -187,7 +228,7 @@ def network(
     except SigningError as exc:
         raise Failure(str(exc)) from None
     for each in sorted(n for n in known if not n.startswith("unknown:")) if all_ else [name]:
-        report = network_report(store, each, sigs, chosen)
+        report = network_report(store, each, sigs, chosen, filters)
         _emit(report, store, formats, out_dir, publisher)
         try:
             with tempfile.TemporaryDirectory(prefix="moneytrail-pack-") as tmp:
@@ -219,6 +260,9 @@ def advertiser(
     period: Period = None,
     fmt: Formats = None,
     out_dir: OutDir = None,
+    watchlist: OnlyWatchlist = None,
+    profile: OnlyProfile = None,
+    country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
     db: o.Db = None,
@@ -235,4 +279,5 @@ def advertiser(
         except ValueError as exc:
             raise UsageError(f"--domain {exc}") from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
-    _emit(advertiser_report(store, brand, domain, sigs, chosen), store, formats, out_dir, publisher)
+    filters = _filters(store, watchlist, profile, country)
+    _emit(advertiser_report(store, brand, domain, sigs, chosen, filters), store, formats, out_dir, publisher)

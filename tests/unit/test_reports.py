@@ -364,8 +364,8 @@ def test_advertiser_audit_with_and_without_hits(store, sigs):
 
 def test_review_cases(store, sigs, tmp_path):
     """A control character in a page title, a hostile visit, money in another currency, colliding names."""
-    from moneytrail.reports.audits import _safe
     from moneytrail.reports.model import Figure, Report
+    from moneytrail.reports.model import file_stem as _safe
 
     report = Report("network", "n", "t")
     report.table("evidence", "e", pd.DataFrame([{"landing_title": "Win\x07big =cmd", "n": 1}]))
@@ -667,3 +667,59 @@ def test_the_publisher_heads_every_report_and_bad_options_are_refused(store, tmp
     assert svg.returncode == 2 and "not a PNG or JPEG image" in svg.stderr
     brands = cli("exposure", "--period", "2026-10", "--brands", tmp_path / "bad-brands.toml")
     assert brands.returncode == 2 and "bad-brands.toml: brands[0] (X).domains" in brands.stderr, brands.stderr
+
+
+def test_reports_keep_only_the_visits_of_a_watchlist_a_profile_or_a_country(tmp_path, sigs, cpm):
+    """Two watchlists crawled with two profiles: each filter keeps its visits only, in every figure and table,
+    and names the report's files after it."""
+    from moneytrail.crawler.store.findings import Scope
+
+    store = open_store(f"sqlite:///{tmp_path / 'f.db'}", tmp_path / "shots")
+    desktop, phone = {"name": "desktop-fr", "country": "FR"}, {"name": "android-de", "country": "de"}
+    visits = {
+        "films": [
+            ("a.test", desktop, link("PopAds", "casino.test", "popunder", "gambling")),
+            ("a.test", phone, link("ExoClick", "cams.test", "display", "adult")),
+        ],
+        "sport": [("s.test", desktop, link("MGID", "brand.test", "native", "mainstream"))],
+    }
+    n = 0
+    for name, rows in visits.items():
+        import_watchlist(store, name, [Entry(f"https://{rows[0][0]}/", rows[0][0], 1, monthly_visits=1000)])
+        wl, sites = watchlist_sites(store, name)
+        run = start_run(store, CrawlConfig(wl.name), wl.id, 1, {})
+        for site, profile, ad in rows:
+            n += 1
+            obs = Observation(f"f{n}", f"https://{site}/", site, "home", f"2026-10-0{n}T12:00:00+00:00", status="ok")
+            obs.final_url, obs.final_site, obs.profile = f"https://{site}/", site, profile
+            found = Findings(site, [NetworkHit(ad.network, "host", "x.example")], [ad], [], [])
+            write_visit(store, obs, run_id=run, site_id=sites[0].id, findings=found)
+
+    def networks(filters):
+        report = exposure(store, parse("2026-10"), sigs, cpm, filters)
+        return report, set(report.tables["networks"]["network"])
+
+    everything, names = networks(Scope())
+    assert names == {"PopAds", "ExoClick", "MGID"} and everything.name == "exposure-2026-10"
+    films, names = networks(Scope(watchlist="films"))
+    assert names == {"PopAds", "ExoClick"} and {f.key: f.value for f in films.figures}["monitored"] == 1
+    assert films.name == "exposure-2026-10-watchlist-films" and films.meta["visits kept"] == "watchlist films"
+    assert networks(Scope(profile="desktop-fr"))[1] == {"PopAds", "MGID"}
+    assert networks(Scope(country="DE"))[1] == {"ExoClick"}  # any case
+    both, names = networks(Scope(watchlist="films", country="FR"))
+    assert names == {"PopAds"} and both.name == "exposure-2026-10-watchlist-films-country-FR"
+    kept = dict(both.tables["methodology"].drop_duplicates("what").values)["visits kept"]
+    assert kept == "watchlist films, country FR"
+    assert set(both.tables["profiles"]["profile"]) == {"desktop-fr"}
+    assert not len(network_report(store, "PopAds", sigs, None, Scope(watchlist="sport")).tables["sites"])
+    assert len(network_report(store, "PopAds", sigs, None, Scope(watchlist="films")).tables["sites"]) == 1
+
+    def cli(*args):
+        return run_cli("report", "exposure", "--period", "2026-10", *args, "--db", store.url, "--out", tmp_path)
+
+    done = cli("--watchlist", "sport", "--country", "fr", "-f", "json")
+    assert done.returncode == 0 and (tmp_path / "exposure-2026-10-watchlist-sport-country-FR.json").is_file()
+    unknown = cli("--watchlist", "tennis")
+    assert unknown.returncode == 2 and "known: films, sport" in unknown.stderr
+    assert "on record: android-de, desktop-fr" in cli("--profile", "nobody").stderr
+    assert cli("--country", "FRA").returncode == 2
