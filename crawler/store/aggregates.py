@@ -221,7 +221,8 @@ def _seen_in(store, column, names, scope: Scope) -> set[str]:
 def monitored_sites(store, scope: Scope) -> int:
     """Sites monitored in the period: every site a visit was made to (whatever its status), and every site of a
     watchlist a run started crawling in the period, whether or not its visit came (a run cut short). Sites of
-    watchlists not crawled in the period do not count."""
+    watchlists not crawled in the period do not count; with a profile or country filter, only sites visited
+    with it do."""
     runs = select(Run.watchlist_id).where(Run.watchlist_id.is_not(None))
     if scope.since is not None:
         runs = runs.where(Run.started_at >= scope.since)
@@ -237,8 +238,9 @@ def monitored_sites(store, scope: Scope) -> int:
         .where(scope.on_visits())
         .distinct()
     )
+    by_profile = scope.profile is not None or scope.country is not None  # a run's sites are not one profile's
     with store.session() as s:
-        return len(set(s.scalars(listed)) | set(s.scalars(visited)))
+        return len((set() if by_profile else set(s.scalars(listed))) | set(s.scalars(visited)))
 
 
 def coverage(store, scope: Scope) -> dict:
