@@ -4,6 +4,7 @@ visit time, profile, chain, landing page, screenshot."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -270,36 +271,60 @@ def advertiser_report(
     }
     hits = int(totals["ads"].sum()) if len(totals) else 0
     reached_sites = int((monitored["ok"] > 0).sum()) if len(monitored) else 0
+    everyone = aggregates.link_totals(store, scope)  # the ads of every advertiser followed: the sample
+    sampled = int(everyone["ads"].sum()) if len(everyone) else 0
     report.meta["visits that reached their page"] = str(reached)
+    report.meta["ads followed (every advertiser)"] = str(sampled)
     report.figures = [
         Figure("hits", "ads of the brand seen", hits),
         Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
         Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
         Figure("monitored", "sites monitored", int(report.meta["sites monitored"])),
         Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0),
+        Figure("sampled", "ads followed to their advertiser (every brand): the sample", sampled),
+        Figure("share", "the brand's share of the ads followed", hits / sampled if sampled else float("nan"), "%"),
     ]
-    report.table("where", "Where the brand's ads appeared (site, time, profile, network and brokers, screenshot)", rows)
+    report.table("where", "Where the brand's ads appeared: the pirate page, where the ad led, who served it", rows)
     report.table(
         "by_site",
         "Ads per site and network",
         totals[["site", "network", "ads", "visits"]].sort_values(["ads", "site"], ascending=[False, True]),
     )
+    report.table("exclusions", "Exclusion list for the brand's agency or DSP", exclusions(store, scope, totals))
+    report.table("campaigns", "Campaign parameters in the landing URLs of the ads listed", campaigns(rows))
+    sample = (
+        f"The sample: {reached} visit(s) that reached their page on {reached_sites} site(s), and {sampled} ad(s) "
+        "followed to their advertiser, of every brand."
+    )
     if hits:
         report.charts = [Chart("by_site", "Ads of the brand per site", "barh", "by_site", "site", ["ads"])]
         report.notes = [
-            "Each line is one ad of the brand seen by a crawler visit, with the chain of intermediaries "
-            "from the ad network to the brand's landing page."
+            "Each card is one ad of the brand seen by a crawler visit: the pirate page it ran on, where it led, "
+            "and the chain of intermediaries from the ad network to the brand's landing page.",
+            sample,
+            "The exclusion list names the sites where the brand's ads ran and the ad networks' accounts on them "
+            "(publisher, zone or site ids, ads.txt accounts): hand it to the agency or DSP as a blocklist.",
         ]
         if len(rows) < hits:
             report.notes.append(
-                f"The table shows {len(rows)} of the {hits} ads (the latest 20 of each site); the "
-                "counts cover them all."
+                f"The cards show {len(rows)} of the {hits} ads (the latest 20 of each site); the counts cover them all."
             )
     elif reached:
+        bound = f"{min(1.0, 3 / sampled):.1%}" if sampled else None
         report.notes = [
             f"No ad of {brand} ({', '.join(domains)}) was seen on the {reached_sites} site(s) reached, in "
-            f"{reached} visit(s) that reached their page ({report.meta['period']}). A clean result: those "
-            "sites were visited, their ads followed to their advertisers, and none was this brand."
+            f"{reached} visit(s) that reached their page ({report.meta['period']}). Those sites were visited and "
+            "their ads followed to their advertisers, and none was this brand.",
+            sample,
+            (
+                f"What a clean result means at this sample size: with 0 of {sampled} ads, the brand's share of the "
+                f"ads these sites showed the crawler is below {bound} with 95% confidence (the rule of three, "
+                "3 / ads sampled); a smaller share can go unseen. Crawl more visits (`crawl --repeat N`) or more "
+                "profiles and countries to narrow it."
+                if bound
+                else "No ad of any brand was followed on these sites: a clean result says little; the sites showed "
+                "the crawler no ad it could follow."
+            ),
         ]
     else:
         report.notes = [
@@ -307,6 +332,60 @@ def advertiser_report(
             "from this store."
         ]
     return report
+
+
+def exclusions(store, scope: Scope, totals: pd.DataFrame) -> pd.DataFrame:
+    """What a brand asks its agency or DSP to exclude: each site where its ads ran (the domain), and each ad
+    network account seen on those sites (the network's publisher, zone or site ids, ads.txt accounts)."""
+    rows = [
+        {"kind": "domain", "value": site, "ad_system": "", "id_type": "", "sites": site, "ads": int(group["ads"].sum())}
+        for site, group in totals.groupby("site")
+    ]
+    for network, group in totals.groupby("network"):
+        ids = aggregates.network_ids(store, scope, network)
+        ids = ids[ids["site"].isin(set(group["site"]))]
+        for (id_type, value), seen in ids.groupby(["id_type", "id_value"]):
+            rows.append(
+                {
+                    "kind": "account",
+                    "value": value,
+                    "ad_system": network,
+                    "id_type": id_type,
+                    "sites": ", ".join(sorted(set(seen["site"]))),
+                    "ads": int(group.loc[group["site"].isin(set(seen["site"])), "ads"].sum()),
+                }
+            )
+    columns = ["kind", "value", "ad_system", "id_type", "sites", "ads"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["kind", "ads", "value"], ascending=[False, False, True])
+
+
+# the query parameters that carry a campaign: analytics tags, click ids, and the affiliate and traffic-source
+# ids that ad networks append (sub ids, zone and publisher ids, click ids)
+CAMPAIGN_PARAMETERS = re.compile(
+    r"utm_\w+|gclid|gbraid|wbraid|fbclid|msclkid|ttclid|dclid|yclid|"
+    r"(?:aff|affiliate|partner|pub|publisher|source|traffic_source|zone|site|campaign|camp|creative|banner|offer|"
+    r"click|sub)_?(?:id|name)?\d*|cid|aid|pid|tid|ref|referrer"
+)
+
+
+def campaigns(rows: pd.DataFrame) -> pd.DataFrame:
+    """Campaign parameters of the landing URLs (utm_*, click ids, affiliate and sub ids): who bought the ad
+    and through which channel, as the brand's own analytics would name them."""
+    from collections import Counter
+    from urllib.parse import parse_qsl, urlsplit
+
+    seen: Counter = Counter()
+    for url in rows["landing_url"] if len(rows) else []:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None:
+            continue
+        for name, value in parse_qsl(parts.query, keep_blank_values=False):
+            if CAMPAIGN_PARAMETERS.fullmatch(name.lower()):
+                seen[(parts.hostname or "", name, value[:300])] += 1
+    return pd.DataFrame(
+        [(host, name, value, n) for (host, name, value), n in sorted(seen.items())],
+        columns=["landing_host", "parameter", "value", "ads"],
+    )
 
 
 def in_pack(evidence: pd.DataFrame, enclosed: dict[str, str]) -> pd.DataFrame:

@@ -325,6 +325,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
         "of categories.toml. Unclassified ads lead to an advertiser of no known category.",
         "A site has ads when an ad network was seen in its pages or one of its ads was followed to an advertiser.",
     ]
+    if len(trend_rows) < 2:
+        report.notes.append("Trends are drawn from the second period on record: this is the first.")
     return report
 
 

@@ -45,7 +45,9 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
         ax.set_title(chart.title, fontsize=10)
         return _png(fig, plt)
     if chart.kind == "barh":
-        data = data.sort_values(chart.y[0], ascending=False).head(15).iloc[::-1]
+        data = data.sort_values(chart.y[-1], ascending=False).head(15).iloc[::-1]
+    if chart.kind == "line" and len(data) < 2:  # one period is a dot per series, no trend: the table says it
+        return None
     if not len(data) or not (data[chart.y].astype(float).abs().sum().sum() > 0 or chart.kind == "line"):
         return None
     fig, ax = plt.subplots(figsize=(7.5, 3.6 if chart.kind != "barh" else max(2.4, 0.32 * len(data) + 1)), dpi=110)
@@ -62,6 +64,10 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
         ax.set_ylabel("% of reachable sites")
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="best")
+    elif chart.kind == "barh" and len(chart.y) == 2:  # a range: low drawn over high
+        ax.barh(labels, data[chart.y[1]].astype(float), color="#c9d7e8", label=chart.y[1].replace("_", " "))
+        ax.barh(labels, data[chart.y[0]].astype(float), color=COLOURS[1], label=chart.y[0].replace("_", " "))
+        ax.legend(fontsize=8, loc="lower right")
     elif chart.kind == "barh":
         ax.barh(labels, data[chart.y[0]].astype(float), color=COLOURS[1])
     else:
@@ -125,7 +131,7 @@ def _cell(value, column: str = "") -> str:
     return str(value)
 
 
-CARD_TABLES = ("evidence",)  # tables of ads, shown as one card an ad in HTML
+CARD_TABLES = ("evidence", "where")  # tables of ads, shown as one card an ad in HTML
 
 
 def _card(record: dict, thumb_of) -> dict:

@@ -280,4 +280,10 @@ def advertiser(
             raise UsageError(f"--domain {exc}") from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
     filters = _filters(store, watchlist, profile, country)
-    _emit(advertiser_report(store, brand, domain, sigs, chosen, filters), store, formats, out_dir, publisher)
+    report = advertiser_report(store, brand, domain, sigs, chosen, filters)
+    _emit(report, store, formats, out_dir, publisher)
+    from moneytrail.reports.exports import spreadsheet_safe
+
+    excluded = out_dir / f"{report.name}-exclusions.csv"  # for the brand's agency or DSP, whatever the formats
+    spreadsheet_safe(report.tables["exclusions"]).to_csv(excluded, index=False)
+    say(f"exclusion list: {excluded}")

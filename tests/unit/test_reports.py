@@ -147,6 +147,7 @@ def test_a_period_with_nothing_before_it_says_n_a_not_zero(store, sigs, tmp_path
     assert all(f.previous != f.previous for f in september.figures)  # NaN: nothing to compare with
     page = write(september, "html", tmp_path, store.screenshots).read_text()
     assert "previous period: n/a" in page and "previous period: 0" not in page
+    assert 'id="chart-trends"' not in page and "this is the first" in page  # one period: no trend drawn
     figures = json.loads(write(september, "json", tmp_path, store.screenshots).read_text())["figures"]
     assert all(f["previous"] is None for f in figures)
 
@@ -342,17 +343,35 @@ def test_network_report_and_notice_pack(store, sigs):
 
 def test_advertiser_audit_with_and_without_hits(store, sigs):
     hits = advertiser_report(store, "Casino", ["casino.test"], sigs)
-    assert {x.key: x.value for x in hits.figures}["hits"] == 3
+    figures = {x.key: x.value for x in hits.figures}
+    assert figures["hits"] == 3 and figures["sampled"] == 5 and figures["share"] == pytest.approx(3 / 5)
     assert set(hits.tables["where"]["network"]) == {"PopAds"}
+    excluded = hits.tables["exclusions"].to_dict(orient="records")
+    assert excluded == [  # the site, and the network's account on it (seen in September's visit)
+        {"kind": "domain", "value": "a.test", "ad_system": "", "id_type": "", "sites": "a.test", "ads": 3},
+        {
+            "kind": "account",
+            "value": "4242424",
+            "ad_system": "PopAds",
+            "id_type": "popads_site_id",
+            "sites": "a.test",
+            "ads": 3,
+        },
+    ]
     clean = advertiser_report(store, "Nobody", ["nobody.test"], sigs, parse("2026-10"))
-    assert {x.key: x.value for x in clean.figures} == {
+    assert {x.key: x.value for x in clean.figures if x.key != "share"} == {
         "hits": 0,
         "sites": 0,
         "networks": 0,
         "monitored": 4,
         "visits": 5,
+        "sampled": 4,
     }
-    assert "3 site(s) reached, in 4 visit(s)" in clean.notes[0] and "clean result" in clean.notes[0].lower()
+    assert "3 site(s) reached, in 4 visit(s)" in clean.notes[0] and "4 ad(s) followed" in clean.notes[1]
+    assert (
+        "with 0 of 4 ads, the brand's share of the ads these sites showed the crawler is below 75.0%" in clean.notes[2]
+    )
+    assert not len(clean.tables["exclusions"]) and not len(clean.tables["campaigns"])
     # what users type: a URL, www, upper case; LIKE wildcards are no wildcards
     assert {x.key: x.value for x in advertiser_report(store, "Casino", ["HTTPS://www.Casino.test/lp"], sigs).figures}[
         "hits"
@@ -360,6 +379,28 @@ def test_advertiser_audit_with_and_without_hits(store, sigs):
     assert {x.key: x.value for x in advertiser_report(store, "X", ["c_sino.test"], sigs).figures}["hits"] == 0
     with pytest.raises(ValueError):
         advertiser_report(store, "X", ["not a domain"], sigs)
+
+
+def test_campaign_parameters_are_read_from_landing_urls():
+    from moneytrail.reports.audits import campaigns
+
+    rows = pd.DataFrame(
+        {
+            "landing_url": [
+                "https://shop.test/lp?utm_source=popads&utm_campaign=bf-2026&q=shoes&sub1=zone42",
+                "https://shop.test/lp?utm_source=popads&clickid=abc&page=2",
+                "not a url",
+                None,
+            ]
+        }
+    )
+    found = campaigns(rows)
+    assert found.to_dict(orient="records") == [
+        {"landing_host": "shop.test", "parameter": "clickid", "value": "abc", "ads": 1},
+        {"landing_host": "shop.test", "parameter": "sub1", "value": "zone42", "ads": 1},
+        {"landing_host": "shop.test", "parameter": "utm_campaign", "value": "bf-2026", "ads": 1},
+        {"landing_host": "shop.test", "parameter": "utm_source", "value": "popads", "ads": 2},
+    ]  # q= and page= are no campaign's
 
 
 def test_review_cases(store, sigs, tmp_path):
@@ -436,6 +477,9 @@ def test_report_commands(store, tmp_path):
     assert f"  {accounts}  accounts.csv" in letter  # the evidence listed with its hashes
     checked = run_cli("verify", tmp_path / "network-PopAds-notice.zip")
     assert checked.returncode == 0 and "verified" in checked.stdout, checked.stdout + checked.stderr
+    audit = cli("advertiser", "--brand", "Casino", "--domain", "casino.test", "-f", "json")
+    assert audit.returncode == 0 and "exclusion list:" in audit.stdout, audit.stderr
+    assert pd.read_csv(tmp_path / "advertiser-Casino-exclusions.csv")["value"].tolist() == ["a.test", "4242424"]
     bad = cli("exposure", "--period", "2026-13")
     assert bad.returncode == 2 and "2026-13" in bad.stderr
     assert cli("network", "NoSuchNet").returncode == 2
