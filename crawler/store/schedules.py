@@ -70,6 +70,33 @@ def add_schedule(
     return name
 
 
+def add_report_schedule(
+    store: Store, report: dict, *, name: str | None, cron: str | None, every_seconds: int | None, catch_up: bool
+) -> str:
+    """Store a report schedule (`report`: what `moneytrail report` is given, as data); returns its name
+    (default: report-<kind>-N). ScheduleExists."""
+    with store.session() as s, s.begin():
+        name = name or f"report-{report['kind']}-{(s.scalar(select(func.count(Schedule.id))) or 0) + 1}"
+        if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+            raise ScheduleExists(name)
+        s.add(
+            Schedule(
+                name=name,
+                watchlist=(report.get("filters") or {}).get("watchlist") or "",
+                cron=cron,
+                every_seconds=every_seconds,
+                profiles=[],
+                pages=0,
+                config=None,
+                report=report,
+                catch_up=catch_up,
+                enabled=True,
+                created_at=utcnow(),
+            )
+        )
+    return name
+
+
 def list_schedules(store: Store) -> list[tuple[Schedule, ScheduleRun | None]]:
     """Every schedule by name, with its latest run."""
     with store.session() as s:

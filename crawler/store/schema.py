@@ -250,6 +250,8 @@ class Schedule(Base):
     catch_up: Mapped[bool] = mapped_column(Boolean, default=False)  # run once at start after missed due times
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # a report schedule: what `moneytrail report` makes at each due time (services/scheduler.py); None: a crawl
+    report: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ScheduleRun(Base):

@@ -14,7 +14,7 @@ from moneytrail.errors import UsageError
 from . import options as o
 from .console import cell, out, say
 
-app = typer.Typer(help="Scheduled crawls (run by `moneytrail scheduler`).", no_args_is_help=True)
+app = typer.Typer(help="Scheduled crawls and reports (run by `moneytrail scheduler`).", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -24,7 +24,10 @@ def register(root: typer.Typer) -> None:
 
 @app.command("add")
 def schedule_add(
-    watchlist: Annotated[str, typer.Option("--watchlist", "-w", help="the watchlist's name")],
+    watchlist: Annotated[
+        str | None,
+        typer.Option("--watchlist", "-w", help="the watchlist's name (a report's: only its sites' visits)"),
+    ] = None,
     cron: Annotated[
         str | None, typer.Option("--cron", help='cron expression in UTC, e.g. "0 3 * * 1" (Mondays 03:00)')
     ] = None,
@@ -49,12 +52,35 @@ def schedule_add(
     data: o.Data = None,
     lists: o.Lists = None,
     limit: o.Limit = None,
+    report: Annotated[
+        str | None,
+        typer.Option("--report", help="schedule a report instead of a crawl: exposure or network"),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="the report's period, counted from each run: last-month...")
+    ] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="report format, repeatable")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="where reports go (default <data home>/reports/scheduled)"),
+    ] = None,
+    network: Annotated[
+        str | None, typer.Option("--network", help="a network report's network (default: one per network)")
+    ] = None,
+    country: Annotated[str | None, typer.Option("--country", help="a report's country filter")] = None,
+    organisation: Annotated[
+        str | None, typer.Option("--organisation", help="who publishes the scheduled reports")
+    ] = None,
+    cpm: Annotated[Path | None, typer.Option("--cpm", help="CPM ranges for exposure reports")] = None,
+    brands: Annotated[list[Path] | None, typer.Option("--brands", help="brand lists for reports")] = None,
+    logo: Annotated[Path | None, typer.Option("--logo", help="the publisher's logo for reports")] = None,
     db: o.Db = None,
 ) -> None:
     """Schedule a watchlist's crawl, with any crawl option (a proxy comes from the scheduler's environment,
-    MONEYTRAIL_PROXY, or from the profiles: no secret is stored)."""
+    MONEYTRAIL_PROXY, or from the profiles: no secret is stored); or, with --report, a report: each run
+    writes into <out>/<schedule>/<due time>/ (the history) and copies it to <out>/<schedule>/latest/."""
     from moneytrail.crawler.profiles import ProfileError, check_profiles
-    from moneytrail.crawler.store.schedules import ScheduleExists, add_schedule
+    from moneytrail.crawler.store.schedules import ScheduleExists, add_report_schedule, add_schedule
     from moneytrail.crawler.store.watchlists import NoSuchWatchlist
     from moneytrail.services.checks import open_store_checked
     from moneytrail.services.scheduler import ScheduleError, check_cron, parse_every
@@ -67,6 +93,19 @@ def schedule_add(
             check_cron(cron)
     except ScheduleError as exc:
         raise UsageError(str(exc)) from None
+    if report is not None:
+        filters = {"watchlist": watchlist, "profile": (profile or [None])[-1], "country": country}
+        paths = {"out": out, "cpm": cpm, "logo": logo}
+        record = _report_record(report, period, fmt, network, filters, organisation, paths, brands or [])
+        store = open_store_checked(db)
+        try:
+            name = add_report_schedule(store, record, name=name, cron=cron, every_seconds=seconds, catch_up=catch_up)
+        except ScheduleExists:
+            raise UsageError(f"a schedule is already named {name!r}") from None
+        say(f"schedule {name}: {report} report of {period} {'at ' + cron + ' (UTC)' if cron else 'every ' + every}")
+        return
+    if watchlist is None:
+        raise UsageError("give --watchlist (the watchlist to crawl), or --report")
     config = o.config_from(watchlist, locals())
     try:
         check_profiles(config.profiles, config.profiles_file)
@@ -85,6 +124,42 @@ def schedule_add(
     )
 
 
+def _report_record(kind, period, formats, network, filters, organisation, paths, brands) -> dict:
+    """A report schedule's record, checked now rather than at 3 a.m.: the kind, the period (relative periods
+    are counted from each run), the formats, and the files it reads (absolute, existing)."""
+    from moneytrail.reports import REPORT_FORMATS
+    from moneytrail.reports.periods import PeriodError, parse
+    from moneytrail.services.scheduler import REPORT_KINDS
+
+    if kind not in REPORT_KINDS:
+        raise UsageError(f"--report {kind!r}: one of {', '.join(REPORT_KINDS)}")
+    if not period:
+        raise UsageError("--report needs --period (e.g. last-month)")
+    try:
+        parse(period)
+    except PeriodError as exc:
+        raise UsageError(f"--period {exc}") from None
+    for fmt in formats or ["html"]:
+        if fmt not in REPORT_FORMATS:
+            raise UsageError(f"unknown format {fmt!r}: one of {', '.join(REPORT_FORMATS)}")
+    if network and kind != "network":
+        raise UsageError("--network goes with --report network")
+    files = {k: str(v.resolve()) for k, v in paths.items() if v is not None}
+    for key, value in [*((k, v) for k, v in files.items() if k != "out"), *(("brands", str(b)) for b in brands)]:
+        if not Path(value).is_file():
+            raise UsageError(f"--{key} {value}: no such file")
+    return {
+        "kind": kind,
+        "period": period,
+        "formats": list(formats or ["html"]),
+        "network": network,
+        "filters": {k: v for k, v in filters.items() if v},
+        "organisation": organisation,
+        "brands": [str(b.resolve()) for b in brands],
+        **files,
+    }
+
+
 @app.command("list")
 def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
     """The schedules, their next run and their last outcome."""
@@ -98,17 +173,20 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
             nxt, problem = next_run(sch), None
         except ScheduleError as exc:
             nxt, problem = None, str(exc)
+        config = None if sch.report else config_of(sch)
         rows.append(
             {
                 "name": sch.name,
+                "does": f"{sch.report['kind']} report, {sch.report['period']}" if sch.report else "crawl",
                 "watchlist": sch.watchlist,
                 "when": sch.cron or f"every {sch.every_seconds}s",
-                "profiles": list(config_of(sch).profiles),
+                "profiles": list(config.profiles) if config else [],
                 "next_run": nxt.isoformat() if nxt else None,
                 "last_run": last.started_at.isoformat() if last else None,
                 "outcome": last.state if last else None,
                 "crawl_run": last.run_id if last else None,
-                "config": config_of(sch).record(),
+                "config": config.record() if config else None,
+                "report": sch.report,
                 "error": problem,
             }
         )
@@ -116,11 +194,22 @@ def schedule_list(db: o.Db = None, as_json: o.Json = False) -> None:
         typer.echo(json.dumps(rows, indent=1))
         return
     table = Table(show_header=True)
-    for column in ("name", "watchlist", "when (UTC)", "profiles", "next run", "last run", "outcome", "crawl run"):
+    for column in (
+        "name",
+        "does",
+        "watchlist",
+        "when (UTC)",
+        "profiles",
+        "next run",
+        "last run",
+        "outcome",
+        "crawl run",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(
             cell(row["name"]),
+            cell(row["does"]),
             cell(row["watchlist"]),
             cell(row["when"]),
             cell(", ".join(row["profiles"])),

@@ -18,8 +18,10 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from moneytrail.crawler.store.runs import aware, first_run_since, pid_alive
@@ -153,6 +155,47 @@ def missed(schedule: Schedule, last_run_due: datetime | None, now: datetime) -> 
     return due
 
 
+# --- report schedules --------------------------------------------------------------------------------------
+REPORT_KINDS = ("exposure", "network")
+
+
+def report_args(report: dict, out: Path) -> list[str]:
+    """The `moneytrail report` arguments of a report schedule (its `report` record), writing into `out`."""
+    args = [report["kind"]]
+    if report["kind"] == "network":
+        args += [report["network"]] if report.get("network") else ["--all"]
+    args += ["--period", report["period"], "--out", str(out)]
+    for fmt in report.get("formats") or ["html"]:
+        args += ["-f", fmt]
+    for key, value in sorted((report.get("filters") or {}).items()):
+        if value:
+            args += [f"--{key}", value]
+    for key in ("organisation", "logo", "cpm"):
+        if report.get(key):
+            args += [f"--{key}", report[key]]
+    for path in report.get("brands") or []:
+        args += ["--brands", path]
+    return args
+
+
+def delivery(schedule: Schedule, due: datetime) -> Path:
+    """The folder a report schedule's run writes into: <folder>/<schedule>/<due time>, one a run (history)."""
+    from moneytrail.crawler.store import data_home
+    from moneytrail.reports.model import file_stem
+
+    base = Path(schedule.report.get("out") or data_home() / "reports" / "scheduled")
+    return base / file_stem(schedule.name) / aware(due).strftime("%Y-%m-%dT%H%MZ")
+
+
+def latest(folder: Path) -> None:
+    """The run's reports copied to `latest` beside it: the stable name to link to."""
+    import shutil
+
+    target = folder.parent / "latest"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(folder, target)
+
+
 class Daemon:
     """The scheduler: APScheduler jobs mirrored from the schedules table, each running a crawl process."""
 
@@ -180,7 +223,7 @@ class Daemon:
             del self.known[sid]
             logger.info("schedule %s removed", sid)
         for sid, sch in schedules.items():
-            shape = (sch.cron, sch.every_seconds, repr(sorted((sch.config or {}).items())), sch.watchlist, sch.pages)
+            shape = (sch.cron, sch.every_seconds, repr(sorted((sch.config or sch.report or {}).items())), sch.watchlist)
             if self.known.get(sid) == shape:
                 continue
             if sid in self.known:
@@ -227,8 +270,14 @@ class Daemon:
             return
         for r in busy:
             update_schedule_run(self.store, r.id, state="failed", ended_at=utcnow(), message="its process disappeared")
-        config = config_of(sch)
-        args = [sys.executable, "-m", "moneytrail", "crawl", *config.args(), "--no-progress", *self.crawl_args]
+        if sch.report:
+            folder = delivery(sch, due)
+            args = [sys.executable, "-m", "moneytrail", "report", *report_args(sch.report, folder)]
+            what, watchlist = f"{sch.report['kind']} report into {folder}", None
+        else:
+            config = config_of(sch)
+            args = [sys.executable, "-m", "moneytrail", "crawl", *config.args(), "--no-progress", *self.crawl_args]
+            what, watchlist = f"crawl of {config.watchlist}", config.watchlist
         started = utcnow()
         try:  # claim this due time: a second scheduler on the same store finds it taken
             row_id = self.record(sid, due, "running", pid=os.getpid())
@@ -236,32 +285,40 @@ class Daemon:
             logger.info("schedule %s: the run due %s is another scheduler's", sch.name, due)
             return
         # the store's URL (and its password) by environment, never on a command line others can read
-        child = subprocess.Popen(
-            args,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=dict(os.environ, MONEYTRAIL_DB=self.db_url),
-        )
-        self.children.add(child)
-        update_schedule_run(self.store, row_id, pid=child.pid)
-        logger.info("schedule %s: crawl of %s started (pid %s)", sch.name, config.watchlist, child.pid)
-        code = child.wait()
-        self.children.discard(child)
+        with tempfile.TemporaryFile() as errors:  # a report's error output says why it failed (a crawl logs)
+            child = subprocess.Popen(
+                args,
+                stdout=subprocess.DEVNULL,
+                stderr=errors if sch.report else subprocess.DEVNULL,
+                start_new_session=True,
+                env=dict(os.environ, MONEYTRAIL_DB=self.db_url),
+            )
+            self.children.add(child)
+            update_schedule_run(self.store, row_id, pid=child.pid)
+            logger.info("schedule %s: %s started (pid %s)", sch.name, what, child.pid)
+            code = child.wait()
+            self.children.discard(child)
+            errors.seek(max(0, errors.seek(0, os.SEEK_END) - 1000))
+            said = errors.read().decode("utf-8", "replace").strip()
         state, message = {0: "finished", 3: "nothing_reached"}.get(code, "failed"), None
         if self.stopping.is_set() and code != 0:
             state, message = "interrupted", "the scheduler was stopped"
+        elif sch.report and code == 0:
+            message = f"delivered to {folder} (and {folder.parent / 'latest'})"
+            latest(folder)
+        elif sch.report:
+            message = said[-500:] or f"exit code {code}"
         fields = {"message": message} if message else {}
         update_schedule_run(
             self.store,
             row_id,
             ended_at=utcnow(),
             exit_code=code,
-            run_id=first_run_since(self.store, config.watchlist, started),
+            run_id=first_run_since(self.store, watchlist, started) if watchlist else None,
             state=state,
             **fields,
         )
-        logger.info("schedule %s: crawl ended with %s", sch.name, code)
+        logger.info("schedule %s: ended with %s", sch.name, code)
 
     # --- the daemon --------------------------------------------------------------------------------------
     def run(self) -> None:

@@ -94,3 +94,56 @@ def test_one_bad_schedule_does_not_stop_the_others(tmp_path, caplog):
     daemon.sync(starting=True)
     assert [job.name for job in daemon.scheduler.get_jobs()] == ["hourly"]
     assert "'broken' cannot run" in caplog.text
+
+
+@pytest.mark.slow
+def test_a_report_schedule_delivers_each_run_to_its_folder_and_latest(tmp_path):
+    """`schedule add --report`: checked when added; each due run writes the report into
+    <out>/<schedule>/<due time>/ (the history) and copies it to <out>/<schedule>/latest/; a failing report
+    is recorded as failed with what it said."""
+    import json
+
+    from moneytrail.crawler.store import open_store
+    from moneytrail.crawler.store.schedules import list_schedules
+    from moneytrail.crawler.store.schema import ScheduleRun
+    from moneytrail.services.scheduler import Daemon
+
+    db, out = f"sqlite:///{tmp_path / 's.db'}", tmp_path / "published"
+
+    def add(*args):
+        return cli("schedule", "add", "--every", "30d", *args, "--db", db)
+
+    added = add("--report", "exposure", "--period", "2026-10", "-f", "json", "-f", "csv", "--out", out,
+                "--organisation", "Assoc", "--name", "monthly")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    bad = add("--report", "network", "--period", "last-month", "--network", "NoSuchNet", "--name", "bad")
+    assert bad.returncode == 0, bad.stderr
+    for args, says in (
+        (("--report", "weekly", "--period", "2026-10"), "one of exposure, network"),
+        (("--report", "exposure"), "needs --period"),
+        (("--report", "exposure", "--period", "2026-13"), "2026-13"),
+        (("--report", "exposure", "--period", "2026-10", "--network", "PopAds"), "goes with --report network"),
+        (("--report", "exposure", "--period", "2026-10", "--cpm", tmp_path / "none.toml"), "no such file"),
+        (("--report", "exposure", "--period", "2026-10", "-f", "docx"), "unknown format"),
+    ):
+        refused = add(*args)
+        assert refused.returncode == 2 and says in refused.stderr, (args, refused.stderr)
+    listed = {r["name"]: r for r in json.loads(cli("schedule", "list", "--json", "--db", db).stdout)}
+    assert listed["monthly"]["does"] == "exposure report, 2026-10" and listed["monthly"]["next_run"]
+
+    store = open_store(db)
+    ids = {sch.name: sch.id for sch, _ in list_schedules(store)}
+    daemon = Daemon(store, db)
+    for due in (datetime(2026, 11, 1, 6, tzinfo=UTC), datetime(2026, 12, 1, 6, tzinfo=UTC)):
+        daemon.fire(ids["monthly"], due)
+    runs = sorted((out / "monthly").iterdir())
+    assert [r.name for r in runs] == ["2026-11-01T0600Z", "2026-12-01T0600Z", "latest"]
+    for folder in runs:
+        assert (folder / "exposure-2026-10.json").is_file() and (folder / "exposure-2026-10" / "figures.csv").is_file()
+        assert json.loads((folder / "exposure-2026-10.json").read_text())["organisation"] == "Assoc"
+    daemon.fire(ids["bad"], datetime(2026, 11, 1, 6, tzinfo=UTC))
+    with store.session() as s:
+        outcome = {(r.schedule_id, r.due_at.month): (r.state, r.message) for r in s.query(ScheduleRun)}
+    assert outcome[(ids["monthly"], 12)][0] == "finished" and "delivered to" in outcome[(ids["monthly"], 12)][1]
+    state, message = outcome[(ids["bad"], 11)]
+    assert state == "failed" and "NoSuchNet" in message
