@@ -17,6 +17,8 @@ Fields (the `moneytrail crawl` flag in brackets):
   archive        keep each visit's archive of what its browser received, a WARC (crawler/archive.py)
                  [--archive/--no-archive]
   concurrency    browser contexts at once [--concurrency]
+  repeat         visits of each page per profile, in fresh contexts and shuffled order, to sample rotating
+                 ads [--repeat]
   data           signature data directory [--data]
   lists          filter lists directory [--lists]
   limits         overrides of crawler/limits.py, name -> number [--limit NAME=VALUE, repeatable]
@@ -42,7 +44,7 @@ EXTENSIONS = {"moneytrail.crawler.closing.CloseWatch": 400}
 
 CONFIG_VERSION = 1
 SETTING = "MONEYTRAIL_CRAWL"
-MAX_PAGES, MAX_CONCURRENCY = 20, 32
+MAX_PAGES, MAX_CONCURRENCY, MAX_REPEAT = 20, 32, 20
 MIN_DEAD_AFTER = 15  # a worker's heartbeat is refreshed every 5 s at that, and on every take
 # recorded with the run (and kept by schedules); the rest belongs to one process
 RECORDED = (
@@ -56,6 +58,7 @@ RECORDED = (
     "adstxt",
     "archive",
     "concurrency",
+    "repeat",
     "data",
     "lists",
     "limits",
@@ -80,6 +83,7 @@ class CrawlConfig:
     adstxt: bool = True
     archive: bool = True
     concurrency: int = 4
+    repeat: int = 1
     data: str | None = None
     lists: str | None = None
     limits: dict[str, float] = field(default_factory=dict)
@@ -103,6 +107,8 @@ class CrawlConfig:
             raise ConfigError(f"pages must be between 0 and {MAX_PAGES}, not {self.pages}")
         if not 1 <= int(self.concurrency) <= MAX_CONCURRENCY:
             raise ConfigError(f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {self.concurrency}")
+        if not 1 <= int(self.repeat) <= MAX_REPEAT:
+            raise ConfigError(f"repeat must be between 1 and {MAX_REPEAT}, not {self.repeat}")
         if not MIN_DEAD_AFTER <= int(self.dead_after) <= 3600:
             raise ConfigError(f"dead-after must be between {MIN_DEAD_AFTER} and 3600 seconds, not {self.dead_after}")
         if self.consent not in CONSENT_MODES:
@@ -178,6 +184,7 @@ class CrawlConfig:
         """`moneytrail crawl` arguments that give this config's recorded fields (how a schedule starts a crawl;
         the proxy only without a password: secrets come from the environment or the profiles file)."""
         out = ["-w", self.watchlist, "--pages", str(self.pages), "--concurrency", str(self.concurrency)]
+        out += ["--repeat", str(self.repeat)] if self.repeat != 1 else []
         for name in self.profiles:
             out += ["--profile", name]
         for flag, value in (

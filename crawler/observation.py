@@ -12,10 +12,11 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-SCHEMA = 6  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
+SCHEMA = 7  # 2: scripts, globals, workers tied to their requests, sockets and wasm; 3: a window's later ads
 # as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before);
 # 5: an ad frame's crop out of the page's screenshot (`AdFrame.crop`); 6: crops of the ads that are not frames
-# (`AdLink.crop` of an injected link, with its place `x`, `y`; `Overlay.crop`).
+# (`AdLink.crop` of an injected link, with its place `x`, `y`; `Overlay.crop`); 7: which `--repeat` visit of
+# its page a visit is (`repetition`, 0 before).
 # Older observations load as they were stored.
 
 
@@ -314,6 +315,7 @@ class Observation:
     site: str  # registrable domain of the watchlist entry
     page_kind: str  # home or inner
     started_at: str  # ISO 8601, UTC
+    repetition: int = 0  # which of the crawl's `--repeat` visits of the page this is (0: the first)
     profile: dict = field(default_factory=dict)
     status: str = "ok"
     error: str | None = None

@@ -11,6 +11,7 @@ Its configuration is the crawl's (crawler/config.py), read from the settings:
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import tempfile
 import uuid
@@ -71,6 +72,15 @@ def content_links(links: list[str], current: str, n: int) -> list[str]:
     return (ranked[0] + ranked[1] + ranked[2])[:n]
 
 
+def home_visits(sites, visitors, repeat: int = 1, seed=None) -> list[tuple]:
+    """(site, visitor, repetition) of a crawl's home visits: each site once per profile, `repeat` times over;
+    with repetitions in a shuffled order, so a page's visits are apart in time (a sample of rotating ads)."""
+    plan = [(site, visitor, rep) for rep in range(repeat) for site in sites for visitor in visitors]
+    if repeat > 1:
+        random.Random(seed).shuffle(plan)
+    return plan
+
+
 class WatchlistSpider(scrapy.Spider):
     name = "watchlist"
 
@@ -129,20 +139,19 @@ class WatchlistSpider(scrapy.Spider):
             return
         done = self.resumed
         for site in self.sites:
-            self._pending[site.domain] = len(self.visitors)
+            self._pending[site.domain] = len(self.visitors) * self.config.repeat
             if done:  # the files this run already fetched for the site
                 self._adstxt_done |= {(site.domain, kind) for site_id, kind in done.adstxt_sites if site_id == site.id}
-            for visitor in self.visitors:
-                home = done.homes.get((site.id, visitor.name)) if done else None
-                if home is None:
-                    yield self.visit_request(site.url, site.id, site.domain, "home", visitor)
-                    continue
-                # resuming: the home visit is stored; what it led to is asked for again, minus what is stored too
-                for request in self._follow_up(
-                    home, {"site_id": site.id, "site": site.domain, "visitor": visitor.name}
-                ):
-                    yield request
-                self._visit_finished(site.domain)
+        for site, visitor, rep in home_visits(self.sites, self.visitors, self.config.repeat):
+            home = done.homes.get((site.id, visitor.name, rep)) if done else None
+            if home is None:
+                yield self.visit_request(site.url, site.id, site.domain, "home", visitor, repetition=rep)
+                continue
+            # resuming: the home visit is stored; what it led to is asked for again, minus what is stored too
+            visit = {"site_id": site.id, "site": site.domain, "visitor": visitor.name, "repetition": rep}
+            for request in self._follow_up(home, visit):
+                yield request
+            self._visit_finished(site.domain)
 
     # --- scale-out: requests taken from Redis -------------------------------------------------------
     def already_stored(self, request) -> bool:
@@ -175,12 +184,13 @@ class WatchlistSpider(scrapy.Spider):
             return
         visitor = next(v for v in self.visitors if v.name == visit["visitor"])
         stored = self.resumed.visits if self.resumed else set()
+        rep = visit.get("repetition", 0)
         for url in content_links(observation.page_links, observation.final_url, self.config.pages):
-            if (visit["site_id"], visitor.name, url) in stored:
+            if (visit["site_id"], visitor.name, url, rep) in stored:
                 continue
             if visit["site"] in self._pending:
                 self._pending[visit["site"]] += 1
-            yield self.visit_request(url, visit["site_id"], visit["site"], "inner", visitor)
+            yield self.visit_request(url, visit["site_id"], visit["site"], "inner", visitor, repetition=rep)
         if self.config.adstxt and visit["site"] not in self._adstxt_asked:  # once a site, whatever the profile
             self._adstxt_asked.add(visit["site"])
             for kind in ("ads.txt", "app-ads.txt"):
@@ -197,12 +207,20 @@ class WatchlistSpider(scrapy.Spider):
             self.sites_done += 1
 
     def visit_request(
-        self, url: str, site_id: int | None, site: str, page_kind: str, visitor: Profile, run: int | None = None
+        self,
+        url: str,
+        site_id: int | None,
+        site: str,
+        page_kind: str,
+        visitor: Profile,
+        run: int | None = None,
+        repetition: int = 0,
     ) -> scrapy.Request:
         run = run or (self.resumed.run_id if self.resumed is not None and self.config.redis else None)
         # a worker's visit has the same id however many times it is queued: stored once, found stored after
+        again = f":{repetition}" if repetition else ""  # the --repeat visits of a page are other visits
         uid = (
-            uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}").hex
+            uuid.uuid5(uuid.NAMESPACE_URL, f"moneytrail:{run}:{site}:{visitor.name}:{page_kind}:{url}{again}").hex
             if run
             else uuid.uuid4().hex
         )
@@ -224,6 +242,7 @@ class WatchlistSpider(scrapy.Spider):
                     "site_id": site_id,
                     "site": site,
                     "page_kind": page_kind,
+                    "repetition": repetition,
                     "profile": visitor.record(),
                     "visitor": visitor.name,
                     "limits": self.limits.to_dict(),
@@ -293,6 +312,7 @@ class WatchlistSpider(scrapy.Spider):
         closed = False
         try:
             observation, screenshots = await self._observe(page, recorder, request.url, visit, status, error)
+            observation.repetition = visit.get("repetition", 0)
             texts = dict(recorder.script_texts) if recorder is not None else {}
         finally:
             closed = await self._close(page, visit["site"])
@@ -322,7 +342,9 @@ class WatchlistSpider(scrapy.Spider):
         """A crashed visit again, under the same id, in a browser context of its own."""
         visit = request.meta["visit"]
         visitor = next(v for v in self.visitors if v.name == visit["visitor"])
-        again = self.visit_request(request.url, visit["site_id"], visit["site"], visit["page_kind"], visitor)
+        again = self.visit_request(
+            request.url, visit["site_id"], visit["site"], visit["page_kind"], visitor, repetition=visit["repetition"]
+        )
         again.meta["visit"].update(uid=visit["uid"], retry=1)
         again.meta["playwright_context"] = f"{visit['uid']}-retry"
         self.logger.info("retrying the crashed visit of %s", visit["site"])

@@ -156,8 +156,8 @@ class Resumed:
     run_id: int
     watchlist: str
     config: CrawlConfig
-    visits: set[tuple[int | None, str, str]]  # (site_id, profile name, url) of every stored visit
-    homes: dict[tuple[int | None, str], Observation]  # (site_id, profile name) -> its home visit
+    visits: set[tuple[int | None, str, str, int]]  # (site_id, profile name, url, repetition) of each stored visit
+    homes: dict[tuple[int | None, str, int], Observation]  # (site_id, profile name, repetition) -> home visit
     adstxt_sites: set[tuple[int | None, str]]  # (site, ads.txt or app-ads.txt) fetched
 
 
@@ -214,9 +214,12 @@ def resume_run(store: Store, run_id: int, worker: bool = False) -> Resumed:
                 )
             ):
                 name = (profile or {}).get("name", "default")
-                visits.add((site_id, name, url))
+                # a run that repeats its visits needs each one's repetition: it is in the observation
+                obs = unpack(blob) if kind == "home" or info.config.repeat > 1 else None
+                rep = obs.repetition if obs is not None else 0
+                visits.add((site_id, name, url, rep))
                 if kind == "home":
-                    homes[(site_id, name)] = unpack(blob)
+                    homes[(site_id, name, rep)] = obs
             adstxt = set(
                 s.execute(
                     select(AdsTxt.site_id, AdsTxt.kind).where(

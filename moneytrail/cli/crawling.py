@@ -44,6 +44,7 @@ def crawl(
     ] = None,
     proxy: o.Proxy = None,
     concurrency: o.Concurrency = 4,
+    repeat: o.Repeat = 1,
     pages: o.Pages = 1,
     db: o.Db = None,
     locale: o.Locale = None,

@@ -13,6 +13,7 @@ from moneytrail.crawler.config import (
     DEFAULT_CONSENT,
     MAX_CONCURRENCY,
     MAX_PAGES,
+    MAX_REPEAT,
     ConfigError,
     CrawlConfig,
     parse_limit,
@@ -49,6 +50,15 @@ Watchlist = Annotated[
 Pages = Annotated[
     int,
     typer.Option("--pages", "-p", min=0, max=MAX_PAGES, help="content pages visited per site, besides the home page"),
+]
+Repeat = Annotated[
+    int,
+    typer.Option(
+        "--repeat",
+        min=1,
+        max=MAX_REPEAT,
+        help="visits of each page per profile, in fresh contexts and shuffled order: samples rotating ads",
+    ),
 ]
 Profile = Annotated[
     list[str] | None,
@@ -110,6 +120,7 @@ Proxy = Annotated[
 
 CRAWL_FLAGS = (
     "pages",
+    "repeat",
     "profile",
     "profiles",
     "locale",
@@ -142,6 +153,7 @@ def crawl_config(
     adstxt: bool = True,
     archive: bool = True,
     concurrency: int = 4,
+    repeat: int = 1,
     data: Path | None = None,
     lists: Path | None = None,
     limit: list[str] | None = None,
@@ -161,6 +173,7 @@ def crawl_config(
             adstxt=adstxt,
             archive=archive,
             concurrency=concurrency,
+            repeat=repeat,
             data=str(data) if data else None,
             lists=str(lists) if lists else None,
             limits=dict(parse_limit(text) for text in limit or ()),

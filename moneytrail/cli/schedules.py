@@ -49,6 +49,7 @@ def schedule_add(
     adstxt: o.AdsTxt = True,
     archive: o.Archive = True,
     concurrency: o.Concurrency = 4,
+    repeat: o.Repeat = 1,
     data: o.Data = None,
     lists: o.Lists = None,
     limit: o.Limit = None,

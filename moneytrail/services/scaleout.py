@@ -33,7 +33,7 @@ def enqueue(store: Store, server, config: CrawlConfig) -> tuple[int, int, str]:
     (run id, visits queued, watchlist name). Profiles are checked here; their secrets are the workers'."""
     from scrapy_redis import picklecompat
 
-    from moneytrail.spiders.watchlist import WatchlistSpider
+    from moneytrail.spiders.watchlist import WatchlistSpider, home_visits
 
     try:
         check_profiles(config.profiles, config.profiles_file)
@@ -49,13 +49,13 @@ def enqueue(store: Store, server, config: CrawlConfig) -> tuple[int, int, str]:
     run = start_run(store, config, wl.id, len(sites), {"profiles": list(config.profiles)} if config.profiles else {})
     spider = WatchlistSpider(config)
     queue = keys(run)["queue"]
-    for site in sites:
-        for visitor in visitors:
-            request = spider.visit_request(site.url, site.id, site.domain, "home", visitor, run=run)
-            strip_secrets(request)
-            server.lpush(queue, picklecompat.dumps(request.to_dict(spider=spider)))
+    plan = home_visits(sites, visitors, config.repeat)
+    for site, visitor, rep in plan:
+        request = spider.visit_request(site.url, site.id, site.domain, "home", visitor, run=run, repetition=rep)
+        strip_secrets(request)
+        server.lpush(queue, picklecompat.dumps(request.to_dict(spider=spider)))
     server.zadd(ACTIVE, {str(run): time.time()})
-    return run, len(sites) * len(visitors), wl.name
+    return run, len(plan), wl.name
 
 
 def oldest_queued(server) -> int | None:

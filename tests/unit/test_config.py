@@ -22,6 +22,7 @@ EVERYTHING = CrawlConfig(
     adstxt=False,
     archive=False,
     concurrency=7,
+    repeat=3,
     data="/srv/data",
     lists="/srv/lists",
     limits={"visit_timeout": 90.0, "max_popups": 3},

@@ -60,7 +60,7 @@ def test_observations_stored_before_crops_still_load():
     old["ad_frames"] = [{"frame": 2, "url": "https://ads.test/f", "width": 300, "height": 250, "x": 0, "y": 0}]
     back = Observation.from_dict(old)
     assert back.ad_frames == [AdFrame(2, "https://ads.test/f", 300, 250, 0, 0)] and back.ad_frames[0].crop is None
-    assert back.schema == 4 and SCHEMA == 6
+    assert back.schema == 4 and SCHEMA == 7
 
 
 def test_crops_of_every_kind_of_ad_are_stored_as_ad_evidence(tmp_path):

@@ -190,7 +190,7 @@ def test_observations_stored_before_windows_were_cut_into_ads_still_load(tmp_pat
     new = sample("new")
     new.windows.append(WindowRecord(1, "popup", 4, 9.0, 0, [Hop("https://adv2.test/lp", "js")], previous=0))
     new.overlays.append(Overlay(10, 20, 300, 90, "fixed", "", "", "New message", 1, "https://p.test/t.js", [], 2.0, 5))
-    assert unpack(pack(new)) == new and new.schema == SCHEMA == 6
+    assert unpack(pack(new)) == new and new.schema == SCHEMA == 7
     store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path / "shots")
     write_visit(store, new, run_id=None, site_id=None)
     (stored,) = load_observations(store)
@@ -282,3 +282,34 @@ def test_a_store_from_before_unclassified_calls_its_other_advertisers_unclassifi
     with store.engine.connect() as db:
         categories = sorted(db.execute(text("SELECT category FROM finding_links")).scalars())
     assert categories == ["gambling", "unclassified", "unclassified"]
+
+
+def test_a_run_that_repeats_its_visits_resumes_each_repetition(tmp_path):
+    """With --repeat, the stored visits say which repetition they are: a resume asks again only for the
+    repetitions not stored, and follows each stored home visit of its own repetition."""
+    store = open_store(f"sqlite:///{tmp_path / 'rep.db'}", tmp_path / "shots")
+    import_watchlist(store, "w", [Entry("https://a.test/", "a.test", 1)])
+    wl, sites = watchlist_sites(store, "w")
+    run = start_run(store, CrawlConfig(wl.name, repeat=3), wl.id, 1, {})
+    for rep, kind, url in (
+        (0, "home", "https://a.test/"),
+        (2, "home", "https://a.test/"),
+        (2, "inner", "https://a.test/p"),
+    ):
+        obs = Observation(f"r{rep}{kind}", url, "a.test", kind, "2026-10-01T12:00:00+00:00", repetition=rep)
+        write_visit(store, obs, run_id=run, site_id=sites[0].id)
+    resumed = resume_run(store, run)
+    assert set(resumed.homes) == {(sites[0].id, "default", 0), (sites[0].id, "default", 2)}
+    assert (sites[0].id, "default", "https://a.test/p", 2) in resumed.visits
+    assert (sites[0].id, "default", "https://a.test/p", 0) not in resumed.visits
+    assert resumed.config.repeat == 3
+
+
+def test_repeated_home_visits_are_every_combination_in_a_shuffled_order():
+    from moneytrail.spiders.watchlist import home_visits
+
+    sites, visitors = ["a", "b", "c", "d"], ["desktop", "phone"]
+    assert home_visits(sites, visitors) == [(s, v, 0) for s in sites for v in visitors]  # no repeat: in order
+    plan = home_visits(sites, visitors, 3, seed=7)
+    assert sorted(plan) == sorted((s, v, r) for r in range(3) for s in sites for v in visitors)
+    assert plan != sorted(plan, key=lambda x: (x[2], x[0], x[1]))  # not one round after the other
