@@ -15,6 +15,7 @@ from moneytrail.crawler.store.aggregates import LinkFilter
 
 from . import SHOT_COLUMNS
 from .exports import Scope, clusters
+from .i18n import _, percent
 from .model import Chart, Figure, Report, file_stem, filtered_stem
 from .periods import Period
 
@@ -70,16 +71,16 @@ def network_report(
     report = Report(
         "network",
         filtered_stem(f"network-{file_stem(name)}", filters),
-        f"Ad network report: {name}",
-        period.label if period else "all visits on record",
+        _("Ad network report: {name}").format(name=name),
+        period.label if period else _("all visits on record"),
     )
     report.meta = {
-        "network": name,
-        "company": (net.company or "") if net else "",
-        "legal entities": "; ".join(net.entities) if net else "",
-        "country": (net.country or "") if net else "",
-        "period": f"{period.first}..{period.last}" if period else "all",
-        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
+        _("network"): name,
+        _("company"): (net.company or "") if net else "",
+        _("legal entities"): "; ".join(net.entities) if net else "",
+        _("country"): (net.country or "") if net else "",
+        _("period"): f"{period.first}..{period.last}" if period else _("all"),
+        **({_("visits kept"): ", ".join(filters.filters())} if filters.filters() else {}),
     }
     sites = pd.concat([seen[["site", "first_seen", "last_seen"]], links[["site", "first_seen", "last_seen"]]])
     per_site = sites.groupby("site", as_index=False).agg(
@@ -100,7 +101,7 @@ def network_report(
     per_site = per_site.sort_values(["visits", "site"], ascending=[False, True])
     report.table(
         "sites",
-        "Sites where it was seen (visits with its tags or ads, formats, operator cluster)",
+        _("Sites where it was seen (visits with its tags or ads, formats, operator cluster)"),
         per_site[["site", "visits", "formats", "first_seen", "last_seen", "operator"]],
     )
     accounts = aggregates.network_ids(store, scope, name)
@@ -108,45 +109,49 @@ def network_report(
         accounts[column] = pd.to_datetime(accounts[column]).dt.strftime("%Y-%m-%d")
     report.table(
         "accounts",
-        "Its account ids on each site (where seen: in the page's code, a URL, an attribute, a socket, the ads.txt)",
+        _("Its account ids on each site (where seen: in the page's code, a URL, an attribute, a socket, the ads.txt)"),
         accounts.rename(columns={"source": "seen_in"}).sort_values(["site", "id_type", "id_value", "seen_in"]),
     )
     advs = links.groupby(["advertiser", "category"], as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
     report.table(
-        "advertisers", "Advertisers it served", advs.sort_values(["ads", "advertiser"], ascending=[False, True])
+        "advertisers", _("Advertisers it served"), advs.sort_values(["ads", "advertiser"], ascending=[False, True])
     )
     kinds = links.groupby("kind", as_index=False).agg(ads=("ads", "sum"), sites=("site", "nunique"))
-    report.table("formats", "Formats", kinds)
+    report.table("formats", _("Formats"), kinds)
     paid = per_site.loc[per_site["operator"] > 0, ["operator", "site"]]
-    report.table("operators", "Operators (clusters of sites) it pays", paid.sort_values(["operator", "site"]))
+    report.table("operators", _("Operators (clusters of sites) it pays"), paid.sort_values(["operator", "site"]))
     shown = evidence(aggregates.link_rows(store, scope, where, mainstream=mainstream))
-    report.table("evidence", "Evidence, ad by ad (the latest 20 of each site)", shown)
+    report.table("evidence", _("Evidence, ad by ad (the latest 20 of each site)"), shown)
     high = {c.name for c in sigs.categories if c.high_risk}
     ads = int(links["ads"].sum()) if len(links) else 0
     report.figures = [
-        Figure("sites", "sites where seen", len(per_site)),
-        Figure("visits", "visits with its tags or ads", int(per_site["visits"].sum()) if len(per_site) else 0),
-        Figure("ads", "ads followed to an advertiser", ads),
-        Figure("advertisers", "advertisers", int(advs["advertiser"].nunique()) if len(advs) else 0),
+        Figure("sites", _("sites where seen"), len(per_site)),
+        Figure("visits", _("visits with its tags or ads"), int(per_site["visits"].sum()) if len(per_site) else 0),
+        Figure("ads", _("ads followed to an advertiser"), ads),
+        Figure("advertisers", _("advertisers"), int(advs["advertiser"].nunique()) if len(advs) else 0),
         Figure(
             "high_risk",
-            "high-risk ads (adult, gambling, scam)",
+            _("high-risk ads (adult, gambling, scam)"),
             (int(links.loc[links["category"].isin(high), "ads"].sum()) / ads) if ads else None,
             unit="%",
         ),
     ]
     report.charts = [
-        Chart("formats", "Ads by format", "bar", "formats", "kind", ["ads"]),
-        Chart("advertisers", "Ads per advertiser", "barh", "advertisers", "advertiser", ["ads"]),
+        Chart("formats", _("Ads by format"), "bar", "formats", "kind", ["ads"]),
+        Chart("advertisers", _("Ads per advertiser"), "barh", "advertisers", "advertiser", ["ads"]),
     ]
     report.notes = [
-        f"Every line of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
-        f"chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshot."
+        _(
+            "Every card of the evidence is one ad seen by a crawler visit: the visit's time and profile, the "
+            "chain of hosts from {name}'s click server to the advertiser's landing page, and its screenshots."
+        ).format(name=name)
     ]
     if len(shown) < ads:
         report.notes.append(
-            f"The evidence table shows {len(shown)} of the {ads} ads (the latest 20 of each site); "
-            "the counts above cover them all."
+            _(
+                "The evidence shows {shown} of the {ads} ads (the latest 20 of each site); the counts above cover "
+                "them all."
+            ).format(shown=len(shown), ads=ads)
         )
     return report
 
@@ -258,78 +263,99 @@ def advertiser_report(
     report = Report(
         "advertiser",
         filtered_stem(f"advertiser-{file_stem(brand)}", filters),
-        f"Advertiser audit: {brand}",
-        f"{', '.join(domains)}; " + (period.label if period else "all visits on record"),
+        _("Advertiser audit: {brand}").format(brand=brand),
+        f"{', '.join(domains)}; " + (period.label if period else _("all visits on record")),
+    )
+    monitored_sites = aggregates.monitored_sites(store, scope)
+    when = (
+        f"{period.first}..{period.last}"
+        if period
+        else _("since {day}").format(day=f"{first:%Y-%m-%d}")
+        if first
+        else _("no visit")
     )
     report.meta = {
-        "brand": brand,
-        "domains": ", ".join(domains),
-        "period": f"{period.first}..{period.last}" if period else f"since {first:%Y-%m-%d}" if first else "no visit",
-        "sites monitored": str(aggregates.monitored_sites(store, scope)),
-        "visits": str(int(monitored["visits"].sum()) if len(monitored) else 0),
-        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
+        _("brand"): brand,
+        _("domains"): ", ".join(domains),
+        _("period"): when,
+        _("sites monitored"): str(monitored_sites),
+        _("visits"): str(int(monitored["visits"].sum()) if len(monitored) else 0),
+        **({_("visits kept"): ", ".join(filters.filters())} if filters.filters() else {}),
     }
     hits = int(totals["ads"].sum()) if len(totals) else 0
     reached_sites = int((monitored["ok"] > 0).sum()) if len(monitored) else 0
     everyone = aggregates.link_totals(store, scope)  # the ads of every advertiser followed: the sample
     sampled = int(everyone["ads"].sum()) if len(everyone) else 0
-    report.meta["visits that reached their page"] = str(reached)
-    report.meta["ads followed (every advertiser)"] = str(sampled)
+    report.meta[_("visits that reached their page")] = str(reached)
+    report.meta[_("ads followed (every advertiser)")] = str(sampled)
     report.figures = [
-        Figure("hits", "ads of the brand seen", hits),
-        Figure("sites", "sites where they appeared", int(totals["site"].nunique()) if len(totals) else 0),
-        Figure("networks", "networks that served them", int(totals["network"].nunique()) if len(totals) else 0),
-        Figure("monitored", "sites monitored", int(report.meta["sites monitored"])),
-        Figure("visits", "visits made", int(monitored["visits"].sum()) if len(monitored) else 0),
-        Figure("sampled", "ads followed to their advertiser (every brand): the sample", sampled),
-        Figure("share", "the brand's share of the ads followed", hits / sampled if sampled else float("nan"), "%"),
+        Figure("hits", _("ads of the brand seen"), hits),
+        Figure("sites", _("sites where they appeared"), int(totals["site"].nunique()) if len(totals) else 0),
+        Figure("networks", _("networks that served them"), int(totals["network"].nunique()) if len(totals) else 0),
+        Figure("monitored", _("sites monitored"), monitored_sites),
+        Figure("visits", _("visits made"), int(monitored["visits"].sum()) if len(monitored) else 0),
+        Figure("sampled", _("ads followed to their advertiser (every brand): the sample"), sampled),
+        Figure("share", _("the brand's share of the ads followed"), hits / sampled if sampled else float("nan"), "%"),
     ]
-    report.table("where", "Where the brand's ads appeared: the pirate page, where the ad led, who served it", rows)
+    report.table("where", _("Where the brand's ads appeared: the pirate page, where the ad led, who served it"), rows)
     report.table(
         "by_site",
-        "Ads per site and network",
+        _("Ads per site and network"),
         totals[["site", "network", "ads", "visits"]].sort_values(["ads", "site"], ascending=[False, True]),
     )
-    report.table("exclusions", "Exclusion list for the brand's agency or DSP", exclusions(store, scope, totals))
-    report.table("campaigns", "Campaign parameters in the landing URLs of the ads listed", campaigns(rows))
-    sample = (
-        f"The sample: {reached} visit(s) that reached their page on {reached_sites} site(s), and {sampled} ad(s) "
-        "followed to their advertiser, of every brand."
-    )
+    report.table("exclusions", _("Exclusion list for the brand's agency or DSP"), exclusions(store, scope, totals))
+    report.table("campaigns", _("Campaign parameters in the landing URLs of the ads listed"), campaigns(rows))
+    sample = _(
+        "The sample: {reached} visit(s) that reached their page on {sites} site(s), and {sampled} ad(s) followed to "
+        "their advertiser, of every brand."
+    ).format(reached=reached, sites=reached_sites, sampled=sampled)
     if hits:
-        report.charts = [Chart("by_site", "Ads of the brand per site", "barh", "by_site", "site", ["ads"])]
+        report.charts = [Chart("by_site", _("Ads of the brand per site"), "barh", "by_site", "site", ["ads"])]
         report.notes = [
-            "Each card is one ad of the brand seen by a crawler visit: the pirate page it ran on, where it led, "
-            "and the chain of intermediaries from the ad network to the brand's landing page.",
+            _(
+                "Each card is one ad of the brand seen by a crawler visit: the pirate page it ran on, where it led, "
+                "and the chain of intermediaries from the ad network to the brand's landing page."
+            ),
             sample,
-            "The exclusion list names the sites where the brand's ads ran and the ad networks' accounts on them "
-            "(publisher, zone or site ids, ads.txt accounts): hand it to the agency or DSP as a blocklist.",
+            _(
+                "The exclusion list names the sites where the brand's ads ran and the ad networks' accounts on them "
+                "(publisher, zone or site ids, ads.txt accounts): hand it to the agency or DSP as a blocklist."
+            ),
         ]
         if len(rows) < hits:
             report.notes.append(
-                f"The cards show {len(rows)} of the {hits} ads (the latest 20 of each site); the counts cover them all."
+                _(
+                    "The cards show {shown} of the {hits} ads (the latest 20 of each site); the counts cover them all."
+                ).format(shown=len(rows), hits=hits)
             )
     elif reached:
-        bound = f"{min(1.0, 3 / sampled):.1%}" if sampled else None
+        bound = percent(min(1.0, 3 / sampled)) if sampled else None
         report.notes = [
-            f"No ad of {brand} ({', '.join(domains)}) was seen on the {reached_sites} site(s) reached, in "
-            f"{reached} visit(s) that reached their page ({report.meta['period']}). Those sites were visited and "
-            "their ads followed to their advertisers, and none was this brand.",
+            _(
+                "No ad of {brand} ({domains}) was seen on the {sites} site(s) reached, in {reached} visit(s) that "
+                "reached their page ({period}). Those sites were visited and their ads followed to their "
+                "advertisers, and none was this brand."
+            ).format(brand=brand, domains=", ".join(domains), sites=reached_sites, reached=reached, period=when),
             sample,
             (
-                f"What a clean result means at this sample size: with 0 of {sampled} ads, the brand's share of the "
-                f"ads these sites showed the crawler is below {bound} with 95% confidence (the rule of three, "
-                "3 / ads sampled); a smaller share can go unseen. Crawl more visits (`crawl --repeat N`) or more "
-                "profiles and countries to narrow it."
+                _(
+                    "What a clean result means at this sample size: with 0 of {sampled} ads, the brand's share of "
+                    "the ads these sites showed the crawler is below {bound} with 95% confidence (the rule of three, "
+                    "3 / ads sampled); a smaller share can go unseen. Crawl more visits (`crawl --repeat N`) or more "
+                    "profiles and countries to narrow it."
+                ).format(sampled=sampled, bound=bound)
                 if bound
-                else "No ad of any brand was followed on these sites: a clean result says little; the sites showed "
-                "the crawler no ad it could follow."
+                else _(
+                    "No ad of any brand was followed on these sites: a clean result says little; the sites showed "
+                    "the crawler no ad it could follow."
+                )
             ),
         ]
     else:
         report.notes = [
-            f"No visit reached a monitored site ({report.meta['period']}): nothing can be said of {brand} "
-            "from this store."
+            _("No visit reached a monitored site ({period}): nothing can be said of {brand} from this store.").format(
+                period=when, brand=brand
+            )
         ]
     return report
 

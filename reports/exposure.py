@@ -16,6 +16,7 @@ from moneytrail.crawler.store.findings import Scope
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 
 from .flow import flows
+from .i18n import N_, _, number
 from .model import Chart, Figure, Report, filtered_stem
 from .periods import Period, series
 
@@ -124,40 +125,48 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     report = Report(
         "exposure",
         filtered_stem(f"exposure-{period.label.replace('..', '_to_')}", filters),
-        f"Exposure report {period.label}",
-        f"{period.first} to {period.last}, against {before['period'].label}"
+        _("Exposure report {period}").format(period=period.label),
+        _("{first} to {last}, against {previous}").format(
+            first=period.first, last=period.last, previous=before["period"].label
+        )
         + "".join(f"; {f}" for f in filters.filters()),
     )
     earlier = bool(len(before["sites"])) and int(before["sites"]["visits"].sum()) > 0
     report.meta = {
-        "period": f"{period.first}..{period.last}",
-        "previous period": before["period"].label if earlier else f"{before['period'].label}: no visit on record",
-        "sites monitored": str(now["monitored"]),
-        "visits": str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0),
-        **({"visits kept": ", ".join(filters.filters())} if filters.filters() else {}),
+        _("period"): f"{period.first}..{period.last}",
+        _("previous period"): before["period"].label
+        if earlier
+        else _("{period}: no visit on record").format(period=before["period"].label),
+        _("sites monitored"): str(now["monitored"]),
+        _("visits"): str(int(now["sites"]["visits"].sum()) if len(now["sites"]) else 0),
+        **({_("visits kept"): ", ".join(filters.filters())} if filters.filters() else {}),
     }
     for key, label, unit in (
-        ("monitored", "sites monitored", ""),
-        ("reachable", "sites reachable", ""),
-        ("share_ads", "sites with ads", "%"),
-        ("share_pop", "sites with pop-ups / pop-unders", "%"),
-        ("share_adult", "sites with adult ads", "%"),
-        ("share_miners", "sites with a cryptominer", "%"),
-        ("ads_per_visit", "ads per visit", ""),
-        ("mainstream", "mainstream ads (share of ads)", "%"),
-        ("high_risk", "high-risk ads: adult, gambling, scam (share of ads)", "%"),
-        ("unclassified", "unclassified ads: advertiser of no known category (share of ads)", "%"),
+        ("monitored", _("sites monitored"), ""),
+        ("reachable", _("sites reachable"), ""),
+        ("share_ads", _("sites with ads"), "%"),
+        ("share_pop", _("sites with pop-ups / pop-unders"), "%"),
+        ("share_adult", _("sites with adult ads"), "%"),
+        ("share_miners", _("sites with a cryptominer"), "%"),
+        ("ads_per_visit", _("ads per visit"), ""),
+        ("mainstream", _("mainstream ads (share of ads)"), "%"),
+        ("high_risk", _("high-risk ads: adult, gambling, scam (share of ads)"), "%"),
+        ("unclassified", _("unclassified ads: advertiser of no known category (share of ads)"), "%"),
     ):
         now_value, before_value = ((len(n[key]) if key == "reachable" else n[key]) for n in (now, before))
         report.figures.append(Figure(key, label, now_value, before_value if earlier else NAN, unit))
-    for column, end in zip(REVENUE, ("low", "high"), strict=True):
+    labels = (
+        _("estimated ad revenue of the sites, low (from the low end of the CPM ranges)"),
+        _("estimated ad revenue of the sites, high (from the high end of the CPM ranges)"),
+    )
+    for column, label in zip(REVENUE, labels, strict=True):
         now_total, before_total = (
             float(n["revenue"][column].sum()) if len(n["revenue"]) else 0.0 for n in (now, before)
         )
         report.figures.append(
             Figure(
                 column,
-                f"estimated ad revenue of the sites, {end} (from the {end} end of the CPM ranges)",
+                label,
                 now_total,
                 before_total if earlier else NAN,
                 cpm.currency,
@@ -168,20 +177,20 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     links = aggregates.links(store, scope, detail=False, mainstream=mainstream)
     nets = aggregates.networks(store, scope)
     high = {c.name for c in sigs.categories if c.high_risk}
-    groups = {**dict.fromkeys(high, "high-risk"), "mainstream": "mainstream", UNCLASSIFIED: "unclassified"}
-    classes = links.assign(group=links["category"].map(lambda c: groups.get(c, "other categories")))
+    groups = {**dict.fromkeys(high, _("high-risk")), "mainstream": _("mainstream"), UNCLASSIFIED: _("unclassified")}
+    classes = links.assign(group=links["category"].map(lambda c: groups.get(c, _("other categories"))))
     split = (
         classes.groupby("group", as_index=False)["ads"].sum() if len(links) else pd.DataFrame(columns=["group", "ads"])
     )
     split["share"] = split["ads"] / split["ads"].sum() if len(split) else []
-    report.table("split", "Mainstream vs high-risk ads", split.sort_values("group"))
+    report.table("split", _("Mainstream vs high-risk ads"), split.sort_values("group"))
     by_cat = (
         links.groupby("category", as_index=False)["ads"].sum().sort_values(["ads", "category"], ascending=[False, True])
         if len(links)
         else pd.DataFrame(columns=["category", "ads"])
     )
-    report.table("categories", "Ads by advertiser category", by_cat)
-    report.table("flows", "Who pays whom: ads followed from advertisers through ad networks to sites", flows(links))
+    report.table("categories", _("Ads by advertiser category"), by_cat)
+    report.table("flows", _("Who pays whom: ads followed from advertisers through ad networks to sites"), flows(links))
 
     net_sites = pd.concat([nets[["site", "network"]], links[["site", "network"]]]).drop_duplicates()
     names = set(net_sites["network"])
@@ -208,7 +217,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     top_nets = top_nets.sort_values(["sites", "ads", "network"], ascending=[False, False, True])
     report.table(
         "networks",
-        "Top ad networks (sites where seen, ads followed, estimated revenue)",
+        _("Top ad networks (sites where seen, ads followed, estimated revenue)"),
         top_nets[["network", "sites", "share_of_sites", "ads", "kinds", *REVENUE, "new"]].head(TOP * 4),
     )
 
@@ -220,10 +229,10 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     )
     advs["new"] = ~advs["advertiser"].isin(old_advs)
     advs = advs.sort_values(["ads", "advertiser"], ascending=[False, True])
-    report.table("advertisers", "Top advertisers", advs.head(TOP * 4))
+    report.table("advertisers", _("Top advertisers"), advs.head(TOP * 4))
     report.table(
         "new",
-        "Networks and advertisers new this period",
+        _("Networks and advertisers new this period"),
         pd.concat(
             [
                 pd.DataFrame({"what": "network", "name": top_nets.loc[top_nets["new"], "network"]}),
@@ -242,7 +251,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     sites["ads_per_visit"] = (sites["ads"] / sites["reached"].where(sites["reached"] > 0)).round(3)
     report.table(
         "sites",
-        "Sites (estimated revenue for the period)",
+        _("Sites (estimated revenue for the period)"),
         sites.sort_values(["revenue_high", "site"], ascending=[False, True])[
             ["site", "visits", "reached", "networks", "ads", "ads_per_visit", "miner", "monthly_visits", *REVENUE]
         ],
@@ -253,14 +262,14 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
     report.table(
         "profiles",
-        "By visitor profile and country (ads differ by country, device and language)",
+        _("By visitor profile and country (ads differ by country, device and language)"),
         profiles.sort_values(["profile", "country"]),
     )
 
     from .exports import clusters
 
     ops = clusters(store, scope, sigs)
-    report.table("operators", "Operators: sites bound by shared publisher ids", ops)
+    report.table("operators", _("Operators: sites bound by shared publisher ids"), ops)
 
     trend_rows = []
     first = aggregates.first_visit(store, filters)
@@ -279,16 +288,18 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
                 "high_risk": n["high_risk"],
             }
         )
-    report.table("trends", "Trends over the periods on record", pd.DataFrame(trend_rows))
+    report.table("trends", _("Trends over the periods on record"), pd.DataFrame(trend_rows))
     report.table(
         "cpm",
-        f"CPM ranges used for the revenue estimate ({cpm.currency} per 1000 ads, from {cpm.path.name})",
+        _("CPM ranges used for the revenue estimate ({currency} per 1000 ads, from {file})").format(
+            currency=cpm.currency, file=cpm.path.name
+        ),
         cpm.table(),
     )
     report.charts = [
         Chart(
             "trends",
-            "Share of reachable sites, by period",
+            _("Share of reachable sites, by period"),
             "line",
             "trends",
             "period",
@@ -296,46 +307,54 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
         ),
         Chart(
             "flows",
-            "Who pays whom: advertisers -> ad networks -> sites (ads followed)",
+            _("Who pays whom: advertisers -> ad networks -> sites (ads followed)"),
             "flow",
             "flows",
             "advertiser",
             ["network", "site", "ads"],
         ),
-        Chart("split", "Mainstream vs high-risk ads", "bar", "split", "group", ["ads"]),
-        Chart("networks", "Sites per ad network (top 15)", "barh", "networks", "network", ["sites"]),
+        Chart("split", _("Mainstream vs high-risk ads"), "bar", "split", "group", ["ads"]),
+        Chart("networks", _("Sites per ad network (top 15)"), "barh", "networks", "network", ["sites"]),
         Chart(
             "revenue",
-            f"Estimated revenue per network, low and high ({cpm.currency}, estimate)",
+            _("Estimated revenue per network, low and high ({currency}, estimate)").format(currency=cpm.currency),
             "barh",
             "networks",
             "network",
             list(REVENUE),
         ),
     ]
-    report.table("methodology", "Methodology: what these numbers stand on", _methodology(store, scope, now, sigs, cpm))
+    report.table(
+        "methodology", _("Methodology: what these numbers stand on"), _methodology(store, scope, now, sigs, cpm)
+    )
     report.notes = [
-        "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of each "
-        "kind seen per reached visit x the CPM of that kind / 1000, once with the low and once with the high end "
-        "of each kind's CPM range. It assumes every real visit sees what the crawler's visit saw; CPM ranges are "
-        f"assumptions ({cpm.source}; edit {cpm.path.name} or pass --cpm). Sites without a monthly visits figure "
-        "have no estimate.",
-        "High-risk ads are adult, gambling and scam or malware ads (the EUIPO classes); mainstream ads are the "
-        "brands of the brand lists (see the methodology; add yours with --brands FILE) and the mainstream domains "
-        "of categories.toml. Unclassified ads lead to an advertiser of no known category.",
-        "A site has ads when an ad network was seen in its pages or one of its ads was followed to an advertiser.",
+        _(
+            "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of "
+            "each kind seen per reached visit x the CPM of that kind / 1000, once with the low and once with the "
+            "high end of each kind's CPM range. It assumes every real visit sees what the crawler's visit saw; CPM "
+            "ranges are assumptions ({source}; edit {file} or pass --cpm). Sites without a monthly visits figure "
+            "have no estimate."
+        ).format(source=cpm.source, file=cpm.path.name),
+        _(
+            "High-risk ads are adult, gambling and scam or malware ads (the EUIPO classes); mainstream ads are the "
+            "brands of the brand lists (see the methodology; add yours with --brands FILE) and the mainstream "
+            "domains of categories.toml. Unclassified ads lead to an advertiser of no known category."
+        ),
+        _("A site has ads when an ad network was seen in its pages or one of its ads was followed to an advertiser."),
     ]
     if len(trend_rows) < 2:
-        report.notes.append("Trends are drawn from the second period on record: this is the first.")
+        report.notes.append(_("Trends are drawn from the second period on record: this is the first."))
     return report
 
 
 NOT_MEASURED = (
-    "what real visitors saw: one crawler visit stands for every visit of its site, profile and country",
-    "ads shown only to logged-in visitors, in apps, after more clicks than the crawl makes, or to the countries "
-    "and devices no profile crawled",
-    "revenue: estimated from CPM ranges and the watchlist's traffic figures, never measured",
-    "who paid beyond the last hop of a redirect chain the crawler followed",
+    N_("what real visitors saw: one crawler visit stands for every visit of its site, profile and country"),
+    N_(
+        "ads shown only to logged-in visitors, in apps, after more clicks than the crawl makes, or to the "
+        "countries and devices no profile crawled"
+    ),
+    N_("revenue: estimated from CPM ranges and the watchlist's traffic figures, never measured"),
+    N_("who paid beyond the last hop of a redirect chain the crawler followed"),
 )
 
 
@@ -344,7 +363,9 @@ def _methodology(store, scope: Scope, now: dict, sigs: Signatures, cpm: Cpm) -> 
     from moneytrail import __version__
 
     cover = aggregates.coverage(store, scope)
-    statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(cover["statuses"].items(), key=lambda x: -x[1]))
+    statuses = ", ".join(
+        f"{number(n)} {status}" for status, n in sorted(cover["statuses"].items(), key=lambda x: -x[1])
+    )
     profiles = aggregates.by_profile(store, scope, set())
     pairs = zip(profiles["profile"], profiles["country"], strict=True)
     seen = ", ".join(f"{p} ({c})" if c else str(p) for p, c in pairs)
@@ -352,27 +373,49 @@ def _methodology(store, scope: Scope, now: dict, sigs: Signatures, cpm: Cpm) -> 
     traffic = int(sites.loc[sites["ok"] > 0, "monthly_visits"].notna().sum()) if len(sites) else 0
 
     def when(value) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "none"
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else _("none")
 
     rows = [
-        ("period", f"{now['period'].first} to {now['period'].last} (UTC)"),
-        ("visits kept", ", ".join(scope.filters()) or "all (no --watchlist, --profile or --country filter)"),
-        ("crawls", f"{cover['runs']:,} crawl runs; first visit {when(cover['first'])}, last {when(cover['last'])}"),
-        ("visits", f"{sum(cover['statuses'].values()):,}" + (f": {statuses}" if statuses else "")),
-        ("sites", f"{now['monitored']:,} monitored, {len(now['reachable']):,} reached"),
-        ("profiles and countries", seen or "none"),
+        (_("period"), _("{first} to {last} (UTC)").format(first=now["period"].first, last=now["period"].last)),
+        (_("visits kept"), ", ".join(scope.filters()) or _("all (no --watchlist, --profile or --country filter)")),
         (
-            "revenue estimate",
-            f"CPM ranges of {cpm.path.name} ({cpm.source or 'no source given'}); traffic figures of the watchlist "
-            f"for {traffic:,} of {len(now['reachable']):,} sites reached",
+            _("crawls"),
+            _("{runs} crawl runs; first visit {first}, last {last}").format(
+                runs=number(cover["runs"]), first=when(cover["first"]), last=when(cover["last"])
+            ),
         ),
-        ("advertiser categories", f"keywords and domains of categories.toml in {sigs.source}"),
-        *(("brand list", line) for line in (sigs.brands.describe() if sigs.brands else [])),
+        (_("visits"), number(sum(cover["statuses"].values())) + (f": {statuses}" if statuses else "")),
         (
-            "software",
-            f"moneytrail {__version__}; signature data {sigs.fingerprint()} (this report's categories; each "
-            "visit's attribution was stored by its crawl or the last `moneytrail reanalyze`)",
+            _("sites"),
+            _("{monitored} monitored, {reached} reached").format(
+                monitored=number(now["monitored"]), reached=number(len(now["reachable"]))
+            ),
         ),
-        *(("not measured", text) for text in NOT_MEASURED),
+        (_("profiles and countries"), seen or _("none")),
+        (
+            _("revenue estimate"),
+            _(
+                "CPM ranges of {file} ({source}); traffic figures of the watchlist for {traffic} of {reached} sites "
+                "reached"
+            ).format(
+                file=cpm.path.name,
+                source=cpm.source or _("no source given"),
+                traffic=number(traffic),
+                reached=number(len(now["reachable"])),
+            ),
+        ),
+        (
+            _("advertiser categories"),
+            _("keywords and domains of categories.toml in {folder}").format(folder=sigs.source),
+        ),
+        *((_("brand list"), line) for line in (sigs.brands.describe() if sigs.brands else [])),
+        (
+            _("software"),
+            _(
+                "moneytrail {version}; signature data {fingerprint} (this report's categories; each visit's "
+                "attribution was stored by its crawl or the last `moneytrail reanalyze`)"
+            ).format(version=__version__, fingerprint=sigs.fingerprint()),
+        ),
+        *((_("not measured"), _(text)) for text in NOT_MEASURED),
     ]
     return pd.DataFrame(rows, columns=["what", "how"])

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .i18n import number, percent
+
 
 @dataclass
 class Figure:
@@ -27,12 +29,12 @@ class Figure:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "n/a"
         if self.unit == "%":
-            return f"{value * 100:.1f}%"
+            return percent(value)
         if self.money:
-            return f"{value:,.0f} {self.unit}"
+            return f"{number(value)} {self.unit}"
         if isinstance(value, float):
-            return f"{value:,.2f}"
-        return f"{value:,}" if isinstance(value, int) else str(value)
+            return number(value, 2)
+        return number(value) if isinstance(value, int) else str(value)
 
 
 @dataclass

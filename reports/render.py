@@ -17,6 +17,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import REPORT_FORMATS, SHOT_COLUMNS
+from .i18n import _, current, heading, number, percent
 from .model import Chart, Report
 
 FORMATS = REPORT_FORMATS
@@ -61,7 +62,7 @@ def chart_png(chart: Chart, frame: pd.DataFrame) -> str | None:
                 label=column.replace("_", " "),
                 color=COLOURS[i % len(COLOURS)],
             )
-        ax.set_ylabel("% of reachable sites")
+        ax.set_ylabel(_("% of reachable sites"))
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=8, loc="best")
     elif chart.kind == "barh" and len(chart.y) == 2:  # a range: low drawn over high
@@ -123,11 +124,16 @@ def _cell(value, column: str = "") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, float) and column.startswith(PERCENT_COLUMNS):
-        return f"{value * 100:.1f}%"
+        return percent(value)
     if isinstance(value, float):
-        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+        if abs(value) >= 1000 or value == int(value):
+            return number(value)
+        decimals = len(f"{value:.3f}".rstrip("0").split(".")[1])  # up to 3, no trailing zeros
+        return number(value, decimals)
     if isinstance(value, bool):
-        return "yes" if value else ""
+        return _("yes") if value else ""
+    if isinstance(value, int) and not column.endswith(("id", "_ids", "value")) and abs(value) >= 10000:
+        return number(value)
     return str(value)
 
 
@@ -159,8 +165,11 @@ def _unbreakable(text: str) -> bool:
 
 def html(report: Report, screenshots: Path | None = None) -> str:
     env = Environment(
-        loader=PackageLoader("moneytrail.reports", "templates"), autoescape=select_autoescape(default=True)
+        loader=PackageLoader("moneytrail.reports", "templates"),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(gettext=_, ngettext=lambda one, many, n: _(one if n == 1 else many), newstyle=False)
     charts = []
     for chart in report.charts:
         frame = report.tables.get(chart.table)
@@ -193,8 +202,9 @@ def html(report: Report, screenshots: Path | None = None) -> str:
                 cells.append({"text": text, "thumb": thumb, "long": long, "words": None if long else text.split(" ")})
             rows.append(cells)
         title = report.titles.get(key, key)
-        tables.append({"key": key, "title": title, "columns": list(frame.columns), "rows": rows, "cards": cards})
-    return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables)
+        headers = [heading(column) for column in frame.columns]
+        tables.append({"key": key, "title": title, "headers": headers, "rows": rows, "cards": cards})
+    return env.get_template("report.html.j2").render(report=report, charts=charts, tables=tables, lang=current())
 
 
 MAX_LOGO_BYTES = 512 * 1024

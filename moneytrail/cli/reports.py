@@ -47,6 +47,10 @@ BrandFiles = Annotated[
     ),
 ]
 
+Lang = Annotated[
+    str,
+    typer.Option("--lang", envvar="MONEYTRAIL_LANG", help="the report's language: en or fr (default en)"),
+]
 OnlyWatchlist = Annotated[
     str | None, typer.Option("--watchlist", "-w", help="only the visits of this watchlist's sites (by name)")
 ]
@@ -104,6 +108,15 @@ def _filters(store, watchlist, profile, country):
     return Scope(watchlist=watchlist, profile=profile, country=country)
 
 
+def _language(lang: str):
+    """The block a report is made and rendered in, in `lang` (a UsageError for a language it has not)."""
+    from moneytrail.reports.i18n import LANGUAGES, language
+
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang {lang!r}: one of {', '.join(LANGUAGES)}")
+    return language(lang)
+
+
 def _publisher(organisation, logo_path) -> dict:
     """The report's publisher (`--organisation`, `--logo`), checked before any work."""
     from moneytrail.reports.render import logo
@@ -156,6 +169,7 @@ def exposure(
     country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
+    lang: Lang = "en",
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
@@ -171,7 +185,8 @@ def exposure(
         raise UsageError(str(exc)) from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir, brands)
     filters = _filters(store, watchlist, profile, country)
-    _emit(compute(store, chosen, sigs, rates, filters), store, formats, out_dir, publisher)
+    with _language(lang):
+        _emit(compute(store, chosen, sigs, rates, filters), store, formats, out_dir, publisher)
 
 
 @app.command("network")
@@ -190,6 +205,7 @@ def network(
     country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
+    lang: Lang = "en",
     db: o.Db = None,
     data: o.Data = None,
     sender: Annotated[
@@ -228,8 +244,9 @@ def network(
     except SigningError as exc:
         raise Failure(str(exc)) from None
     for each in sorted(n for n in known if not n.startswith("unknown:")) if all_ else [name]:
-        report = network_report(store, each, sigs, chosen, filters)
-        _emit(report, store, formats, out_dir, publisher)
+        with _language(lang):
+            report = network_report(store, each, sigs, chosen, filters)
+            _emit(report, store, formats, out_dir, publisher)
         try:
             with tempfile.TemporaryDirectory(prefix="moneytrail-pack-") as tmp:
                 archive = _cited_archive(store, report, Path(tmp) / "archive.wacz")
@@ -265,6 +282,7 @@ def advertiser(
     country: OnlyCountry = None,
     organisation: Organisation = None,
     logo: Logo = None,
+    lang: Lang = "en",
     db: o.Db = None,
     data: o.Data = None,
 ) -> None:
@@ -280,8 +298,9 @@ def advertiser(
             raise UsageError(f"--domain {exc}") from None
     store, sigs, formats, out_dir = _setup(db, data, fmt, out_dir)
     filters = _filters(store, watchlist, profile, country)
-    report = advertiser_report(store, brand, domain, sigs, chosen, filters)
-    _emit(report, store, formats, out_dir, publisher)
+    with _language(lang):
+        report = advertiser_report(store, brand, domain, sigs, chosen, filters)
+        _emit(report, store, formats, out_dir, publisher)
     from moneytrail.reports.exports import spreadsheet_safe
 
     excluded = out_dir / f"{report.name}-exclusions.csv"  # for the brand's agency or DSP, whatever the formats

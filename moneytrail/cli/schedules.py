@@ -75,6 +75,7 @@ def schedule_add(
     cpm: Annotated[Path | None, typer.Option("--cpm", help="CPM ranges for exposure reports")] = None,
     brands: Annotated[list[Path] | None, typer.Option("--brands", help="brand lists for reports")] = None,
     logo: Annotated[Path | None, typer.Option("--logo", help="the publisher's logo for reports")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="the reports' language: en or fr")] = "en",
     db: o.Db = None,
 ) -> None:
     """Schedule a watchlist's crawl, with any crawl option (a proxy comes from the scheduler's environment,
@@ -97,7 +98,7 @@ def schedule_add(
     if report is not None:
         filters = {"watchlist": watchlist, "profile": (profile or [None])[-1], "country": country}
         paths = {"out": out, "cpm": cpm, "logo": logo}
-        record = _report_record(report, period, fmt, network, filters, organisation, paths, brands or [])
+        record = _report_record(report, period, fmt, network, filters, organisation, paths, brands or [], lang)
         store = open_store_checked(db)
         try:
             name = add_report_schedule(store, record, name=name, cron=cron, every_seconds=seconds, catch_up=catch_up)
@@ -125,10 +126,11 @@ def schedule_add(
     )
 
 
-def _report_record(kind, period, formats, network, filters, organisation, paths, brands) -> dict:
+def _report_record(kind, period, formats, network, filters, organisation, paths, brands, lang) -> dict:
     """A report schedule's record, checked now rather than at 3 a.m.: the kind, the period (relative periods
     are counted from each run), the formats, and the files it reads (absolute, existing)."""
     from moneytrail.reports import REPORT_FORMATS
+    from moneytrail.reports.i18n import LANGUAGES
     from moneytrail.reports.periods import PeriodError, parse
     from moneytrail.services.scheduler import REPORT_KINDS
 
@@ -143,6 +145,8 @@ def _report_record(kind, period, formats, network, filters, organisation, paths,
     for fmt in formats or ["html"]:
         if fmt not in REPORT_FORMATS:
             raise UsageError(f"unknown format {fmt!r}: one of {', '.join(REPORT_FORMATS)}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang {lang!r}: one of {', '.join(LANGUAGES)}")
     if network and kind != "network":
         raise UsageError("--network goes with --report network")
     files = {k: str(v.resolve()) for k, v in paths.items() if v is not None}
@@ -156,6 +160,7 @@ def _report_record(kind, period, formats, network, filters, organisation, paths,
         "network": network,
         "filters": {k: v for k, v in filters.items() if v},
         "organisation": organisation,
+        "lang": lang,
         "brands": [str(b.resolve()) for b in brands],
         **files,
     }

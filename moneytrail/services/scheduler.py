@@ -170,7 +170,7 @@ def report_args(report: dict, out: Path) -> list[str]:
     for key, value in sorted((report.get("filters") or {}).items()):
         if value:
             args += [f"--{key}", value]
-    for key in ("organisation", "logo", "cpm"):
+    for key in ("organisation", "logo", "cpm", "lang"):
         if report.get(key):
             args += [f"--{key}", report[key]]
     for path in report.get("brands") or []:

@@ -768,3 +768,23 @@ def test_reports_keep_only_the_visits_of_a_watchlist_a_profile_or_a_country(tmp_
     assert unknown.returncode == 2 and "known: films, sport" in unknown.stderr
     assert "on record: android-de, desktop-fr" in cli("--profile", "nobody").stderr
     assert cli("--country", "FRA").returncode == 2
+
+
+def test_a_report_in_french_is_french_in_every_part_people_read(store, sigs, cpm, tmp_path):
+    from moneytrail.reports.i18n import language
+
+    with language("fr"):
+        report = exposure(store, parse("2026-10"), sigs, cpm)
+        page = write(report, "html", tmp_path, store.screenshots).read_text()
+        audit = write(advertiser_report(store, "Casino", ["casino.test"], sigs), "html", tmp_path).read_text()
+    assert report.title == "Rapport d'exposition 2026-10" and '<html lang="fr">' in page
+    assert "Rapport d&#39;exposition 2026-10" in page and "Méthodologie : sur quoi reposent ces chiffres" in page
+    assert "66,7\xa0%" in page and "sites avec publicités" in page  # 2 of 3 reachable sites, written the French way
+    assert "Graphiques" in page and "Notes et hypothèses" in page and "période précédente :" in page
+    assert ">part</span> <span class=\"w\">des</span>" in page  # a column heading, word by word
+    for english in ("Notes and assumptions", "Top advertisers", "sites with ads", "previous period:", "Charts"):
+        assert english not in page, english
+    assert "la page pirate, avant le clic" in audit and "Liste d&#39;exclusion" in audit
+    assert {f.key for f in report.figures} == {f.key for f in exposure(store, parse("2026-10"), sigs, cpm).figures}
+    cli = run_cli("report", "exposure", "--period", "2026-10", "--lang", "de", "--db", store.url, "--out", tmp_path)
+    assert cli.returncode == 2 and "en, fr" in cli.stderr
