@@ -781,7 +781,7 @@ def test_a_report_in_french_is_french_in_every_part_people_read(store, sigs, cpm
     assert "Rapport d&#39;exposition 2026-10" in page and "Méthodologie : sur quoi reposent ces chiffres" in page
     assert "66,7\xa0%" in page and "sites avec publicités" in page  # 2 of 3 reachable sites, written the French way
     assert "Graphiques" in page and "Notes et hypothèses" in page and "période précédente :" in page
-    assert ">part</span> <span class=\"w\">des</span>" in page  # a column heading, word by word
+    assert '>part</span> <span class="w">des</span>' in page  # a column heading, word by word
     for english in ("Notes and assumptions", "Top advertisers", "sites with ads", "previous period:", "Charts"):
         assert english not in page, english
     assert "la page pirate, avant le clic" in audit and "Liste d&#39;exclusion" in audit
