@@ -1,7 +1,9 @@
 """A report as a workbook people read in a spreadsheet: one sheet per table (figures first, notes last), each
 with a bold frozen header, a filter, columns as wide as their content, numbers formatted by what they are
 (shares as percentages, money and counts with separators, fractions to two places, dates as dates), and the
-top-networks table drawn as a bar chart. Cells from crawled pages are made formula-safe (reports/exports.py)."""
+report's charts drawn as native spreadsheet charts beside their tables (bars and lines; the money-flow
+diagram has no spreadsheet equivalent: its table is there). Cells from crawled pages are made formula-safe
+(reports/exports.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,18 @@ import math
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .exports import spreadsheet_safe
-from .model import Report
+from .model import Chart, Report
 
 PERCENT, COUNT, DECIMAL, MONEY, DATE = "0.0%", "#,##0", "#,##0.00", "#,##0", "yyyy-mm-dd hh:mm"
 SHARE_COLUMNS = ("share", "share_of_sites", "share_of_ads", "high_risk_share")  # shares 0..1
 WIDTH = (8, 60)  # a column's width in characters, at least and at most
-CHART_ROWS = 15  # the networks drawn in the chart (the table has them all)
+CHART_ROWS = 15  # the rows a bar chart draws (the table has them all)
+NATIVE = ("bar", "barh", "line")  # the report chart kinds a spreadsheet draws itself
 
 
 def write_workbook(report: Report, path: Path) -> None:
@@ -32,8 +35,9 @@ def write_workbook(report: Report, path: Path) -> None:
             _dress(sheet, frame)
             if name == "figures":
                 _figure_formats(sheet, report)
-            if name == "networks" and {"network", "sites"} <= set(frame.columns) and len(frame):
-                _chart(sheet, frame, "Sites where each network was seen")
+            drawn = [c for c in report.charts if c.table[:31] == name and c.kind in NATIVE]
+            for place, chart in enumerate(c for c in drawn if {c.x, *c.y} <= set(frame.columns) and len(frame)):
+                _chart(sheet, frame, chart, place)
 
 
 def _naive_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -87,14 +91,21 @@ def _figure_formats(sheet, report: Report) -> None:
                 sheet.cell(row=row, column=column).number_format = fmt or (COUNT if whole else DECIMAL)
 
 
-def _chart(sheet, frame: pd.DataFrame, title: str) -> None:
-    rows = min(len(frame), CHART_ROWS)
-    names, sites = list(frame.columns).index("network") + 1, list(frame.columns).index("sites") + 1
-    chart = BarChart()
-    chart.type, chart.title, chart.legend = "bar", title, None
-    chart.y_axis.title, chart.x_axis.title = "sites", None
-    chart.add_data(Reference(sheet, min_col=sites, min_row=1, max_row=rows + 1), titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=names, min_row=2, max_row=rows + 1))
-    chart.x_axis.scaling.orientation = "maxMin"  # the largest at the top, as in the table
-    chart.height, chart.width = max(7.5, 0.6 * rows), 18
-    sheet.add_chart(chart, f"{get_column_letter(len(frame.columns) + 2)}2")
+def _chart(sheet, frame: pd.DataFrame, spec: Chart, place: int) -> None:
+    """A report chart as a native chart on its table's sheet, right of the table, one under the other."""
+    columns = list(frame.columns)
+    rows = len(frame) if spec.kind == "line" else min(len(frame), CHART_ROWS)
+    chart = LineChart() if spec.kind == "line" else BarChart()
+    if spec.kind != "line":
+        chart.type = "bar" if spec.kind == "barh" else "col"
+    chart.title, chart.x_axis.title = spec.title, None
+    for column in spec.y:
+        index = columns.index(column) + 1
+        chart.add_data(Reference(sheet, min_col=index, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=columns.index(spec.x) + 1, min_row=2, max_row=rows + 1))
+    if len(spec.y) == 1:
+        chart.legend = None
+    if spec.kind == "barh":
+        chart.x_axis.scaling.orientation = "maxMin"  # the largest at the top, as in the table
+    chart.height, chart.width = max(7.5, 0.6 * rows) if spec.kind == "barh" else 7.5, 18
+    sheet.add_chart(chart, f"{get_column_letter(len(columns) + 2)}{2 + place * 22}")

@@ -212,7 +212,7 @@ def test_every_format_carries_the_same_numbers(october, tmp_path):
 
 def test_the_workbook_is_dressed_for_reading(october, tmp_path):
     """Each sheet has a bold frozen header and a filter; shares read as percentages, counts with separators;
-    columns are as wide as their content; the top networks are drawn as a bar chart."""
+    columns are as wide as their content; the report's charts are native charts beside their tables."""
     from openpyxl import load_workbook
 
     book = load_workbook(write(october, "xlsx", tmp_path))
@@ -228,8 +228,10 @@ def test_the_workbook_is_dressed_for_reading(october, tmp_path):
     column = header.index("share_of_sites") + 1
     assert networks.cell(row=2, column=column).number_format == "0.0%"
     assert networks.column_dimensions["A"].width >= len("network")
-    (chart,) = networks._charts
-    assert chart.type == "bar"
+    sites, revenue = networks._charts  # the report's charts of that table, natively
+    assert sites.type == revenue.type == "bar" and len(revenue.series) == 2  # low and high
+    assert [c.tagname for c in book["trends"]._charts] == ["lineChart"] and len(book["split"]._charts) == 1
+    assert not book["flows"]._charts  # the flow diagram has no spreadsheet chart: its table is there
 
 
 # the words of table cells (but those holding a token too long to keep whole: a URL, a path) shown on more than
