@@ -85,6 +85,8 @@ def write_visit(
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
     for ad in obs.cropped():
         ad.crop = paths.get(ad.crop, ad.crop)
+    for link in getattr(findings, "links", None) or ():  # made from the windows before their files were stored
+        link.screenshot = paths.get(link.screenshot or "", link.screenshot)
     try:
         return _insert_visit(store, obs, run_id, site_id, findings, texts, paths.get(archive or ""), evidence)
     except Exception as exc:

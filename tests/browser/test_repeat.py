@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from helpers import run_cli
 from moneytrail.crawler.store import open_store
+from moneytrail.crawler.store.schema import FindingLink
 from moneytrail.crawler.store.visits import load_observations
+from moneytrail.reports.render import stored_screenshot
 
 SITE = "https://streamvf-hd.test/"
 
@@ -28,6 +32,9 @@ def test_repeat_visits_each_page_n_times_as_fresh_visitors(sandbox, tmp_path):
     assert sorted(obs.repetition for obs in observations) == [0, 1, 2]
     assert len({obs.visit_id for obs in observations}) == 3 and {obs.status for obs in observations} == {"ok"}
     assert all(obs.windows for obs in observations)  # each repetition clicked the player and got the pop-under
+    with store.session() as s:  # every ad's landing screenshot is found where reports look for it
+        shots = s.scalars(select(FindingLink.screenshot)).all()
+    assert len(shots) >= 3 and all(stored_screenshot(store.screenshots, shot) for shot in shots), shots
 
     out = tmp_path / "reports"
     month = datetime.now(UTC).strftime("%Y-%m")

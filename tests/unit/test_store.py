@@ -16,7 +16,7 @@ from moneytrail.crawler.observation import Hop, Observation, RequestRecord, Wasm
 from moneytrail.crawler.store import open_store, redact
 from moneytrail.crawler.store.db import head_revision
 from moneytrail.crawler.store.runs import RunIsLive, beat, finish_run, resume_run, run_info, start_run
-from moneytrail.crawler.store.schema import Request, Run, Visit, Window
+from moneytrail.crawler.store.schema import FindingLink, Request, Run, Visit, Window
 from moneytrail.crawler.store.visits import load_observations, write_visit
 from moneytrail.crawler.store.watchlists import import_watchlist, watchlist_sites
 from moneytrail.crawler.watchlist import Entry
@@ -313,3 +313,52 @@ def test_repeated_home_visits_are_every_combination_in_a_shuffled_order():
     plan = home_visits(sites, visitors, 3, seed=7)
     assert sorted(plan) == sorted((s, v, r) for r in range(3) for s in sites for v in visitors)
     assert plan != sorted(plan, key=lambda x: (x[2], x[0], x[1]))  # not one round after the other
+
+
+def test_landing_screenshots_of_ads_are_stored_with_their_folder(tmp_path):
+    """An ad's landing screenshot is named with its run's folder, as its visit's and its window's are: the
+    findings are made before the files are stored (crawls before migration 0014 stored the bare name, which
+    reports could not find; the migration gives them their folder)."""
+    from sqlalchemy import text
+
+    from moneytrail.attribution.findings import Findings, Link
+    from moneytrail.crawler.store.db import make_engine, migrate
+
+    store = open_store(f"sqlite:///{tmp_path / 'new.db'}", tmp_path / "shots")
+    import_watchlist(store, "w", [Entry("https://a.test/", "a.test", 1)])
+    wl, sites = watchlist_sites(store, "w")
+    run = start_run(store, CrawlConfig(wl.name), wl.id, 1, {})
+    obs = Observation("v1", "https://a.test/", "a.test", "home", "2026-10-01T12:00:00+00:00", screenshot="v1.jpg")
+    obs.windows = [WindowRecord(1, "popunder", 2, 0.0, landing_url="https://ad.test/", screenshot="v1-w1.jpg")]
+    link = Link("PopAds", "ad.test", "popunder", "unclassified", page=1, screenshot="v1-w1.jpg")
+    shots = {"v1.jpg": b"page", "v1-w1.jpg": b"landing"}
+    write_visit(store, obs, run_id=run, site_id=sites[0].id, screenshots=shots, findings=Findings("a.test", [], [link]))
+    with store.session() as s:
+        (stored,) = s.scalars(select(FindingLink.screenshot)).all()
+    assert stored == f"run-{run}/v1-w1.jpg" and (store.screenshots / stored).read_bytes() == b"landing"
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    migrate(engine, "0013")
+    with engine.begin() as db:
+        db.execute(
+            text("INSERT INTO runs (id, started_at, state, profile, options, sites, counts) "
+                 "VALUES (7, '2026-11-01', 'finished', '{}', '{}', 1, '{}')")
+        )  # fmt: skip
+        for n, run_id in ((1, 7), (2, None)):
+            db.execute(
+                text("INSERT INTO visits (id, uid, run_id, url, page_kind, status, started_at, duration, profile, "
+                     "hostile, n_requests, n_windows, n_websockets, n_wasm, schema, observation) VALUES (:n, :uid, "
+                     ":run, 'https://s.test/', 'home', 'ok', '2026-11-01', 1.0, '{}', '[]', 0, 0, 0, 0, 6, x'00')"),
+                {"n": n, "uid": f"v{n}", "run": run_id},
+            )  # fmt: skip
+        for visit, shot in ((1, "v1-w1.jpg"), (2, "v2-w1.jpg"), (1, "run-7/done.jpg"), (1, None)):
+            db.execute(
+                text("INSERT INTO finding_links (visit_id, site, network, advertiser, kind, category, brokers, chain, "
+                     "screenshot) VALUES (:v, 's.test', 'PopAds', 'a.test', 'popunder', 'adult', '[]', '[]', :shot)"),
+                {"v": visit, "shot": shot},
+            )  # fmt: skip
+    store = open_store(url, tmp_path / "shots")
+    with store.engine.connect() as db:
+        names = list(db.execute(text("SELECT screenshot FROM finding_links ORDER BY id")).scalars())
+    assert names == ["run-7/v1-w1.jpg", "no-run/v2-w1.jpg", "run-7/done.jpg", None]
