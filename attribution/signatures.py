@@ -108,6 +108,21 @@ class Network:
     inline: tuple[re.Pattern, ...] = ()
     ids: tuple[IdRule, ...] = ()
     globals: tuple[re.Pattern, ...] = ()  # window globals its code defines (matched whole)
+    contacts: tuple[Contact, ...] = ()  # where to report its ads on a piracy site, as it publishes them
+
+
+CONTACT_KINDS = ("copyright form", "copyright email", "abuse email", "compliance email", "report page")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A channel a network publishes for reports (copyright, abuse, compliance), with the page that says so."""
+
+    kind: str  # one of CONTACT_KINDS
+    address: str  # a URL, or an email address
+    source: str  # the page that publishes it
+    checked: str  # when that page was read (YYYY-MM-DD)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -391,6 +406,29 @@ def _tables(path: Path, data: dict, key: str) -> list[_Entry]:
     return entries
 
 
+def _contacts(entry: _Entry) -> tuple[Contact, ...]:
+    """A network's `contacts`: each a table of kind, address (URL or email), source (URL), checked (date)."""
+    value = entry.data.get("contacts", [])
+    if not isinstance(value, list):
+        entry.fail("must be an array of tables", "contacts")
+    out = []
+    for i, item in enumerate(value):
+        sub = _Entry(entry.path, f"{entry.where}.contacts[{i}]", item)
+        sub.only("kind", "address", "source", "checked", "note")
+        kind, address, source, checked = (sub.str(k) for k in ("kind", "address", "source", "checked"))
+        if kind not in CONTACT_KINDS:
+            sub.fail(f"unknown kind {kind!r} (known: {', '.join(CONTACT_KINDS)})", "kind")
+        url = re.compile(r"https?://[^\s/]+\.[^\s]+")
+        if not (url.fullmatch(address) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", address)):
+            sub.fail(f"{address!r} is neither a URL nor an email address", "address")
+        if not url.fullmatch(source):
+            sub.fail(f"{source!r}: the page that publishes the contact (a URL) is required", "source")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", checked):
+            sub.fail(f"{checked!r} is not a date (YYYY-MM-DD)", "checked")
+        out.append(Contact(kind, address, source, checked, sub.str("note", False) or ""))
+    return tuple(out)
+
+
 def _id_rule(entry: _Entry, key: str, rule, id_types: dict, network: str | None) -> IdRule:
     sub = _Entry(entry.path, f"{entry.where}.{key}", rule)
     sub.only("type", *ID_SOURCES, "value", "element", "class", "src", "with", "seen")
@@ -484,6 +522,7 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
             "inline",
             "ids",
             "globals",
+            "contacts",
         )
         name = entry.str("name")
         if name in networks:
@@ -518,6 +557,7 @@ def load(directory: str | os.PathLike | None = None) -> Signatures:
             inline=entry.regexes("inline"),
             ids=tuple(_id_rule(entry, f"ids[{i}]", r, id_types, name) for i, r in enumerate(rules)),
             globals=entry.regexes("globals"),
+            contacts=_contacts(entry),
         )
 
     miner_data = _read(miner_path)

@@ -82,6 +82,20 @@ def network_report(
         _("period"): f"{period.first}..{period.last}" if period else _("all"),
         **({_("visits kept"): ", ".join(filters.filters())} if filters.filters() else {}),
     }
+    report.facts = {
+        "network": name,
+        "company": (net.company or "") if net else "",
+        "period": f"{period.first}..{period.last}" if period else "all",
+    }
+    report.contacts = list(net.contacts) if net else []
+    report.table(
+        "contacts",
+        _("Where to report it: the contacts the network publishes, and the page that says so"),
+        pd.DataFrame(
+            [(c.kind, c.address, c.source, c.checked, c.note) for c in report.contacts],
+            columns=["kind", "address", "source", "checked", "note"],
+        ),
+    )
     sites = pd.concat([seen[["site", "first_seen", "last_seen"]], links[["site", "first_seen", "last_seen"]]])
     per_site = sites.groupby("site", as_index=False).agg(
         first_seen=("first_seen", "min"), last_seen=("last_seen", "max")
@@ -170,7 +184,7 @@ def notice_pack(
 
     from moneytrail import __version__
 
-    name = report.meta["network"]
+    name = report.facts["network"]
     enclosed = enclosed or {}
     sites, ev = report.tables["sites"], in_pack(report.tables["evidence"], enclosed)
     wacz = (
@@ -190,15 +204,16 @@ def notice_pack(
     pack = sites.merge(refs, left_on="site", right_index=True, how="left")
     pack = pack.fillna("")
     pack["accounts"] = [accounts.get(site, "") for site in pack["site"]]
-    period = report.meta["period"]
+    period = report.facts["period"]
     lines = [
         f"From: {sender or '(no sender given: moneytrail report network --sender ORGANISATION)'}",
         f"Date: {today or format(datetime.now(UTC), '%Y-%m-%d')}",
-        f"To: the compliance team of {name}" + (f" ({report.meta['company']})" if report.meta.get("company") else ""),
+        f"To: the compliance team of {name}" + (f" ({report.facts['company']})" if report.facts.get("company") else ""),
+        *_send_to(report.contacts),
         f"Period: {'all the visits on record' if period == 'all' else period.replace('..', ' to ')}",
         f"Subject: ads of {name} on {len(sites)} site(s) that make copyrighted works available without authorisation",
         "",
-        f"{_when(report.meta['period'])} our crawler saw your network's tags or ads on {len(sites)} site(s) "
+        f"{_when(period)} our crawler saw your network's tags or ads on {len(sites)} site(s) "
         "that make copyrighted works available without authorisation (see the attached list).",
         f"On {ids['site'].nunique()} of them it saw {len(ids[['id_type', 'id_value']].drop_duplicates())} account "
         "id(s) of your network (listed per site in accounts.csv, with where each was seen and when).",
@@ -226,6 +241,18 @@ def notice_pack(
         if len(hashes) > MAX_LISTED_HASHES:
             lines.append(f"  and {len(hashes) - MAX_LISTED_HASHES} more, listed in manifest.json")
     return pack, "\n".join(lines) + "\n"
+
+
+def _send_to(contacts) -> list[str]:
+    """The letter's "Send to" lines: the channels the network publishes, each with the page that says so."""
+    if not contacts:
+        return ["Send to: no published contact on record (data/networks.toml): use the network's abuse or "
+                "compliance address"]  # fmt: skip
+    return [
+        f"Send to: {c.address} ({c.kind}; published at {c.source}, read {c.checked}"
+        + (f"; {c.note})" if c.note else ")")
+        for c in contacts
+    ]
 
 
 def _when(period: str) -> str:
@@ -506,6 +533,6 @@ def write_notice_pack(
     _, text = notice_pack(report, enclosed, sender, hashes)
     (folder / "summary.txt").write_text(text, encoding="utf-8")
     if key is not None:
-        sign_folder(folder, key, {"report": report.name, "network": report.meta.get("network", "")})
+        sign_folder(folder, key, {"report": report.name, "network": report.facts.get("network", "")})
         zip_folder(folder, out_dir / f"{folder.name}.zip")
     return folder

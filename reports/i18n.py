@@ -92,6 +92,10 @@ def percent(share: float, decimals: int = 1) -> str:
 # the columns of the reports' tables, whose headings people read (CSV, XLSX and JSON keep the names)
 COLUMNS = (
     N_("ad_system"),
+    N_("address"),
+    N_("checked"),
+    N_("note"),
+    N_("source"),
     N_("ads"),
     N_("ads_per_visit"),
     N_("advertiser"),

@@ -59,6 +59,8 @@ class Report:
     titles: dict[str, str] = field(default_factory=dict)  # table -> heading
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    contacts: list = field(default_factory=list)  # a network report's: where its notice pack goes (Contact)
+    facts: dict[str, str] = field(default_factory=dict)  # what it is about, in no language (notice packs read it)
     organisation: str = ""  # who publishes the report (`--organisation`), shown in its header
     logo: tuple[str, str] | None = None  # (media type, base64) of the publisher's logo (`--logo`), PNG or JPEG
 

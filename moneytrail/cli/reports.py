@@ -264,7 +264,7 @@ def _cited_archive(store, report, out: Path) -> Path | None:
     if not uids:
         return None
     try:
-        return write_wacz(store, out, uids=uids, title=f"moneytrail: {report.meta.get('network', '')}").path
+        return write_wacz(store, out, uids=uids, title=f"moneytrail: {report.facts.get('network', '')}").path
     except ArchiveError as exc:
         note(f"notice pack without an archive: {exc}")
         return None

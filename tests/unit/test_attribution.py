@@ -515,6 +515,24 @@ def test_categories_from_data_and_landing_page(sigs):
             "networks[5] (JuicyAds).hosts: 'juicy ads.com' is not a host name",
         ),
         (
+            "networks.toml",
+            'kind = "copyright form", address = "https://www.exoclick.com/copyrightform/"',
+            'kind = "fax", address = "https://www.exoclick.com/copyrightform/"',
+            "networks[4] (ExoClick).contacts[0].kind: unknown kind 'fax'",
+        ),
+        (
+            "networks.toml",
+            'address = "https://www.exoclick.com/copyrightform/", source = "https://www.exoclick.com/copyrightform/"',
+            'address = "the compliance team", source = "https://www.exoclick.com/copyrightform/"',
+            "networks[4] (ExoClick).contacts[0].address: 'the compliance team' is neither a URL nor an email",
+        ),
+        (
+            "networks.toml",
+            'source = "https://www.exoclick.com/copyrightform/", checked = "2026-11-27"',
+            'source = "their site", checked = "2026-11-27"',
+            "networks[4] (ExoClick).contacts[0].source: 'their site': the page that publishes the contact",
+        ),
+        (
             "miners.toml",
             'key_type = "miner_wallet"',
             'key_type = "wallet"',

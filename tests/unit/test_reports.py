@@ -341,6 +341,24 @@ def test_network_report_and_notice_pack(store, sigs):
     _, letter = notice_pack(report, sender="Alliance <notices@alliance.example>", today="2026-11-26")
     assert letter.startswith("From: Alliance <notices@alliance.example>\nDate: 2026-11-26\nTo: the compliance team")
     assert "Period: all the visits on record" in letter and "How it was observed: moneytrail" in letter
+    assert "Send to: no published contact on record" in letter and not len(report.tables["contacts"])
+
+
+def test_a_notice_pack_goes_to_the_contact_the_network_publishes_in_any_report_language(store, sigs):
+    from moneytrail.reports.i18n import language
+
+    with language("fr"):  # the report in French; the letter to the network stays in English
+        report = network_report(store, "ExoClick", sigs, parse("2026-10"))
+        _, letter = notice_pack(report, today="2026-11-27")
+    assert (
+        report.title == "Rapport sur la régie publicitaire : ExoClick" and "Period: 2026-10-01 to 2026-10-31" in letter
+    )
+    assert (
+        "Send to: https://www.exoclick.com/copyrightform/ (copyright form; published at "
+        "https://www.exoclick.com/copyrightform/, read 2026-11-27; its DMCA designated agent" in letter
+    )
+    (contact,) = report.tables["contacts"].to_dict("records")
+    assert contact["kind"] == "copyright form" and contact["checked"] == "2026-11-27"
 
 
 def test_advertiser_audit_with_and_without_hits(store, sigs):
