@@ -43,6 +43,7 @@ class Link:
     landing_title: str = ""
     page: int | None = None  # the window of the observation it landed in
     screenshot: str | None = None
+    page_screenshot: str | None = None  # the pirate page just before the click that opened it (None: the visit's)
 
 
 @dataclass

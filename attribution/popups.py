@@ -159,6 +159,7 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
     site = obs.final_site or obs.site
     links, hits = [], []
     shown: dict[int, Link] = {}  # window index -> its link, for the window's later ads
+    shot_before = {step.n: step.screenshot for step in obs.steps if step.screenshot}  # the page before a click
     for index, window in enumerate(obs.windows):
         if window.over_limit or window.unsettled or not window.chain:
             continue  # no chain, or one that had not landed: no advertiser to name
@@ -235,6 +236,7 @@ def attribute_popups(obs: Observation, sigs: Signatures, rn: RequestNetworks) ->
             window.landing_title,
             window.page,
             window.screenshot,
+            shot_before.get(window.step),
         )
         links.append(shown[index])
     return links, hits

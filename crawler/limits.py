@@ -52,6 +52,8 @@ class Limits:
     context_close_timeout: float = 15.0  # to close the visit's browser context
     browser_close_timeout: float = 30.0  # to close the browser at the crawl's end
     # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
+    click_screenshots: int = 4  # the page shot before each later click (centre, body, overlays): the pirate page
+    # as it was when that click opened its ad (0: none, the visit's own screenshot stands for every click)
     max_ad_crops: int = 12  # ad frames cropped out of the page's screenshot (with ad_crop_margin CSS px around)
     ad_crop_margin: int = 40
     max_popups: int = 12  # windows whose chains are followed; more are closed at once (and counted)

@@ -16,7 +16,7 @@ SCHEMA = 7  # 2: scripts, globals, workers tied to their requests, sockets and w
 # as windows of their own (`WindowRecord.previous`), overlays; 4: cookie consent (`consent`, None before);
 # 5: an ad frame's crop out of the page's screenshot (`AdFrame.crop`); 6: crops of the ads that are not frames
 # (`AdLink.crop` of an injected link, with its place `x`, `y`; `Overlay.crop`); 7: which `--repeat` visit of
-# its page a visit is (`repetition`, 0 before).
+# its page a visit is (`repetition`, 0 before); the page just before each click (`Step.screenshot`).
 # Older observations load as they were stored.
 
 
@@ -36,6 +36,7 @@ class Step:
     action: str  # load, scroll, click_player, click_centre, click_body, follow_ad
     at: float
     detail: str = ""
+    screenshot: str | None = None  # the visited page just before this step's click (evidence of the ad it opened)
 
 
 @dataclass

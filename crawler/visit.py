@@ -186,17 +186,20 @@ class Visit:
         if player:
             point = self.hand.near(player["x"], player["y"], player["width"], player["height"])
             rec.begin_step("click_player", f"{point[0]:.0f},{point[1]:.0f}")
+            rec.obs.steps[-1].screenshot = rec.obs.screenshot  # taken just now, right before this click
             await self.act(lambda: self.hand.click(*point), "click the player")
             await asyncio.sleep(limits.player_click_pause)
         size = page.viewport_size or VIEWPORT  # a phone's screen is smaller than a desktop's
         if self.on_site():
             point = self.hand.near(size["width"] / 2, size["height"] / 2)
             rec.begin_step("click_centre", f"{point[0]:.0f},{point[1]:.0f}")
+            await self.shoot_before_click()
             await self.act(lambda: self.hand.click(*point), "click the centre")
             await asyncio.sleep(limits.centre_click_pause)
         if self.on_site():
             point = self.hand.near(12, min(300, size["height"] // 2))
             rec.begin_step("click_body", f"{point[0]:.0f},{point[1]:.0f}")
+            await self.shoot_before_click()
             await self.act(lambda: self.hand.click(*point), "click the body")
         await self.settle(limits.settle_min, limits.settle_max)
         await self.overlays(click=True)
@@ -241,6 +244,21 @@ class Visit:
         except TimeoutError:
             self.rec.note("frame_unanswered", f"a frame gave no answer: {clip(frame.url, 200)}", 0)
             return None
+
+    async def shoot_before_click(self) -> None:
+        """The page as it is just before the step's click (an overlay, a new ad may be there now), kept as the
+        step's screenshot: the pirate page at the moment of the ad that click opens. `click_screenshots` a visit."""
+        rec, obs = self.rec, self.rec.obs
+        taken = sum(1 for step in obs.steps if step.screenshot and step.screenshot != obs.screenshot)
+        if taken >= self.limits.click_screenshots:
+            return
+        try:
+            shot = await self.act(lambda: self.page.screenshot(type="jpeg", quality=55), "screenshot before a click")
+        except PlaywrightError:  # evidence added: never a reason to skip the click
+            return
+        if shot:
+            step = obs.steps[-1]
+            step.screenshot = rec.keep_screenshot(f"{obs.visit_id}-s{step.n}.jpg", shot)
 
     async def snapshot(self) -> None:
         """What the page holds once settled: its screenshot, inline scripts, ad frames and ad links."""
@@ -380,6 +398,7 @@ class Visit:
             if point is None or overlay.link or overlay.step is not None or not theirs or overlay.trap():
                 continue
             overlay.step = rec.begin_step("click_overlay", f"{point[0]},{point[1]}")
+            await self.shoot_before_click()
             clicked += 1
             await self.act(lambda point=point: self.hand.click(*point), "click an overlay")
             await asyncio.sleep(limits.overlay_click_pause)

@@ -300,7 +300,8 @@ def link_rows(
             FindingLink.landing_url,
             FindingLink.landing_title,
             func.coalesce(FindingLink.screenshot, Visit.screenshot).label("screenshot"),
-            Visit.screenshot.label("page_screenshot"),  # the pirate page, before the visit's clicks
+            # the pirate page just before the click that opened the ad, else before the visit's clicks
+            func.coalesce(FindingLink.page_screenshot, Visit.screenshot).label("page_screenshot"),
             FindingLink.id,
             rank,
         )

@@ -116,6 +116,7 @@ def add_findings(s, findings, *, visit_id: int | None = None, adstxt_id: int | N
                     "landing_title": link.landing_title,
                     "page": link.page,
                     "screenshot": link.screenshot,
+                    "page_screenshot": getattr(link, "page_screenshot", None),
                 }
                 for link in findings.links
             ],

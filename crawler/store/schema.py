@@ -202,6 +202,7 @@ class FindingLink(Base):
     landing_title: Mapped[str | None] = mapped_column(Text)
     page: Mapped[int | None] = mapped_column(Integer)
     screenshot: Mapped[str | None] = mapped_column(Text)
+    page_screenshot: Mapped[str | None] = mapped_column(Text)  # the pirate page just before the click that opened it
 
 
 class FindingMiner(Base):

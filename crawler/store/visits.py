@@ -74,7 +74,12 @@ def write_visit(
     one named `archive` is its WARC), each with its SHA-256; returns the visit's row id."""
     saved = _save_screenshots(store, run_id, screenshots or {})
     # the others are landing pages' screenshots
-    kinds = {obs.screenshot: "page", archive: "archive", **{ad.crop: "ad" for ad in obs.cropped()}}
+    kinds = {
+        obs.screenshot: "page",
+        archive: "archive",
+        **{step.screenshot: "page" for step in obs.steps if step.screenshot},  # the page before a click
+        **{ad.crop: "ad" for ad in obs.cropped()},
+    }
     evidence = [
         {"kind": kinds.get(name, "landing"), "path": path, "sha256": digest, "size": size}
         for name, (path, digest, size) in saved.items()
@@ -85,8 +90,11 @@ def write_visit(
         w.screenshot = paths.get(w.screenshot or "", w.screenshot)
     for ad in obs.cropped():
         ad.crop = paths.get(ad.crop, ad.crop)
+    for step in obs.steps:
+        step.screenshot = paths.get(step.screenshot or "", step.screenshot)
     for link in getattr(findings, "links", None) or ():  # made from the windows before their files were stored
         link.screenshot = paths.get(link.screenshot or "", link.screenshot)
+        link.page_screenshot = paths.get(link.page_screenshot or "", link.page_screenshot)
     try:
         return _insert_visit(store, obs, run_id, site_id, findings, texts, paths.get(archive or ""), evidence)
     except Exception as exc:

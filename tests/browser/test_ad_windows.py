@@ -239,6 +239,12 @@ def test_a_named_window_opened_again_shows_a_new_ad(port, chromium_path, sigs):
         ("PopAds", "spin-palace.test", "popunder", ()),
         ("PopAds", "vpn-shield.test", "popunder", ()),
     ]
+    # each ad's evidence shows the pirate page as it was just before the click that opened it
+    shots = {s.n: s.screenshot for s in obs.steps}
+    by_advertiser = {link.advertiser: link.page_screenshot for link in links}
+    assert by_advertiser == {"spin-palace.test": shots[first.step], "vpn-shield.test": shots[second.step]}
+    assert len({obs.screenshot, *by_advertiser.values()}) == 3  # three moments, three shots
+    assert all(recorded.screenshots[shot].startswith(b"\xff\xd8") for shot in by_advertiser.values())  # JPEG
 
 
 def test_an_in_page_push_banner_and_an_interstitial_are_recorded_and_attributed(port, chromium_path, sigs):
@@ -268,3 +274,6 @@ def test_an_in_page_push_banner_and_an_interstitial_are_recorded_and_attributed(
     assert (links["dating-match.test"].network, links["dating-match.test"].kind) == ("RichAds", "push")
     assert (links["cam-show.test"].network, links["cam-show.test"].kind) == ("ExoClick", "overlay")
     assert set(links) == {"dating-match.test", "cam-show.test"}
+    # the push banner's ad: the page shot just before the banner was clicked, the banner on it
+    before = next(s.screenshot for s in obs.steps if s.n == banner.step)
+    assert links["dating-match.test"].page_screenshot == before and before in recorded.screenshots
