@@ -8,6 +8,7 @@ the visit started. Pages are numbered in the visit (0 = the page visited); frame
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -374,20 +375,28 @@ class Observation:
 
 def _build(cls, data):
     """Rebuild a dataclass (and the dataclasses in its list fields) from plain data."""
-    hints = typing.get_type_hints(cls)
     kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name, item, single in _fields(cls):
+        if name not in data:
             continue
-        value, hint = data[f.name], hints[f.name]
-        item = _list_item_dataclass(hint)
-        single = _dataclass_of(hint)
+        value = data[name]
         if item is not None and value is not None:
             value = [_build(item, v) for v in value]
         elif single is not None and isinstance(value, dict):
             value = _build(single, value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
+
+
+@functools.cache
+def _fields(cls) -> tuple[tuple[str, type | None, type | None], ...]:
+    """Each field of dataclass `cls`: its name, the dataclass of its items if it is a list of them, the dataclass
+    it holds if it holds one. Worked out once per class (reading the type hints costs more than the rest of a
+    rebuild)."""
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        (f.name, _list_item_dataclass(hints[f.name]), _dataclass_of(hints[f.name])) for f in dataclasses.fields(cls)
+    )
 
 
 def _dataclass_of(hint):
