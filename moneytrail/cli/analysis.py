@@ -72,7 +72,11 @@ def reanalyze(
 
 def export(
     kind: Annotated[
-        str, typer.Argument(help=f"one of: {', '.join(KINDS)}, all (the tables), graph, wacz (the visits' archives)")
+        str,
+        typer.Argument(
+            help=f"one of: {', '.join(KINDS)}, all (the tables), graph, wacz (the visits' archives), "
+            "parquet (the raw tables)"
+        ),
     ],
     fmt: Annotated[
         str, typer.Option("--format", "-f", help=f"one of: {', '.join(FORMATS)}; for graph: graphml, gexf")
@@ -90,7 +94,9 @@ def export(
 ) -> None:
     """Export findings: links, networks, miners, publisher-ids, clusters (columns: README, "Exports"); or the
     money flow as a graph (site -> network -> brokers -> advertiser) for graph tools: `export graph -f gexf`;
-    or what the browser received in the visits, one WACZ that ReplayWeb.page replays: `export wacz --run N`."""
+    or what the browser received in the visits, one WACZ that ReplayWeb.page replays: `export wacz --run N`;
+    or the raw tables, one Parquet file each, for DuckDB, pandas, R: `export parquet --out DIR` (visits,
+    requests, windows, hops, links, networks, ids, miners; README, "Raw tables")."""
     from moneytrail.reports import exports
     from moneytrail.services.checks import load_analyzer, open_store_checked
 
@@ -98,6 +104,8 @@ def export(
         return export_graph(fmt if fmt != "csv" else "graphml", out_dir, run, since, db)
     if kind == "wacz":
         return export_wacz(out_dir, run, since, visit, db)
+    if kind == "parquet":
+        return export_parquet(out_dir, run, since, db)
     kinds = list(KINDS) if kind == "all" else [kind]
     if kind != "all" and kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}, all")
@@ -151,6 +159,27 @@ def export_wacz(out_dir: Path | None, run: int | None, since: str | None, uids, 
     if facts.unpaged:
         gone += f"; {facts.unpaged} visit(s) whose page's answer is not in their archive (not listed as pages)"
     note(f"wacz: {facts.visits} visit(s), {facts.size / 1e6:.1f} MB -> {facts.path}{gone}")
+
+
+def export_parquet(out_dir: Path | None, run: int | None, since: str | None, db: str | None) -> None:
+    from moneytrail.reports.exports import Scope
+    from moneytrail.reports.raw_tables import write_parquet
+    from moneytrail.services.checks import open_store_checked
+
+    if out_dir is None:
+        raise UsageError("`export parquet` writes one file a table: give --out DIR")
+    scope = Scope(run, parse_since(since))
+    store = open_store_checked(db)
+    with Progress(TextColumn("exporting: {task.completed} visit(s)"), console=err, transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        written = write_parquet(store, scope, out_dir, lambda visits: bar.update(task, completed=visits))
+    for name, path in written.paths.items():
+        note(f"{name}: {written.rows[name]} row(s) -> {path}")
+    if written.unreadable:
+        note(
+            f"{len(written.unreadable)} visit(s) whose observation could not be read: their requests, windows "
+            f"and hops are missing (visit_id {', '.join(map(str, written.unreadable[:10]))})"
+        )
 
 
 @lists_app.command("update")
