@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moneytrail.crawler.home import data_home
@@ -21,6 +22,18 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def default_url() -> str:
     """`MONEYTRAIL_DB`, else the SQLite file `moneytrail.db` in the data home."""
     return os.environ.get("MONEYTRAIL_DB") or f"sqlite:///{data_home() / 'moneytrail.db'}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite store's URL; None for any other database (or SQLite in memory).
+    ValueError when `url` is no database URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(str(exc)) from None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
 
 
 def redact(url: str) -> str:

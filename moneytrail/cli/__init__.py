@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from moneytrail.errors import MoneytrailError
 
-from . import analysis, crawling, evidence, reports, scaleout, schedules, system, watchlists
+from . import analysis, browse, crawling, evidence, reports, scaleout, schedules, system, watchlists
 from . import options as o
 from .console import error
 
@@ -55,7 +55,7 @@ def root(db: o.Db = None) -> None:
         os.environ["MONEYTRAIL_DB"] = db
 
 
-for module in (system, watchlists, crawling, schedules, scaleout, analysis, reports, evidence):
+for module in (system, watchlists, crawling, schedules, scaleout, analysis, browse, reports, evidence):
     module.register(app)
 
 

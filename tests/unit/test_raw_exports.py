@@ -1,8 +1,12 @@
 """The raw tables for an analyst's own tools: `moneytrail export parquet` (one file a table, the schema the
-README documents, rows streamed from the observations, --run and --since)."""
+README documents, rows streamed from the observations, --run and --since) and `moneytrail browse` (the
+companion database Datasette reads, its metadata and canned queries, screenshots shown as images and only
+those inside the screenshots folder; PostgreSQL stores refused with a clear message)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import sqlite3
 from datetime import UTC, datetime
@@ -22,6 +26,8 @@ from moneytrail.crawler.store.runs import start_run
 from moneytrail.crawler.store.visits import write_visit
 from moneytrail.crawler.store.watchlists import import_watchlist, watchlist_sites
 from moneytrail.crawler.watchlist import Entry
+from moneytrail.reports import browse
+from moneytrail.reports.datasette_plugin import image_cell
 from moneytrail.reports.raw_tables import TABLES, write_parquet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,6 +245,95 @@ def test_the_readme_documents_every_column():
         assert documented == [(c.name, str(c.type), c.meaning) for c in table.columns], name
 
 
+# --- browse --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def companion(store, exported, tmp_path_factory):
+    path = tmp_path_factory.mktemp("browse") / browse.COMPANION
+    written = browse.build_companion(store, path)
+    assert written.rows == exported[1].rows  # the same rows as the Parquet files
+    return path
+
+
+def datasette_get(companion: Path, store, path: str):
+    instance = browse.datasette(companion, browse.metadata(store.screenshots))
+    return asyncio.run(instance.client.get(path))
+
+
+def test_the_companion_holds_every_table_with_the_exports_rows(companion, exported):
+    with sqlite3.connect(companion) as db:
+        counts = {name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES}
+        hops = db.execute("SELECT url FROM hops WHERE window_id = 0 ORDER BY visit_id, hop LIMIT 3").fetchall()
+        started = db.execute("SELECT started_at FROM visits ORDER BY visit_id").fetchone()[0]
+    assert counts == exported[1].rows
+    assert [h[0] for h in hops] == CHAIN and started == "2026-09-20T12:00:00+00:00"
+
+
+def test_the_metadata_has_facets_descriptions_and_the_canned_queries(store):
+    meta = browse.metadata(store.screenshots)
+    database = meta["databases"][browse.DATABASE]
+    assert set(database["queries"]) == {"ads_of_a_network", "sites_of_an_operator", "chains_of_a_site"}
+    assert ":network" in database["queries"]["ads_of_a_network"]["sql"]
+    assert ":id_value" in database["queries"]["sites_of_an_operator"]["sql"]
+    assert ":site" in database["queries"]["chains_of_a_site"]["sql"]
+    tables = database["tables"]
+    assert set(tables) == set(TABLES)
+    assert {"network", "category", "kind", "site"} <= set(tables["links"]["facets"])
+    assert "status" in tables["visits"]["facets"] and "kind" in tables["windows"]["facets"]
+    for name, table in tables.items():
+        assert set(table["facets"]) <= {c.name for c in TABLES[name].columns}, name
+        assert all(f"<dt>{c.name}</dt>" in table["description_html"] for c in TABLES[name].columns), name
+    assert meta["plugins"][browse.PLUGIN]["folder"] == str(store.screenshots)
+
+
+@pytest.mark.slow
+def test_the_canned_queries_answer_through_datasette(companion, store):
+    def rows(query: str) -> list[dict]:
+        response = datasette_get(companion, store, f"/{browse.DATABASE}/{query}&_shape=array")
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    ads = rows("ads_of_a_network.json?network=popads")  # any case
+    assert [(a["site"], a["advertiser"], a["visit"]) for a in ads] == [
+        ("b.test", "casino.test", "v1"),
+        ("a.test", "casino.test", "v0"),
+    ]
+    sites = rows("sites_of_an_operator.json?id_value=4242")
+    assert [(s["site"], s["visits"]) for s in sites] == [("a.test", 1), ("b.test", 1), ("c.test", 1)]
+    assert [s["site"] for s in rows("sites_of_an_operator.json?id_value=adstxt_account:popads.test:4242")] == ["a.test"]
+    chain = rows("chains_of_a_site.json?site=b.test")
+    assert [(c["hop"], c["url"], c["screenshot"]) for c in chain] == [
+        (0, CHAIN[0], None),
+        (1, CHAIN[1], None),
+        (2, CHAIN[2], "run-2/v1-landing.png"),
+    ]
+    page = datasette_get(companion, store, f"/{browse.DATABASE}/windows")
+    assert page.status_code == 200
+    assert '<img src="/screenshots/run-1/v0-landing.png"' in page.text  # the landing page, as an image
+    assert "<script>alert(1)" not in page.text  # a page's title is text
+    shot = datasette_get(companion, store, "/screenshots/run-1/v0-landing.png")
+    assert shot.status_code == 200 and shot.content == PNG
+    assert datasette_get(companion, store, "/screenshots/..%2Fr.db").status_code == 404
+
+
+def test_a_screenshot_cell_is_an_image_of_a_file_inside_the_folder_only(tmp_path):
+    folder = tmp_path / "shots"
+    (folder / "run-1").mkdir(parents=True)
+    (folder / "run-1" / "a.png").write_bytes(PNG)
+    (folder / 'x"><b>.png').write_bytes(PNG)
+    (tmp_path / "outside.png").write_bytes(PNG)
+    (folder / "run-1" / "link.png").symlink_to(tmp_path / "outside.png")
+    cell = image_cell("run-1/a.png", folder, "/screenshots")
+    assert str(cell).startswith('<a href="/screenshots/run-1/a.png"><img src="/screenshots/run-1/a.png"')
+    hostile = str(image_cell('x"><b>.png', folder, "/screenshots"))
+    assert "<b>" not in hostile and "x%22%3E%3Cb%3E.png" in hostile and 'alt="x&#34;&gt;&lt;b&gt;.png"' in hostile
+    for refused in ("run-1/../run-1/a.png", "../outside.png", str(folder / "run-1" / "a.png"), "run-1/link.png"):
+        assert image_cell(refused, folder, "/screenshots") is None, refused
+    for not_an_image in ("run-1/missing.png", "run-1\\a.png", "", None, 42):
+        assert image_cell(not_an_image, folder, "/screenshots") is None
+
+
 # --- the commands --------------------------------------------------------------------------------------------
 
 
@@ -258,3 +353,19 @@ def test_export_parquet_command_writes_the_files_of_a_run(store, tmp_path, capsy
     assert "not a date" in capsys.readouterr().err
     assert cli("export", "parquet", "--db", store.url) == 2
     assert "give --out DIR" in capsys.readouterr().err
+
+
+def test_browse_metadata_only_writes_the_metadata_and_the_companion(store, tmp_path, capsys):
+    assert cli("browse", "--db", store.url, "--metadata-only", tmp_path / "meta.json") == 0
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert "chains_of_a_site" in meta["databases"][browse.DATABASE]["queries"]
+    companion = Path(store.url.removeprefix("sqlite:///")).with_name(browse.COMPANION)
+    with sqlite3.connect(companion) as db:
+        assert db.execute("SELECT count(*) FROM visits").fetchone()[0] == len(VISITS)
+
+
+def test_browse_refuses_a_postgresql_store_with_a_clear_message(capsys):
+    assert cli("browse", "--db", "postgresql+psycopg://analyst:s3cret@db.example/moneytrail", "--no-open") == 2
+    said = capsys.readouterr().err
+    assert "Datasette reads SQLite files only" in said and "export parquet" in said
+    assert "s3cret" not in said and "Traceback" not in said
