@@ -172,7 +172,10 @@ def export_parquet(out_dir: Path | None, run: int | None, since: str | None, db:
     store = open_store_checked(db)
     with Progress(TextColumn("exporting: {task.completed} visit(s)"), console=err, transient=True) as bar:
         task = bar.add_task("export", total=None)
-        written = write_parquet(store, scope, out_dir, lambda visits: bar.update(task, completed=visits))
+        try:
+            written = write_parquet(store, scope, out_dir, lambda visits: bar.update(task, completed=visits))
+        except OSError as exc:
+            raise Failure(f"cannot write {out_dir}: {exc}") from None
     for name, path in written.paths.items():
         note(f"{name}: {written.rows[name]} row(s) -> {path}")
     if written.unreadable:
