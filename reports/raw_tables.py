@@ -145,6 +145,7 @@ TABLES = {
         ("landing_title", TEXT, "its title"),
         ("page", INT, "the visit's page it landed in"),
         ("screenshot", TEXT, "the landing page's screenshot, relative to the screenshots folder"),
+        ("page_screenshot", TEXT, "the pirate page just before the click that opened it (null: the visit's)"),
     ),
     "networks": _table(
         "every ad network seen, per visit or ads.txt file",
