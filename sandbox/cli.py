@@ -105,6 +105,36 @@ def watchlist(
         _write_rows(watchlist_rows(_world(world_file)), sys.stdout)
 
 
+@app.command()
+def brands(
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    world_file: Path | None = typer.Option(None, "--world"),
+) -> None:
+    """Write the sandbox's mainstream brands as a brand list (`moneytrail report ... --brands FILE`)."""
+    text = brand_list(_world(world_file))
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        typer.echo(f"wrote the sandbox's brands to {out}", err=True)
+    else:
+        sys.stdout.write(text)
+
+
+def brand_list(world) -> str:
+    """The world's mainstream advertisers as a brand list (the format of data/brands.toml): the sandbox's
+    brands are no real ones, so the shipped list cannot know them."""
+    lines = [
+        "# The sandbox's mainstream brands (sandbox/data/world.toml), for reports on sandbox crawls.",
+        "[sources.sandbox]",
+        'title = "the sandbox world: sandbox/data/world.toml"',
+        "",
+    ]
+    for adv in sorted(world.advertisers.values(), key=lambda a: a.domain):
+        if adv.category == "mainstream":
+            lines += ["[[brands]]", f"name = {json.dumps(adv.name)}", f"domains = [{json.dumps(adv.domain)}]"]
+            lines += ['sources = ["sandbox"]', ""]
+    return "\n".join(lines)
+
+
 def _write_rows(rows: list[dict], handle) -> None:
     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
     writer.writeheader()

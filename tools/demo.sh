@@ -7,6 +7,7 @@ MT="$VENV/bin/moneytrail"
 mkdir -p var
 "$MT" sandbox watchlist -o var/sandbox-watchlist.csv
 "$MT" sandbox truth -o var/sandbox-truth.json
+"$MT" sandbox brands -o var/sandbox-brands.toml
 : > var/sandbox.log
 "$MT" sandbox serve --port 0 --state-dir var/sandbox-state > var/sandbox.log 2>&1 &
 SANDBOX=$!
@@ -28,7 +29,8 @@ if [ $status -eq 0 ]; then
   MONEYTRAIL_HOME="$PWD/var" "$MT" export all --out var/export || status=$?
   echo "writing the three reports into var/reports/"
   export MONEYTRAIL_HOME="$PWD/var"
-  "$MT" report exposure --period "$(date -u +%Y-%m)" -f html -f pdf -f xlsx --out var/reports || status=$?
+  "$MT" report exposure --period "$(date -u +%Y-%m)" --brands var/sandbox-brands.toml -f html -f pdf -f xlsx \
+    --out var/reports || status=$?
   "$MT" report network --all -f html --out var/reports/networks || status=$?
   "$MT" report advertiser --brand ShopMart --domain shopmart-online.test -f html --out var/reports || status=$?
 fi

@@ -46,28 +46,12 @@ def add_schedule(
     every_seconds: int | None,
     catch_up: bool,
 ) -> str:
-    """Store a schedule; returns its name (default: watchlist-N). NoSuchWatchlist, ScheduleExists."""
-    with store.session() as s, s.begin():
+    """Store a crawl schedule; returns its name (default: watchlist-N). NoSuchWatchlist, ScheduleExists."""
+    with store.session() as s:
         if s.scalar(select(Watchlist.id).where(Watchlist.name == config.watchlist)) is None:
             raise NoSuchWatchlist(config.watchlist)
-        name = name or f"{config.watchlist}-{(s.scalar(select(func.count(Schedule.id))) or 0) + 1}"
-        if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
-            raise ScheduleExists(name)
-        s.add(
-            Schedule(
-                name=name,
-                watchlist=config.watchlist,
-                cron=cron,
-                every_seconds=every_seconds,
-                profiles=list(config.profiles),
-                pages=config.pages,
-                config=config.record(),
-                catch_up=catch_up,
-                enabled=True,
-                created_at=utcnow(),
-            )
-        )
-    return name
+    columns = {"profiles": list(config.profiles), "pages": config.pages, "config": config.record()}
+    return _add(store, name, config.watchlist, config.watchlist, cron, every_seconds, catch_up, **columns)
 
 
 def add_report_schedule(
@@ -75,23 +59,27 @@ def add_report_schedule(
 ) -> str:
     """Store a report schedule (`report`: what `moneytrail report` is given, as data); returns its name
     (default: report-<kind>-N). ScheduleExists."""
+    watchlist = (report.get("filters") or {}).get("watchlist") or ""
+    columns = {"profiles": [], "pages": 0, "config": None, "report": report}
+    return _add(store, name, f"report-{report['kind']}", watchlist, cron, every_seconds, catch_up, **columns)
+
+
+def _add(store: Store, name, stem: str, watchlist: str, cron, every_seconds, catch_up, **columns) -> str:
+    """A schedule row, named `name` or `<stem>-N`; ScheduleExists when the name is taken."""
     with store.session() as s, s.begin():
-        name = name or f"report-{report['kind']}-{(s.scalar(select(func.count(Schedule.id))) or 0) + 1}"
+        name = name or f"{stem}-{(s.scalar(select(func.count(Schedule.id))) or 0) + 1}"
         if s.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
             raise ScheduleExists(name)
         s.add(
             Schedule(
                 name=name,
-                watchlist=(report.get("filters") or {}).get("watchlist") or "",
+                watchlist=watchlist,
                 cron=cron,
                 every_seconds=every_seconds,
-                profiles=[],
-                pages=0,
-                config=None,
-                report=report,
                 catch_up=catch_up,
                 enabled=True,
                 created_at=utcnow(),
+                **columns,
             )
         )
     return name

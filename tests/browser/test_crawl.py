@@ -475,3 +475,40 @@ def test_cloaking_is_seen_through(crawled, truth, sandbox, chromium_path, cloaki
     assert tag_hosts and tag_hosts <= _visits(crawled, site)["home"].hosts()
     plain = asyncio.run(sandbox_visit(sandbox.address, chromium_path, site["url"], stealth=False))
     assert plain.status == "ok" and not plain.hosts() & tag_hosts
+
+
+def test_the_exposure_report_counts_the_sandbox_brands_as_mainstream(crawled, world, tmp_path):
+    """With the sandbox's brand list, the exposure report's mainstream share is the share of the crawl's ads
+    that went to the world's mainstream advertisers (non-zero); its methodology names the crawl; revenue is
+    a range."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from moneytrail.crawler.store.schema import FindingLink
+    from moneytrail.sandbox.cli import brand_list
+
+    brands = tmp_path / "sandbox-brands.toml"
+    brands.write_text(brand_list(world))
+    month = datetime.now(UTC).strftime("%Y-%m")
+    store = crawled["store"]
+    done = run_cli(
+        "report", "exposure", "--period", month, "--brands", brands, "-f", "json", "--db", store.url, "--out",
+        tmp_path, env={"MONEYTRAIL_HOME": str(crawled["home"])},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / f"exposure-{month}.json").read_text())
+    figures = {f["key"]: f["value"] for f in report["figures"]}
+    mainstream = {a.domain for a in world.advertisers.values() if a.category == "mainstream"}
+    with store.session() as s:
+        advertisers = list(s.scalars(select(FindingLink.advertiser)))
+    seen = mainstream & set(advertisers)
+    assert seen, "the crawl followed no ad of a mainstream brand of the sandbox"
+    assert figures["mainstream"] == pytest.approx(sum(a in mainstream for a in advertisers) / len(advertisers))
+    categories = {row["advertiser"]: row["category"] for row in report["tables"]["advertisers"]}
+    assert {a for a, c in categories.items() if c == "mainstream"} == seen
+    how = {row["what"]: row["how"] for row in report["tables"]["methodology"]}
+    assert how["crawls"].startswith("1 crawl runs") and "sandbox-brands.toml: 3 brands" in " ".join(
+        row["how"] for row in report["tables"]["methodology"] if row["what"] == "brand list"
+    )
+    assert 0 < figures["revenue_low"] < figures["revenue_high"]
