@@ -324,9 +324,8 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
             list(REVENUE),
         ),
     ]
-    report.table(
-        "methodology", _("Methodology: what these numbers stand on"), _methodology(store, scope, now, sigs, cpm)
-    )
+    method = _methodology(store, scope, now, profiles, sigs, cpm)
+    report.table("methodology", _("Methodology: what these numbers stand on"), method)
     report.notes = [
         _(
             "Estimated revenue = the watchlist's monthly visits of a site x the months of the period x the ads of "
@@ -358,7 +357,9 @@ NOT_MEASURED = (
 )
 
 
-def _methodology(store, scope: Scope, now: dict, sigs: Signatures, cpm: Cpm) -> pd.DataFrame:
+def _methodology(
+    store, scope: Scope, now: dict, profiles: pd.DataFrame, sigs: Signatures, cpm: Cpm
+) -> pd.DataFrame:
     """When, what, from where and with which versions the period's numbers were measured, and what not."""
     from moneytrail import __version__
 
@@ -366,7 +367,6 @@ def _methodology(store, scope: Scope, now: dict, sigs: Signatures, cpm: Cpm) -> 
     statuses = ", ".join(
         f"{number(n)} {status}" for status, n in sorted(cover["statuses"].items(), key=lambda x: -x[1])
     )
-    profiles = aggregates.by_profile(store, scope, set())
     pairs = zip(profiles["profile"], profiles["country"], strict=True)
     seen = ", ".join(f"{p} ({c})" if c else str(p) for p, c in pairs)
     sites = now["sites"]

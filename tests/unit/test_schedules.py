@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -147,3 +148,35 @@ def test_a_report_schedule_delivers_each_run_to_its_folder_and_latest(tmp_path):
     assert outcome[(ids["monthly"], 12)][0] == "finished" and "delivered to" in outcome[(ids["monthly"], 12)][1]
     state, message = outcome[(ids["bad"], 11)]
     assert state == "failed" and "NoSuchNet" in message
+
+
+@pytest.mark.slow
+def test_the_scheduler_daemon_delivers_a_report_schedule_every_few_seconds(tmp_path):
+    """The real daemon (`moneytrail scheduler`), a report schedule every 3 s: soon its folder holds a dated run
+    and `latest/`, each with the report; SIGTERM stops it with exit 0."""
+    import signal
+    import subprocess
+
+    from helpers import MONEYTRAIL, cli_env
+
+    db, out = f"sqlite:///{tmp_path / 's.db'}", tmp_path / "published"
+    added = cli("schedule", "add", "--report", "exposure", "--period", "this-month", "--every", "3s", "-f", "json",
+                "--out", out, "--name", "often", "--db", db)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    daemon = subprocess.Popen(
+        [*MONEYTRAIL, "scheduler", "--db", db, "--sync", "1", "--log", str(tmp_path / "scheduler.log")],
+        env=cli_env({}, tmp_path),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            runs = sorted(p.name for p in (out / "often").glob("20*")) if (out / "often").is_dir() else []
+            if runs and any((out / "often" / "latest").glob("exposure-*.json")):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError((tmp_path / "scheduler.log").read_text()[-3000:])
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+    assert any((out / "often" / runs[0]).glob("exposure-*.json"))
