@@ -357,9 +357,7 @@ NOT_MEASURED = (
 )
 
 
-def _methodology(
-    store, scope: Scope, now: dict, profiles: pd.DataFrame, sigs: Signatures, cpm: Cpm
-) -> pd.DataFrame:
+def _methodology(store, scope: Scope, now: dict, profiles: pd.DataFrame, sigs: Signatures, cpm: Cpm) -> pd.DataFrame:
     """When, what, from where and with which versions the period's numbers were measured, and what not."""
     from moneytrail import __version__
 
