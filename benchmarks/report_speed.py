@@ -6,7 +6,7 @@ For each size, builds (or reuses) a synthetic SQLite store (benchmarks/synthetic
 visit, so 20 million requests at 1M visits), then times, in this process, the exposure report of the
 quarter 2026-Q3 (its numbers: SQL + pandas, with the previous quarter and the trend over every quarter on
 record), and the HTML rendering apart. Growth: time at each size over time at the smallest, against the
-size ratio (linear growth gives the same ratio). Aim: under 30 s at 1M visits, linear or better.
+size ratio (linear growth gives the same ratio). Aim: under 20 s at 1M visits, linear or better.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ networks (monthly traffic x ads per visit x CPM, always labelled as an estimate)
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.store.findings import Scope
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
 
+from .exports import clusters
 from .flow import flows
 from .i18n import N_, _, number
 from .model import Chart, Figure, Report, filtered_stem
@@ -25,6 +28,7 @@ NAN = float("nan")  # a figure of a period with no visit on record: n/a, not 0
 POP_KINDS = ("popunder", "popup", "tabunder")
 REVENUE = ("revenue_low", "revenue_high")  # from the low and the high end of each kind's CPM range
 TOP = 15
+WORKERS = max(2, min(4, os.cpu_count() or 1))  # a report's queries at once
 
 
 class CpmError(ValueError):
@@ -73,13 +77,39 @@ def _range(path: Path, kind: str, rate) -> tuple[float, float]:
     raise CpmError(f"{path}: cpm.{kind}: a number >= 0 or [low, high] (low <= high) is required, not {rate!r}")
 
 
-def _numbers(store, period: Period, filters: Scope, sigs: Signatures, cpm: Cpm, mainstream: frozenset[str]) -> dict:
-    """The headline numbers of one period, from per-site aggregates (a few rows per site)."""
+def summary_of(links: pd.DataFrame, high_risk: set[str]) -> pd.DataFrame:
+    """`aggregates.link_summary` of a period whose `aggregates.links` are at hand (the report's own period): the
+    same rows without a second pass over its ads."""
+    category = links["category"]
+    counts = {
+        "adult": category == "adult",
+        "high_risk": category.isin(high_risk),
+        "mainstream": category == "mainstream",
+        "unclassified": category == "unclassified",
+    }
+    flagged = links.assign(**{name: links["ads"].where(hit, 0) for name, hit in counts.items()})
+    return flagged.groupby(["site", "kind"], as_index=False, dropna=False)[["ads", *counts]].sum()
+
+
+def _numbers(
+    store,
+    period: Period,
+    filters: Scope,
+    sigs: Signatures,
+    cpm: Cpm,
+    mainstream: frozenset[str],
+    seen: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict:
+    """The headline numbers of one period, from per-site aggregates (a few rows per site); `seen`: the period's
+    `aggregates.links` (without detail) and `aggregates.networks` where the caller has them."""
     high = {c.name for c in sigs.categories if c.high_risk}
     scope = filters.during(period.start, period.end)
     sites = aggregates.visits_per_site(store, scope)
-    summary = aggregates.link_summary(store, scope, high, mainstream)
-    with_networks = aggregates.sites_with_networks(store, scope)
+    if seen is None:
+        summary = aggregates.link_summary(store, scope, high, mainstream)
+        with_networks = aggregates.sites_with_networks(store, scope)
+    else:
+        summary, with_networks = summary_of(seen[0], high), set(seen[1]["site"])
     miners = aggregates.miners(store, scope)
     reachable = set(sites.loc[sites["ok"] > 0, "site"])
     ok_visits = int(sites["ok"].sum()) if len(sites) else 0
@@ -119,9 +149,31 @@ def _numbers(store, period: Period, filters: Scope, sigs: Signatures, cpm: Cpm, 
 
 def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope = Scope()) -> Report:
     """The exposure report of `period` (against the previous one), over the visits `filters` keep."""
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="exposure") as pool:
+        return _exposure(pool, store, period, sigs, cpm, filters)
+
+
+def _exposure(pool: ThreadPoolExecutor, store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope) -> Report:
     mainstream = sigs.mainstream(aggregates.advertisers(store))  # by today's brand lists, whatever was stored
-    now, before = (_numbers(store, p, filters, sigs, cpm, mainstream) for p in (period, period.previous()))
+    high = {c.name for c in sigs.categories if c.high_risk}
     scope = filters.during(period.start, period.end)
+    first = aggregates.first_visit(store, filters)
+    trend = series(first.date() if first else period.first, period)
+
+    # the queries of the other periods and the period's slowest tables run side by side, each on its own
+    # connection (the database does the work, and sqlite3 and the drivers let go of the GIL while it does)
+    def numbers_of(p: Period) -> Future:
+        return pool.submit(_numbers, store, p, filters, sigs, cpm, mainstream)
+
+    tables = {"links": pool.submit(aggregates.links, store, scope, detail=False, mainstream=mainstream)}
+    numbers = {period.previous(): numbers_of(period.previous())}
+    tables["networks"] = pool.submit(aggregates.networks, store, scope)
+    tables["operators"] = pool.submit(clusters, store, scope, sigs)
+    tables["profiles"] = pool.submit(aggregates.by_profile, store, scope, high, mainstream)
+    numbers |= {p: numbers_of(p) for p in reversed(trend) if p not in numbers and p != period}
+    links, nets = tables["links"].result(), tables["networks"].result()
+    now = _numbers(store, period, filters, sigs, cpm, mainstream, seen=(links, nets))
+    before = numbers[period.previous()].result()
     report = Report(
         "exposure",
         filtered_stem(f"exposure-{period.label.replace('..', '_to_')}", filters),
@@ -174,9 +226,6 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
         )
 
     # the period's breakdown by network and advertiser (the other periods only need their headline numbers)
-    links = aggregates.links(store, scope, detail=False, mainstream=mainstream)
-    nets = aggregates.networks(store, scope)
-    high = {c.name for c in sigs.categories if c.high_risk}
     groups = {**dict.fromkeys(high, _("high-risk")), "mainstream": _("mainstream"), UNCLASSIFIED: _("unclassified")}
     classes = links.assign(group=links["category"].map(lambda c: groups.get(c, _("other categories"))))
     split = (
@@ -257,7 +306,7 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
         ],
     )
 
-    profiles = aggregates.by_profile(store, scope, high, mainstream)
+    profiles = tables["profiles"].result()
     profiles["ads_per_visit"] = (profiles["ads"] / profiles["reached"].where(profiles["reached"] > 0)).round(3)
     profiles["share_high_risk"] = profiles["high_risk_ads"] / profiles["ads"].where(profiles["ads"] > 0)
     report.table(
@@ -266,16 +315,11 @@ def exposure(store, period: Period, sigs: Signatures, cpm: Cpm, filters: Scope =
         profiles.sort_values(["profile", "country"]),
     )
 
-    from .exports import clusters
-
-    ops = clusters(store, scope, sigs)
-    report.table("operators", _("Operators: sites bound by shared publisher ids"), ops)
+    report.table("operators", _("Operators: sites bound by shared publisher ids"), tables["operators"].result())
 
     trend_rows = []
-    first = aggregates.first_visit(store, filters)
-    for p in series(first.date() if first else period.first, period):
-        known = {period: now, before["period"]: before}
-        n = known.get(p) or _numbers(store, p, filters, sigs, cpm, mainstream)
+    for p in trend:
+        n = now if p == period else numbers[p].result()
         trend_rows.append(
             {
                 "period": p.label,

@@ -184,3 +184,46 @@ def test_every_report_and_export_renders_on_any_store(data, sigs, empty_store):
             for column in written.columns:
                 assert not written[column].str.startswith(("=", "+", "@")).any(), (kind, column)
         store.close()
+
+
+@pytest.mark.slow
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=store_st, brands=st.booleans())
+def test_the_exposure_numbers_computed_side_by_side_are_those_of_each_period_alone(data, brands, sigs, empty_store):
+    """The report's own period takes its summary from its links table, and the other periods' numbers come from
+    a thread pool: both must give what one period's SQL, computed alone, gives."""
+    from moneytrail.crawler.store import aggregates
+    from moneytrail.reports.exposure import _numbers, summary_of
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build(data, empty_store, Path(tmp))
+        mainstream = frozenset({"shop.example"}) if brands else frozenset()
+        high = {c.name for c in sigs.categories if c.high_risk}
+        period = parse("2026-Q3")
+        scope = Scope().during(period.start, period.end)
+        links = aggregates.links(store, scope, detail=False, mainstream=mainstream)
+        order = ["site", "kind"]
+        expected = aggregates.link_summary(store, scope, high, mainstream).sort_values(order, ignore_index=True)
+        derived = summary_of(links, high).sort_values(order, ignore_index=True)
+        pd.testing.assert_frame_equal(derived, expected, check_dtype=False)
+
+        report = exposure(store, parse("2026-10"), sigs, Cpm.load())
+        trends = report.tables["trends"]
+        for row in trends.itertuples():
+            alone = _numbers(
+                store, parse(row.period), Scope(), sigs, Cpm.load(), sigs.mainstream(aggregates.advertisers(store))
+            )
+            assert row.sites_reachable == len(alone["reachable"])
+            for column, key in (
+                ("share_ads", "share_ads"),
+                ("ads_per_visit", "ads_per_visit"),
+                ("high_risk", "high_risk"),
+            ):
+                assert getattr(row, column) == pytest.approx(alone[key], nan_ok=True), (row.period, column)
+        figures = {f.key: f for f in report.figures}
+        september = _numbers(
+            store, parse("2026-09"), Scope(), sigs, Cpm.load(), sigs.mainstream(aggregates.advertisers(store))
+        )
+        if figures["share_ads"].previous == figures["share_ads"].previous:  # an earlier period on record
+            assert figures["share_ads"].previous == pytest.approx(september["share_ads"], nan_ok=True)
+        store.close()
