@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -83,15 +84,18 @@ class Sampler:
         return max(s), (last - first) / first * 100 if first else 0.0
 
 
-def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: int):
+def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: int, extra: tuple[str, ...] = ()):
+    """Crawl the sandbox into `home`: (observations, seconds, (peak PSS, growth), CPU seconds of the crawl's
+    process tree: the crawler, its driver and Chromium, each counted when its parent reaps it)."""
     db = f"sqlite:///{home / 'bench.db'}"
+    cpu = _children_cpu()
     env = dict(os.environ, MONEYTRAIL_HOME=str(home))
     started = time.monotonic()
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "crawler",
+            "moneytrail",
             "crawl",
             "-w",
             str(watchlist),
@@ -106,6 +110,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
             "--no-progress",
             "--log",
             str(home / "bench.log"),
+            *extra,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -115,13 +120,19 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     with Sampler(proc.pid) as sampler:
         output, _ = proc.communicate()
     seconds = time.monotonic() - started
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed ({proc.returncode}):\n{output[-3000:]}")
     from moneytrail.crawler.store import open_store
     from moneytrail.crawler.store.visits import load_observations
 
     observations = load_observations(open_store(db, home / "shots"))
-    return observations, seconds, sampler.figures()
+    return observations, seconds, sampler.figures(), cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
@@ -167,7 +178,9 @@ def main() -> None:
     watchlist = home / "sandbox.csv"
     write_watchlist(world, watchlist)
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
-        observations, seconds, (peak, growth) = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
+        observations, seconds, (peak, growth), _cpu = crawl(
+            sandbox.address, watchlist, home, args.pages, args.concurrency
+        )
         ok = [o for o in observations if o.status == "ok"]
         same = [(o.url, o.page_kind) for o in ok][: args.baseline]
         base_results, base_seconds, (base_peak, base_growth) = baseline(sandbox.address, find_chromium(), same)
