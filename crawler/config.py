@@ -16,7 +16,7 @@ Fields (the `moneytrail crawl` flag in brackets):
   adstxt         fetch ads.txt, app-ads.txt and sellers.json [--adstxt/--no-adstxt]
   archive        keep each visit's archive of what its browser received, a WARC (crawler/archive.py)
                  [--archive/--no-archive]
-  concurrency    browser contexts at once [--concurrency]
+  concurrency    browser contexts at once; given none, the machine's (crawler/machine.py) [--concurrency]
   repeat         visits of each page per profile, in fresh contexts and shuffled order, to sample rotating
                  ads [--repeat]
   data           signature data directory [--data]
@@ -37,6 +37,7 @@ from typing import Any
 from .consent import DEFAULT_MODE as DEFAULT_CONSENT
 from .consent import MODES as CONSENT_MODES
 from .limits import Limits
+from .machine import default_concurrency
 from .proxies import redact_proxy
 
 # every crawl's Scrapy extensions (`to_settings` adds the progress bar for a terminal): a bound on the close
@@ -82,7 +83,7 @@ class CrawlConfig:
     consent: str = DEFAULT_CONSENT
     adstxt: bool = True
     archive: bool = True
-    concurrency: int = 4
+    concurrency: int = field(default_factory=default_concurrency)  # crawler/machine.py
     repeat: int = 1
     data: str | None = None
     lists: str | None = None

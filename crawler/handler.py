@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
 
 from playwright.async_api import Browser
 from playwright.async_api import Error as PlaywrightError
@@ -18,7 +20,10 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from .limits import Limits
+from .machine import available_mb
 from .visit import close_context, navigate
+
+logger = logging.getLogger(__name__)
 
 
 class SharedBrowserProvider(PlaywrightBrowserProvider):
@@ -61,6 +66,28 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
             await super().close()
 
 
+async def memory_turn(limits: Limits, url: str, running, available=available_mb) -> float:
+    """Wait while less than `limits.memory_floor_mb` of memory is available and `running()` visits (browser
+    contexts open) are more than none: one visit always may start, so the crawl slows down, never stops. The
+    seconds waited."""
+    waited, started = False, asyncio.get_running_loop().time()
+    while limits.memory_floor_mb > 0 and running() > 0:
+        free = available()
+        if free >= limits.memory_floor_mb:
+            break
+        if not waited:
+            logger.warning(
+                "memory short (%d MiB available, floor %d MiB): the visit of %s waits for one of the %d running",
+                free,
+                limits.memory_floor_mb,
+                url,
+                running(),
+            )
+            waited = True
+        await asyncio.sleep(limits.memory_poll)
+    return asyncio.get_running_loop().time() - started
+
+
 class BrowserStalled(Exception):
     """A visit's page could not be opened in the browser within its bound (the browser stopped answering)."""
 
@@ -70,17 +97,27 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     # whose awaited future nothing else holds is collected by the garbage collector mid-way, leaving its
     # request counted as in progress for ever (the crawl then never closes: crawler/closing.py)
     _running: set[asyncio.Task] = set()
+    _handlers: weakref.WeakSet = weakref.WeakSet()  # Scrapy's one per scheme: their contexts are the visits running
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        VisitDownloadHandler._handlers.add(self)
+
+    @classmethod
+    def visits_running(cls) -> int:
+        return sum(len(getattr(handler, "context_wrappers", {})) for handler in list(cls._handlers))
 
     async def _download_request(self, request, spider=None):
         """A visit's download (a browser context, a page, its navigation), held and bounded: past twice the
         longest a visit may take (a wait for a free browser context included) it fails, and the visit is
-        stored as one the browser could not open."""
+        stored as one the browser could not open. While memory is short it first waits its turn."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         limits = Limits.from_dict((request.meta.get("visit") or {}).get("limits"))
         bound = 2 * limits.visit_bound()
         try:
+            await memory_turn(limits, request.url, self.visits_running)
             return await asyncio.wait_for(super()._download_request(request, spider), bound)
         except TimeoutError:
             # a context made before the stall would hold one of the crawl's context slots: it closes in the

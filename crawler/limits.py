@@ -51,6 +51,10 @@ class Limits:
     leave_wait: float = 1.5  # leaving the visited page at the end: how long a "stay on this page?" may take to ask
     context_close_timeout: float = 15.0  # to close the visit's browser context
     browser_close_timeout: float = 30.0  # to close the browser at the crawl's end
+    # --- the crawl's memory (crawler/machine.py) -----------------------------------------------------------
+    memory_floor_mb: int = 1024  # a visit starts only while this much memory is available (MiB), or none runs
+    # (the crawl's concurrency lowers itself under pressure, never below one visit; 0: never held)
+    memory_poll: float = 1.0  # how often a held visit looks again
     # --- what is kept (counts past these are recorded in the observation's `limits`) -----------------------
     click_screenshots: int = 4  # the page shot before each later click (centre, body, overlays): the pirate page
     # as it was when that click opened its ad (0: none, the visit's own screenshot stands for every click)

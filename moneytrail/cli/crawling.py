@@ -43,7 +43,7 @@ def crawl(
         str | None, typer.Option("--name", help="name under which a watchlist file is imported (default: its stem)")
     ] = None,
     proxy: o.Proxy = None,
-    concurrency: o.Concurrency = 4,
+    concurrency: o.Concurrency = None,
     repeat: o.Repeat = 1,
     pages: o.Pages = 1,
     db: o.Db = None,

@@ -18,6 +18,7 @@ from moneytrail.crawler.config import (
     CrawlConfig,
     parse_limit,
 )
+from moneytrail.crawler.machine import PER_CORE, default_concurrency
 from moneytrail.errors import UsageError
 
 Db = Annotated[
@@ -96,7 +97,16 @@ Archive = Annotated[
     ),
 ]
 Concurrency = Annotated[
-    int, typer.Option("--concurrency", "-c", min=1, max=MAX_CONCURRENCY, help="browser contexts at once")
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-c",
+        min=1,
+        max=MAX_CONCURRENCY,
+        help=f"browser contexts at once (default: {PER_CORE} per core as memory allows, {default_concurrency()} "
+        "on this machine; fewer visits start while memory is short: --limit memory_floor_mb)",
+        show_default=False,
+    ),
 ]
 Limit = Annotated[
     list[str] | None,
@@ -152,7 +162,7 @@ def crawl_config(
     consent: str = DEFAULT_CONSENT,
     adstxt: bool = True,
     archive: bool = True,
-    concurrency: int = 4,
+    concurrency: int | None = None,
     repeat: int = 1,
     data: Path | None = None,
     lists: Path | None = None,
@@ -172,7 +182,7 @@ def crawl_config(
             consent=consent,
             adstxt=adstxt,
             archive=archive,
-            concurrency=concurrency,
+            concurrency=default_concurrency() if concurrency is None else concurrency,
             repeat=repeat,
             data=str(data) if data else None,
             lists=str(lists) if lists else None,

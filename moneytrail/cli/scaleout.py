@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from moneytrail.crawler.machine import default_concurrency
 from moneytrail.errors import Failure
 
 from . import options as o
@@ -59,7 +60,7 @@ def worker(
     profiles: Annotated[
         Path | None, typer.Option("--profiles", help="profiles file (the run's profiles, with this machine's secrets)")
     ] = None,
-    concurrency: o.Concurrency = 4,
+    concurrency: o.Concurrency = None,
     log_file: Annotated[
         Path | None, typer.Option("--log", help="Scrapy's log (default: <data home>/logs/worker-<time>.log)")
     ] = None,
@@ -93,7 +94,7 @@ def worker(
         url,
         proxy=proxy,
         profiles_file=str(profiles) if profiles else None,
-        concurrency=concurrency,
+        concurrency=default_concurrency() if concurrency is None else concurrency,  # this machine's
         log_file=str(log_file) if log_file else None,
         dead_after=dead_after,
     )

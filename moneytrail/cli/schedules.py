@@ -48,7 +48,7 @@ def schedule_add(
     consent: o.Consent = o.DEFAULT_CONSENT,
     adstxt: o.AdsTxt = True,
     archive: o.Archive = True,
-    concurrency: o.Concurrency = 4,
+    concurrency: o.Concurrency = None,
     repeat: o.Repeat = 1,
     data: o.Data = None,
     lists: o.Lists = None,

@@ -120,7 +120,10 @@ def test_schedules_from_before_the_config_column_keep_their_crawl():
     from moneytrail.crawler.store.schema import Schedule
 
     old = Schedule(name="s", watchlist="fr", profiles=["desktop-fr"], pages=2, config=None)
-    assert config_of(old).args()[:6] == ["-w", "fr", "--pages", "2", "--concurrency", "4"]
+    from moneytrail.crawler.machine import default_concurrency
+
+    # they named no concurrency: they take the machine's default, as a crawl given none does
+    assert config_of(old).args()[:6] == ["-w", "fr", "--pages", "2", "--concurrency", str(default_concurrency())]
     assert config_of(old).profiles == ("desktop-fr",)
 
 
