@@ -103,9 +103,12 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
         super().__init__(*args, **kwargs)
         VisitDownloadHandler._handlers.add(self)
 
+    _opening = 0  # visits past the memory guard whose page is still being opened (their context may not exist yet)
+
     @classmethod
     def visits_running(cls) -> int:
-        return sum(len(getattr(handler, "context_wrappers", {})) for handler in list(cls._handlers))
+        """Visits opening their page, and browser contexts open (a visit's context lives until it ends)."""
+        return cls._opening + sum(len(getattr(handler, "context_wrappers", {})) for handler in list(cls._handlers))
 
     async def _download_request(self, request, spider=None):
         """A visit's download (a browser context, a page, its navigation), held and bounded: past twice the
@@ -116,8 +119,11 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self._running.add(task)
         limits = Limits.from_dict((request.meta.get("visit") or {}).get("limits"))
         bound = 2 * limits.visit_bound()
+        opening = False
         try:
             await memory_turn(limits, request.url, self.visits_running)
+            VisitDownloadHandler._opening += 1
+            opening = True
             return await asyncio.wait_for(super()._download_request(request, spider), bound)
         except TimeoutError:
             # a context made before the stall would hold one of the crawl's context slots: it closes in the
@@ -127,6 +133,7 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 await close_context(wrapper.context, 0.1)
             raise BrowserStalled(f"the browser did not open the page in {bound:g} s") from None
         finally:
+            VisitDownloadHandler._opening -= opening
             self._running.discard(task)
 
     async def _close(self) -> None:
