@@ -98,12 +98,11 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     # request counted as in progress for ever (the crawl then never closes: crawler/closing.py)
     _running: set[asyncio.Task] = set()
     _handlers: weakref.WeakSet = weakref.WeakSet()  # Scrapy's one per scheme: their contexts are the visits running
+    _opening = 0  # visits past the memory guard whose page is still being opened (their context may not exist yet)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         VisitDownloadHandler._handlers.add(self)
-
-    _opening = 0  # visits past the memory guard whose page is still being opened (their context may not exist yet)
 
     @classmethod
     def visits_running(cls) -> int:

@@ -4,7 +4,6 @@ networks (monthly traffic x ads per visit x CPM, always labelled as an estimate)
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 
 from moneytrail.attribution.popups import UNCLASSIFIED
 from moneytrail.attribution.signatures import DEFAULT_DIR, Signatures
+from moneytrail.crawler.machine import cores
 from moneytrail.crawler.store import aggregates
 from moneytrail.crawler.store.findings import Scope
 from moneytrail.crawler.tomlfile import TomlFileError, read_toml
@@ -28,7 +28,7 @@ NAN = float("nan")  # a figure of a period with no visit on record: n/a, not 0
 POP_KINDS = ("popunder", "popup", "tabunder")
 REVENUE = ("revenue_low", "revenue_high")  # from the low and the high end of each kind's CPM range
 TOP = 15
-WORKERS = max(2, min(4, os.cpu_count() or 1))  # a report's queries at once
+WORKERS = max(2, min(4, cores()))  # a report's queries at once
 
 
 class CpmError(ValueError):
