@@ -1,0 +1,151 @@
+"""Memory and CPU of a crawl's process tree, by process group: the Python crawler, Playwright's Node driver,
+and Chromium's browser, renderer, GPU, network-service and other utility processes (a Chromium child names its
+kind in `--type=` and, for a utility, `--utility-sub-type=`).
+
+A helper of the benchmarks and of the hostile-corpus test, not a benchmark itself. `GroupSampler(pid)` samples
+the tree under `pid` from `/proc` (PSS from `smaps_rollup`, CPU from `stat`) until stopped:
+
+- `peak` is the highest PSS of the whole tree, and `at_peak` its split by group at that moment;
+- `cpu` is the CPU seconds each group used while sampled. A process is counted up to its last sample, so one
+  that lives less than a sampling interval is missed: the interval is short (0.25 s by default) and the
+  benchmarks compare the total with the tree's own accounting (`RUSAGE_CHILDREN`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+GROUPS = ("python", "driver", "browser", "renderer", "gpu", "network", "utility", "other")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def children_of() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def tree(pid: int) -> list[int]:
+    children, out, todo = children_of(), [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def group_of(cmdline: list[str]) -> str:
+    """The group of a process from its command line (arguments as /proc gives them)."""
+    if not cmdline:
+        return "other"
+    program = Path(cmdline[0]).name
+    if program.startswith("python"):
+        return "python"
+    if program == "node" or program.endswith("/node"):
+        return "driver"
+    kind = next((a.split("=", 1)[1] for a in cmdline if a.startswith("--type=")), None)
+    if "chrom" not in program and "headless" not in program:
+        return "other"
+    if kind is None:
+        return "browser"
+    if kind == "renderer":
+        return "renderer"
+    if kind == "gpu-process":
+        return "gpu"
+    if kind == "utility":
+        sub = next((a.split("=", 1)[1] for a in cmdline if a.startswith("--utility-sub-type=")), "")
+        return "network" if sub.startswith("network.") else "utility"
+    return "other"  # the zygotes, the crashpad handler
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        args = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+    except OSError:
+        return []
+    # Chromium's children rewrite their command line as one string, the arguments joined by spaces
+    return args[0].split(" ") if len(args) == 1 else args
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime of the process itself
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class GroupSampler:
+    def __init__(self, pid: int, interval: float = 0.25):
+        self.pid, self.interval = pid, interval
+        self.peak, self.at_peak = 0.0, dict.fromkeys(GROUPS, 0.0)
+        self.samples: list[float] = []  # PSS of the tree, MiB, one per sample
+        self._cpu: dict[int, tuple[str, float, float]] = {}  # pid -> group, CPU at first sight, CPU last seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> None:
+        split = dict.fromkeys(GROUPS, 0.0)
+        first_sample = not self.samples
+        for p in tree(self.pid):
+            group = group_of(_cmdline(p))  # read each time: a process forked to start another has its parent's
+            split[group] += _pss_kb(p) / 1024
+            cpu = _cpu_s(p)
+            # processes already running at the first sample are counted from then, later ones from their start
+            first = self._cpu[p][1] if p in self._cpu else (cpu if first_sample else 0.0)
+            self._cpu[p] = (group, first, max(cpu, self._cpu[p][2] if p in self._cpu else 0.0))
+        total = sum(split.values())
+        self.samples.append(total)
+        if total > self.peak:
+            self.peak, self.at_peak = total, split
+
+    @property
+    def cpu(self) -> dict[str, float]:
+        out = dict.fromkeys(GROUPS, 0.0)
+        for group, first, last in self._cpu.values():
+            out[group] += last - first
+        return out
+
+    def growth(self) -> float:
+        """Per cent from the mean PSS of the first third of the samples to that of the last third."""
+        s = self.samples or [0.0]
+        third = max(1, len(s) // 3)
+        first, last = sum(s[:third]) / third, sum(s[-third:]) / third
+        return (last - first) / first * 100 if first else 0.0
+
+    def _run(self) -> None:
+        self.sample()
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> GroupSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def split_text(split: dict[str, float], unit: str) -> str:
+    return ", ".join(f"{group} {value:.{2 if unit == 's' else 0}f}" for group, value in split.items() if value) + (
+        f" ({unit})"
+    )
