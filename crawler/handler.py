@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import weakref
 
 from playwright.async_api import Browser
@@ -24,6 +25,17 @@ from .machine import available_mb
 from .visit import close_context, navigate
 
 logger = logging.getLogger(__name__)
+
+# Playwright's Node driver hears of every request, response and frame of every visit. A young generation of 1 MB
+# (Node's default is 16) keeps its heap 35-45 MiB smaller after a page of 1,000 requests, for the same CPU
+# (measured on the hostile corpus: tests/browser/test_hostile_corpus.py).
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
+
+
+def driver_node_options(own: str | None) -> str:
+    """NODE_OPTIONS for the driver: the user's own, with DRIVER_NODE_OPTIONS unless they set that flag."""
+    own = own or ""
+    return own if "--max-semi-space-size" in own else f"{own} {DRIVER_NODE_OPTIONS}".strip()
 
 
 class SharedBrowserProvider(PlaywrightBrowserProvider):
@@ -39,7 +51,15 @@ class SharedBrowserProvider(PlaywrightBrowserProvider):
         self.playwright_context_manager, self.playwright, self.browser_type = await asyncio.shield(shared["started"])
 
     async def _driver(self) -> tuple:
-        await super().start()
+        before = os.environ.get("NODE_OPTIONS")
+        os.environ["NODE_OPTIONS"] = driver_node_options(before)  # the driver starts in a copy of this environment
+        try:
+            await super().start()
+        finally:
+            if before is None:
+                os.environ.pop("NODE_OPTIONS", None)
+            else:
+                os.environ["NODE_OPTIONS"] = before
         return self.playwright_context_manager, self.playwright, self.browser_type
 
     async def launch_browser(self) -> Browser:

@@ -61,10 +61,34 @@
   }
 
   // --- windows -------------------------------------------------------------------------------------
+  // past `maxOpens` new windows from one window that no click or key allowed (no transient user activation), window.open
+  // opens nothing and returns null, as a popup blocker does: a page opening a window every 50 ms kept the browser
+  // busy closing them and its renderer near 400 MB. A click's pop-up always opens.
+  var maxOpens = __MT.maxOpens, opens = 0;
+  var activation = native(Navigator.prototype, "userActivation"), isActive = native(UserActivation.prototype, "isActive");
+  function native(proto, name) {
+    try { return Object.getOwnPropertyDescriptor(proto, name).get; } catch (e) { return null; }
+  }
+  function allowed() {  // whether a click or key press of the visitor allows this call
+    try { return Reflect.apply(isActive, Reflect.apply(activation, navigator, []), []) === true; } catch (e) { return false; }
+  }
+  // a call naming a window this one opened and that is still open navigates that window: it opens none
+  var named = Object.create(null);
+  function opensOne(name) {
+    if (name === "_self" || name === "_parent" || name === "_top") return false;
+    try { return !(name && name !== "_blank" && named[name] && !named[name].closed); } catch (e) { return true; }
+  }
   wrap(window, "open", function (original) {
     return function (url, target, features) {
-      record("window_open", { url: url === undefined ? "" : text(url), target: text(target || ""), caller: caller(), stack: stack() });
-      return original.apply(this, arguments);
+      var name = text(target || "");
+      if (maxOpens > 0 && opensOne(name) && !allowed() && ++opens > maxOpens) {
+        if (opens === maxOpens + 1) record("popup_flood", { opens: maxOpens, caller: caller() });
+        return null;
+      }
+      record("window_open", { url: url === undefined ? "" : text(url), target: name, caller: caller(), stack: stack() });
+      var opened = original.apply(this, arguments);
+      if (name && name.charAt(0) !== "_") named[name] = opened;
+      return opened;
     };
   });
 

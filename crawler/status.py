@@ -57,6 +57,7 @@ def hostile_signals(
     frame_storm: bool,
     write_flood: bool,
     request_flood: bool,
+    popup_flood: bool,
 ) -> list[str]:
     """What in a visit's observation (and its recorder's counters) shows a page fighting its visitor."""
     signals = []
@@ -64,7 +65,7 @@ def hostile_signals(
         signals.append("history_spam")
     if len(obs.dialogs) + obs.limits.get("dialogs", 0) >= limits.dialog_storm:
         signals.append("dialog_storm")
-    if obs.limits.get("popups"):
+    if obs.limits.get("popups") or popup_flood:  # windows closed at once, or not opened at all
         signals.append("popup_storm")
     before_clicks = {s.n for s in obs.steps if s.action in PASSIVE_STEPS} | {0, 1}
     if any(d.step in before_clicks for d in obs.downloads):  # however late the page's load event came

@@ -45,6 +45,7 @@ class PageEvents:
         self.frame_storm = False  # a page's script went on adding frames past the cap (limits.frame_storm)
         self.write_flood = False  # a page's scripts wrote more than limits.write_flood characters into it
         self.request_flood = False  # a window's scripts opened more than max_websockets or request_flood
+        self.popup_flood = False  # a window's scripts called window.open more than limits.popup_flood times
         self.crashed = False  # the visited page's renderer crashed
         self.top_frame: str | None = None  # the visited tab's top frame (CDP id)
         self.document_bytes: dict[str, int] = {}  # its document requests -> bytes received so far
@@ -317,6 +318,9 @@ class PageEvents:
             log.note(
                 "request_flood", f"{clip(str(data.get('kind')), 20)}s past the visit's limit refused", page, caller
             )
+        elif kind == "popup_flood":
+            self.popup_flood = True
+            log.note("popup_flood", f"windows past {log.limits.popup_flood} opened by one window refused", page, caller)
         elif kind == "meta_refresh":
             log.bounded(self.windows.meta_refresh, str(data.get("url", ""))[: log.limits.max_url_chars])
         elif kind == "form_submit":

@@ -158,6 +158,7 @@ class Recorder:
                 "maxWritten": self.limits.write_flood,
                 "maxSockets": self.limits.max_websockets,
                 "maxFetches": self.limits.request_flood,
+                "maxOpens": self.limits.popup_flood,
             }
         )
         self.context.on("console", self.pages.on_console_report)
@@ -326,6 +327,7 @@ class Recorder:
             frame_storm=self.pages.frame_storm,
             write_flood=self.pages.write_flood,
             request_flood=self.pages.request_flood,
+            popup_flood=self.pages.popup_flood,
         )
         if self.browser_gone:  # what was recorded is what came before: not a site with nothing on it
             self.log.note("crash", "the browser closed during the visit", 0)

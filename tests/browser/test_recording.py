@@ -93,6 +93,16 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "if (!navigator.sendBeacon('/pool/config.json?b')) refused.beacon++;"
     "setTimeout(function () { document.title = JSON.stringify(refused) + ' ' + done; }, 1500);"
     "</script></body></html>",
+    # windows opened by the dozen with no click (one named window 20 times over, then 60 new ones), then the
+    # pop-under of the visitor's click
+    "/open-flood.html": "<html><head><title>?</title></head><body><p>a page</p><script>"
+    "var refused = 0;"
+    "for (var i = 0; i < 20; i++) { if (window.open('/offer.html?n' + i, 'one') === null) refused++; }"
+    "for (var i = 0; i < 60; i++) { if (window.open('/offer.html?' + i) === null) refused++; }"
+    "document.title = 'refused ' + refused;"
+    "document.addEventListener('click', function () { window.open('/late.html'); }, {once: true});"
+    "</script></body></html>",
+    "/offer.html": "<html><head><title>offer</title></head><body><p>offer</p></body></html>",
     "/thirty-frames.html": "<html><body><p>a page</p><script>"
     "for (var i = 0; i < 30; i++) { var f = document.createElement('iframe'); f.srcdoc = 'ad ' + i;"
     " document.body.appendChild(f); }</script></body></html>",
@@ -295,6 +305,20 @@ def test_a_script_opening_sockets_and_requests_by_the_hundred_gets_what_a_visit_
     refused, done = obs.title.rsplit(" ", 1)
     assert refused == '{"socket":30,"fetch":50,"xhr":30,"beacon":1}' and done == "100", obs.title
     assert obs.status == "hostile" and "request_flood" in obs.hostile, (obs.status, obs.hostile)
+
+
+def test_a_script_opening_windows_by_the_dozen_opens_8_and_the_click_still_opens_its_own(site, chromium_path):
+    """A page opening a window every 50 ms kept the renderer near 400 MB: past popup_flood new windows that no
+    click allowed (a call naming a window still open only navigates it), a window's scripts open nothing (null,
+    as a popup blocker returns); the page is hostile (`popup_storm`), and the pop-under of the visitor's click is
+    still recorded."""
+    obs = visit(chromium_path, f"{site}/open-flood.html").result
+    assert obs.title == "refused 53", obs.title  # 8 windows opened: the named one and 7 others
+    assert obs.status == "hostile" and "popup_storm" in obs.hostile, (obs.status, obs.hostile)
+    assert sum(n.kind == "popup_flood" for n in obs.notices) == 1, obs.notices  # reported once per window
+    assert f"{site}/late.html" in {w.landing_url for w in obs.windows}, obs.windows
+    usual = visit(chromium_path, f"{site}/").result  # a page whose clicks open windows is not a storm
+    assert "popup_storm" not in usual.hostile, usual.hostile
 
 
 def test_the_page_and_python_keep_the_same_elements(chromium_path):

@@ -202,7 +202,15 @@ def test_a_download_before_any_click_is_forced_however_late_the_page_loaded():
         obs.steps = [Step(1, "load", 0.1), Step(2, "scroll", 2.5), Step(3, "click_centre", 6.0)]
         obs.downloads = [DownloadRecord("https://s.test/setup.exe", "setup.exe", step, 0)]
         flags = {"unresponsive": False, "oversized_document": False, "frame_storm": False, "write_flood": False}
-        return hostile_signals(obs, Limits(), history_calls=0, request_flood=False, **flags)
+        return hostile_signals(obs, Limits(), history_calls=0, request_flood=False, popup_flood=False, **flags)
 
     assert "forced_download" in signals(1) and "forced_download" in signals(2)
     assert "forced_download" not in signals(3)
+
+
+def test_the_driver_starts_with_a_small_young_generation_unless_the_user_chose_one():
+    from moneytrail.crawler.handler import DRIVER_NODE_OPTIONS, driver_node_options
+
+    assert driver_node_options(None) == DRIVER_NODE_OPTIONS == "--max-semi-space-size=1"
+    assert driver_node_options("--max-old-space-size=4096") == "--max-old-space-size=4096 --max-semi-space-size=1"
+    assert driver_node_options("--max-semi-space-size=8") == "--max-semi-space-size=8"
