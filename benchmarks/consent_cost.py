@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from crawl_throughput import tree  # noqa: E402
+from process_groups import tree  # noqa: E402
 
 PAGES = {"no CMP": "https://kinoflix-de.test/", "TCF CMP": "https://serienstream-eu.test/"}
 TICKS = os.sysconf("SC_CLK_TCK")

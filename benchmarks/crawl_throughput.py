@@ -2,14 +2,17 @@
 a sequential plain-Playwright loop doing the same visits with the same clicks and captures
 (`crawler.visit.visit_url`: same instrumentation, no Scrapy, one visit at a time).
 
-    .venv/bin/python benchmarks/crawl_throughput.py [--pages 9] [--concurrency 4] [--baseline 60]
+    .venv/bin/python benchmarks/crawl_throughput.py [--pages 9] [--concurrency N] [--baseline 60]
 
 The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages
 (30 x 10 = 300 visits by default), and the 11 dead or hostile sites. The baseline repeats the first
 `--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is
-the PSS of the whole process tree (crawler and Chromium processes), sampled every second; growth
-compares the mean of the last third of the samples with the first third. Figures are machine-dependent:
-compare the ratio, not the absolute rates.
+the PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth
+compares the mean of the last third of the samples with the first third (`--pages 32`: about 1,000 visits).
+CPU is split by process group (benchmarks/process_groups.py: Python, the driver, Chromium's browser,
+renderers, GPU, network service, other utilities); the sandbox runs in this process, apart from the crawl's
+tree. Findings per visit (windows, their hops, ad frames, requests) show a speed-up that loses any.
+Figures are machine-dependent: compare the ratio, not the absolute rates.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,64 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-
-def tree(pid: int) -> list[int]:
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
+from process_groups import GROUPS, GroupSampler  # noqa: E402
 
 
-def pss_mb(pid: int) -> float:
-    total = 0
-    for p in tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-class Sampler:
-    def __init__(self, pid: int, exclude_self: bool = False):
-        self.pid, self.samples, self.stop = pid, [], threading.Event()
-        self.base = pss_mb(os.getpid()) if exclude_self else 0.0
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        while not self.stop.wait(1.0):
-            self.samples.append(pss_mb(self.pid) - self.base)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-
-    def figures(self) -> tuple[float, float]:
-        s = self.samples or [0.0]
-        third = max(1, len(s) // 3)
-        first, last = sum(s[:third]) / third, sum(s[-third:]) / third
-        return max(s), (last - first) / first * 100 if first else 0.0
-
-
-def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: int, extra: tuple[str, ...] = ()):
-    """Crawl the sandbox into `home`: (observations, seconds, (peak PSS, growth), CPU seconds of the crawl's
-    process tree: the crawler, its driver and Chromium, each counted when its parent reaps it)."""
+def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: int | None, extra: tuple[str, ...] = ()):
+    """Crawl the sandbox into `home`: (observations, seconds, the GroupSampler of the crawl's process tree, CPU
+    seconds of that tree: the crawler, its driver and Chromium, each counted when its parent reaps it).
+    `concurrency` None: the crawl's own default for this machine."""
     db = f"sqlite:///{home / 'bench.db'}"
     cpu = _children_cpu()
     env = dict(os.environ, MONEYTRAIL_HOME=str(home))
@@ -105,8 +56,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
             address,
             "--pages",
             str(pages),
-            "--concurrency",
-            str(concurrency),
+            *(("--concurrency", str(concurrency)) if concurrency else ()),
             "--no-progress",
             "--log",
             str(home / "bench.log"),
@@ -117,7 +67,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
         stderr=subprocess.STDOUT,
         text=True,
     )
-    with Sampler(proc.pid) as sampler:
+    with GroupSampler(proc.pid) as sampler:
         output, _ = proc.communicate()
     seconds = time.monotonic() - started
     cpu = _children_cpu() - cpu
@@ -127,7 +77,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     from moneytrail.crawler.store.visits import load_observations
 
     observations = load_observations(open_store(db, home / "shots"))
-    return observations, seconds, sampler.figures(), cpu
+    return observations, seconds, sampler, cpu
 
 
 def _children_cpu() -> float:
@@ -155,15 +105,39 @@ def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
         return results
 
     started = time.monotonic()
-    with Sampler(os.getpid(), exclude_self=True) as sampler:
+    with GroupSampler(os.getpid()) as sampler:  # its "python" is this process: the loop and the sandbox
         results = asyncio.run(loop())
-    return results, time.monotonic() - started, sampler.figures()
+    return results, time.monotonic() - started, sampler
+
+
+def findings(observations) -> dict[str, float]:
+    """What the visits found, per visit: so that a speed-up that loses pop-ups or ads shows."""
+    n = max(1, len(observations))
+    return {
+        "windows": sum(len(o.windows) for o in observations) / n,
+        "hops": sum(len(w.chain) for o in observations for w in o.windows) / n,
+        "ad frames": sum(len(o.ad_frames) for o in observations) / n,
+        "requests": sum(len(o.requests) for o in observations) / n,
+    }
+
+
+def report(name: str, visits: int, seconds: float, sampler: GroupSampler, found: dict, groups=GROUPS) -> None:
+    cpu = sampler.cpu
+    print(
+        f"{name}: {visits} visits in {seconds:.0f} s = {visits / seconds * 60:.1f} visits/min; "
+        f"peak PSS {sampler.peak:.0f} MiB, growth first->last third {sampler.growth():+.1f}%"
+    )
+    print(
+        f"  CPU-s per visit {sum(cpu[g] for g in groups) / visits:.2f}: "
+        + ", ".join(f"{g} {cpu[g] / visits:.3f}" for g in groups if cpu[g])
+    )
+    print("  per visit: " + ", ".join(f"{k} {v:.2f}" for k, v in found.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=9)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=None, help="default: the crawl's own for this machine")
     parser.add_argument("--baseline", type=int, default=60, help="visits of the sequential baseline")
     args = parser.parse_args()
 
@@ -178,25 +152,21 @@ def main() -> None:
     watchlist = home / "sandbox.csv"
     write_watchlist(world, watchlist)
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
-        observations, seconds, (peak, growth), _cpu = crawl(
-            sandbox.address, watchlist, home, args.pages, args.concurrency
-        )
+        observations, seconds, sampler, cpu = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
         ok = [o for o in observations if o.status == "ok"]
         same = [(o.url, o.page_kind) for o in ok][: args.baseline]
-        base_results, base_seconds, (base_peak, base_growth) = baseline(sandbox.address, find_chromium(), same)
-    rate = len(observations) / seconds * 60
-    base_rate = len(base_results) / base_seconds * 60
-    popups = sum(len(o.windows) for o in observations)
-    print(
-        f"moneytrail crawl: {len(observations)} visits ({len(ok)} ok, {popups} windows recorded) in {seconds:.0f} s "
-        f"= {rate:.1f} visits/min at concurrency {args.concurrency}; peak PSS {peak:.0f} MB, memory growth "
-        f"first->last third {growth:+.1f}%"
-    )
-    print(
-        f"baseline (sequential plain Playwright, same visits and captures): {len(base_results)} visits in "
-        f"{base_seconds:.0f} s = {base_rate:.1f} visits/min; peak PSS {base_peak:.0f} MB, growth {base_growth:+.1f}%"
-    )
-    print(f"ratio: {rate / base_rate:.2f}x the baseline")
+        base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same)
+    print(f"moneytrail crawl, concurrency {args.concurrency or 'default'}; {len(ok)} of the visits ok")
+    report("moneytrail crawl", len(observations), seconds, sampler, findings(observations))
+    print(f"  (the tree's own accounting: {cpu / len(observations):.2f} CPU-s per visit)")
+    browser_side = [g for g in GROUPS if g != "python"]
+    report(
+        "baseline, sequential plain Playwright with the same visits and captures (Python apart: the loop shares its "
+        "process with the sandbox)",
+        len(base_results), base_seconds, base_sampler, findings(base_results), browser_side,
+    )  # fmt: skip
+    rate, base_rate = len(observations) / seconds, len(base_results) / base_seconds
+    print(f"ratio: {rate / base_rate:.2f}x the baseline's visits a minute")
 
 
 if __name__ == "__main__":

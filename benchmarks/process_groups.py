@@ -52,10 +52,8 @@ def group_of(cmdline: list[str]) -> str:
     if program == "node" or program.endswith("/node"):
         return "driver"
     kind = next((a.split("=", 1)[1] for a in cmdline if a.startswith("--type=")), None)
-    if "chrom" not in program and "headless" not in program:
-        return "other"
-    if kind is None:
-        return "browser"
+    if kind is None:  # a child names its kind whatever it was started as (/proc/self/exe, before it renames)
+        return "browser" if "chrom" in program or "headless" in program else "other"
     if kind == "renderer":
         return "renderer"
     if kind == "gpu-process":
@@ -106,7 +104,11 @@ class GroupSampler:
         split = dict.fromkeys(GROUPS, 0.0)
         first_sample = not self.samples
         for p in tree(self.pid):
-            group = group_of(_cmdline(p))  # read each time: a process forked to start another has its parent's
+            # read each time (a process forked to start another shows its parent's); one that has ended and not
+            # been reaped yet shows none, and keeps the group it had
+            group = group_of(_cmdline(p))
+            if group == "other" and p in self._cpu:
+                group = self._cpu[p][0]
             split[group] += _pss_kb(p) / 1024
             cpu = _cpu_s(p)
             # processes already running at the first sample are counted from then, later ones from their start
