@@ -51,10 +51,10 @@ DOWNLOAD_WARNSIZE = 0
 
 def launch_options(config) -> dict:
     """Playwright launch options of a crawl: the Chromium found, quiet flags, the proxy (credentials apart)."""
-    from .browser import QUIET_ARGS, STEALTH_ARGS, find_chromium
+    from .browser import QUIET_ARGS, STEALTH_ARGS, feature_args, find_chromium
     from .proxies import browser_proxy
 
-    args = [*QUIET_ARGS, *(STEALTH_ARGS if config.stealth else ())]
+    args = [*QUIET_ARGS, *(STEALTH_ARGS if config.stealth else ()), *feature_args()]
     options = {"executable_path": find_chromium(), "args": args, "headless": True}
     if config.proxy:
         options["proxy"] = browser_proxy(config.proxy)
