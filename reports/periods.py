@@ -101,6 +101,8 @@ def parse(text: str, today: date | None = None) -> Period:
 
 def _parse(text: str) -> Period:
     text = text.strip()
+    if (m := re.match(r"(\d{4})(-|$)", text)) and not EARLIEST.year <= int(m[1]) <= LATEST.year:
+        raise PeriodError(f"{text!r}: a period between {EARLIEST.year} and {LATEST.year}")
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
             return month(date(int(m[1]), int(m[2]), 1))
