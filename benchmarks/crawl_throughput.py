@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,10 +35,10 @@ from process_groups import GROUPS, GroupSampler  # noqa: E402
 
 def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: int | None, extra: tuple[str, ...] = ()):
     """Crawl the sandbox into `home`: (observations, seconds, the GroupSampler of the crawl's process tree, CPU
-    seconds of that tree: the crawler, its driver and Chromium, each counted when its parent reaps it).
+    seconds of that tree as sampled: the crawler, its driver and Chromium). The tree's own accounting
+    (RUSAGE_CHILDREN) counted less than half of it: Chromium's children are not all reaped by their parent.
     `concurrency` None: the crawl's own default for this machine."""
     db = f"sqlite:///{home / 'bench.db'}"
-    cpu = _children_cpu()
     env = dict(os.environ, MONEYTRAIL_HOME=str(home))
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -70,7 +69,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     with GroupSampler(proc.pid) as sampler:
         output, _ = proc.communicate()
     seconds = time.monotonic() - started
-    cpu = _children_cpu() - cpu
+    cpu = sum(sampler.cpu.values())
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed ({proc.returncode}):\n{output[-3000:]}")
     from moneytrail.crawler.store import open_store
@@ -78,11 +77,6 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
 
     observations = load_observations(open_store(db, home / "shots"))
     return observations, seconds, sampler, cpu
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
@@ -152,13 +146,12 @@ def main() -> None:
     watchlist = home / "sandbox.csv"
     write_watchlist(world, watchlist)
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
-        observations, seconds, sampler, cpu = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
+        observations, seconds, sampler, _cpu = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
         ok = [o for o in observations if o.status == "ok"]
         same = [(o.url, o.page_kind) for o in ok][: args.baseline]
         base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same)
     print(f"moneytrail crawl, concurrency {args.concurrency or 'default'}; {len(ok)} of the visits ok")
     report("moneytrail crawl", len(observations), seconds, sampler, findings(observations))
-    print(f"  (the tree's own accounting: {cpu / len(observations):.2f} CPU-s per visit)")
     browser_side = [g for g in GROUPS if g != "python"]
     report(
         "baseline, sequential plain Playwright with the same visits and captures (Python apart: the loop shares its "
