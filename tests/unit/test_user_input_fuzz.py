@@ -117,3 +117,52 @@ def test_database_urls(text):
         open_store_checked(text or "x")
     except UsageError as exc:
         assert "cannot open the store" in str(exc)
+
+
+ACCOUNT = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=20)
+
+
+@given(st.lists(st.tuples(DOMAINS, ACCOUNT, st.sampled_from(["DIRECT", "RESELLER"])), min_size=1, max_size=6),
+       st.lists(JUNK, max_size=8), st.randoms())  # fmt: skip
+@FILES
+def test_adstxt_keeps_every_valid_record_among_junk(records, junk, rnd):
+    """ads.txt, as a hostile site may serve it: every well-formed record among junk lines is kept, each junk line
+    is kept out or skipped with its number, and nothing raises."""
+    from moneytrail.crawler.adstxt import parse_adstxt
+
+    valid = [(domains[0], account, rel) for domains, account, rel in records]
+    lines = [f"{d}, {a}, {r}" for d, a, r in valid] + [j.replace("\n", " ").replace("\r", " ") for j in junk]
+    rnd.shuffle(lines)
+    parsed = parse_adstxt("\n".join(lines))
+    assert not parsed.html
+    assert {(r.ad_system, r.account_id, r.relationship) for r in parsed.records} >= set(valid)
+    assert all(1 <= n <= len(lines) for n in parsed.skipped)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | JUNK,
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(JUNK, inner, max_size=4),
+                    max_leaves=20),
+       st.lists(st.tuples(ACCOUNT, JUNK), max_size=5))  # fmt: skip
+@FILES
+def test_sellers_json_keeps_every_seller_among_junk(junk, listed):
+    """sellers.json, any JSON at all (or none): the sellers with an id are read, names cleaned and capped, the
+    rest ignored, nothing raises."""
+    import json
+
+    from moneytrail.crawler.adstxt import sellers
+
+    assert isinstance(sellers(json.dumps(junk)), dict)
+    entries = [{"seller_id": i, "name": name, "seller_type": "PUBLISHER"} for i, name in listed] + [junk, 7]
+    found = sellers(json.dumps({"sellers": entries, "contact_email": junk}))
+    assert set(found) >= {i.strip() for i, _ in listed}
+    assert all(len(v.get("name", "")) <= 300 and "\x00" not in v.get("name", "") for v in found.values())
+
+
+def test_control_characters_in_a_watchlist_cell_never_reach_the_store():
+    """A NUL in a watchlist cell crashed its import into PostgreSQL (issue 15, item 12): a URL holding one is
+    refused with its line, a name loses it, and the other rows are kept."""
+    parsed = parse_text(
+        "url,name\nhttps://ok.example/,Good\x00 name\nhttps://bad\x00.example/,Bad\nhttps://two.example/,T"
+    )
+    assert [(e.domain, e.name) for e in parsed.entries] == [("ok.example", "Good name"), ("two.example", "T")]
+    assert [p.line for p in parsed.errors] == [3], parsed.errors
