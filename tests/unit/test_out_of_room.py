@@ -75,6 +75,14 @@ def test_a_full_database_keeps_what_was_stored_and_no_file_of_the_visit_it_refus
     names = {p.name for p in (tmp_path / "shots" / "no-run").iterdir()}
     assert f"fill{kept}.jpg" not in names and f"fill{kept}-w1.jpg" not in names  # the refused visit's
     assert f"fill{kept - 1}.jpg" in names  # a stored one's
+    # room made (the pragma's cap gone, as when the disk is cleared), the refused visit and the rest are stored:
+    # what a resume does, with nothing stored twice
+    roomy = open_store(f"sqlite:///{tmp_path / 'db'}", tmp_path / "shots")
+    for i in range(kept, kept + 5):
+        write_visit(roomy, observation(f"fill{i}"), run_id=None, site_id=None, screenshots=shots(f"fill{i}"))
+    assert stored(roomy) == kept + 5
+    with roomy.session() as s:
+        assert s.scalar(select(func.count(func.distinct(Visit.uid)))) == kept + 5
 
 
 class Engine:
