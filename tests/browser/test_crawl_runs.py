@@ -119,8 +119,9 @@ def geo_sandbox(world, truth: dict, tmp_path: Path):
 
 
 def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chromium_path):
-    """`--proxy` with a geo proxy's credentials reaches the browser and the plain requests alike; the
-    password never reaches the log or the store; country and language change the ads."""
+    """A geo proxy's credentials, given as $MONEYTRAIL_PROXY (the way that keeps the password off the process
+    listing: issue 15, item 17), reach the browser and the plain requests alike; the password never reaches the
+    log or the store; country and language change the ads."""
 
     def landing(site, **when):
         return next(link["landing"] for link in site["links"] if link["when"] == when)
@@ -133,8 +134,6 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
             str(watchlist),
             "--db",
             db,
-            "--proxy",
-            f"http://analyst-country-fr:s3cr3t-pw@{host_port}",
             "--locale",
             "de-DE",
             "--pages",
@@ -142,9 +141,13 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
             "--no-progress",
             "--log",
             str(tmp_path / "geo.log"),
-            env={"MONEYTRAIL_HOME": str(tmp_path)},
+            env={
+                "MONEYTRAIL_HOME": str(tmp_path),
+                "MONEYTRAIL_PROXY": f"http://analyst-country-fr:s3cr3t-pw@{host_port}",
+            },
         )
         assert result.returncode == 0, result.stderr[-3000:]
+        assert not any("s3cr3t" in arg for arg in result.args)  # nothing on the command line
         others = {
             "de": asyncio.run(
                 sandbox_visit(
@@ -180,6 +183,19 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     assert fetched and all(a.outcome != "failed" for a in fetched if a.kind != "sellers.json")
     assert "s3cr3t-pw" not in json.dumps(options) and "analyst-country-fr" in options["proxy"]
     assert "s3cr3t-pw" not in (tmp_path / "geo.log").read_text() + result.stdout + result.stderr
+    # nor any report, export, the store's file or what the commands print (issue 15: secrets)
+    outputs = tmp_path / "outputs"
+    for args in (
+        ("report", "exposure", "--period", "this-year", "-f", "html", "-f", "csv", "-o", outputs / "exposure"),
+        ("export", "links", "-f", "json", "-o", outputs / "links"),
+        ("export", "wacz", "--run", "1", "-o", outputs / "wacz"),
+        ("runs",),
+    ):
+        said = run_cli(*args, "--db", db, home=tmp_path)
+        assert said.returncode == 0, (args, said.stderr[-2000:])
+        assert "s3cr3t-pw" not in said.stdout + said.stderr, args
+    written = [f for f in outputs.rglob("*") if f.is_file()] + [tmp_path / "geo.db"]
+    assert len(written) > 3 and not [f for f in written if b"s3cr3t-pw" in unpacked(f)], written
     # attribution follows the targeting: the French visitor's and the German speaker's advertisers
     from moneytrail.crawler.store.schema import FindingLink
 
@@ -188,6 +204,18 @@ def test_proxy_with_credentials_country_and_language(tmp_path, world, truth, chr
     for site, when in ((by_country, {"country": "fr"}), (by_language, {"language": "de"})):
         want = {(site["domain"], link["network"], link["advertiser"]) for link in site["links"] if link["when"] == when}
         assert want and want <= found, (want, found)
+
+
+def unpacked(path: Path) -> bytes:
+    """A file's bytes, a zip's (a WACZ) as its members' bytes, each gzip member (a WARC) decompressed."""
+    import gzip
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        members = [archive.read(name) for name in archive.namelist()]
+    return b"".join(gzip.decompress(m) if m[:2] == b"\x1f\x8b" else m for m in members)
 
 
 def test_visitor_profiles_each_with_device_language_and_geo_proxy(tmp_path, world, truth):
@@ -344,10 +372,19 @@ def test_a_killed_crawl_resumes_without_repeats_or_losses(sandbox, truth, tmp_pa
         files = conn.execute(
             "SELECT site_id, kind, count(*) FROM adstxt WHERE kind != 'sellers.json' GROUP BY 1, 2 HAVING count(*) > 1"
         ).fetchall()
+        by_status = dict(conn.execute("SELECT status, count(*) FROM visits WHERE run_id = 1 GROUP BY status"))
+        popups = conn.execute(
+            "SELECT count(*) FROM windows JOIN visits ON visits.id = windows.visit_id"
+            " WHERE visits.run_id = 1 AND windows.kind IN ('popup', 'tabunder')"
+        ).fetchone()[0]
     want = [s["url"] for s in sites] + [s["inner_pages"][0] for s in sites]
     assert sorted(urls) == sorted(want)  # each visit exactly once: none repeated, none lost
     assert before <= set(urls)
     assert state == "finished" and json.loads(counts)["visits"] == len(want) and files == []
+    # the run's counts are those of all its visits, the ones before the kill too, by status (issue 15, item 17)
+    counts = json.loads(counts)
+    assert {k.removeprefix("visits_"): v for k, v in counts.items() if k.startswith("visits_")} == by_status
+    assert counts["popups"] == popups > 0
 
 
 def test_scrapy_crawl_runs_the_same_spider(sandbox, truth, tmp_path):
