@@ -45,7 +45,7 @@ class PageEvents:
         self.frame_storm = False  # a page's script went on adding frames past the cap (limits.frame_storm)
         self.write_flood = False  # a page's scripts wrote more than limits.write_flood characters into it
         self.request_flood = False  # a window's scripts opened more than max_websockets or request_flood
-        self.popup_flood = False  # a window's scripts called window.open more than limits.popup_flood times
+        self.popup_flood = False  # a window's scripts opened more than limits.popup_flood windows with no click
         self.crashed = False  # the visited page's renderer crashed
         self.top_frame: str | None = None  # the visited tab's top frame (CDP id)
         self.document_bytes: dict[str, int] = {}  # its document requests -> bytes received so far
