@@ -3,9 +3,12 @@ a sequential plain-Playwright loop doing the same visits with the same clicks an
 (`crawler.visit.visit_url`: same instrumentation, no Scrapy, one visit at a time).
 
     .venv/bin/python benchmarks/crawl_throughput.py [--pages 9] [--concurrency N] [--baseline 60]
+        [--weight all|heavy|light]
 
 The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages
-(30 x 10 = 300 visits by default), and the 11 dead or hostile sites. The baseline repeats the first
+(30 x 10 = 300 visits by default), and the 11 dead or hostile sites. `--weight heavy` keeps only the sites
+whose pages are as heavy as real ones (100-150 requests each, sandbox/weight.py), `light` only the others
+(without the dead and hostile ones); the visits of each weight are also counted apart. The baseline repeats the first
 `--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is
 the PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth
 compares the mean of the last third of the samples with the first third (`--pages 32`: about 1,000 visits).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import os
 import subprocess
 import sys
@@ -125,7 +129,11 @@ def report(name: str, visits: int, seconds: float, sampler: GroupSampler, found:
         f"  CPU-s per visit {sum(cpu[g] for g in groups) / visits:.2f}: "
         + ", ".join(f"{g} {cpu[g] / visits:.3f}" for g in groups if cpu[g])
     )
-    print("  per visit: " + ", ".join(f"{k} {v:.2f}" for k, v in found.items()))
+    print("  per visit: " + per_visit(found))
+
+
+def per_visit(found: dict) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in found.items())
 
 
 def main() -> None:
@@ -133,6 +141,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=9)
     parser.add_argument("--concurrency", type=int, default=None, help="default: the crawl's own for this machine")
     parser.add_argument("--baseline", type=int, default=60, help="visits of the sequential baseline")
+    parser.add_argument("--weight", choices=("all", "heavy", "light"), default="all", help="which sites to crawl")
     args = parser.parse_args()
 
     from moneytrail.crawler.browser import find_chromium
@@ -144,7 +153,11 @@ def main() -> None:
     world = load_world()
     home = Path(tempfile.mkdtemp(prefix="moneytrail-bench-"))
     watchlist = home / "sandbox.csv"
-    write_watchlist(world, watchlist)
+    chosen = copy.copy(world)
+    if args.weight != "all":
+        chosen.sites = [s for s in world.sites if not s.hostile and (s.weight == "heavy") == (args.weight == "heavy")]
+    write_watchlist(chosen, watchlist)
+    heavy_sites = {s.start_domain for s in world.sites if s.weight == "heavy"}  # as visits name them
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
         observations, seconds, sampler, _cpu = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
         ok = [o for o in observations if o.status == "ok"]
@@ -152,6 +165,12 @@ def main() -> None:
         base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same)
     print(f"moneytrail crawl, concurrency {args.concurrency or 'default'}; {len(ok)} of the visits ok")
     report("moneytrail crawl", len(observations), seconds, sampler, findings(observations))
+    for label, part in (
+        ("heavy", [o for o in observations if o.site in heavy_sites]),
+        ("light", [o for o in observations if o.site not in heavy_sites]),
+    ):
+        if part:
+            print(f"  {label} sites' visits: {len(part)}; per visit: " + per_visit(findings(part)))
     browser_side = [g for g in GROUPS if g != "python"]
     report(
         "baseline, sequential plain Playwright with the same visits and captures (Python apart: the loop shares its "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import adstxt, chains, decoys, hostile, miners, networks, prebid, sites, thirdparty
+from . import adstxt, chains, decoys, hostile, miners, networks, prebid, sites, thirdparty, weight
 from .app import SandboxApp
 from .world import World, load_world
 
@@ -11,6 +11,6 @@ def build_app(world: World | None = None) -> SandboxApp:
     world = world or load_world()
     app = SandboxApp()
     thirdparty.register(app)  # first: it says clearly when node_modules/ is missing
-    for module in (chains, networks, sites, prebid, miners, decoys, hostile, adstxt):
+    for module in (chains, networks, sites, weight, prebid, miners, decoys, hostile, adstxt):
         module.register(app, world)
     return app

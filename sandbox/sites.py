@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import cloaking, consent, decoys, miners, networks, prebid
+from . import cloaking, consent, decoys, miners, networks, prebid, weight
 from .app import SandboxApp
 from .http import Request, Response
 from .networks import js_string
@@ -167,7 +167,13 @@ def ads_html(world: World, site: Site, page: str, headers: dict[str, str] | None
 
 
 def page(
-    world: World, site: Site, page_kind: str, heading: str, content: str, headers: dict[str, str] | None = None
+    world: World,
+    site: Site,
+    page_kind: str,
+    heading: str,
+    content: str,
+    headers: dict[str, str] | None = None,
+    path: str = "/",
 ) -> str:
     extras = [miners.miner_snippet(world, site, m) for m in site.miners]
     extras += [decoys.decoy_snippet(world, site, d) for d in site.decoys]
@@ -176,12 +182,14 @@ def page(
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>
 {consent.head(site)}
 {analytics_snippet(site)}
+{weight.head(site)}
 </head><body>
 <header><h1><a href="/">{html.escape(site.name)}</a></h1>
 <form action="/search"><input name="q" placeholder="Rechercher / Search"></form><a href="/">Accueil</a></header>
 <main><h2>{html.escape(heading)}</h2>
 <div class="ads top">{ads_html(world, site, page_kind, headers)}</div>
 {content}
+{weight.body(site, page_kind, path)}
 {"".join(extras)}
 </main><footer>{html.escape(site.domain)} - aucun fichier n'est heberge sur ce serveur / no files hosted here</footer>
 </body></html>"""
@@ -216,7 +224,7 @@ def inner(world: World, site: Site, path: str, headers: dict[str, str] | None = 
         "this.textContent='...';});</script>"
     )
     content = f"{player}{extra}<p>Episode / film: {html.escape(title)}. Qualite HD, VF et VOSTFR.</p>"
-    return page(world, site, "inner", title, content, headers)
+    return page(world, site, "inner", title, content, headers, path)
 
 
 class Sites:
@@ -240,6 +248,9 @@ class Sites:
             self.app.http(host, "/*", lambda req: Response.js("/* analytics (sandbox) */"))
 
     def inner_or_404(self, site: Site, req: Request) -> Response:
+        own = weight.first_party(req) if weight.heavy(site) else None
+        if own is not None:
+            return own
         prefixes = {"/" + p.split("/")[1] + "/" for p in inner_paths(site)}
         if any(req.path.startswith(p) for p in prefixes):
             return Response.html(inner(self.world, site, req.path, req.headers))

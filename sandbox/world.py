@@ -51,6 +51,7 @@ HOSTILE_BEHAVIOURS = (
 )
 TARGETING = ("country", "language")  # what a campaign's `when` and a placement's `targeting` may follow
 CLOAKING = ("webdriver", "detectors", "identity", *TARGETING)
+WEIGHTS = ("light", "heavy")  # how much a site's pages load besides their tags (sandbox/weight.py)
 CMPS = ("quantcast", "onetrust")  # consent platforms whose shape a consent-gated site's banner has (sandbox/consent.py)
 PROTOCOLS = ("coinhive", "stratum")
 # ads.txt: a valid file, one mostly garbage, one too large to read; one reached by redirects within the site,
@@ -181,6 +182,7 @@ class Site:
     adstxt: str | None = None
     behaviour: str | None = None
     mirror_from: dict[str, str] | None = None
+    weight: str = "light"  # one of WEIGHTS: "heavy" pages make 100+ requests, as real ones do (sandbox/weight.py)
 
     @property
     def hostile(self) -> bool:
@@ -343,6 +345,8 @@ class World:
         for c in site.cloaking:
             if c not in CLOAKING:
                 self._fail(where, f"cloaking {c!r} is not one of {CLOAKING}")
+        if site.weight not in WEIGHTS or (site.weight != "light" and site.hostile):
+            self._fail(where, f"weight {site.weight!r} is not one of {WEIGHTS} (on a site that is not hostile)")
         if site.consent not in (None, *CMPS) or (site.consent and site.hostile):
             self._fail(where, f"consent {site.consent!r} is not one of {CMPS} (on a site that is not hostile)")
         if site.operator and site.operator not in self.operators:

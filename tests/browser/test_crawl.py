@@ -41,7 +41,7 @@ def crawled(sandbox, world, tmp_path_factory):
     watchlist = home / "sandbox.csv"
     write_watchlist(world, watchlist)
     db = f"sqlite:///{home / 'store.db'}"
-    started = time.monotonic()
+    started, wall = time.monotonic(), time.time()
     result = run_cli(
         "crawl",
         "-w",
@@ -69,6 +69,8 @@ def crawled(sandbox, world, tmp_path_factory):
         "visits": visits,
         "store": store,
         "seconds": seconds,
+        "started": wall,
+        "ended": time.time(),
         "stdout": result.stdout,
         "home": home,
         "log": (home / "crawl.log").read_text(),
@@ -281,6 +283,33 @@ def test_requests_carry_frames_initiators_and_timing(crawled, truth):
         assert v.frames[0].parent is None and v.screenshot and v.title
     assert any(f.parent is not None for v in visits for f in v.frames)
     assert any(v.inline_scripts for v in visits)
+
+
+def test_heavy_pages_are_recorded_whole(crawled, world, sandbox):
+    """A heavy page's 100+ requests are all recorded: every poster the sandbox served a heavy site's pages during
+    the crawl (the lazy ones too, loaded as the visit scrolled) is among the requests the crawl stored."""
+    from moneytrail.sandbox import weight
+
+    heavy = [s for s in world.sites if weight.heavy(s)]
+    assert heavy
+    served = [
+        e
+        for e in list(sandbox.app.events)
+        if e["kind"] == "poster" and crawled["started"] <= e["t"] <= crawled["ended"]
+    ]
+    for site in heavy:
+        visits = [o for (d, _kind), o in crawled["visits"].items() if d == site.start_domain]  # a mirror's: old name
+        assert {o.page_kind for o in visits if o.status == "ok"} == {"home", "inner"}, site.domain
+        for visit in visits:
+            least = 100 if visit.page_kind == "home" else 80
+            assert sum(r.page == 0 for r in visit.requests) >= least, (site.domain, visit.page_kind)
+        recorded = {r.url for o in visits for r in o.requests if host_of(r.url) == "image.tmdb.org"}
+        theirs = {e["url"] for e in served if host_of(e["referer"]) == site.domain}
+        lazy = weight.HOME_POSTERS - weight.EAGER_POSTERS
+        assert len(theirs) > weight.EAGER_POSTERS + weight.TOP_POSTERS + lazy // 2, site.domain  # it scrolled
+        assert theirs <= recorded, (site.domain, sorted(theirs - recorded)[:5])
+        inner = next(o for o in visits if o.page_kind == "inner")
+        assert sum(host_of(r.url) == "secure.gravatar.com" for r in inner.requests) >= weight.AVATARS
 
 
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):
