@@ -310,6 +310,8 @@ def test_heavy_pages_are_recorded_whole(crawled, world, sandbox):
         assert theirs <= recorded, (site.domain, sorted(theirs - recorded)[:5])
         inner = next(o for o in visits if o.page_kind == "inner")
         assert sum(host_of(r.url) == "secure.gravatar.com" for r in inner.requests) >= weight.AVATARS
+    # scrapy-playwright's own counters are taken off the visits' pages (the recorder has every request)
+    assert "playwright/request_count" not in crawled["log"] and "playwright/response_count" not in crawled["log"]
 
 
 def test_the_store_holds_runs_visits_requests_windows_and_adstxt(crawled, truth):

@@ -214,3 +214,32 @@ def test_the_driver_starts_with_a_small_young_generation_unless_the_user_chose_o
     assert driver_node_options(None) == DRIVER_NODE_OPTIONS == "--max-semi-space-size=1"
     assert driver_node_options("--max-old-space-size=4096") == "--max-old-space-size=4096 --max-semi-space-size=1"
     assert driver_node_options("--max-semi-space-size=8") == "--max-semi-space-size=8"
+
+
+SCRAPY_PLAYWRIGHT_LEVEL = """
+import logging, sys
+from scrapy.settings import Settings
+from scrapy.utils.log import configure_logging
+from scrapy.utils.reactor import install_reactor
+from scrapy.utils.test import get_crawler
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from moneytrail.crawler.handler import VisitDownloadHandler
+configure_logging(Settings({"LOG_LEVEL": sys.argv[1]}))  # as a crawl does: the root logger at NOTSET
+before = logging.getLogger("scrapy-playwright").getEffectiveLevel()
+VisitDownloadHandler(get_crawler(settings_dict={"LOG_LEVEL": sys.argv[1]}))
+print(before, logging.getLogger("scrapy-playwright").getEffectiveLevel())
+"""
+
+
+@pytest.mark.parametrize("level, after", [("INFO", 20), ("WARNING", 20), ("DEBUG", 0)])
+def test_scrapy_playwright_debug_loggers_are_attached_only_when_the_crawl_logs_at_debug(level, after):
+    """scrapy-playwright attaches a logger to each page's requests and responses when its logger is at DEBUG (each
+    asks the driver for a header: a round trip per request), and under Scrapy's root logger it always is."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SCRAPY_PLAYWRIGHT_LEVEL, level], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", str(after)]
