@@ -17,6 +17,7 @@ sells many owners' sites)."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import urljoin
 
 from moneytrail.crawler.adstxt import AdsTxtFile, parse_adstxt
@@ -121,8 +122,9 @@ def page_ids(
     inline_rules += [r for r in network_rules if r.source == "inline"]
     url_rules = [r for r in global_rules if r.source in ("url", "text")]
     for source, text in own_scripts:
-        for rule in inline_rules:
-            _search(rule, text, "inline" if source == "data" else source, out)
+        label = "inline" if source == "data" else source
+        for id_type, value, network in sigs.per_text("ids", text, partial(_ids_in, rules=inline_rules)):
+            _keep(out, PublisherId(id_type, value, label, network))
     for url, network in own_urls:
         for rule in url_rules:
             if rule.hint is None or rule.hint in url:
@@ -178,6 +180,34 @@ URL_LITERAL = re.compile(
 )
 
 
+def _ids_in(text: str, rules: list[IdRule]) -> tuple[tuple[str, str, str | None], ...]:
+    """(id type, id, network) of every match of `rules` in `text`, in rule order."""
+    return tuple(
+        (rule.type, match.group(1), rule.network)
+        for rule in rules
+        if rule.hint is None or rule.hint in text
+        for match in rule.pattern.finditer(text)
+        if match.group(1)
+    )
+
+
+def _tags_in(text: str, mode: str, sigs: Signatures) -> tuple[str, ...]:
+    """The networks whose tag is in `text` (`mode`: code, data or script): by tag shape, or by a URL of one of their
+    hosts written where code loads it."""
+    found: dict[str, None] = {}
+    for pattern, network in sigs.inline_tags:
+        if pattern.search(text):
+            found[network] = None
+    # code, not data (an article's links to a network's site), nor a library's table of every endpoint
+    if "//" in text and mode != "data" and not (mode == "script" and sigs.library(text)):
+        for match in URL_LITERAL.finditer(text):
+            host = match.group(1).lower()
+            network = sigs.network_of_host(host)
+            if network and not sigs.not_a_network(host) and _loaded(text, match):
+                found[network] = None
+    return tuple(found)
+
+
 def inline_tags(
     obs: Observation, sigs: Signatures, ids: list[PublisherId], own: list[tuple[str, str]] | None = None
 ) -> list[NetworkHit]:
@@ -186,15 +216,9 @@ def inline_tags(
     site = obs.final_site or obs.site
     hits: dict[NetworkHit, None] = {}
     for source, text in own if own is not None else own_texts(obs, None):
-        for pattern, network in sigs.inline_tags:
-            if pattern.search(text):
-                hits[NetworkHit(network, "inline", site)] = None
-        # code, not data (an article's links to a network's site), nor a library's table of every endpoint
-        if "//" in text and source != "data" and not (source == "script" and sigs.library(text)):
-            for match in URL_LITERAL.finditer(text):
-                network = sigs.network_of_host(match.group(1).lower())
-                if network and not sigs.not_a_network(match.group(1).lower()) and _loaded(text, match):
-                    hits[NetworkHit(network, "inline", site)] = None
+        mode = source if source in ("data", "script") else "code"
+        for network in sigs.per_text(f"tags:{mode}", text, partial(_tags_in, mode=mode, sigs=sigs)):
+            hits[NetworkHit(network, "inline", site)] = None
     for network in sigs.networks_of_globals(obs.globals):
         hits[NetworkHit(network, "inline", site)] = None
     for pid in ids:

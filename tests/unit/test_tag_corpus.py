@@ -50,3 +50,36 @@ def test_the_coverage_table_in_data_readme_is_up_to_date():
     assert report.block() in (root / "data" / "README.md").read_text(), (
         "data/README.md is stale: run .venv/bin/python tools/corpus_report.py --write"
     )
+
+
+def test_remembered_scans_change_no_finding(sigs):
+    """Signatures.per_text remembers each text's scans for the crawl: every shape, attributed with the memory warm
+    (twice, the second time in reverse order), has the findings it has with no memory at all."""
+    forgetful = load()
+    forgetful.per_text = lambda kind, text, compute: compute(text)
+    observed = [observe(shape) for shape in SHAPES]
+    expected = [attribute(obs, forgetful, None, texts) for obs, texts in observed]
+    for order in (range(len(SHAPES)), reversed(range(len(SHAPES)))):
+        for i in order:
+            obs, texts = observed[i]
+            assert attribute(obs, sigs, None, texts) == expected[i], SHAPES[i].id
+    assert sigs._text_cache  # it did remember
+
+
+def test_a_text_is_scanned_once_per_kind_and_the_memory_empties_when_full(monkeypatch):
+    from moneytrail.attribution import signatures
+
+    fresh, calls = load(), []
+
+    def scan(text):
+        calls.append(text)
+        return (len(text),)
+
+    assert fresh.per_text("a", "jQuery v3.7.1", scan) == fresh.per_text("a", "jQuery v3.7.1", scan) == (13,)
+    assert fresh.per_text("b", "jQuery v3.7.1", scan) == (13,)
+    assert calls == ["jQuery v3.7.1"] * 2  # once per kind
+    monkeypatch.setattr(signatures, "TEXT_CACHE_SIZE", 3)
+    for n in range(10):
+        fresh.per_text("a", f"text {n}", scan)
+    assert len(fresh._text_cache) <= 3
+    assert fresh.per_text("a", "\ud800 lone surrogate", scan) == (16,)  # any str, even one UTF-8 cannot encode
