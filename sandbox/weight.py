@@ -69,6 +69,7 @@ EAGER_POSTERS = 12
 TOP_POSTERS = 10  # the sidebar's top 10, small and eager
 MORE_POSTERS = 12  # what admin-ajax's "load more" adds near the bottom of the home page
 AVATARS = 16  # comments under an inner page's player
+TMDB_SIZES = ("w92", "w154", "w185", "w342", "w500", "w780")  # the poster widths TMDB's image server has
 HOSTS = (  # the hosts heavy pages load from, besides the site itself
     "image.tmdb.org",
     "fonts.googleapis.com",
@@ -239,11 +240,11 @@ def png(size: int, shade: int) -> bytes:
 
 
 def tmdb(req: Request) -> Response:
-    """`/t/p/<size>/<id>.jpg`: TMDB's sizes are widths (w92, w185, w342), posters are 2:3."""
+    """`/t/p/<size>/<id>.jpg`: TMDB's poster sizes are widths, posters are 2:3; other sizes are not found."""
     parts = req.path.split("/")
-    if len(parts) != 5 or not parts[3].startswith("w") or not parts[3][1:].isdigit():
+    if len(parts) != 5 or parts[3] not in TMDB_SIZES or not parts[4].endswith(".jpg"):
         return Response.not_found()
-    width = min(int(parts[3][1:]), 500)
+    width = int(parts[3][1:])
     body = jpeg(width, width * 3 // 2, stable_int(parts[4]) % 8 * 16)
     return Response(body=body, content_type="image/jpeg", headers=CACHE)
 

@@ -75,7 +75,8 @@ def test_posters_are_real_jpegs_of_tmdb_sizes(app):
         answer = call(app, f"https://image.tmdb.org/t/p/{size}/{weight.tmdb_id('x.test', 'home', 1)}.jpg")
         image = Image.open(BytesIO(answer.body))
         assert (image.format, image.size) == ("JPEG", (width, width * 3 // 2))
-    assert call(app, "https://image.tmdb.org/t/p/original/x.jpg").status == 404
+    for size in ("original", "w0", "w99999", "wx"):
+        assert call(app, f"https://image.tmdb.org/t/p/{size}/x.jpg").status == 404
 
 
 def test_load_more_answers_posters_and_counters_answer_numbers(app):
