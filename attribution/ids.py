@@ -17,6 +17,7 @@ sells many owners' sites)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import partial
 from urllib.parse import urljoin
 
@@ -181,14 +182,20 @@ URL_LITERAL = re.compile(
 
 
 def _ids_in(text: str, rules: list[IdRule]) -> tuple[tuple[str, str, str | None], ...]:
-    """(id type, id, network) of every match of `rules` in `text`, in rule order."""
-    return tuple(
-        (rule.type, match.group(1), rule.network)
-        for rule in rules
-        if rule.hint is None or rule.hint in text
-        for match in rule.pattern.finditer(text)
-        if match.group(1)
-    )
+    """(id type, id, network) of the matches of `rules` in `text`, in rule order: each once, and no more of a type
+    than a page keeps (MAX_IDS_PER_TYPE; a text repeating an id thousands of times is remembered as one). `_keep`
+    never takes more than that many of a type, so what it keeps is the same."""
+    found: dict[tuple[str, str, str | None], None] = {}
+    per_type: Counter = Counter()
+    for rule in rules:
+        if rule.hint is not None and rule.hint not in text:
+            continue
+        for match in rule.pattern.finditer(text):
+            key = (rule.type, match.group(1), rule.network)
+            if key[1] and key not in found and per_type[rule.type] < MAX_IDS_PER_TYPE:
+                found[key] = None
+                per_type[rule.type] += 1
+    return tuple(found)
 
 
 def _tags_in(text: str, mode: str, sigs: Signatures) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ DEFAULT_DIR = DATA_DIR
 DATA_FILES = ("ids.toml", "networks.toml", "miners.toml", "categories.toml", "brands.toml")
 MAINSTREAM = "mainstream"  # the category of brands' ads (brands.toml, and the mainstream category's domains)
 ID_SOURCES = ("inline", "url", "attribute", "text")
-TEXT_CACHE_SIZE = 4096  # texts whose scans Signatures.per_text remembers (a few hundred bytes each)
+TEXT_CACHE_SIZE = 4096  # texts whose scans Signatures.per_text remembers (what each scan found, bounded by its rules)
 
 
 class SignatureError(ValueError):
@@ -303,7 +303,8 @@ class Signatures:
 
         from .brands import Brands
 
-        fresh = {k: {} for k in ("_network_host", "_miner_host", "_category_host", "_host_cache", "adstxt_systems")}
+        indexes = ("_network_host", "_miner_host", "_category_host", "_host_cache", "_text_cache", "adstxt_systems")
+        fresh = {k: {} for k in indexes}
         return replace(self, brands=(self.brands or Brands()).plus(paths), **fresh)  # indexes built anew
 
     def strong(self, id_type: str) -> bool:

@@ -7,7 +7,7 @@ a sequential plain-Playwright loop doing the same visits with the same clicks an
 
 The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages
 (30 x 10 = 300 visits by default), and the 11 dead or hostile sites. `--weight heavy` keeps only the sites
-whose pages are as heavy as real ones (100-150 requests each, sandbox/weight.py), `light` only the others
+whose pages are as heavy as real ones (110-140 requests each, sandbox/weight.py), `light` only the others
 (without the dead and hostile ones); the visits of each weight are also counted apart. The baseline repeats the first
 `--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is
 the PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth
@@ -167,7 +167,7 @@ def main() -> None:
     report("moneytrail crawl", len(observations), seconds, sampler, findings(observations))
     for label, part in (
         ("heavy", [o for o in observations if o.site in heavy_sites]),
-        ("light", [o for o in observations if o.site not in heavy_sites]),
+        ("other (light, dead, hostile)", [o for o in observations if o.site not in heavy_sites]),
     ):
         if part:
             print(f"  {label} sites' visits: {len(part)}; per visit: " + per_visit(findings(part)))

@@ -127,8 +127,9 @@ class VisitDownloadHandler(ScrapyPlaywrightDownloadHandler):
     _opening = 0  # visits past the memory guard whose page is still being opened (their context may not exist yet)
 
     def __init__(self, crawler, *args, **kwargs) -> None:
-        own = logging.getLogger("scrapy-playwright")
-        if own.level == logging.NOTSET and crawler.settings.get("LOG_LEVEL") != "DEBUG":
+        own, level = logging.getLogger("scrapy-playwright"), crawler.settings.get("LOG_LEVEL", "DEBUG")
+        level = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        if own.level == logging.NOTSET and not (isinstance(level, int) and level <= logging.DEBUG):
             own.setLevel(logging.INFO)  # before any page: its per-request loggers are attached only at DEBUG
         super().__init__(crawler, *args, **kwargs)
         VisitDownloadHandler._handlers.add(self)

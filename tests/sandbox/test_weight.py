@@ -4,14 +4,13 @@ and nothing in them that the truth of the same site made light would not have.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
-from moneytrail.sandbox import sites, truth, weight
+from moneytrail.sandbox import sites, weight
 from moneytrail.sandbox.build import build_app
 from moneytrail.sandbox.http import Request
 from moneytrail.sandbox.world import WORLD_FILE, WorldError, load_world
@@ -98,10 +97,14 @@ def test_a_light_site_has_none_of_it(app):
     assert call(app, f"https://{light.domain}/wp-includes/js/jquery/jquery.min.js").status == 404
 
 
-def test_weight_changes_nothing_in_the_truth():
-    for site in HEAVY:
-        light = dataclasses.replace(site, weight="light")
-        assert truth.site_truth(WORLD, site) == truth.site_truth(WORLD, light), site.domain
+def test_no_host_a_heavy_page_loads_is_an_ad_network_or_a_miner():
+    """So a heavy site's truth is that of the same site made light: its weight adds no network and no miner."""
+    from moneytrail.attribution.signatures import load
+
+    sigs = load()
+    for host in weight.HOSTS:
+        network, miner, _ = sigs.host(host)
+        assert (network, miner) == (None, None), host
 
 
 @pytest.mark.parametrize("bad", ["feather", "HEAVY", ""])

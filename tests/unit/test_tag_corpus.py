@@ -83,3 +83,13 @@ def test_a_text_is_scanned_once_per_kind_and_the_memory_empties_when_full(monkey
         fresh.per_text("a", f"text {n}", scan)
     assert len(fresh._text_cache) <= 3
     assert fresh.per_text("a", "\ud800 lone surrogate", scan) == (16,)  # any str, even one UTF-8 cannot encode
+
+
+def test_a_text_repeating_ids_is_remembered_as_each_id_once_and_no_more_than_a_page_keeps(sigs):
+    from moneytrail.attribution.ids import MAX_IDS_PER_TYPE, _ids_in
+
+    rules = [r for r in sigs.extractors if r.source in ("inline", "text")]
+    text = "gtag('config','G-ABCDEF1234');" * 5000 + "".join(f"gtag('config','G-ABCDE{n:05d}');" for n in range(40))
+    found = _ids_in(text, rules)
+    ga4 = [value for id_type, value, _ in found if id_type == "ga4"]
+    assert ga4[0] == "G-ABCDEF1234" and len(ga4) == len(set(ga4)) == MAX_IDS_PER_TYPE

@@ -224,14 +224,15 @@ from scrapy.utils.reactor import install_reactor
 from scrapy.utils.test import get_crawler
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from moneytrail.crawler.handler import VisitDownloadHandler
-configure_logging(Settings({"LOG_LEVEL": sys.argv[1]}))  # as a crawl does: the root logger at NOTSET
+level = int(sys.argv[1]) if sys.argv[1].isdigit() else sys.argv[1]
+configure_logging(Settings({"LOG_LEVEL": level}))  # as a crawl does: the root logger at NOTSET
 before = logging.getLogger("scrapy-playwright").getEffectiveLevel()
-VisitDownloadHandler(get_crawler(settings_dict={"LOG_LEVEL": sys.argv[1]}))
+VisitDownloadHandler(get_crawler(settings_dict={"LOG_LEVEL": level}))
 print(before, logging.getLogger("scrapy-playwright").getEffectiveLevel())
 """
 
 
-@pytest.mark.parametrize("level, after", [("INFO", 20), ("WARNING", 20), ("DEBUG", 0)])
+@pytest.mark.parametrize("level, after", [("INFO", 20), ("WARNING", 20), ("DEBUG", 0), ("10", 0)])
 def test_scrapy_playwright_debug_loggers_are_attached_only_when_the_crawl_logs_at_debug(level, after):
     """scrapy-playwright attaches a logger to each page's requests and responses when its logger is at DEBUG (each
     asks the driver for a header: a round trip per request), and under Scrapy's root logger it always is."""
