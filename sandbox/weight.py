@@ -326,6 +326,8 @@ def register(app: SandboxApp, world: World) -> None:
 
     app.http("image.tmdb.org", "/t/p/*", poster_served)
     app.http("fonts.googleapis.com", "/css", google_fonts_css)
+    # not a real font: the browser fetches it, then refuses it as it would a font it cannot decode (its request,
+    # what a page's weight is about here, is made all the same)
     app.http("fonts.gstatic.com", "/s/*", lambda req: Response(body=b"wOF2" + bytes(2044), content_type="font/woff2"))
     app.http(
         "secure.gravatar.com",
