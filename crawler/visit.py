@@ -77,6 +77,14 @@ class Unresponsive(Exception):
     pass
 
 
+def served_links(html: str | None, base: str) -> set[str]:
+    """Links present in a page's HTML as served (not added by a script), made absolute against `base`."""
+    if not html:
+        return set()
+    soup = BeautifulSoup(html, "html.parser")
+    return {normal_url(str(a.get("href", "")), base) for a in soup.find_all("a", href=True)}
+
+
 class Visit:
     def __init__(self, page: Page, recorder: Recorder, touch: bool = False):
         self.page, self.rec, self.limits = page, recorder, recorder.limits
@@ -330,7 +338,9 @@ class Visit:
             )
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
-        served = self.served_links()
+        # parsed in a thread: a page's HTML (up to max_document_bytes) parses at about a second a megabyte, and the
+        # event loop runs every other visit of the crawl meanwhile
+        served = await asyncio.to_thread(served_links, rec.document_html, obs.final_url)
         for href, _target, width, height, x, y in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and normal_url(href) not in served and width * height > 0:
                 box = {"width": int(width), "height": int(height), "x": int(x), "y": int(y)}
@@ -402,18 +412,6 @@ class Visit:
             clicked += 1
             await self.act(lambda point=point: self.hand.click(*point), "click an overlay")
             await asyncio.sleep(limits.overlay_click_pause)
-
-    def served_links(self) -> set[str]:
-        """Links present in the page's HTML as served (not added by a script)."""
-        html = self.rec.document_html
-        if not html:
-            return set()
-        base = self.rec.obs.final_url
-        soup = BeautifulSoup(html, "html.parser")
-        links = set()
-        for a in soup.find_all("a", href=True):
-            links.add(normal_url(str(a.get("href", "")), base))
-        return links
 
     async def follow_ad_links(self) -> None:
         """Open each ad link in a new tab of the same context, as a visitor clicking it would."""

@@ -102,6 +102,14 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "document.title = 'refused ' + refused;"
     "document.addEventListener('click', function () { window.open('/late.html'); }, {once: true});"
     "</script></body></html>",
+    # a pop-under of another site whose page then never answers again (a miner pegging its thread, a loop): the
+    # page that opened it must go on answering
+    "/busy-popup.html": "<html><head><title>opener</title></head><body><p>a page</p><script>"
+    "document.addEventListener('click', function () {"
+    " window.open('http://busy-ads.example:' + location.port + '/busy.html'); }, {once: true});"
+    "</script></body></html>",
+    "/busy.html": "<html><head><title>busy</title></head><body><p>busy</p><script>"
+    "setTimeout(function () { while (true) {} }, 300);</script></body></html>",
     "/offer.html": "<html><head><title>offer</title></head><body><p>offer</p></body></html>",
     "/thirty-frames.html": "<html><body><p>a page</p><script>"
     "for (var i = 0; i < 30; i++) { var f = document.createElement('iframe'); f.srcdoc = 'ad ' + i;"
@@ -140,15 +148,15 @@ def site():
     server.shutdown()
 
 
-def visit(chromium_path, url, **overrides):
+def visit(chromium_path, url, args=(), site="127.0.0.1", **overrides):
     from playwright.async_api import async_playwright
 
     async def run():
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=chromium_path, args=list(QUIET_ARGS))
+            browser = await p.chromium.launch(executable_path=chromium_path, args=[*QUIET_ARGS, *args])
             try:
                 limits = Limits(first_settle_min=0.5, settle_min=0.5, settle_max=2.0, **overrides)
-                return await visit_url(browser, url, visit_id="rec", site="127.0.0.1", limits=limits)
+                return await visit_url(browser, url, visit_id="rec", site=site, limits=limits)
             finally:
                 await browser.close()
 
@@ -319,6 +327,43 @@ def test_a_script_opening_windows_by_the_dozen_opens_8_and_the_click_still_opens
     assert f"{site}/late.html" in {w.landing_url for w in obs.windows}, obs.windows
     usual = visit(chromium_path, f"{site}/").result  # a page whose clicks open windows is not a storm
     assert "popup_storm" not in usual.hostile, usual.hostile
+
+
+def test_a_pop_under_that_never_answers_does_not_stall_the_page_that_opened_it(site, chromium_path):
+    """A window another site's page keeps busy for ever: with site isolation off, Chromium ran it in its opener's
+    renderer, so the opener stopped answering too (every later click, the snapshot and the screenshot were
+    lost, and the visit ended unresponsive). Each site now has its own renderer: the opener's visit goes on.
+    Named hosts, as on the web: Chromium gave IP addresses their own renderer even with isolation off."""
+    port = site.rsplit(":", 1)[1]
+    names = ["--host-resolver-rules=MAP piracy-site.example 127.0.0.1, MAP busy-ads.example 127.0.0.1"]
+    obs = visit(
+        chromium_path, f"http://piracy-site.example:{port}/busy-popup.html", names, "piracy-site.example"
+    ).result
+    assert not any(n.kind in ("unresponsive", "busy_page") for n in obs.notices), obs.notices
+    assert obs.status == "ok", (obs.status, obs.error)
+    steps = {step.action: step for step in obs.steps}
+    assert steps["click_body"].screenshot, obs.steps  # the page shot after the pop-under opened, before the click
+    assert any(w.url.startswith("http://busy-ads.example:") for w in obs.window_opens), obs.window_opens
+
+
+def test_the_served_html_is_parsed_off_the_event_loop(site, chromium_path, monkeypatch):
+    """The visited page's HTML (up to max_document_bytes; about a second a megabyte to parse) is parsed for its
+    served links in a thread: the event loop runs every other visit of the crawl meanwhile."""
+    from moneytrail.crawler import visit as visit_module
+
+    on_loop_thread, real = [], visit_module.served_links
+
+    def spy(html, base):
+        on_loop_thread.append(threading.current_thread() is threading.main_thread())
+        return real(html, base)
+
+    monkeypatch.setattr(visit_module, "served_links", spy)
+    visit(chromium_path, f"{site}/")
+    assert on_loop_thread == [False]
+    assert real('<a href="/x">x</a><a href="https://ads.example/c?z=1">ad</a>', "https://site.example/film/1") == {
+        "https://site.example/x",
+        "https://ads.example/c?z=1",
+    }
 
 
 def test_the_page_and_python_keep_the_same_elements(chromium_path):
