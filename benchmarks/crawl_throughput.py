@@ -2,16 +2,19 @@
 a sequential plain-Playwright loop doing the same visits with the same clicks and captures
 (`crawler.visit.visit_url`: same instrumentation, no Scrapy, one visit at a time).
 
-    .venv/bin/python benchmarks/crawl_throughput.py [--pages 9] [--concurrency N] [--baseline 60]
-        [--weight all|heavy|light]
+    .venv/bin/python benchmarks/crawl_throughput.py [--pages 9] [--repeat 1] [--concurrency N] [--baseline 60]
+        [--weight all|heavy|light] [--limit NAME=VALUE ...]
 
-The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages
-(30 x 10 = 300 visits by default), and the 11 dead or hostile sites. `--weight heavy` keeps only the sites
-whose pages are as heavy as real ones (110-140 requests each, sandbox/weight.py), `light` only the others
-(without the dead and hostile ones); the visits of each weight are also counted apart. The baseline repeats the first
-`--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is
-the PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth
-compares the mean of the last third of the samples with the first third (`--pages 32`: about 1,000 visits).
+The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages (30 x 10 = 300
+visits by default, fewer where a site has fewer pages), and the 11 dead or hostile sites; `--repeat N` visits
+each page N times, in fresh contexts; `--limit NAME=VALUE` (repeatable) sets a limit of `crawler/limits.py`
+for the crawl (what a wait buys: the findings per visit show it). `--weight heavy` keeps only the sites whose
+pages are as heavy as real ones (110-140 requests each, sandbox/weight.py), `light` only the others (without
+the dead and hostile ones); the visits of each weight are also counted apart. The baseline repeats the first
+`--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is the
+PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth compares
+the mean of the last third of the samples with the first third, and the mean of each tenth of the run is
+printed (`--pages 20 --repeat 3`: about 1,000 visits).
 CPU is split by process group (benchmarks/process_groups.py: Python, the driver, Chromium's browser,
 renderers, GPU, network service, other utilities); the sandbox runs in this process, apart from the crawl's
 tree. Findings per visit (windows, their hops, ad frames, requests) show a speed-up that loses any.
@@ -125,6 +128,8 @@ def report(name: str, visits: int, seconds: float, sampler: GroupSampler, found:
         f"{name}: {visits} visits in {seconds:.0f} s = {visits / seconds * 60:.1f} visits/min; "
         f"peak PSS {sampler.peak:.0f} MiB, growth first->last third {sampler.growth():+.1f}%"
     )
+    if visits >= 100:
+        print("  PSS by tenth of the run (MiB): " + " ".join(f"{m:.0f}" for m in sampler.by_tenth()))
     print(
         f"  CPU-s per visit {sum(cpu[g] for g in groups) / visits:.2f}: "
         + ", ".join(f"{g} {cpu[g] / visits:.3f}" for g in groups if cpu[g])
@@ -139,6 +144,10 @@ def per_visit(found: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=1, help="visits of each page, in fresh contexts")
+    parser.add_argument(
+        "--limit", action="append", default=[], metavar="NAME=VALUE", help="a limit of crawler/limits.py, for the crawl"
+    )
     parser.add_argument("--concurrency", type=int, default=None, help="default: the crawl's own for this machine")
     parser.add_argument("--baseline", type=int, default=60, help="visits of the sequential baseline")
     parser.add_argument("--weight", choices=("all", "heavy", "light"), default="all", help="which sites to crawl")
@@ -159,7 +168,13 @@ def main() -> None:
     write_watchlist(chosen, watchlist)
     heavy_sites = {s.start_domain for s in world.sites if s.weight == "heavy"}  # as visits name them
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
-        observations, seconds, sampler, _cpu = crawl(sandbox.address, watchlist, home, args.pages, args.concurrency)
+        extra = [
+            *(("--repeat", str(args.repeat)) if args.repeat > 1 else ()),
+            *(a for v in args.limit for a in ("--limit", v)),
+        ]
+        observations, seconds, sampler, _cpu = crawl(
+            sandbox.address, watchlist, home, args.pages, args.concurrency, tuple(extra)
+        )
         ok = [o for o in observations if o.status == "ok"]
         same = [(o.url, o.page_kind) for o in ok][: args.baseline]
         base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same)

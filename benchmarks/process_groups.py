@@ -134,6 +134,13 @@ class GroupSampler:
         first, last = sum(s[:third]) / third, sum(s[-third:]) / third
         return (last - first) / first * 100 if first else 0.0
 
+    def by_tenth(self) -> list[float]:
+        """Mean PSS (MiB) of each tenth of the samples, in order: whether memory is flat over a long run."""
+        s = self.samples
+        if len(s) < 10:
+            return []
+        return [sum(part) / len(part) for part in (s[i * len(s) // 10 : (i + 1) * len(s) // 10] for i in range(10))]
+
     def _run(self) -> None:
         self.sample()
         while not self._stop.wait(self.interval):
