@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import time
 
-from bs4 import BeautifulSoup
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
@@ -23,6 +22,7 @@ from .limits import Limits
 from .observation import CLICK_TRAP_AREA, AdFrame, AdLink, Element, InlineScript, Observation, clip
 from .profiles import Profile, load_devices
 from .recording.recorder import Recorder
+from .served import served_links
 from .status import navigation_status
 
 VIEWPORT = {"width": 1280, "height": 900}
@@ -75,14 +75,6 @@ PLAYER_JS = """() => {
 
 class Unresponsive(Exception):
     pass
-
-
-def served_links(html: str | None, base: str) -> set[str]:
-    """Links present in a page's HTML as served (not added by a script), made absolute against `base`."""
-    if not html:
-        return set()
-    soup = BeautifulSoup(html, "html.parser")
-    return {normal_url(str(a.get("href", "")), base) for a in soup.find_all("a", href=True)}
 
 
 class Visit:
@@ -338,8 +330,7 @@ class Visit:
             )
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
-        # parsed in a thread: a page's HTML (up to max_document_bytes) parses at about a second a megabyte, and the
-        # event loop runs every other visit of the crawl meanwhile
+        # read in a thread: a page's HTML may be max_document_bytes long, and the event loop runs every other visit
         served = await asyncio.to_thread(served_links, rec.document_html, obs.final_url)
         for href, _target, width, height, x, y in per_frame.get(main, {}).get("anchors", []):
             if site_of(href) != site and normal_url(href) not in served and width * height > 0:

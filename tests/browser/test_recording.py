@@ -347,8 +347,8 @@ def test_a_pop_under_that_never_answers_does_not_stall_the_page_that_opened_it(s
 
 
 def test_the_served_html_is_parsed_off_the_event_loop(site, chromium_path, monkeypatch):
-    """The visited page's HTML (up to max_document_bytes; about a second a megabyte to parse) is parsed for its
-    served links in a thread: the event loop runs every other visit of the crawl meanwhile."""
+    """The visited page's HTML (up to max_document_bytes) is read for its served links in a thread: the event loop
+    runs every other visit of the crawl meanwhile."""
     from moneytrail.crawler import visit as visit_module
 
     on_loop_thread, real = [], visit_module.served_links
