@@ -331,8 +331,17 @@ class Visit:
             for url in clicks:
                 obs.ad_links.append(AdLink(rec.url(url), rec.url(frame.url), "frame"))
         # read in a thread: a page's HTML may be max_document_bytes long, and the event loop runs every other visit
-        served = await asyncio.to_thread(served_links, rec.document_html, obs.final_url)
-        for href, _target, width, height, x, y in per_frame.get(main, {}).get("anchors", []):
+        try:
+            served = await asyncio.wait_for(
+                asyncio.to_thread(served_links, rec.document_html, obs.final_url), self.limits.action_timeout
+            )
+        except TimeoutError:
+            served = None
+        anchors = per_frame.get(main, {}).get("anchors", [])
+        if served is None:  # then no link can be called injected
+            rec.note("served_unread", "the page's HTML as served could not be read for its links", 0)
+            anchors = []
+        for href, _target, width, height, x, y in anchors:
             if site_of(href) != site and normal_url(href) not in served and width * height > 0:
                 box = {"width": int(width), "height": int(height), "x": int(x), "y": int(y)}
                 obs.ad_links.append(AdLink(rec.url(href), rec.url(main.url), "injected", **box))

@@ -358,8 +358,15 @@ def test_the_served_html_is_parsed_off_the_event_loop(site, chromium_path, monke
         return real(html, base)
 
     monkeypatch.setattr(visit_module, "served_links", spy)
-    visit(chromium_path, f"{site}/")
+    page = f"{site}/private-links.html?port=9"  # its script adds a link to another site over the page
+    obs = visit(chromium_path, page).result
     assert on_loop_thread == [False]
+    assert [link.url for link in obs.ad_links if link.where == "injected"] == ["http://127.0.0.2:9/frame.html"]
+    # HTML that could not be read to its end: no link is called injected, and the visit says why
+    monkeypatch.setattr(visit_module, "served_links", lambda html, base: None)
+    obs = visit(chromium_path, page).result
+    assert "served_unread" in {n.kind for n in obs.notices}, obs.notices
+    assert not [link for link in obs.ad_links if link.where == "injected"], obs.ad_links
     assert real('<a href="/x">x</a><a href="https://ads.example/c?z=1">ad</a>', "https://site.example/film/1") == {
         "https://site.example/x",
         "https://ads.example/c?z=1",

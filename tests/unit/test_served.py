@@ -1,11 +1,13 @@
-"""The links of a page's HTML as served (crawler/served.py): the same as BeautifulSoup's "html.parser" found, on
-markup made of what real pages hold and on hostile text, without BeautifulSoup's cost on pages of many images."""
+"""The links of a page's HTML as served (crawler/served.py): those BeautifulSoup's "html.parser" found (a repeated
+attribute read as a browser does: the first one kept), on markup made of what real pages hold; what a browser reads
+where BeautifulSoup stopped; and hostile text read to its end, without BeautifulSoup's cost on pages of many
+images."""
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
 from bs4.exceptions import ParserRejectedMarkup
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from moneytrail.crawler.domains import normal_url
@@ -22,7 +24,7 @@ HREFS = st.sampled_from(
         "",
         "#top",
         "?page=2",
-        "https://ads.example/c?q=&#x41;&lt;",
+        "https://ads.example/c?q=&lt;&quot;",
         " https://spaced.example/ ",
         "https://xn--e1afmkfd.example/",
         "https://пример.example/путь",
@@ -49,36 +51,60 @@ FRAGMENTS = st.one_of(
 
 
 def soup_links(html: str, base: str) -> set[str]:
-    """What the crawler computed before: BeautifulSoup's tree of the page, every `a` with an href."""
-    soup = BeautifulSoup(html, "html.parser")
+    """What the crawler computed before: BeautifulSoup's tree of the page, every `a` with an href (here the first
+    of repeated ones, as a browser keeps it)."""
+    soup = BeautifulSoup(html, "html.parser", on_duplicate_attribute="ignore")
     return {normal_url(str(a.get("href", "")), base) for a in soup.find_all("a", href=True)}
 
 
 @given(st.lists(FRAGMENTS, max_size=30).map("".join))
 def test_the_links_are_those_beautifulsoup_found(html):
+    # BeautifulSoup's tokenizer, without its character references converted, stops at a `&#` that starts none
+    # and reads the rest as text (a browser goes on: see below); and gives up at an unknown marked section
+    assume("&#" not in html)
     try:
         expected = soup_links(html, BASE)
     except ParserRejectedMarkup:
-        return  # BeautifulSoup gave up on the page (see the next test)
+        return
     assert served_links(html, BASE) == expected
 
 
 @given(st.text(max_size=300))
-def test_any_text_is_read_without_an_error(text):
-    served_links(text, BASE)
-    served_links("<a href=/x>" + text + "<a href=/y>", BASE)
+def test_any_text_is_read_to_its_end(text):
+    assert served_links(text, BASE) is not None
+    assert "https://piracy-site.example/x" in served_links("<a href=/x>" + text, BASE)
 
 
-def test_a_marked_section_hides_no_link():
-    """`<![foo[` stopped BeautifulSoup with an error, and the visit's snapshot with it; a browser reads it as a
-    comment up to the next `>`, and so does this."""
+def test_where_beautifulsoup_stopped_the_links_are_what_a_browser_reads():
+    """`<![foo[` stopped BeautifulSoup with an error, and the visit's snapshot with it; a `&#` starting no
+    reference made it read the rest of the page as text. A browser reads `<![...` as a comment up to the next
+    `>`, and `&#` as text."""
     html = '<p>x</p><![foo[ <a href="/hidden"> ]]><a href="https://ads.example/c">ad</a><![CDATA[x]]>'
-    try:
-        soup_links(html, BASE)
-        raise AssertionError("BeautifulSoup accepted the page: this test no longer shows the difference")
-    except ParserRejectedMarkup:
-        pass
     assert served_links(html, BASE) == {"https://ads.example/c"}
+    assert served_links('<p>&#</p><a href="/film/2">x</a>', BASE) == {"https://piracy-site.example/film/2"}
+    # inside an attribute `<![` is a value, not a section
+    assert served_links('<a href="/x<![CDATA[y">', BASE) == {"https://piracy-site.example/x<![CDATA[y"}
+
+
+def test_character_references_of_any_length():
+    """Python refuses to make an int of more than 4,300 digits, and html.unescape raises on such a reference, in
+    text or in a link: it is read as a browser reads it (a number past the last code point is U+FFFD)."""
+    assert served_links('<a href="/a&#65;&#x42;&#0000067;">', BASE) == {"https://piracy-site.example/aABC"}
+    long_zeros = "&#" + "0" * 5000 + "68;"
+    too_big = "&#" + "9" * 5000 + ";"
+    html = f'<p>{long_zeros}{too_big}</p><a href="/b{long_zeros}">b</a><a href="/c{too_big}">c</a>'
+    assert served_links(html, BASE) == {"https://piracy-site.example/bD", "https://piracy-site.example/c\ufffd"}
+
+
+def test_a_repeated_href_is_read_as_a_browser_reads_it():
+    assert served_links('<a href="https://ads.example/x" href="/y">', BASE) == {"https://ads.example/x"}
+
+
+def test_a_page_ending_in_a_tag_left_open_is_read_at_once():
+    """Closing Python's tokenizer on `<a <a <a ...` is quadratic (32 CPU-s on 60 KB); it is never closed, and a
+    browser finds no link in such an end either."""
+    html = '<a href="/z">z</a>' + "<a " * 100_000
+    assert served_links(html, BASE) == {"https://piracy-site.example/z"}
 
 
 def test_a_page_of_thousands_of_posters_is_read_whole():
