@@ -6,18 +6,17 @@ a sequential plain-Playwright loop doing the same visits with the same clicks an
         [--weight all|heavy|light] [--limit NAME=VALUE ...]
 
 The crawl visits the sandbox's 30 reachable sites, each home page plus `--pages` content pages (30 x 10 = 300
-visits by default, fewer where a site has fewer pages), and the 11 dead or hostile sites; `--repeat N` visits
-each page N times, in fresh contexts; `--limit NAME=VALUE` (repeatable) sets a limit of `crawler/limits.py`
-for the crawl (what a wait buys: the findings per visit show it). `--weight heavy` keeps only the sites whose
-pages are as heavy as real ones (110-140 requests each, sandbox/weight.py), `light` only the others (without
+visits by default, fewer where a site has fewer pages), and the 11 dead or hostile sites; `--repeat N` visits each
+page N times, in fresh contexts; `--limit NAME=VALUE` (repeatable) sets a limit of `crawler/limits.py` for the
+crawl and the baseline (what a wait buys: the findings per visit show it). `--weight heavy` keeps only the sites
+whose pages are as heavy as real ones (110-140 requests each, sandbox/weight.py), `light` only the others (without
 the dead and hostile ones); the visits of each weight are also counted apart. The baseline repeats the first
-`--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is the
-PSS of the whole process tree (crawler and Chromium processes), sampled four times a second; growth compares
-the mean of the last third of the samples with the first third, and the mean of each tenth of the run is
-printed (`--pages 20 --repeat 3`: about 1,000 visits).
-CPU is split by process group (benchmarks/process_groups.py: Python, the driver, Chromium's browser,
-renderers, GPU, network service, other utilities); the sandbox runs in this process, apart from the crawl's
-tree. Findings per visit (windows, their hops, ad frames, requests) show a speed-up that loses any.
+`--baseline` of the same visits (a sequential loop is slow; rates are compared, not totals). Memory is the PSS of
+the whole process tree (crawler and Chromium processes), sampled four times a second; growth compares the mean of
+the last third of the samples with the first third, and the mean of each tenth of the run is printed (`--pages 20
+--repeat 3`: about 1,000 visits). CPU is split by process group (benchmarks/process_groups.py: Python, the driver,
+Chromium's browser, renderers, GPU, network service, other utilities); the sandbox runs in this process, apart from
+the crawl's tree. Findings per visit (windows, their hops, ad frames, requests) show a speed-up that loses any.
 Figures are machine-dependent: compare the ratio, not the absolute rates.
 """
 
@@ -86,7 +85,7 @@ def crawl(address: str, watchlist: Path, home: Path, pages: int, concurrency: in
     return observations, seconds, sampler, cpu
 
 
-def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
+def baseline(address: str, chromium: str, visits: list[tuple[str, str]], limits=None):
     from playwright.async_api import async_playwright
 
     from moneytrail.crawler.browser import QUIET_ARGS
@@ -100,7 +99,14 @@ def baseline(address: str, chromium: str, visits: list[tuple[str, str]]):
                 executable_path=chromium, args=list(QUIET_ARGS), proxy={"server": address}
             )
             for i, (url, kind) in enumerate(visits):
-                rec = await visit_url(browser, url, visit_id=f"b{i}", site=site_of(url), page_kind=kind)
+                rec = await visit_url(
+                    browser,
+                    url,
+                    visit_id=f"b{i}",
+                    site=site_of(url),
+                    page_kind=kind,
+                    limits=limits,
+                )
                 results.append(rec.result)
             await browser.close()
         return results
@@ -128,7 +134,7 @@ def report(name: str, visits: int, seconds: float, sampler: GroupSampler, found:
         f"{name}: {visits} visits in {seconds:.0f} s = {visits / seconds * 60:.1f} visits/min; "
         f"peak PSS {sampler.peak:.0f} MiB, growth first->last third {sampler.growth():+.1f}%"
     )
-    if visits >= 100:
+    if visits >= 100 and sampler.by_tenth():
         print("  PSS by tenth of the run (MiB): " + " ".join(f"{m:.0f}" for m in sampler.by_tenth()))
     print(
         f"  CPU-s per visit {sum(cpu[g] for g in groups) / visits:.2f}: "
@@ -146,7 +152,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=9)
     parser.add_argument("--repeat", type=int, default=1, help="visits of each page, in fresh contexts")
     parser.add_argument(
-        "--limit", action="append", default=[], metavar="NAME=VALUE", help="a limit of crawler/limits.py, for the crawl"
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a limit of crawler/limits.py, for the crawl and the baseline",
     )
     parser.add_argument("--concurrency", type=int, default=None, help="default: the crawl's own for this machine")
     parser.add_argument("--baseline", type=int, default=60, help="visits of the sequential baseline")
@@ -154,11 +164,16 @@ def main() -> None:
     args = parser.parse_args()
 
     from moneytrail.crawler.browser import find_chromium
+    from moneytrail.crawler.limits import Limits
     from moneytrail.sandbox.build import build_app
     from moneytrail.sandbox.cli import write_watchlist
     from moneytrail.sandbox.server import SandboxServer, SandboxThread
     from moneytrail.sandbox.world import load_world
 
+    # the same limits for the crawl and for the baseline (a bad name or value stops here)
+    if any("=" not in v for v in args.limit):
+        parser.error("--limit takes NAME=VALUE")
+    limits = Limits.from_dict(dict(v.split("=", 1) for v in args.limit)) if args.limit else None
     world = load_world()
     home = Path(tempfile.mkdtemp(prefix="moneytrail-bench-"))
     watchlist = home / "sandbox.csv"
@@ -168,16 +183,13 @@ def main() -> None:
     write_watchlist(chosen, watchlist)
     heavy_sites = {s.start_domain for s in world.sites if s.weight == "heavy"}  # as visits name them
     with SandboxThread(SandboxServer(build_app(world), home / "sandbox")) as sandbox:
-        extra = [
-            *(("--repeat", str(args.repeat)) if args.repeat > 1 else ()),
-            *(a for v in args.limit for a in ("--limit", v)),
-        ]
+        extra = ["--repeat", str(args.repeat), *(a for v in args.limit for a in ("--limit", v))]
         observations, seconds, sampler, _cpu = crawl(
             sandbox.address, watchlist, home, args.pages, args.concurrency, tuple(extra)
         )
         ok = [o for o in observations if o.status == "ok"]
         same = [(o.url, o.page_kind) for o in ok][: args.baseline]
-        base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same)
+        base_results, base_seconds, base_sampler = baseline(sandbox.address, find_chromium(), same, limits)
     print(f"moneytrail crawl, concurrency {args.concurrency or 'default'}; {len(ok)} of the visits ok")
     report("moneytrail crawl", len(observations), seconds, sampler, findings(observations))
     for label, part in (
