@@ -474,8 +474,13 @@ async def close_context(context, timeout: float) -> bool:
     The close itself is never cancelled: Playwright sends the browser its close only after other steps, and a
     close cut short before that never happens (the context would live on, and scrapy-playwright's slot for it
     with it: after PLAYWRIGHT_MAX_CONTEXTS such visits, the crawl would wait forever for a free one). A close
-    that outlives `timeout` goes on in the background."""
-    closing = asyncio.ensure_future(context.close())
+    that outlives `timeout` goes on in the background.
+
+    Its pages are closed first, without their unload handlers (the visit already left its page the way a visitor
+    does): Playwright's HAR recorder asks each page for its title at its load event and waits for every answer
+    before the context closes, and a page whose thread never comes back (a loop, a miner) held the context, and
+    its renderer spinning a core, for the rest of the crawl."""
+    closing = asyncio.ensure_future(_close_pages_then_context(context))
     try:
         await asyncio.wait_for(asyncio.shield(closing), timeout)
         return True
@@ -485,6 +490,11 @@ async def close_context(context, timeout: float) -> bool:
         _CLOSING.add(closing)
         closing.add_done_callback(_closed_late)
         return False
+
+
+async def _close_pages_then_context(context) -> None:
+    await asyncio.gather(*(page.close() for page in list(context.pages)), return_exceptions=True)
+    await context.close()
 
 
 def _closed_late(task: asyncio.Task) -> None:
