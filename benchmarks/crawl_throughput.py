@@ -141,6 +141,7 @@ def report(name: str, visits: int, seconds: float, sampler: GroupSampler, found:
         + ", ".join(f"{g} {cpu[g] / visits:.3f}" for g in groups if cpu[g])
     )
     print("  per visit: " + per_visit(found))
+    print(f"  the sampler itself (outside the crawl's tree): {sampler.own_cpu / seconds:.0%} of a core")
 
 
 def per_visit(found: dict) -> str:
