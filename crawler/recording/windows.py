@@ -78,6 +78,11 @@ class Landing:
     screenshot: str | None
 
 
+def _off_site(hops: list[Hop], a: int, b: int, site: str) -> int:
+    """The first of hops[a:b] that is not on `site` (b if none is)."""
+    return next((i for i in range(a, b) if site_of(hops[i].url) != site), b)
+
+
 class WindowChains:
     def __init__(self, log: VisitLog, network: NetworkCapture):
         self.log, self.network = log, network
@@ -373,8 +378,11 @@ class WindowChains:
             loaders = self._loaders(pid, navs)
             ads = self.ads(pid, navs, loaders)
             if pid == 0:
-                # the visited site's own navigations are no ad
-                ads = [(a, b) for a, b in ads if not all(site_of(h.url) == visited for h in hops[a:b])]
+                # the visited site's own navigations are no ad: a tab-under's ad begins where the tab leaves the
+                # site (the click that fired it may have begun a navigation to one of the site's own pages, which
+                # its script then replaced)
+                ads = [(_off_site(hops, a, b, visited), b) for a, b in ads]
+                ads = [(a, b) for a, b in ads if a < b]
                 kind, opener = "tabunder", None
             else:
                 ads = ads or [(0, 0)]
@@ -417,8 +425,8 @@ class WindowChains:
                     self._read_landing(pid, window, navs[a:b], navs[b], loaders)
         await asyncio.gather(*jobs)
         for w in obs.windows:
-            if w.chain and w.kind == "popup" and w.previous is None:
-                w.chain[0].via = "open"
+            if w.chain and w.kind in ("popup", "tabunder") and w.previous is None:
+                w.chain[0].via = "open"  # its first ad: the window opened, or the tab left the visited site, for it
             for hop in w.chain:
                 hop.url = log.url(hop.url)
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import http.server
 import threading
+import time
 
 import pytest
 
 from moneytrail.crawler.browser import QUIET_ARGS
+from moneytrail.crawler.domains import host_of
 from moneytrail.crawler.limits import Limits
 from moneytrail.crawler.visit import visit_url
 
@@ -115,6 +117,15 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
     "window.addEventListener('load', function () { setTimeout(function () { while (true) {} }, 0); });"
     "</script></body></html>",
     "/offer.html": "<html><head><title>offer</title></head><body><p>offer</p></body></html>",
+    # a tab-under fired by a click on one of the site's own links (a poster): the click begins the link's
+    # navigation (its page is slow: SLOW), and the script sends the tab to the ad 100 ms later (as the sandbox's
+    # tab-under does)
+    "/tab-under-link.html": "<html><head><title>films</title></head><body>"
+    "<a href='/film.html' style='position:fixed;inset:0;display:block'>a film</a><script>"
+    "document.addEventListener('click', function () { window.open(location.href, '_blank');"
+    " setTimeout(function () { location.href = 'http://ads.example:' + location.port + '/offer.html'; }, 100);"
+    " }, {once: true, capture: true});</script></body></html>",
+    "/film.html": "<html><head><title>a film</title></head><body><p>a film</p></body></html>",
     "/thirty-frames.html": "<html><body><p>a page</p><script>"
     "for (var i = 0; i < 30; i++) { var f = document.createElement('iframe'); f.srcdoc = 'ad ' + i;"
     " document.body.appendChild(f); }</script></body></html>",
@@ -128,8 +139,12 @@ onmessage = () => WebAssembly.compile(new Uint8Array(WASM));  // once the visito
 }
 
 
+SLOW = {"/film.html": 1.0}  # seconds before the answer: a page still loading when a script sends the tab on
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        time.sleep(SLOW.get(self.path.split("?")[0], 0))
         body = PAGES.get(self.path.split("?")[0])
         if body is None:
             self.send_error(404)
@@ -348,6 +363,20 @@ def test_a_pop_under_that_never_answers_does_not_stall_the_page_that_opened_it(s
     steps = {step.action: step for step in obs.steps}
     assert steps["click_body"].screenshot, obs.steps  # the page shot after the pop-under opened, before the click
     assert any(w.url.startswith("http://busy-ads.example:") for w in obs.window_opens), obs.window_opens
+
+
+def test_a_tab_under_fired_from_one_of_the_site_s_links_begins_where_the_tab_leaves_the_site(site, chromium_path):
+    """The visitor's click lands on a link of the site, and a tab-under's script sends the tab to its ad 100 ms
+    later: the tab's navigations then read site page, ad. The tab-under is the ad alone, as when the click lands
+    elsewhere (a crawl of the sandbox once recorded the site's page as its first hop, and failed the truth)."""
+    port = site.rsplit(":", 1)[1]
+    names = ["--host-resolver-rules=MAP piracy-site.example 127.0.0.1, MAP ads.example 127.0.0.1"]
+    obs = visit(
+        chromium_path, f"http://piracy-site.example:{port}/tab-under-link.html", names, "piracy-site.example"
+    ).result
+    assert any(r.page == 0 and r.navigation and r.url.endswith("/film.html") for r in obs.requests), obs.requests
+    tabunders = [[(host_of(h.url), h.via) for h in w.chain] for w in obs.windows if w.kind == "tabunder"]
+    assert tabunders == [[("ads.example", "open")]], obs.windows
 
 
 def test_a_context_whose_page_never_answers_still_closes_and_keeps_its_archive(site, chromium_path, tmp_path):
